@@ -1,0 +1,14 @@
+//! breakglass-core: the pure heart of breakglass.
+//!
+//! Nothing here performs I/O. Cloud profiles, identifier rules, well-known
+//! directory role ids and the explanations attached to Entra and Graph error
+//! codes live here so that the client, the simulator and the CLI agree on them.
+#![forbid(unsafe_code)]
+
+pub mod cloud;
+pub mod env;
+pub mod ids;
+pub mod roles;
+
+pub use cloud::{CloudProfile, CloudProfileError, KnownCloud};
+pub use ids::{TenantId, TenantIdError};
