@@ -1,1 +1,2 @@
+//! breakglass-sim: a local Microsoft Entra ID tenant simulator.
 #![forbid(unsafe_code)]
