@@ -5,9 +5,12 @@
 //! codes live here so that the client, the simulator and the CLI agree on them.
 #![forbid(unsafe_code)]
 
+pub mod aadsts;
 pub mod cloud;
 pub mod env;
+pub mod graph_error;
 pub mod ids;
+pub mod retry;
 pub mod roles;
 
 pub use cloud::{CloudProfile, CloudProfileError, KnownCloud};
