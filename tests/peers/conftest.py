@@ -1,0 +1,312 @@
+"""Shared fixtures for the peer tests: the CSDL schema and a running `breakglass sim serve`.
+
+Outside CI a missing prerequisite (the CSDL file, the breakglass binary) skips the tests that need
+it; with CI=true it fails them, so that nothing is silently skipped in CI.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import re
+import stat
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import csdl  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+URL_RE = re.compile(r"https://127\.0\.0\.1:(\d+)")
+START_TIMEOUT = float(os.environ.get("BREAKGLASS_SIM_START_TIMEOUT", "60"))
+HTTP_TIMEOUT = 30.0
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (CI=true) when a prerequisite is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"missing prerequisite (CI=true, not skipping): {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def b64url_json(segment: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def jwt_parts(token: str) -> tuple[dict, dict]:
+    """Header and payload of a JWT, without verification."""
+    parts = token.split(".")
+    assert len(parts) == 3, f"not a compact JWS: {token[:40]}..."
+    return b64url_json(parts[0]), b64url_json(parts[1])
+
+
+# --------------------------------------------------------------------------------------------
+# CSDL
+
+
+@pytest.fixture(scope="session")
+def csdl_path() -> Path:
+    path = csdl.default_csdl_path()
+    require(path.is_file(), f"Graph CSDL not found at {path} (set {csdl.CSDL_ENV})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def schema(csdl_path: Path) -> csdl.Csdl:
+    return csdl.load_cached(csdl_path)
+
+
+# --------------------------------------------------------------------------------------------
+# the simulator
+
+
+def breakglass_bin() -> Path:
+    return Path(os.environ.get("BREAKGLASS_BIN") or REPO / "target" / "debug" / "breakglass")
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        k, _, v = line.partition("=")
+        k = k.removeprefix("export ").strip()
+        v = v.strip()
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+            v = v[1:-1]
+        out[k] = v
+    return out
+
+
+@dataclass
+class Simulator:
+    process: subprocess.Popen
+    state_dir: Path
+    base_url: str  # https://127.0.0.1:PORT (no trailing slash)
+    port: int
+    cloud: dict
+    ca: Path
+    operator_env_path: Path
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    stdout_lines: list[str] = field(default_factory=list)
+    stderr_path: Path | None = None
+
+    @property
+    def authority(self) -> str:
+        return f"{self.base_url}/{self.tenant_id}"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.authority}/oauth2/v2.0/token"
+
+    @property
+    def graph_scope(self) -> str:
+        return self.cloud["graphEndpoint"].rstrip("/") + "/.default"
+
+    @property
+    def graph_base(self) -> str:
+        return self.cloud["graphEndpoint"].rstrip("/") + "/v1.0"
+
+    def logs(self) -> str:
+        err = self.stderr_path.read_text(errors="replace") if self.stderr_path and self.stderr_path.exists() else ""
+        return "stdout:\n" + "".join(self.stdout_lines[-40:]) + "\nstderr (tail):\n" + err[-4000:]
+
+
+def _wait_for_files(paths: list[Path], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if all(p.exists() and p.stat().st_size > 0 for p in paths):
+            return
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def sim(tmp_path_factory) -> Simulator:
+    binary = breakglass_bin()
+    require(binary.is_file() and os.access(binary, os.X_OK), f"breakglass binary not built at {binary} (set BREAKGLASS_BIN)")
+    state_dir = tmp_path_factory.mktemp("sim-state")
+    stderr_path = state_dir.parent / "sim-stderr.log"
+    stderr_file = open(stderr_path, "wb")
+    env = dict(os.environ)
+    env.setdefault("RUST_LOG", "info")
+    process = subprocess.Popen(
+        [str(binary), "sim", "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state_dir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr_file,
+        env=env,
+        text=True,
+        bufsize=1,
+    )
+    lines: list[str] = []
+    found: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:  # drain stdout for the whole session so the pipe never fills up
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            m = URL_RE.search(line)
+            if m:
+                found.put(m.group(0))
+
+    threading.Thread(target=pump, name="sim-stdout", daemon=True).start()
+
+    def fail(message: str) -> None:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        stderr_file.close()
+        err = stderr_path.read_text(errors="replace")[-4000:]
+        pytest.fail(f"{message}\n--- simulator stdout ---\n{''.join(lines)[-4000:]}\n--- stderr ---\n{err}", pytrace=False)
+
+    deadline = time.monotonic() + START_TIMEOUT
+    url = None
+    while time.monotonic() < deadline:
+        try:
+            url = found.get(timeout=0.1)
+            break
+        except queue.Empty:
+            if process.poll() is not None and found.empty():
+                time.sleep(0.2)
+                if found.empty():
+                    fail(f"`breakglass sim serve` exited with status {process.returncode} before printing its https://127.0.0.1:PORT URL")
+    if url is None:
+        fail(f"`breakglass sim serve` printed no https://127.0.0.1:PORT URL within {START_TIMEOUT:.0f}s")
+    port = int(URL_RE.match(url).group(1))
+
+    cloud_path, ca_path, env_path = state_dir / "cloud.json", state_dir / "ca.pem", state_dir / "operator.env"
+    _wait_for_files([cloud_path, ca_path, env_path], time.monotonic() + 10)
+    for p in (cloud_path, ca_path, env_path):
+        if not p.exists():
+            fail(f"simulator is up at {url} but did not write {p.name} in its state dir {state_dir}")
+    cloud = json.loads(cloud_path.read_text())
+    ca_name = cloud.get("caCertificate") or "ca.pem"
+    ca = Path(ca_name) if Path(ca_name).is_absolute() else state_dir / ca_name
+    operator = parse_env_file(env_path)
+    missing = [k for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET") if not operator.get(k)]
+    if missing:
+        fail(f"operator.env lacks {missing}")
+
+    # msal and azure-identity (sync) use requests, which lets these variables override verify=
+    saved = {k: os.environ.get(k) for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")}
+    os.environ["REQUESTS_CA_BUNDLE"] = str(ca)
+    os.environ.pop("CURL_CA_BUNDLE", None)
+
+    simulator = Simulator(
+        process=process,
+        state_dir=state_dir,
+        base_url=url,
+        port=port,
+        cloud=cloud,
+        ca=ca,
+        operator_env_path=env_path,
+        tenant_id=operator["AZURE_TENANT_ID"],
+        client_id=operator["AZURE_CLIENT_ID"],
+        client_secret=operator["AZURE_CLIENT_SECRET"],
+        stdout_lines=lines,
+        stderr_path=stderr_path,
+    )
+    try:
+        yield simulator
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        stderr_file.close()
+
+
+# --------------------------------------------------------------------------------------------
+# plain HTTP access to the simulator (independent of the Microsoft clients under test)
+
+
+class GraphClient:
+    """A thin Graph client on httpx with the operator's token; used to set up fixtures."""
+
+    def __init__(self, sim: Simulator):
+        import httpx
+
+        self.sim = sim
+        self.http = httpx.Client(verify=str(sim.ca), timeout=HTTP_TIMEOUT)
+        self._token: str | None = None
+
+    def token(self, client_id: str | None = None, secret: str | None = None, scope: str | None = None) -> dict:
+        r = self.http.post(
+            self.sim.token_endpoint,
+            data={
+                "client_id": client_id or self.sim.client_id,
+                "client_secret": secret or self.sim.client_secret,
+                "scope": scope or self.sim.graph_scope,
+                "grant_type": "client_credentials",
+            },
+        )
+        assert r.status_code == 200, f"token request failed: HTTP {r.status_code} {r.text[:500]}"
+        return r.json()
+
+    @property
+    def access_token(self) -> str:
+        if self._token is None:
+            self._token = self.token()["access_token"]
+        return self._token
+
+    def url(self, path: str) -> str:
+        if path.startswith("https://"):
+            return path
+        return self.sim.graph_base + "/" + path.lstrip("/").removeprefix("v1.0/")
+
+    def request(self, method: str, path: str, **kw):
+        headers = {"Authorization": f"Bearer {self.access_token}", **kw.pop("headers", {})}
+        return self.http.request(method, self.url(path), headers=headers, **kw)
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any, **kw):
+        return self.request("POST", path, json=body, **kw)
+
+    def patch(self, path: str, body: Any, **kw):
+        return self.request("PATCH", path, json=body, **kw)
+
+    def retry(self, method: str, path: str, body: Any = None, *, ok=(200, 201, 204), retry_on=(400, 404), attempts: int = 8):
+        """Retry a request that may hit replication delay on a freshly created object."""
+        last = None
+        for i in range(attempts):
+            last = self.request(method, path, json=body) if body is not None else self.request(method, path)
+            if last.status_code in ok or last.status_code not in retry_on:
+                return last
+            time.sleep(min(0.25 * (2**i), 2.0))
+        return last
+
+
+@pytest.fixture(scope="session")
+def graph(sim: Simulator) -> GraphClient:
+    client = GraphClient(sim)
+    yield client
+    client.http.close()
+
+
+def file_mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
