@@ -1,1 +1,14 @@
-fn main() {}
+//! `breakglass`: a tested way back into your Microsoft Entra ID tenant.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cloud;
+mod commands;
+mod context;
+mod error;
+mod output;
+mod ui;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,136 @@
+//! The top of the program: parse flags, build the runtime, dispatch, render errors.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::commands::Command;
+use crate::context::CommandHelper;
+use crate::error::{CommandError, ErrorKind, internal_error};
+use crate::ui::{OutputFormat, Ui};
+
+/// breakglass: emergency ("break glass") access to a Microsoft Entra ID tenant.
+///
+/// breakglass signs in to your tenant as an emergency-access operator (an app
+/// registration with a client secret or certificate, or a person via device code)
+/// and reads or repairs the directory through Microsoft Graph v1.0. Use it to prove,
+/// before you need it, that your way back into the tenant still works.
+///
+/// Try it without a tenant: `breakglass demo` runs everything against a local
+/// tenant simulator.
+#[derive(Debug, Parser)]
+#[command(name = "breakglass", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Clone, Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// The cloud to talk to: `public` (default), `usgov`, `china`, or the path to a
+    /// JSON cloud profile such as the `cloud.json` the simulator writes.
+    ///
+    /// AZURE_AUTHORITY_HOST, when set, replaces the profile's authority (login) host.
+    #[arg(long, global = true, env = "BREAKGLASS_CLOUD", value_name = "NAME|PATH")]
+    pub cloud: Option<String>,
+
+    /// How to print results on stdout: tables for people, or JSON for scripts.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+
+    /// Print more detail on stderr: causes of errors and library logs.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
+    /// Print only results and errors: no status lines, no spinners.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Never use colours (NO_COLOR is respected too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// Runs breakglass and returns its exit code.
+pub fn main() -> ExitCode {
+    install_panic_hook();
+    // clap prints help/version (exit 0) and usage errors (exit 2) itself.
+    let cli = Cli::parse();
+    let ui = Ui::new(cli.global.output, cli.global.quiet, cli.global.verbose, cli.global.no_color);
+    init_tracing(cli.global.verbose);
+    match run(cli, ui.clone()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => err.render(&ui),
+    }
+}
+
+fn run(cli: Cli, ui: Ui) -> Result<(), CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| internal_error(format!("cannot start the async runtime: {err}")))?;
+    let handles_signals = cli.command.handles_signals();
+    let helper = CommandHelper::new(ui, cli.global);
+    runtime.block_on(async move {
+        if handles_signals {
+            return crate::commands::run(&helper, &cli.command).await;
+        }
+        tokio::select! {
+            result = crate::commands::run(&helper, &cli.command) => result,
+            _ = tokio::signal::ctrl_c() => Err(CommandError::new(ErrorKind::Interrupted, "interrupted")),
+        }
+    })
+}
+
+fn init_tracing(verbose: bool) {
+    let from_env = std::env::var("RUST_LOG").ok().filter(|value| !value.is_empty());
+    let filter = match (from_env, verbose) {
+        (Some(filter), _) => filter,
+        (None, true) => "warn,breakglass_entra=debug,breakglass_sim=info,breakglass_cli=debug".to_string(),
+        (None, false) => return,
+    };
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_new(filter) else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .try_init();
+}
+
+/// A panic is a bug: say so in one line, and exit 70 instead of 101.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|location| format!(" at {}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        use std::io::Write as _;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "error: breakglass crashed{location}: {message}");
+        let _ = writeln!(err, "hint: this is a bug in breakglass; please report it with the command you ran");
+        std::process::exit(i32::from(ErrorKind::Internal.exit_code()));
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

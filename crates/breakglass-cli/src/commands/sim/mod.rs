@@ -1,0 +1,18 @@
+//! `breakglass sim …`: the local tenant simulator.
+
+use crate::context::CommandHelper;
+use crate::error::CommandError;
+
+pub mod serve;
+
+/// Runs a local Entra ID tenant simulator to try breakglass without a real tenant.
+#[derive(Debug, clap::Subcommand)]
+pub enum SimCommand {
+    Serve(serve::ServeArgs),
+}
+
+pub async fn cmd_sim(helper: &CommandHelper, command: &SimCommand) -> Result<(), CommandError> {
+    match command {
+        SimCommand::Serve(args) => serve::cmd_serve(helper, args).await,
+    }
+}

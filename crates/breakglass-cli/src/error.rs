@@ -1,0 +1,275 @@
+//! The one error type of the CLI, its exit codes, and the one renderer.
+//!
+//! Every command returns `Result<_, CommandError>`. Library errors become a
+//! `CommandError` here, in one place, through `From` impls that pick the kind (and so
+//! the exit code) and attach hints. `main` renders the error once, on stderr:
+//!
+//! ```text
+//! error: <one line saying what went wrong>
+//! hint: <what to do about it>
+//! ```
+//!
+//! The exit codes are documented in `docs/exit-codes.md`; keep the two in step.
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use breakglass_core::{CloudProfileError, TenantIdError};
+
+use crate::ui::Ui;
+
+/// What kind of failure ended the command; decides the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The tenant or the service refused or failed the request (exit 1).
+    Service,
+    /// The command line is wrong (exit 2, as clap uses for bad flags).
+    Usage,
+    /// Configuration is unusable: cloud profile, tenant id, credentials setup (exit 3).
+    Config,
+    /// Sign-in failed: the identity platform returned an AADSTS error (exit 4).
+    Authentication,
+    /// Signed in, but not allowed: Graph returned 403 (exit 5).
+    Authorization,
+    /// The endpoint could not be reached, or TLS failed (exit 6).
+    Network,
+    /// Throttled beyond the retry budget (exit 7).
+    Throttled,
+    /// Interrupted by Ctrl-C before finishing (exit 130).
+    Interrupted,
+    /// Stdout was closed by the reader, e.g. `| head` (exit 141, nothing printed).
+    BrokenPipe,
+    /// A bug in breakglass (exit 70).
+    Internal,
+}
+
+impl ErrorKind {
+    /// Returns the process exit code for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Service => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Config => 3,
+            ErrorKind::Authentication => 4,
+            ErrorKind::Authorization => 5,
+            ErrorKind::Network => 6,
+            ErrorKind::Throttled => 7,
+            ErrorKind::Internal => 70,
+            ErrorKind::Interrupted => 130,
+            ErrorKind::BrokenPipe => 141,
+        }
+    }
+
+    /// Returns the name used in `--output json` error records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Service => "service",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Config => "configuration",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Authorization => "authorization",
+            ErrorKind::Network => "network",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Interrupted => "interrupted",
+            ErrorKind::BrokenPipe => "broken-pipe",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// A failure of a command: a kind, one line of message, optional causes and hints.
+///
+/// The message must never contain a secret; the `From` impls below only use
+/// library messages that are documented not to carry one.
+#[derive(Debug)]
+pub struct CommandError {
+    kind: ErrorKind,
+    message: String,
+    causes: Vec<String>,
+    hints: Vec<String>,
+}
+
+impl CommandError {
+    /// Creates an error of `kind` with a one-line message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        CommandError {
+            kind,
+            message: one_line(message.into()),
+            causes: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// The reader closed stdout; rendered as nothing.
+    pub fn broken_pipe() -> Self {
+        CommandError::new(ErrorKind::BrokenPipe, "stdout was closed")
+    }
+
+    /// Adds a hint line telling the user what to do.
+    #[must_use]
+    pub fn hinted(mut self, hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        if !hint.is_empty() && !self.hints.contains(&hint) {
+            self.hints.push(hint);
+        }
+        self
+    }
+
+    /// Adds a cause, shown with `--verbose`.
+    #[must_use]
+    pub fn caused_by(mut self, cause: impl fmt::Display) -> Self {
+        self.causes.push(one_line(cause.to_string()));
+        self
+    }
+
+    /// Returns the kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Returns the one-line message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Returns the hints.
+    pub fn hints(&self) -> &[String] {
+        &self.hints
+    }
+
+    /// Renders the error on stderr and returns the exit code.
+    pub fn render(&self, ui: &Ui) -> ExitCode {
+        if self.kind == ErrorKind::BrokenPipe {
+            return ExitCode::from(self.kind.exit_code());
+        }
+        let mut err = std::io::stderr().lock();
+        let (red, yellow, dim, reset) = if ui.stderr_color() {
+            ("\x1b[1;31m", "\x1b[1;33m", "\x1b[2m", "\x1b[0m")
+        } else {
+            ("", "", "", "")
+        };
+        // Rendering must not fail the process further; write errors are ignored on purpose.
+        let _ = writeln!(err, "{red}error:{reset} {}", self.message);
+        if ui.verbose() {
+            for cause in &self.causes {
+                let _ = writeln!(err, "{dim}  caused by:{reset} {cause}");
+            }
+        }
+        for hint in &self.hints {
+            let _ = writeln!(err, "{yellow}hint:{reset} {hint}");
+        }
+        ExitCode::from(self.kind.exit_code())
+    }
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// Keeps a message on one line: the first line, trimmed.
+fn one_line(message: String) -> String {
+    let trimmed = message.trim();
+    match trimmed.split_once('\n') {
+        Some((first, _)) => first.trim_end().to_string(),
+        None => trimmed.to_string(),
+    }
+}
+
+/// A usage error (exit 2).
+pub fn usage_error(message: impl Into<String>) -> CommandError {
+    CommandError::new(ErrorKind::Usage, message)
+}
+
+/// A configuration error (exit 3).
+pub fn config_error(message: impl Into<String>) -> CommandError {
+    CommandError::new(ErrorKind::Config, message)
+}
+
+/// A bug or an impossible state (exit 70).
+pub fn internal_error(message: impl Into<String>) -> CommandError {
+    CommandError::new(ErrorKind::Internal, message)
+        .hinted("this is a bug in breakglass; please report it with the command you ran")
+}
+
+/// A failure to read a file the user named.
+pub fn file_error(what: &str, path: &Path, err: &std::io::Error) -> CommandError {
+    config_error(format!("cannot read the {what} {}: {err}", path.display()))
+}
+
+impl From<CloudProfileError> for CommandError {
+    fn from(err: CloudProfileError) -> Self {
+        let hint = err.hint();
+        config_error(err.to_string())
+            .hinted(hint)
+            .hinted("or pick a built-in cloud with `--cloud public|usgov|china`; see `breakglass cloud list`")
+    }
+}
+
+impl From<TenantIdError> for CommandError {
+    fn from(err: TenantIdError) -> Self {
+        let hint = match err {
+            TenantIdError::Empty => {
+                "pass `--tenant <GUID or domain>` or set AZURE_TENANT_ID"
+            }
+            TenantIdError::Alias(_) => {
+                "use the directory (tenant) id GUID or a verified domain such as contoso.onmicrosoft.com"
+            }
+            TenantIdError::Malformed(_) => {
+                "a tenant is a directory GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 or a domain like contoso.onmicrosoft.com"
+            }
+        };
+        config_error(format!("invalid tenant: {err}")).hinted(hint)
+    }
+}
+
+impl From<std::io::Error> for CommandError {
+    fn from(err: std::io::Error) -> Self {
+        CommandError::new(ErrorKind::Internal, format!("I/O error: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_stable() {
+        let codes: Vec<u8> = [
+            ErrorKind::Service,
+            ErrorKind::Usage,
+            ErrorKind::Config,
+            ErrorKind::Authentication,
+            ErrorKind::Authorization,
+            ErrorKind::Network,
+            ErrorKind::Throttled,
+            ErrorKind::Internal,
+            ErrorKind::Interrupted,
+        ]
+        .iter()
+        .map(|kind| kind.exit_code())
+        .collect();
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 70, 130]);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let err = CommandError::new(ErrorKind::Service, "first\nsecond");
+        assert_eq!(err.message(), "first");
+    }
+
+    #[test]
+    fn tenant_errors_are_configuration_errors() {
+        let err: CommandError = "not a tenant"
+            .parse::<breakglass_core::TenantId>()
+            .unwrap_err()
+            .into();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("not a tenant"));
+    }
+}

@@ -1,0 +1,324 @@
+//! The test harness: runs the real `breakglass` binary in a sealed environment.
+//!
+//! Every command starts from `env_clear()` with a temporary HOME, a fixed terminal
+//! width and NO_COLOR, plus only the variables a test adds. A simulator is started
+//! through the binary itself (`breakglass sim serve --listen 127.0.0.1:0`), reading
+//! the `listening on` line from its stdout.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+/// The path of the binary under test.
+pub fn breakglass_bin() -> &'static Path {
+    assert_cmd::cargo::cargo_bin!("breakglass")
+}
+
+/// A sealed environment for one test.
+pub struct TestEnv {
+    root: TempDir,
+    env: BTreeMap<String, String>,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().expect("create a temp dir");
+        std::fs::create_dir_all(root.path().join("home")).expect("create HOME");
+        TestEnv {
+            root,
+            env: BTreeMap::new(),
+        }
+    }
+
+    /// The temporary root folder.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Adds an environment variable to every command run from now on.
+    pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
+        self.env.insert(key.to_string(), value.into());
+    }
+
+    /// Removes an environment variable.
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.remove(key);
+    }
+
+    /// Writes a file under the root and returns its path.
+    pub fn write_file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.root().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// A `breakglass` command with the sealed environment.
+    pub fn command(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(breakglass_bin());
+        cmd.env_clear()
+            .current_dir(self.root())
+            .env("HOME", self.root().join("home"))
+            .env("COLUMNS", "100")
+            .env("NO_COLOR", "1")
+            .env("PATH", "/usr/bin:/bin")
+            .envs(&self.env)
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// Runs `breakglass ARGS` and captures its output.
+    #[must_use = "assert on the output or its exit code"]
+    pub fn run<I, S>(&self, args: I) -> CommandOutput
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        CommandOutput::from(self.command().args(args).output().expect("run breakglass"))
+    }
+
+    /// Runs `breakglass ARGS` with `stdin`.
+    #[must_use = "assert on the output or its exit code"]
+    pub fn run_with_stdin<I, S>(&self, args: I, stdin: &str) -> CommandOutput
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        CommandOutput::from(
+            self.command()
+                .args(args)
+                .write_stdin(stdin.to_string())
+                .output()
+                .expect("run breakglass"),
+        )
+    }
+
+    /// Starts `breakglass sim serve` on a free port with a state dir under the root.
+    pub fn start_simulator(&self) -> Simulator {
+        Simulator::start(self, &self.root().join("sim"), None)
+    }
+
+    /// Starts a simulator and points this environment at it: BREAKGLASS_CLOUD and
+    /// the operator credentials from operator.env.
+    pub fn with_simulator(&mut self) -> Simulator {
+        let simulator = self.start_simulator();
+        self.use_simulator(&simulator);
+        simulator
+    }
+
+    /// Points this environment at a running simulator.
+    pub fn use_simulator(&mut self, simulator: &Simulator) {
+        self.set_env("BREAKGLASS_CLOUD", simulator.cloud_profile().display().to_string());
+        for (key, value) in simulator.operator_env() {
+            self.set_env(&key, value);
+        }
+    }
+}
+
+/// What a command printed and how it exited.
+pub struct CommandOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl From<std::process::Output> for CommandOutput {
+    fn from(output: std::process::Output) -> Self {
+        CommandOutput {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code(),
+        }
+    }
+}
+
+impl CommandOutput {
+    /// Asserts the exit code and returns self.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit code:\n{self}");
+        self
+    }
+
+    /// Asserts success (exit 0) and returns self.
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        self.assert_code(0)
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{self}"))
+    }
+
+    /// The stderr lines starting with `error:`.
+    pub fn error_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|line| line.starts_with("error:"))
+            .collect()
+    }
+
+    /// Replaces a string in stdout and stderr (for snapshots of varying paths and ports).
+    pub fn redact(mut self, from: &str, to: &str) -> Self {
+        if !from.is_empty() {
+            self.stdout = self.stdout.replace(from, to);
+            self.stderr = self.stderr.replace(from, to);
+        }
+        self
+    }
+}
+
+impl fmt::Display for CommandOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.stdout)?;
+        if !self.stderr.is_empty() {
+            write!(f, "------- stderr -------\n{}", self.stderr)?;
+        }
+        match self.code {
+            Some(0) => Ok(()),
+            Some(code) => write!(f, "[exit status: {code}]"),
+            None => write!(f, "[killed by a signal]"),
+        }
+    }
+}
+
+/// A `breakglass sim serve` process; stopped with SIGTERM when dropped.
+pub struct Simulator {
+    child: Child,
+    url: String,
+    state_dir: PathBuf,
+}
+
+impl Simulator {
+    /// Starts the simulator and waits for its `listening on` line.
+    pub fn start(env: &TestEnv, state_dir: &Path, tenant_file: Option<&Path>) -> Self {
+        let mut cmd = std::process::Command::new(breakglass_bin());
+        cmd.env_clear()
+            .env("HOME", env.root().join("home"))
+            .env("NO_COLOR", "1")
+            .args(["sim", "serve", "--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(state_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(file) = tenant_file {
+            cmd.arg("--tenant").arg(file);
+        }
+        let mut child = cmd.spawn().expect("start breakglass sim serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("breakglass simulator listening on ") {
+                    let _ = sender.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = match receiver.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("collect simulator output");
+                panic!(
+                    "the simulator did not report its address; stderr:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        };
+        Simulator {
+            child,
+            url,
+            state_dir: state_dir.to_path_buf(),
+        }
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("https://")
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    pub fn cloud_profile(&self) -> PathBuf {
+        self.state_dir.join("cloud.json")
+    }
+
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.state_dir.join("ca.pem")
+    }
+
+    /// The KEY=VALUE lines of operator.env.
+    pub fn operator_env(&self) -> BTreeMap<String, String> {
+        let text = std::fs::read_to_string(self.state_dir.join("operator.env"))
+            .expect("read operator.env");
+        text.lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| {
+                let value = value.trim().trim_matches('"').trim_matches('\'');
+                (key.trim().trim_start_matches("export ").to_string(), value.to_string())
+            })
+            .collect()
+    }
+
+    /// Sends SIGTERM and waits; returns the process's exit code and stderr.
+    pub fn stop(mut self) -> (Option<i32>, String) {
+        self.terminate();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            use std::io::Read as _;
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        let status = self.child.wait().expect("wait for the simulator");
+        (status.code(), stderr)
+    }
+
+    fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !sent {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+            for _ in 0..50 {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
