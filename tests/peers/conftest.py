@@ -176,15 +176,17 @@ def sim(tmp_path_factory) -> Simulator:
 
     deadline = time.monotonic() + START_TIMEOUT
     url = None
-    while time.monotonic() < deadline:
+    exited = False
+    while url is None and time.monotonic() < deadline and not exited:
+        exited = process.poll() is not None
+        if exited:
+            time.sleep(0.2)  # let the stdout pump catch up with a last line
         try:
             url = found.get(timeout=0.1)
-            break
         except queue.Empty:
-            if process.poll() is not None and found.empty():
-                time.sleep(0.2)
-                if found.empty():
-                    fail(f"`breakglass sim serve` exited with status {process.returncode} before printing its https://127.0.0.1:PORT URL")
+            pass
+    if url is None and exited:
+        fail(f"`breakglass sim serve` exited with status {process.returncode} before printing its https://127.0.0.1:PORT URL")
     if url is None:
         fail(f"`breakglass sim serve` printed no https://127.0.0.1:PORT URL within {START_TIMEOUT:.0f}s")
     port = int(URL_RE.match(url).group(1))
@@ -310,3 +312,120 @@ def graph(sim: Simulator) -> GraphClient:
 
 def file_mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+# --------------------------------------------------------------------------------------------
+# an application with a certificate, created through Graph with the operator's token
+
+
+@dataclass
+class CertApp:
+    object_id: str
+    app_id: str
+    sp_id: str
+    display_name: str
+    key_pem: str
+    cert_pem: str
+    cert_der: bytes
+    sha1_hex: str
+    pem_path: Path  # private key + certificate in one PEM file (azure-identity CertificateCredential)
+    created: dict  # the POST /applications response
+    sp_created: dict  # the POST /servicePrincipals response
+
+
+def make_rsa_certificate(common_name: str) -> tuple[str, str, bytes]:
+    """A fresh RSA-2048 key and a self-signed certificate: (key PEM, cert PEM, cert DER)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode(), cert.public_bytes(serialization.Encoding.DER)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+
+
+@pytest.fixture(scope="session")
+def cert_app(sim: Simulator, graph: GraphClient, tmp_path_factory) -> CertApp:
+    import hashlib
+
+    name = unique_name("peer-cert-app")
+    key_pem, cert_pem, der = make_rsa_certificate(name)
+    r = graph.post("/applications", {"displayName": name})
+    assert r.status_code == 201, f"POST /v1.0/applications: HTTP {r.status_code} {r.text[:500]}"
+    created = r.json()
+    patch = {
+        "keyCredentials": [
+            {
+                "type": "AsymmetricX509Cert",
+                "usage": "Verify",
+                "key": base64.b64encode(der).decode(),
+                "displayName": f"CN={name}",
+            }
+        ]
+    }
+    r = graph.retry("PATCH", f"/applications/{created['id']}", patch)
+    assert r.status_code == 204, f"PATCH /v1.0/applications/{{id}} keyCredentials: HTTP {r.status_code} {r.text[:500]}"
+    r = graph.retry("POST", "/servicePrincipals", {"appId": created["appId"]})
+    assert r.status_code == 201, f"POST /v1.0/servicePrincipals: HTTP {r.status_code} {r.text[:500]}"
+    sp = r.json()
+    pem_path = tmp_path_factory.mktemp("cert-app") / "key-and-cert.pem"
+    pem_path.write_text(key_pem + cert_pem)
+    pem_path.chmod(0o600)
+    return CertApp(
+        object_id=created["id"],
+        app_id=created["appId"],
+        sp_id=sp["id"],
+        display_name=name,
+        key_pem=key_pem,
+        cert_pem=cert_pem,
+        cert_der=der,
+        sha1_hex=hashlib.sha1(der).hexdigest().upper(),
+        pem_path=pem_path,
+        created=created,
+        sp_created=sp,
+    )
+
+
+def retry_until(fn, accept, attempts: int = 8):
+    """Call fn() until accept(result) or attempts run out (replication delay); return the last result."""
+    result = None
+    for i in range(attempts):
+        result = fn()
+        if accept(result):
+            return result
+        time.sleep(min(0.25 * (2**i), 2.0))
+    return result
+
+
+def import_peer(module: str):
+    """Import a peer package; skip the module when missing locally, fail in CI."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        if IN_CI:
+            pytest.fail(f"peer package {module!r} is not installed (CI=true, not skipping): {e}", pytrace=False)
+        pytest.skip(f"peer package {module!r} not installed: {e}", allow_module_level=True)
