@@ -48,6 +48,8 @@ def b64url_json(segment: str) -> dict:
 
 def jwt_parts(token: str) -> tuple[dict, dict]:
     """Header and payload of a JWT, without verification."""
+    if isinstance(token, bytes):
+        token = token.decode("ascii")
     parts = token.split(".")
     assert len(parts) == 3, f"not a compact JWS: {token[:40]}..."
     return b64url_json(parts[0]), b64url_json(parts[1])
