@@ -1,2 +1,331 @@
 //! breakglass-sim: a local Microsoft Entra ID tenant simulator.
+//!
+//! It serves, over HTTPS with its own CA, the identity platform v2.0 endpoints
+//! (OpenID metadata, keys, token, device code) and the Microsoft Graph subset that
+//! breakglass uses, with Microsoft's shapes, status codes and error bodies, and with
+//! the quirks real tenants have: paging, throttling, replication delay, soft delete.
+//! Faults can be injected per route. State lives in a folder and survives restarts.
+//!
+//! The tenant logic ([`Simulator`]) is apart from the transport, so tests can call
+//! it without a socket and `$batch` can dispatch to it directly.
 #![forbid(unsafe_code)]
+// Handlers answer errors with a full HTTP response; boxing each one buys nothing here.
+#![allow(clippy::result_large_err)]
+
+mod clock;
+mod entities;
+mod faults;
+mod files;
+mod graph;
+mod http;
+mod identity;
+mod odata;
+mod permissions;
+mod pki;
+mod seed;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use url::Url;
+
+pub use faults::FaultRule;
+pub use seed::DEFAULT_TENANT;
+
+/// How to start a simulator.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Folder for the CA, keys, state and the files handed to clients.
+    pub state_dir: PathBuf,
+    /// A tenant description (JSON) used when the folder holds no tenant yet.
+    pub tenant_file: Option<PathBuf>,
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    #[error("cannot use the state folder {path}: {reason}")]
+    StateDir { path: PathBuf, reason: String },
+    #[error("the tenant description {path} is not usable: {reason}")]
+    TenantDescription { path: PathBuf, reason: String },
+    #[error("the saved tenant in {path} cannot be read: {reason}")]
+    StateCorrupt { path: PathBuf, reason: String },
+    #[error("cannot listen on {address}: {reason}")]
+    Listen { address: SocketAddr, reason: String },
+    #[error("cannot set up the simulator's keys: {0}")]
+    Pki(String),
+}
+
+impl SimError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SimError::StateDir { .. } => Some("choose a folder you can write to with --state-dir".into()),
+            SimError::TenantDescription { .. } => Some(
+                "compare the file with the built-in description that `breakglass sim default-tenant` prints".into(),
+            ),
+            SimError::StateCorrupt { path, .. } => Some(format!(
+                "move {} aside to start from a fresh tenant (its CA stays valid)",
+                path.display()
+            )),
+            SimError::Listen { .. } => Some("pick another port, or use port 0 for a free one".into()),
+            SimError::Pki(_) => None,
+        }
+    }
+}
+
+/// The credentials of the seeded automation app an operator provisions with.
+#[derive(Clone)]
+pub struct OperatorCredentials {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OperatorCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorCredentials")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The simulated tenant and everything a request needs, apart from the transport.
+pub(crate) struct Simulator {
+    tenant: Mutex<state::Tenant>,
+    pub clock: clock::Clock,
+    pub signer: pki::TokenSigner,
+    pub faults: faults::Faults,
+    pub base_url: Url,
+    pub device_codes: Mutex<identity::DeviceCodes>,
+    state_path: PathBuf,
+}
+
+impl Simulator {
+    pub fn tenant(&self) -> MutexGuard<'_, state::Tenant> {
+        self.tenant
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Saves the tenant; called after every change so a restart sees it.
+    pub fn persist(&self, tenant: &state::Tenant) {
+        match serde_json::to_vec_pretty(tenant) {
+            Ok(bytes) => {
+                if let Err(err) = files::write_private(&self.state_path, &bytes) {
+                    tracing::error!("saving the tenant failed: {err}");
+                }
+            }
+            Err(err) => tracing::error!("serializing the tenant failed: {err}"),
+        }
+    }
+
+    /// The host part every endpoint URL starts with, without a trailing slash.
+    pub fn origin(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+/// A simulator serving on a socket.
+pub struct RunningSimulator {
+    address: SocketAddr,
+    base_url: Url,
+    cloud_profile_path: PathBuf,
+    operator_env_path: PathBuf,
+    ca_certificate_path: PathBuf,
+    operator: OperatorCredentials,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+const STATE_FILE: &str = "tenant-state.json";
+const OPERATOR_FILE: &str = "operator.env";
+const CLOUD_FILE: &str = "cloud.json";
+
+impl RunningSimulator {
+    /// Creates or reopens the tenant in `options.state_dir` and starts serving.
+    pub async fn start(options: SimOptions) -> Result<RunningSimulator, SimError> {
+        let dir = options.state_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|e| SimError::StateDir {
+            path: dir.clone(),
+            reason: e.to_string(),
+        })?;
+        let pki = pki::load_or_create(&dir)?;
+
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|e| SimError::Listen {
+                address: options.listen,
+                reason: e.to_string(),
+            })?;
+        let address = listener.local_addr().map_err(|e| SimError::Listen {
+            address: options.listen,
+            reason: e.to_string(),
+        })?;
+        let host = match address.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        };
+        let base_url = Url::parse(&format!("https://{host}:{}/", address.port())).map_err(|e| {
+            SimError::Listen {
+                address,
+                reason: e.to_string(),
+            }
+        })?;
+
+        let clock = clock::Clock::default();
+        let state_path = dir.join(STATE_FILE);
+        let operator_env_path = dir.join(OPERATOR_FILE);
+        let (tenant, operator) = load_or_seed(&options, &state_path, &operator_env_path, &clock)?;
+
+        let cloud_profile_path = dir.join(CLOUD_FILE);
+        let origin = base_url.as_str().trim_end_matches('/');
+        let cloud = serde_json::json!({
+            "name": "simulator",
+            "authorityHost": origin,
+            "graphEndpoint": origin,
+            "resourceManagerEndpoint": origin,
+            "caCertificate": pki::CA_FILE,
+        });
+        files::write_public(
+            &cloud_profile_path,
+            serde_json::to_string_pretty(&cloud)
+                .unwrap_or_default()
+                .as_bytes(),
+        )?;
+
+        let simulator = Arc::new(Simulator {
+            tenant: Mutex::new(tenant),
+            clock,
+            signer: pki.signer,
+            faults: faults::Faults::default(),
+            base_url: base_url.clone(),
+            device_codes: Mutex::new(identity::DeviceCodes::default()),
+            state_path,
+        });
+        simulator.persist(&simulator.tenant());
+
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::serve(
+            listener,
+            pki.server_config,
+            simulator,
+            shutdown_rx,
+        ));
+        Ok(RunningSimulator {
+            address,
+            base_url,
+            cloud_profile_path,
+            operator_env_path,
+            ca_certificate_path: dir.join(pki::CA_FILE),
+            operator,
+            shutdown,
+            task,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    pub fn cloud_profile_path(&self) -> &Path {
+        &self.cloud_profile_path
+    }
+
+    pub fn operator_env_path(&self) -> &Path {
+        &self.operator_env_path
+    }
+
+    pub fn ca_certificate_path(&self) -> &Path {
+        &self.ca_certificate_path
+    }
+
+    pub fn operator(&self) -> &OperatorCredentials {
+        &self.operator
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+fn load_or_seed(
+    options: &SimOptions,
+    state_path: &Path,
+    operator_env_path: &Path,
+    clock: &clock::Clock,
+) -> Result<(state::Tenant, OperatorCredentials), SimError> {
+    if let Some(text) = files::read_optional(state_path)? {
+        let tenant: state::Tenant =
+            serde_json::from_str(&text).map_err(|e| SimError::StateCorrupt {
+                path: state_path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        let operator = read_operator_env(operator_env_path)?;
+        return Ok((tenant, operator));
+    }
+    let (text, origin) = match &options.tenant_file {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| SimError::TenantDescription {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?,
+            path.clone(),
+        ),
+        None => (
+            seed::DEFAULT_TENANT.to_string(),
+            PathBuf::from("<built-in default tenant>"),
+        ),
+    };
+    let description = seed::parse(&text, &origin)?;
+    let (tenant, seeded) = seed::build(&description, &origin, clock.now())?;
+    let seeded = seeded.ok_or_else(|| SimError::TenantDescription {
+        path: origin.clone(),
+        reason: "no application is marked `operator`; one must be, so operator.env can be written"
+            .into(),
+    })?;
+    let operator = OperatorCredentials {
+        tenant_id: tenant.tenant_id.to_string(),
+        client_id: seeded.client_id,
+        client_secret: seeded.client_secret,
+    };
+    let env = format!(
+        "# Credentials of the simulated tenant's operator automation app.\n# Load with: set -a; . ./operator.env; set +a\nAZURE_TENANT_ID={}\nAZURE_CLIENT_ID={}\nAZURE_CLIENT_SECRET={}\n",
+        operator.tenant_id, operator.client_id, operator.client_secret
+    );
+    files::write_private(operator_env_path, env.as_bytes())?;
+    Ok((tenant, operator))
+}
+
+fn read_operator_env(path: &Path) -> Result<OperatorCredentials, SimError> {
+    let text = files::read_optional(path)?.ok_or_else(|| SimError::StateDir {
+        path: path.to_path_buf(),
+        reason: "operator.env is missing although a saved tenant exists; the operator secret cannot be recovered".into(),
+    })?;
+    let value = |name: &str| {
+        text.lines()
+            .filter_map(|line| line.split_once('='))
+            .find(|(key, _)| key.trim() == name)
+            .map(|(_, value)| value.trim().to_string())
+            .unwrap_or_default()
+    };
+    Ok(OperatorCredentials {
+        tenant_id: value("AZURE_TENANT_ID"),
+        client_id: value("AZURE_CLIENT_ID"),
+        client_secret: value("AZURE_CLIENT_SECRET"),
+    })
+}

@@ -1,0 +1,337 @@
+//! /groups: create, read, list, update, delete, and membership.
+
+use http::{Method, StatusCode};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::applications::{directory_object_json, reference_id};
+use super::{Ctx, DIRECTORY_PAGING, list};
+use crate::clock::graph_time;
+use crate::entities;
+use crate::http::SimResponse;
+use crate::state::{DirObject, Kind, Private, Target, Tenant};
+use breakglass_core::roles as builtin;
+
+const WRITE_PERMISSIONS: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
+const MEMBER_PERMISSIONS: &[&str] = &[
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+
+pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
+    let method = ctx.request.method.clone();
+    Some(match (rest, method) {
+        ([], Method::GET) => list_groups(ctx),
+        ([], Method::POST) => create(ctx),
+        ([id], Method::GET) => get(ctx, id),
+        ([id], Method::PATCH) => update(ctx, id),
+        ([id], Method::DELETE) => delete(ctx, id),
+        ([id, "members"], Method::GET) => members(ctx, id),
+        ([id, "members", "$ref"], Method::POST) => add_member(ctx, id),
+        ([id, "members", member, "$ref"], Method::DELETE) => remove_member(ctx, id, member),
+        _ => return None,
+    })
+}
+
+fn read_check(ctx: &Ctx<'_>, tenant: &Tenant) -> Result<(), SimResponse> {
+    ctx.require_read(
+        tenant,
+        &[
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+            "GroupMember.Read.All",
+            "GroupMember.ReadWrite.All",
+        ],
+    )
+}
+
+fn find<'t>(ctx: &Ctx<'_>, tenant: &'t Tenant, id: &str) -> Option<&'t DirObject> {
+    tenant
+        .object(id)
+        .filter(|o| o.kind == Kind::Group && !ctx.replicating(o))
+}
+
+/// Changing a role-assignable group needs role management rights as well.
+fn role_assignable_check(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    group: &DirObject,
+) -> Result<(), SimResponse> {
+    if group.data.get("isAssignableToRole") == Some(&Value::Bool(true)) {
+        ctx.require(
+            tenant,
+            &["RoleManagement.ReadWrite.Directory"],
+            &[builtin::PRIVILEGED_ROLE_ADMINISTRATOR],
+        )?;
+    }
+    Ok(())
+}
+
+fn list_groups(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let items: Vec<Value> = tenant
+        .live(Kind::Group)
+        .filter(|g| !ctx.replicating(g))
+        .map(|g| Value::Object(g.data.clone()))
+        .collect();
+    list(ctx, items, "groups", DIRECTORY_PAGING, None)
+}
+
+fn get(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    match find(ctx, &tenant, id) {
+        Some(group) => {
+            let mut value = Value::Object(group.data.clone());
+            if let Some(select) = ctx.request.query_param("$select") {
+                let properties: Vec<String> =
+                    select.split(',').map(|s| s.trim().to_string()).collect();
+                value = crate::odata::select(&value, &properties);
+            }
+            ctx.entity(StatusCode::OK, "groups/$entity", value)
+        }
+        None => ctx.not_found(id),
+    }
+}
+
+fn create(ctx: &Ctx<'_>) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+    };
+    let (Some(display_name), Some(nickname)) = (text("displayName"), text("mailNickname")) else {
+        return ctx.bad_request("Properties 'displayName' and 'mailNickname' are required.");
+    };
+    if body.get("mailEnabled") != Some(&Value::Bool(false))
+        || body.get("securityEnabled") != Some(&Value::Bool(true))
+    {
+        return ctx.bad_request("Only security groups can be created here: set mailEnabled to false and securityEnabled to true.");
+    }
+    let assignable = body.get("isAssignableToRole").and_then(Value::as_bool);
+    if assignable == Some(true)
+        && let Err(denied) = ctx.require(
+            &tenant,
+            &["RoleManagement.ReadWrite.Directory"],
+            &[builtin::PRIVILEGED_ROLE_ADMINISTRATOR],
+        )
+    {
+        return denied;
+    }
+    let now = ctx.now();
+    let id = Uuid::new_v4();
+    let data = entities::group(
+        id,
+        display_name,
+        nickname,
+        &graph_time(now),
+        assignable,
+        text("description"),
+    );
+    let object = DirObject {
+        kind: Kind::Group,
+        data,
+        created_at: now,
+        deleted_at: None,
+        private: Private::default(),
+    };
+    let target = Target::of(&object);
+    let value = Value::Object(object.data.clone());
+    tenant.objects.insert(id.to_string(), object);
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Add group",
+        "Add",
+        vec![target],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.entity(StatusCode::CREATED, "groups/$entity", value)
+}
+
+fn update(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id).cloned() else {
+        return ctx.not_found(id);
+    };
+    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
+        return denied;
+    }
+    let mut updated = group.clone();
+    let mut target = Target::of(&group);
+    for (name, value) in body.as_object().into_iter().flatten() {
+        if matches!(
+            name.as_str(),
+            "id" | "createdDateTime" | "isAssignableToRole"
+        ) || name.starts_with('@')
+        {
+            continue;
+        }
+        if !updated.data.contains_key(name) {
+            return ctx.bad_request(&format!("Invalid property '{name}'."));
+        }
+        target = target.modified(
+            name,
+            updated.data.get(name).cloned().unwrap_or(Value::Null),
+            value.clone(),
+        );
+        updated.data.insert(name.clone(), value.clone());
+    }
+    tenant.objects.insert(id.to_string(), updated);
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Update group",
+        "Update",
+        vec![target],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}
+
+fn delete(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id).cloned() else {
+        return ctx.not_found(id);
+    };
+    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
+        return denied;
+    }
+    if let Some(entry) = tenant.objects.get_mut(id) {
+        entry.deleted_at = Some(now);
+        entry
+            .data
+            .insert("deletedDateTime".into(), Value::String(graph_time(now)));
+    }
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Delete group",
+        "Delete",
+        vec![Target::of(&group)],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}
+
+fn members(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id) else {
+        return ctx.not_found(id);
+    };
+    let items: Vec<Value> = group
+        .private
+        .members
+        .iter()
+        .filter_map(|m| tenant.object(m))
+        .map(directory_object_json)
+        .collect();
+    list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
+}
+
+fn add_member(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, MEMBER_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id).cloned() else {
+        return ctx.not_found(id);
+    };
+    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
+        return denied;
+    }
+    let Some(member_id) = reference_id(&body) else {
+        return ctx
+            .bad_request("The @odata.id reference is missing or is not a directory object URL.");
+    };
+    let Some(member) = tenant.object(&member_id).cloned() else {
+        return ctx.not_found(&member_id);
+    };
+    if group.private.members.contains(&member_id) {
+        return ctx.bad_request("One or more added object references already exist for the following modified properties: 'members'.");
+    }
+    let mut updated = group.clone();
+    updated.private.members.push(member_id);
+    tenant.objects.insert(id.to_string(), updated);
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Add member to group",
+        "Assign",
+        vec![Target::of(&member), Target::of(&group)],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}
+
+fn remove_member(ctx: &Ctx<'_>, id: &str, member_id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, MEMBER_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id).cloned() else {
+        return ctx.not_found(id);
+    };
+    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
+        return denied;
+    }
+    if !group.private.members.iter().any(|m| m == member_id) {
+        return ctx.not_found(member_id);
+    }
+    let mut updated = group.clone();
+    updated.private.members.retain(|m| m != member_id);
+    tenant.objects.insert(id.to_string(), updated);
+    let mut targets = vec![Target::of(&group)];
+    if let Some(member) = tenant.object(member_id) {
+        targets.insert(0, Target::of(member));
+    }
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Remove member from group",
+        "Unassign",
+        targets,
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}

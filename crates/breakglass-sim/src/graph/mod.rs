@@ -1,0 +1,621 @@
+//! Request routing and the Microsoft Graph subset: errors, authorization, listing
+//! with OData options, and one module per resource family.
+
+mod applications;
+mod audit;
+mod batch;
+mod directory;
+mod groups;
+mod roles;
+mod users;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::Simulator;
+use crate::clock::graph_time;
+use crate::http::{SimRequest, SimResponse};
+use crate::identity::{self, Caller, TokenProblem};
+use crate::odata;
+use crate::state::{DirObject, Tenant};
+use breakglass_core::roles as builtin;
+
+/// Routes one request: identity endpoints, Graph, the Resource Manager stub and test controls.
+pub(crate) fn route(sim: &Simulator, request: &SimRequest) -> SimResponse {
+    let path = request.path.clone();
+    let segments: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    match segments.first().map(String::as_str) {
+        Some("v1.0") => graph(sim, request, Version::V1, &segments[1..]),
+        Some("beta") => graph(sim, request, Version::Beta, &segments[1..]),
+        Some("_sim") => control(sim, request, &segments[1..]),
+        Some("devicelogin") => identity::device_login(sim, request),
+        Some("subscriptions") | Some("tenants") if request.method == Method::GET => {
+            // `az login --allow-no-subscriptions` lists subscriptions and tenants on Resource Manager.
+            SimResponse::json(StatusCode::OK, &json!({"value": []}))
+        }
+        Some("") | None => SimResponse::json(
+            StatusCode::OK,
+            &json!({"service": "breakglass tenant simulator", "graph": format!("{}/v1.0/", sim.origin())}),
+        ),
+        Some(tenant_segment) => {
+            let rest = segments[1..].join("/");
+            identity::handle(sim, request, tenant_segment, &rest)
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    V1,
+    Beta,
+}
+
+impl Version {
+    fn as_str(self) -> &'static str {
+        match self {
+            Version::V1 => "v1.0",
+            Version::Beta => "beta",
+        }
+    }
+}
+
+/// Everything a Graph handler needs about its request.
+pub(crate) struct Ctx<'a> {
+    pub sim: &'a Simulator,
+    pub request: &'a SimRequest,
+    pub version: Version,
+    pub caller: Caller,
+    pub request_id: String,
+    pub client_request_id: String,
+}
+
+impl Ctx<'_> {
+    pub fn now(&self) -> jiff::Timestamp {
+        self.sim.clock.now()
+    }
+
+    pub fn now_text(&self) -> String {
+        graph_time(self.now())
+    }
+
+    pub fn context_url(&self, fragment: &str) -> String {
+        format!(
+            "{}/{}/$metadata#{fragment}",
+            self.sim.origin(),
+            self.version.as_str()
+        )
+    }
+
+    pub fn error(&self, status: StatusCode, code: &str, message: &str) -> SimResponse {
+        graph_error(
+            status,
+            code,
+            message,
+            &self.request_id,
+            &self.client_request_id,
+            &self.now_text(),
+        )
+    }
+
+    pub fn not_found(&self, id: &str) -> SimResponse {
+        self.error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        )
+    }
+
+    pub fn bad_request(&self, message: &str) -> SimResponse {
+        self.error(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    pub fn forbidden(&self) -> SimResponse {
+        self.error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
+    }
+
+    pub fn json(&self, status: StatusCode, value: &Value) -> SimResponse {
+        graph_headers(SimResponse::json(status, value), &self.request_id, &self.client_request_id)
+            .with_header("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+    }
+
+    pub fn entity(&self, status: StatusCode, context: &str, value: Value) -> SimResponse {
+        let mut body = json!({"@odata.context": self.context_url(context)});
+        if let (Value::Object(out), Value::Object(fields)) = (&mut body, value) {
+            out.extend(fields);
+        }
+        self.json(status, &body)
+    }
+
+    pub fn no_content(&self) -> SimResponse {
+        graph_headers(
+            SimResponse::no_content(),
+            &self.request_id,
+            &self.client_request_id,
+        )
+    }
+
+    pub fn body(&self) -> Result<Value, SimResponse> {
+        if self.request.body.is_empty() {
+            return Ok(json!({}));
+        }
+        serde_json::from_slice(&self.request.body).map_err(|_| {
+            self.error(StatusCode::BAD_REQUEST, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+        })
+    }
+
+    /// Requires one of these application permissions (app callers) or directory roles.
+    /// Global Administrator may do everything.
+    pub fn require(
+        &self,
+        tenant: &Tenant,
+        permissions: &[&str],
+        roles: &[builtin::BuiltInRole],
+    ) -> Result<(), SimResponse> {
+        let held = tenant.role_template_ids_of(self.caller.actor.principal_id());
+        let has_role =
+            |role: &builtin::BuiltInRole| held.iter().any(|id| *id == role.template_id.to_string());
+        if has_role(&builtin::GLOBAL_ADMINISTRATOR) || roles.iter().any(has_role) {
+            return Ok(());
+        }
+        if !self.caller.delegated
+            && permissions.iter().any(|p| {
+                self.caller
+                    .app_permissions
+                    .iter()
+                    .any(|held| held.eq_ignore_ascii_case(p))
+            })
+        {
+            return Ok(());
+        }
+        Err(self.forbidden())
+    }
+
+    /// Reads allowed by any directory-wide read permission or reader role.
+    pub fn require_read(&self, tenant: &Tenant, specific: &[&str]) -> Result<(), SimResponse> {
+        let mut permissions = vec!["Directory.Read.All", "Directory.ReadWrite.All"];
+        permissions.extend_from_slice(specific);
+        self.require(
+            tenant,
+            &permissions,
+            &[
+                builtin::GLOBAL_READER,
+                builtin::PRIVILEGED_ROLE_ADMINISTRATOR,
+                builtin::SECURITY_READER,
+                builtin::SECURITY_ADMINISTRATOR,
+                builtin::USER_ADMINISTRATOR,
+                builtin::APPLICATION_ADMINISTRATOR,
+                builtin::CLOUD_APPLICATION_ADMINISTRATOR,
+                builtin::HELPDESK_ADMINISTRATOR,
+            ],
+        )
+    }
+
+    /// Whether an object is still invisible to reads because of injected replication delay.
+    pub fn replicating(&self, object: &DirObject) -> bool {
+        let delay = self
+            .sim
+            .faults
+            .replication_delay(self.request.method.as_str(), &self.request.path);
+        delay.is_some_and(|delay| {
+            let age = self.now().duration_since(object.created_at);
+            age < jiff::SignedDuration::try_from(delay).unwrap_or_default()
+        })
+    }
+}
+
+pub(crate) fn graph_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+    client_request_id: &str,
+    date: &str,
+) -> SimResponse {
+    let body = json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": date.trim_end_matches('Z'),
+                "request-id": request_id,
+                "client-request-id": client_request_id,
+            }
+        }
+    });
+    graph_headers(
+        SimResponse::json(status, &body),
+        request_id,
+        client_request_id,
+    )
+}
+
+fn graph_headers(response: SimResponse, request_id: &str, client_request_id: &str) -> SimResponse {
+    response
+        .with_header("request-id", request_id)
+        .with_header("client-request-id", client_request_id)
+        .with_header("x-ms-ags-diagnostic", r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"1","ScaleUnit":"000","RoleInstance":"SIM"}}"#)
+        .with_header("OData-Version", "4.0")
+        .with_header("Cache-Control", "no-cache")
+        .with_header("Strict-Transport-Security", "max-age=31536000")
+}
+
+fn request_ids(request: &SimRequest) -> (String, String) {
+    let request_id = Uuid::new_v4().to_string();
+    let client_request_id = request
+        .header("client-request-id")
+        .map(str::to_string)
+        .unwrap_or_else(|| request_id.clone());
+    (request_id, client_request_id)
+}
+
+/// The answer to a request an injected fault fails.
+pub(crate) fn injected_failure(
+    sim: &Simulator,
+    request: &SimRequest,
+    status: u16,
+    retry_after: Option<u64>,
+) -> SimResponse {
+    let (request_id, client_request_id) = request_ids(request);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let date = graph_time(sim.clock.now());
+    let (code, message) = match status.as_u16() {
+        429 => ("TooManyRequests", "Too many requests."),
+        503 => (
+            "serviceNotAvailable",
+            "The service is temporarily unavailable. Please retry later.",
+        ),
+        504 => (
+            "gatewayTimeout",
+            "The gateway did not receive a timely response.",
+        ),
+        _ => (
+            "Service_InternalServerError",
+            "Encountered an internal server error.",
+        ),
+    };
+    let mut response = graph_error(
+        status,
+        code,
+        message,
+        &request_id,
+        &client_request_id,
+        &date,
+    );
+    if let Some(seconds) = retry_after {
+        response.set_header("Retry-After", &seconds.to_string());
+    }
+    if status.as_u16() == 429 {
+        let tenant_id = sim.tenant().tenant_id;
+        response.set_header(
+            "x-ms-throttle-scope",
+            &format!("Tenant_Application/ReadWrite/simulator/{tenant_id}"),
+        );
+        response.set_header("x-ms-throttle-information", "ResourceUnitLimitExceeded");
+    }
+    response
+}
+
+fn unauthorized(
+    problem: TokenProblem,
+    request_id: &str,
+    client_request_id: &str,
+    date: &str,
+) -> SimResponse {
+    let (code, message) = match problem {
+        TokenProblem::Missing => ("InvalidAuthenticationToken", "Access token is empty."),
+        TokenProblem::Malformed => (
+            "InvalidAuthenticationToken",
+            "IDX14100: JWT is not well formed, there are no dots (.).",
+        ),
+        TokenProblem::BadSignature => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure. Invalid signature.",
+        ),
+        TokenProblem::Expired => (
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+        ),
+        TokenProblem::WrongAudience => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure. Invalid audience.",
+        ),
+        TokenProblem::UnknownPrincipal => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure. The principal no longer exists in the tenant.",
+        ),
+    };
+    graph_error(StatusCode::UNAUTHORIZED, code, message, request_id, client_request_id, date)
+        .with_header("WWW-Authenticate", r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000""#)
+}
+
+fn graph(
+    sim: &Simulator,
+    request: &SimRequest,
+    version: Version,
+    segments: &[String],
+) -> SimResponse {
+    let (request_id, client_request_id) = request_ids(request);
+    let caller = {
+        let tenant = sim.tenant();
+        identity::authenticate(sim, &tenant, request.header("authorization"))
+    };
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(problem) => {
+            return unauthorized(
+                problem,
+                &request_id,
+                &client_request_id,
+                &graph_time(sim.clock.now()),
+            );
+        }
+    };
+    let ctx = Ctx {
+        sim,
+        request,
+        version,
+        caller,
+        request_id,
+        client_request_id,
+    };
+    let parts: Vec<&str> = segments
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let method = request.method.clone();
+    let response = match (parts.first().copied(), &method) {
+        (Some("$batch"), &Method::POST) if parts.len() == 1 => batch::handle(&ctx),
+        (Some("organization"), _) => directory::organization(&ctx, &parts[1..]),
+        (Some("domains"), _) => directory::domains(&ctx, &parts[1..]),
+        (Some("directory"), _) => directory::deleted_items(&ctx, &parts[1..]),
+        (Some("directoryObjects"), _) => directory::directory_objects(&ctx, &parts[1..]),
+        (Some(first), _) if first == "applications" || first.starts_with("applications(") => {
+            applications::handle(&ctx, &parts)
+        }
+        (Some(first), _)
+            if first == "servicePrincipals" || first.starts_with("servicePrincipals(") =>
+        {
+            applications::handle(&ctx, &parts)
+        }
+        (Some("users"), _) => users::handle(&ctx, &parts[1..]),
+        (Some("groups"), _) => groups::handle(&ctx, &parts[1..]),
+        (Some("roleManagement"), _) => roles::handle(&ctx, &parts[1..]),
+        (Some("identity"), _) => directory::conditional_access(&ctx, &parts[1..]),
+        (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
+        _ => None,
+    };
+    response.unwrap_or_else(|| {
+        ctx.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!(
+                "Resource not found for the segment '{}'.",
+                parts.last().copied().unwrap_or_default()
+            ),
+        )
+    })
+}
+
+/// Paging and query limits of one collection.
+#[derive(Clone, Copy)]
+pub(crate) struct Paging {
+    pub default_top: usize,
+    pub max_top: usize,
+}
+
+pub(crate) const DIRECTORY_PAGING: Paging = Paging {
+    default_top: 100,
+    max_top: 999,
+};
+pub(crate) const LOG_PAGING: Paging = Paging {
+    default_top: 1000,
+    max_top: 1000,
+};
+
+/// Applies `$filter`, `$orderby`, `$count`, `$top`, `$skiptoken` and `$select` to a
+/// collection and answers with one page.
+pub(crate) fn list(
+    ctx: &Ctx<'_>,
+    items: Vec<Value>,
+    context: &str,
+    paging: Paging,
+    default_select: Option<&[&str]>,
+) -> SimResponse {
+    let request = ctx.request;
+    let eventual = request
+        .header("consistencylevel")
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    let count_requested = request
+        .query_param("$count")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if count_requested && !eventual {
+        return ctx.bad_request("$count is not currently supported without the ConsistencyLevel header set to eventual.");
+    }
+    let mut items = items;
+    if let Some(text) = request.query_param("$filter") {
+        let filter = match odata::parse_filter(&text) {
+            Ok(filter) => filter,
+            Err(reason) => {
+                return ctx.error(
+                    StatusCode::BAD_REQUEST,
+                    "Request_UnsupportedQuery",
+                    &format!("Invalid filter clause: {reason}."),
+                );
+            }
+        };
+        if filter.needs_advanced_query() && !(eventual && count_requested) {
+            return ctx.error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified. This filter needs the ConsistencyLevel header set to eventual and $count=true.");
+        }
+        items.retain(|item| odata::evaluate(&filter, item));
+    }
+    if let Some(order) = request.query_param("$orderby") {
+        let mut words = order.split_whitespace();
+        let property = words.next().unwrap_or_default().to_string();
+        let descending = words.next().is_some_and(|w| w.eq_ignore_ascii_case("desc"));
+        items.sort_by(|a, b| {
+            let key = |v: &Value| {
+                v.get(&property)
+                    .map(|p| p.to_string().to_ascii_lowercase())
+                    .unwrap_or_default()
+            };
+            let ordering = key(a).cmp(&key(b));
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+    }
+    let top = match request.query_param("$top") {
+        None => paging.default_top,
+        Some(text) => {
+            match text.parse::<usize>() {
+                Ok(n) if (1..=paging.max_top).contains(&n) => n,
+                _ => {
+                    return ctx.bad_request(&format!("Invalid page size specified: '{text}'. Must be between 1 and {} inclusive.", paging.max_top));
+                }
+            }
+        }
+    };
+    let offset = match request.query_param("$skiptoken") {
+        None => 0,
+        Some(token) => match decode_skip_token(&token) {
+            Some(offset) => offset,
+            None => return ctx.bad_request("The specified page token value has expired and can no longer be included in your request."),
+        },
+    };
+    let total = items.len();
+    let selected: Option<Vec<String>> = request
+        .query_param("$select")
+        .map(|s| {
+            s.split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .or_else(|| default_select.map(|d| d.iter().map(|s| s.to_string()).collect()));
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(top)
+        .map(|item| match &selected {
+            Some(properties) => odata::select(&item, properties),
+            None => item,
+        })
+        .collect();
+    let mut body = json!({"@odata.context": ctx.context_url(context)});
+    if count_requested && offset == 0 {
+        body["@odata.count"] = json!(total);
+    }
+    if offset + top < total {
+        body["@odata.nextLink"] = json!(next_link(ctx, offset + top));
+    }
+    body["value"] = Value::Array(page);
+    ctx.json(StatusCode::OK, &body)
+}
+
+fn next_link(ctx: &Ctx<'_>, offset: usize) -> String {
+    let kept: Vec<(String, String)> = ctx
+        .request
+        .query_pairs()
+        .into_iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
+        .collect();
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in &kept {
+        serializer.append_pair(key, value);
+    }
+    serializer.append_pair("$skiptoken", &encode_skip_token(offset));
+    format!(
+        "{}{}?{}",
+        ctx.sim.origin(),
+        ctx.request.path,
+        serializer.finish()
+    )
+}
+
+fn encode_skip_token(offset: usize) -> String {
+    format!(
+        "RFNwdAIAAQAAA{}",
+        URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+    )
+}
+
+fn decode_skip_token(token: &str) -> Option<usize> {
+    let encoded = token.strip_prefix("RFNwdAIAAQAAA")?;
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
+    text.strip_prefix("offset:")?.parse().ok()
+}
+
+/// Test controls: faults, clock and a summary. Never called by breakglass itself.
+fn control(sim: &Simulator, request: &SimRequest, segments: &[String]) -> SimResponse {
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (request.method.clone(), parts.as_slice()) {
+        (Method::GET, ["faults"]) => SimResponse::json(StatusCode::OK, &json!(sim.faults.list())),
+        (Method::PUT, ["faults"]) => {
+            match serde_json::from_slice::<Vec<crate::FaultRule>>(&request.body) {
+                Ok(rules) => {
+                    sim.faults.replace(rules);
+                    SimResponse::no_content()
+                }
+                Err(err) => SimResponse::json(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": format!("fault rules: {err}")}),
+                ),
+            }
+        }
+        (Method::DELETE, ["faults"]) => {
+            sim.faults.replace(Vec::new());
+            SimResponse::no_content()
+        }
+        (Method::POST, ["clock"]) => {
+            let seconds = serde_json::from_slice::<Value>(&request.body)
+                .ok()
+                .and_then(|v| v.get("advanceSeconds").and_then(Value::as_i64));
+            match seconds {
+                Some(seconds) => {
+                    sim.clock.advance(seconds);
+                    SimResponse::json(StatusCode::OK, &json!({"now": graph_time(sim.clock.now())}))
+                }
+                None => SimResponse::json(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "send {\"advanceSeconds\": N}"}),
+                ),
+            }
+        }
+        (Method::GET, ["tenant"]) => {
+            let tenant = sim.tenant();
+            SimResponse::json(
+                StatusCode::OK,
+                &json!({
+                    "tenantId": tenant.tenant_id,
+                    "initialDomain": tenant.initial_domain,
+                    "objects": tenant.objects.len(),
+                    "roleAssignments": tenant.role_assignments.len(),
+                    "directoryAudits": tenant.directory_audits.len(),
+                    "signIns": tenant.sign_ins.len(),
+                }),
+            )
+        }
+        _ => SimResponse::json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "unknown simulator control"}),
+        ),
+    }
+}

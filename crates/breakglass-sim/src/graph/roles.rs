@@ -1,0 +1,305 @@
+//! /roleManagement/directory: role definitions and role assignments.
+
+use http::{Method, StatusCode};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::applications::directory_object_json;
+use super::{Ctx, DIRECTORY_PAGING, list};
+use crate::http::SimResponse;
+use crate::seed::role_assignment;
+use crate::state::{Kind, Target, Tenant};
+use breakglass_core::roles as builtin;
+
+pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
+    let method = ctx.request.method.clone();
+    Some(match (rest, method) {
+        (["directory", "roleDefinitions"], Method::GET) => definitions(ctx),
+        (["directory", "roleDefinitions", id], Method::GET) => definition(ctx, id),
+        (["directory", "roleAssignments"], Method::GET) => assignments(ctx),
+        (["directory", "roleAssignments"], Method::POST) => assign(ctx),
+        (["directory", "roleAssignments", id], Method::GET) => assignment(ctx, id),
+        (["directory", "roleAssignments", id], Method::DELETE) => unassign(ctx, id),
+        _ => return None,
+    })
+}
+
+fn read_check(ctx: &Ctx<'_>, tenant: &Tenant) -> Result<(), SimResponse> {
+    ctx.require_read(
+        tenant,
+        &[
+            "RoleManagement.Read.Directory",
+            "RoleManagement.ReadWrite.Directory",
+            "RoleManagement.Read.All",
+        ],
+    )
+}
+
+fn definitions(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    list(
+        ctx,
+        tenant.role_definitions.clone(),
+        "roleManagement/directory/roleDefinitions",
+        DIRECTORY_PAGING,
+        None,
+    )
+}
+
+fn definition(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    match tenant.role_definitions.iter().find(|d| {
+        d.get("id").and_then(Value::as_str) == Some(id)
+            || d.get("templateId").and_then(Value::as_str) == Some(id)
+    }) {
+        Some(definition) => ctx.entity(
+            StatusCode::OK,
+            "roleManagement/directory/roleDefinitions/$entity",
+            definition.clone(),
+        ),
+        None => ctx.not_found(id),
+    }
+}
+
+fn expand(tenant: &Tenant, assignment: &Value, expand: &[String]) -> Value {
+    let mut value = assignment.clone();
+    if expand.iter().any(|e| e == "principal") {
+        let principal = assignment
+            .get("principalId")
+            .and_then(Value::as_str)
+            .and_then(|id| tenant.object(id))
+            .map(directory_object_json)
+            .unwrap_or(Value::Null);
+        value["principal"] = principal;
+    }
+    if expand.iter().any(|e| e == "roleDefinition") {
+        let id = assignment
+            .get("roleDefinitionId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        value["roleDefinition"] = tenant
+            .role_definitions
+            .iter()
+            .find(|d| d.get("id").and_then(Value::as_str) == Some(id))
+            .cloned()
+            .unwrap_or(Value::Null);
+    }
+    value
+}
+
+fn expansions(ctx: &Ctx<'_>) -> Vec<String> {
+    ctx.request
+        .query_param("$expand")
+        .map(|e| e.split(',').map(|s| s.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn assignments(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let expand_list = expansions(ctx);
+    let items: Vec<Value> = tenant
+        .role_assignments
+        .iter()
+        .map(|a| expand(&tenant, a, &expand_list))
+        .collect();
+    let context = if expand_list.is_empty() {
+        "roleManagement/directory/roleAssignments".to_string()
+    } else {
+        format!(
+            "roleManagement/directory/roleAssignments({})",
+            expand_list
+                .iter()
+                .map(|e| format!("{e}()"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    list(ctx, items, &context, DIRECTORY_PAGING, None)
+}
+
+fn assignment(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    match tenant
+        .role_assignments
+        .iter()
+        .find(|a| a.get("id").and_then(Value::as_str) == Some(id))
+    {
+        Some(found) => ctx.entity(
+            StatusCode::OK,
+            "roleManagement/directory/roleAssignments/$entity",
+            expand(&tenant, found, &expansions(ctx)),
+        ),
+        None => ctx.not_found(id),
+    }
+}
+
+fn assign(ctx: &Ctx<'_>) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(
+        &tenant,
+        &["RoleManagement.ReadWrite.Directory"],
+        &[builtin::PRIVILEGED_ROLE_ADMINISTRATOR],
+    ) {
+        return denied;
+    }
+    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
+    let (Some(role_id), Some(principal_id)) = (text("roleDefinitionId"), text("principalId"))
+    else {
+        return ctx.bad_request("Properties 'roleDefinitionId' and 'principalId' are required.");
+    };
+    let scope = text("directoryScopeId").unwrap_or_else(|| "/".into());
+    if scope != "/" {
+        return ctx
+            .bad_request("Only the tenant-wide directory scope '/' is supported by this tenant.");
+    }
+    let Some(definition) = tenant
+        .role_definitions
+        .iter()
+        .find(|d| {
+            d.get("id").and_then(Value::as_str) == Some(role_id.as_str())
+                || d.get("templateId").and_then(Value::as_str) == Some(role_id.as_str())
+        })
+        .cloned()
+    else {
+        return ctx.not_found(&role_id);
+    };
+    let Some(principal) = tenant
+        .object(&principal_id)
+        .filter(|p| !ctx.replicating(p))
+        .cloned()
+    else {
+        return ctx.not_found(&principal_id);
+    };
+    if principal.kind == Kind::Group
+        && principal.data.get("isAssignableToRole") != Some(&Value::Bool(true))
+    {
+        return ctx.bad_request(
+            "Only groups with isAssignableToRole set to true can be assigned to roles.",
+        );
+    }
+    let template = definition
+        .get("templateId")
+        .and_then(Value::as_str)
+        .and_then(|t| Uuid::parse_str(t).ok())
+        .unwrap_or_default();
+    let principal_uuid = Uuid::parse_str(&principal_id).unwrap_or_default();
+    let assignment = role_assignment(template, principal_uuid);
+    let id = assignment
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if tenant
+        .role_assignments
+        .iter()
+        .any(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()))
+    {
+        return ctx.bad_request("A conflicting object with one or more of the specified property values is present in the directory.");
+    }
+    tenant.role_assignments.push(assignment.clone());
+    let role_name = definition
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let target = Target::of(&principal)
+        .modified(
+            "Role.DisplayName",
+            Value::Null,
+            Value::String(role_name.clone()),
+        )
+        .modified(
+            "Role.TemplateId",
+            Value::Null,
+            Value::String(template.to_string()),
+        );
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "RoleManagement",
+        "Add member to role",
+        "Assign",
+        vec![target],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.entity(
+        StatusCode::CREATED,
+        "roleManagement/directory/roleAssignments/$entity",
+        assignment,
+    )
+}
+
+fn unassign(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(
+        &tenant,
+        &["RoleManagement.ReadWrite.Directory"],
+        &[builtin::PRIVILEGED_ROLE_ADMINISTRATOR],
+    ) {
+        return denied;
+    }
+    let Some(position) = tenant
+        .role_assignments
+        .iter()
+        .position(|a| a.get("id").and_then(Value::as_str) == Some(id))
+    else {
+        return ctx.not_found(id);
+    };
+    let removed = tenant.role_assignments.remove(position);
+    let principal_id = removed
+        .get("principalId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let role_id = removed
+        .get("roleDefinitionId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let role_name = tenant
+        .role_definitions
+        .iter()
+        .find(|d| d.get("id").and_then(Value::as_str) == Some(role_id.as_str()))
+        .and_then(|d| d.get("displayName").and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_string();
+    let target = match tenant.object(&principal_id) {
+        Some(principal) => Target::of(principal),
+        None => Target {
+            id: principal_id,
+            display_name: String::new(),
+            kind: "Other",
+            user_principal_name: None,
+            modified: Vec::new(),
+        },
+    }
+    .modified("Role.DisplayName", Value::String(role_name), Value::Null);
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "RoleManagement",
+        "Remove member from role",
+        "Unassign",
+        vec![target],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}

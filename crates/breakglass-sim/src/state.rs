@@ -1,0 +1,382 @@
+//! The tenant's directory as the simulator keeps it: Graph-shaped JSON objects plus
+//! the few private facts Entra never returns (secret hashes, passwords, owners).
+//!
+//! Everything here is synchronous and free of transport concerns, so a request
+//! handler is a plain function of `&mut Tenant`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use crate::clock::graph_time;
+
+/// The kinds of directory object the simulator stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Kind {
+    User,
+    Group,
+    Application,
+    ServicePrincipal,
+}
+
+impl Kind {
+    pub fn odata_type(self) -> &'static str {
+        match self {
+            Kind::User => "#microsoft.graph.user",
+            Kind::Group => "#microsoft.graph.group",
+            Kind::Application => "#microsoft.graph.application",
+            Kind::ServicePrincipal => "#microsoft.graph.servicePrincipal",
+        }
+    }
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::Application => "application",
+            Kind::ServicePrincipal => "servicePrincipal",
+        }
+    }
+
+    pub fn collection(self) -> &'static str {
+        match self {
+            Kind::User => "users",
+            Kind::Group => "groups",
+            Kind::Application => "applications",
+            Kind::ServicePrincipal => "servicePrincipals",
+        }
+    }
+
+    pub fn from_type_name(name: &str) -> Option<Kind> {
+        [
+            Kind::User,
+            Kind::Group,
+            Kind::Application,
+            Kind::ServicePrincipal,
+        ]
+        .into_iter()
+        .find(|k| k.type_name() == name)
+    }
+}
+
+/// Facts about an object that Graph never returns.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct Private {
+    /// SHA-256 of the user's password (users).
+    pub password_sha256: Option<String>,
+    /// keyId → SHA-256 of the secret text (applications and service principals).
+    pub secret_sha256: BTreeMap<String, String>,
+    /// keyId → base64 DER of the certificate (kept even though Graph hides `key`).
+    pub certificates: BTreeMap<String, String>,
+    pub owners: Vec<String>,
+    pub members: Vec<String>,
+    /// appRoleAssignment objects where this service principal is the principal.
+    pub app_role_assignments: Vec<Value>,
+    /// temporaryAccessPassAuthenticationMethod objects (users), with the pass hashed.
+    pub temporary_access_passes: Vec<Value>,
+    /// The seeded automation app whose secret is written to operator.env.
+    pub operator: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DirObject {
+    pub kind: Kind,
+    pub data: Map<String, Value>,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub deleted_at: Option<Timestamp>,
+    #[serde(default)]
+    pub private: Private,
+}
+
+impl DirObject {
+    pub fn id(&self) -> &str {
+        self.data
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn str(&self, property: &str) -> Option<&str> {
+        self.data.get(property).and_then(Value::as_str)
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.str("displayName").unwrap_or_default()
+    }
+}
+
+/// A sign-in record in the beta shape; v1.0 readers see a projection of it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SignInRecord {
+    pub record: Value,
+    /// Interactive user sign-ins are the only ones v1.0 returns.
+    pub interactive_user: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Tenant {
+    pub tenant_id: Uuid,
+    pub display_name: String,
+    pub initial_domain: String,
+    pub created_at: Timestamp,
+    pub domains: Vec<Value>,
+    pub objects: BTreeMap<String, DirObject>,
+    pub role_definitions: Vec<Value>,
+    pub role_assignments: Vec<Value>,
+    pub conditional_access_policies: Vec<Value>,
+    pub directory_audits: Vec<Value>,
+    pub sign_ins: Vec<SignInRecord>,
+}
+
+pub(crate) fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Who did something, for audit records and authorization.
+#[derive(Clone, Debug)]
+pub(crate) enum Actor {
+    App {
+        app_id: String,
+        service_principal_id: String,
+        display_name: String,
+    },
+    User {
+        id: String,
+        user_principal_name: String,
+        display_name: String,
+    },
+}
+
+impl Actor {
+    pub fn principal_id(&self) -> &str {
+        match self {
+            Actor::App {
+                service_principal_id,
+                ..
+            } => service_principal_id,
+            Actor::User { id, .. } => id,
+        }
+    }
+
+    fn initiated_by(&self) -> Value {
+        match self {
+            Actor::App {
+                app_id,
+                service_principal_id,
+                display_name,
+            } => json!({
+                "app": {
+                    "appId": app_id,
+                    "displayName": display_name,
+                    "servicePrincipalId": service_principal_id,
+                    "servicePrincipalName": display_name,
+                },
+                "user": null,
+            }),
+            Actor::User {
+                id,
+                user_principal_name,
+                display_name,
+            } => json!({
+                "app": null,
+                "user": {
+                    "id": id,
+                    "displayName": display_name,
+                    "userPrincipalName": user_principal_name,
+                    "ipAddress": "127.0.0.1",
+                },
+            }),
+        }
+    }
+}
+
+/// One resource an audited change touched.
+pub(crate) struct Target {
+    pub id: String,
+    pub display_name: String,
+    pub kind: &'static str,
+    pub user_principal_name: Option<String>,
+    pub modified: Vec<(String, Value, Value)>,
+}
+
+impl Target {
+    pub fn of(object: &DirObject) -> Target {
+        let kind = match object.kind {
+            Kind::User => "User",
+            Kind::Group => "Group",
+            Kind::Application => "Application",
+            Kind::ServicePrincipal => "ServicePrincipal",
+        };
+        Target {
+            id: object.id().to_string(),
+            display_name: object.display_name().to_string(),
+            kind,
+            user_principal_name: object.str("userPrincipalName").map(str::to_string),
+            modified: Vec::new(),
+        }
+    }
+
+    pub fn modified(mut self, property: &str, old: Value, new: Value) -> Target {
+        self.modified.push((property.to_string(), old, new));
+        self
+    }
+}
+
+impl Tenant {
+    pub fn object(&self, id: &str) -> Option<&DirObject> {
+        self.objects.get(id).filter(|o| o.deleted_at.is_none())
+    }
+
+    pub fn object_mut(&mut self, id: &str) -> Option<&mut DirObject> {
+        self.objects.get_mut(id).filter(|o| o.deleted_at.is_none())
+    }
+
+    pub fn live(&self, kind: Kind) -> impl Iterator<Item = &DirObject> {
+        self.objects
+            .values()
+            .filter(move |o| o.kind == kind && o.deleted_at.is_none())
+    }
+
+    pub fn application_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
+        self.live(Kind::Application).find(|o| {
+            o.str("appId")
+                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
+        })
+    }
+
+    pub fn service_principal_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
+        self.live(Kind::ServicePrincipal).find(|o| {
+            o.str("appId")
+                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
+        })
+    }
+
+    pub fn user_by_upn(&self, upn: &str) -> Option<&DirObject> {
+        self.live(Kind::User).find(|o| {
+            o.str("userPrincipalName")
+                .is_some_and(|u| u.eq_ignore_ascii_case(upn))
+        })
+    }
+
+    /// Resolves `{id}` or `{userPrincipalName}` as Graph does for /users/{id|upn}.
+    pub fn user_by_key(&self, key: &str) -> Option<&DirObject> {
+        match self.object(key) {
+            Some(object) if object.kind == Kind::User => Some(object),
+            _ => self.user_by_upn(key),
+        }
+    }
+
+    pub fn has_domain(&self, name: &str) -> bool {
+        self.domains.iter().any(|d| {
+            d.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// Template ids of the directory roles assigned to this principal.
+    pub fn role_template_ids_of(&self, principal_id: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .role_assignments
+            .iter()
+            .filter(|a| a.get("principalId").and_then(Value::as_str) == Some(principal_id))
+            .filter_map(|a| a.get("roleDefinitionId").and_then(Value::as_str))
+            .map(|id| self.template_of(id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Maps a role definition id (which for built-in roles is the template id) to its template id.
+    pub fn template_of(&self, role_definition_id: &str) -> String {
+        self.role_definitions
+            .iter()
+            .find(|d| d.get("id").and_then(Value::as_str) == Some(role_definition_id))
+            .and_then(|d| d.get("templateId").and_then(Value::as_str))
+            .unwrap_or(role_definition_id)
+            .to_string()
+    }
+
+    /// Graph application permissions granted to this service principal on Microsoft Graph.
+    pub fn graph_permissions_of(&self, service_principal_id: &str) -> Vec<String> {
+        let Some(sp) = self.object(service_principal_id) else {
+            return Vec::new();
+        };
+        let mut values: Vec<String> = sp
+            .private
+            .app_role_assignments
+            .iter()
+            .filter_map(|a| a.get("appRoleId").and_then(Value::as_str))
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .filter_map(crate::permissions::by_id)
+            .map(|p| p.value.to_string())
+            .collect();
+        values.sort();
+        values.dedup();
+        values
+    }
+
+    /// Records a directory audit event with Microsoft's activity name and category.
+    pub fn audit(
+        &mut self,
+        now: Timestamp,
+        actor: &Actor,
+        category: &str,
+        activity: &str,
+        operation_type: &str,
+        targets: Vec<Target>,
+    ) {
+        let target_resources: Vec<Value> = targets
+            .into_iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "displayName": t.display_name,
+                    "type": t.kind,
+                    "userPrincipalName": t.user_principal_name,
+                    "groupType": null,
+                    "modifiedProperties": t.modified.into_iter().map(|(name, old, new)| json!({
+                        "displayName": name,
+                        "oldValue": if old.is_null() { Value::Null } else { Value::String(old.to_string()) },
+                        "newValue": if new.is_null() { Value::Null } else { Value::String(new.to_string()) },
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let correlation = Uuid::new_v4().to_string();
+        let record = json!({
+            "id": format!("Directory_{}_{}", correlation, short_token()),
+            "category": category,
+            "correlationId": correlation,
+            "result": "success",
+            "resultReason": "",
+            "activityDisplayName": activity,
+            "activityDateTime": graph_time(now),
+            "loggedByService": "Core Directory",
+            "operationType": operation_type,
+            "initiatedBy": actor.initiated_by(),
+            "targetResources": target_resources,
+            "additionalDetails": [],
+        });
+        self.directory_audits.push(record);
+    }
+}
+
+fn short_token() -> String {
+    let id = Uuid::new_v4().simple().to_string();
+    id[..5].to_ascii_uppercase()
+}
