@@ -19,7 +19,12 @@ use crate::ui::{OutputFormat, Ui};
 /// Try it without a tenant: `breakglass demo` runs everything against a local
 /// tenant simulator.
 #[derive(Debug, Parser)]
-#[command(name = "breakglass", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "breakglass",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -34,7 +39,12 @@ pub struct GlobalArgs {
     /// JSON cloud profile such as the `cloud.json` the simulator writes.
     ///
     /// AZURE_AUTHORITY_HOST, when set, replaces the profile's authority (login) host.
-    #[arg(long, global = true, env = "BREAKGLASS_CLOUD", value_name = "NAME|PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "BREAKGLASS_CLOUD",
+        value_name = "NAME|PATH"
+    )]
     pub cloud: Option<String>,
 
     /// How to print results on stdout: tables for people, or JSON for scripts.
@@ -49,6 +59,10 @@ pub struct GlobalArgs {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// How long to keep retrying a throttled or failing request, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub retry_budget: u64,
+
     /// Never use colours (NO_COLOR is respected too).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -59,7 +73,12 @@ pub fn main() -> ExitCode {
     install_panic_hook();
     // clap prints help/version (exit 0) and usage errors (exit 2) itself.
     let cli = Cli::parse();
-    let ui = Ui::new(cli.global.output, cli.global.quiet, cli.global.verbose, cli.global.no_color);
+    let ui = Ui::new(
+        cli.global.output,
+        cli.global.quiet,
+        cli.global.verbose,
+        cli.global.no_color,
+    );
     init_tracing(cli.global.verbose);
     match run(cli, ui.clone()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,10 +106,14 @@ fn run(cli: Cli, ui: Ui) -> Result<(), CommandError> {
 }
 
 fn init_tracing(verbose: bool) {
-    let from_env = std::env::var("RUST_LOG").ok().filter(|value| !value.is_empty());
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|value| !value.is_empty());
     let filter = match (from_env, verbose) {
         (Some(filter), _) => filter,
-        (None, true) => "warn,breakglass_entra=debug,breakglass_sim=info,breakglass_cli=debug".to_string(),
+        (None, true) => {
+            "warn,breakglass_entra=debug,breakglass_sim=info,breakglass_cli=debug".to_string()
+        }
         (None, false) => return,
     };
     let Ok(filter) = tracing_subscriber::EnvFilter::try_new(filter) else {
@@ -119,7 +142,10 @@ fn install_panic_hook() {
         use std::io::Write as _;
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "error: breakglass crashed{location}: {message}");
-        let _ = writeln!(err, "hint: this is a bug in breakglass; please report it with the command you ran");
+        let _ = writeln!(
+            err,
+            "hint: this is a bug in breakglass; please report it with the command you ran"
+        );
         std::process::exit(i32::from(ErrorKind::Internal.exit_code()));
     }));
 }

@@ -26,8 +26,14 @@ pub struct ResolvedCloud {
 }
 
 /// Resolves `--cloud NAME|PATH` (default `public`) and an optional authority host override.
-pub fn resolve(spec: Option<&str>, authority_host: Option<&str>) -> Result<ResolvedCloud, CommandError> {
-    let spec = spec.map(str::trim).filter(|spec| !spec.is_empty()).unwrap_or("public");
+pub fn resolve(
+    spec: Option<&str>,
+    authority_host: Option<&str>,
+) -> Result<ResolvedCloud, CommandError> {
+    let spec = spec
+        .map(str::trim)
+        .filter(|spec| !spec.is_empty())
+        .unwrap_or("public");
     let (profile, source) = match KnownCloud::from_name(spec) {
         Some(cloud) => {
             let profile = cloud.profile();
@@ -52,7 +58,10 @@ pub fn resolve(spec: Option<&str>, authority_host: Option<&str>) -> Result<Resol
         source,
         authority_override: None,
     };
-    if let Some(host) = authority_host.map(str::trim).filter(|host| !host.is_empty()) {
+    if let Some(host) = authority_host
+        .map(str::trim)
+        .filter(|host| !host.is_empty())
+    {
         let url = parse_authority_host(host)?;
         resolved.profile = resolved.profile.with_authority_host(url.clone());
         resolved.authority_override = Some(url);
@@ -90,7 +99,9 @@ fn parse_authority_host(host: &str) -> Result<Url, CommandError> {
         config_error(format!("AZURE_AUTHORITY_HOST `{host}` is not a URL: {err}")).hinted(hint)
     })?;
     if url.scheme() != "https" {
-        return Err(config_error(format!("AZURE_AUTHORITY_HOST `{host}` is not an https URL")).hinted(hint));
+        return Err(
+            config_error(format!("AZURE_AUTHORITY_HOST `{host}` is not an https URL")).hinted(hint),
+        );
     }
     if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
         return Err(config_error(format!(
@@ -116,7 +127,10 @@ mod tests {
     fn names_ignore_case_and_authority_host_overrides() {
         let resolved = resolve(Some("USGov"), Some("https://login.example.test")).unwrap();
         assert_eq!(resolved.source, CloudSource::BuiltIn("usgov"));
-        assert_eq!(resolved.profile.authority_host.as_str(), "https://login.example.test/");
+        assert_eq!(
+            resolved.profile.authority_host.as_str(),
+            "https://login.example.test/"
+        );
         assert!(resolve(Some("public"), Some("http://login.example.test")).is_err());
         assert!(resolve(Some("public"), Some("https://login.example.test/tenant")).is_err());
     }

@@ -6,6 +6,7 @@
 use crate::cli::GlobalArgs;
 use crate::cloud::{self, ResolvedCloud};
 use crate::error::CommandError;
+use crate::session::{self, Operator, OperatorArgs, Session};
 use crate::ui::Ui;
 
 /// The global state handed to every command.
@@ -28,5 +29,23 @@ impl CommandHelper {
     pub fn cloud(&self) -> Result<ResolvedCloud, CommandError> {
         let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
         cloud::resolve(self.global.cloud.as_deref(), authority_host.as_deref())
+    }
+
+    /// Connection settings from the global flags.
+    pub fn http_options(&self) -> breakglass_entra::HttpOptions {
+        breakglass_entra::HttpOptions::default()
+            .with_retry_budget(std::time::Duration::from_secs(self.global.retry_budget))
+    }
+
+    /// Resolves the cloud and the operator, and signs in.
+    pub async fn sign_in(&self, args: &OperatorArgs) -> Result<Session, CommandError> {
+        let cloud = self.cloud()?;
+        let operator = Operator::from_args(args)?;
+        self.ui.debug(format!(
+            "signing in with {} against {}",
+            operator.method(),
+            cloud.profile.authority_host
+        ));
+        session::sign_in(&self.ui, cloud, &operator, self.http_options()).await
     }
 }

@@ -13,7 +13,6 @@
 
 use std::fmt;
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use breakglass_core::{CloudProfileError, TenantIdError};
@@ -59,22 +58,6 @@ impl ErrorKind {
             ErrorKind::Internal => 70,
             ErrorKind::Interrupted => 130,
             ErrorKind::BrokenPipe => 141,
-        }
-    }
-
-    /// Returns the name used in `--output json` error records.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Service => "service",
-            ErrorKind::Usage => "usage",
-            ErrorKind::Config => "configuration",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::Authorization => "authorization",
-            ErrorKind::Network => "network",
-            ErrorKind::Throttled => "throttled",
-            ErrorKind::Interrupted => "interrupted",
-            ErrorKind::BrokenPipe => "broken-pipe",
-            ErrorKind::Internal => "internal",
         }
     }
 }
@@ -125,18 +108,15 @@ impl CommandError {
     }
 
     /// Returns the kind.
+    #[cfg(test)]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// Returns the one-line message.
+    #[cfg(test)]
     pub fn message(&self) -> &str {
         &self.message
-    }
-
-    /// Returns the hints.
-    pub fn hints(&self) -> &[String] {
-        &self.hints
     }
 
     /// Renders the error on stderr and returns the exit code.
@@ -197,11 +177,6 @@ pub fn internal_error(message: impl Into<String>) -> CommandError {
         .hinted("this is a bug in breakglass; please report it with the command you ran")
 }
 
-/// A failure to read a file the user named.
-pub fn file_error(what: &str, path: &Path, err: &std::io::Error) -> CommandError {
-    config_error(format!("cannot read the {what} {}: {err}", path.display()))
-}
-
 impl From<CloudProfileError> for CommandError {
     fn from(err: CloudProfileError) -> Self {
         let hint = err.hint();
@@ -214,9 +189,7 @@ impl From<CloudProfileError> for CommandError {
 impl From<TenantIdError> for CommandError {
     fn from(err: TenantIdError) -> Self {
         let hint = match err {
-            TenantIdError::Empty => {
-                "pass `--tenant <GUID or domain>` or set AZURE_TENANT_ID"
-            }
+            TenantIdError::Empty => "pass `--tenant <GUID or domain>` or set AZURE_TENANT_ID",
             TenantIdError::Alias(_) => {
                 "use the directory (tenant) id GUID or a verified domain such as contoso.onmicrosoft.com"
             }
@@ -225,6 +198,99 @@ impl From<TenantIdError> for CommandError {
             }
         };
         config_error(format!("invalid tenant: {err}")).hinted(hint)
+    }
+}
+
+impl From<breakglass_sim::SimError> for CommandError {
+    fn from(err: breakglass_sim::SimError) -> Self {
+        use breakglass_sim::SimError;
+        let kind = match &err {
+            SimError::StateDir { .. }
+            | SimError::TenantDescription { .. }
+            | SimError::StateCorrupt { .. } => ErrorKind::Config,
+            SimError::Listen { .. } => ErrorKind::Network,
+            _ => ErrorKind::Internal,
+        };
+        let hint = err.hint().unwrap_or_default();
+        CommandError::new(kind, format!("the simulator cannot start: {err}")).hinted(hint)
+    }
+}
+
+impl From<breakglass_entra::EntraError> for CommandError {
+    fn from(err: breakglass_entra::EntraError) -> Self {
+        use breakglass_entra::EntraError;
+        let root = err.root();
+        let status = err.status();
+        let kind = match root {
+            EntraError::Graph(graph) => match graph.status {
+                401 => ErrorKind::Authentication,
+                403 => ErrorKind::Authorization,
+                429 => ErrorKind::Throttled,
+                503 | 504 if matches!(err, EntraError::RetriesExhausted { .. }) => {
+                    ErrorKind::Throttled
+                }
+                _ => ErrorKind::Service,
+            },
+            EntraError::Token(_) => match status {
+                Some(429) => ErrorKind::Throttled,
+                Some(500..) => ErrorKind::Service,
+                _ => ErrorKind::Authentication,
+            },
+            EntraError::Unreachable { .. } | EntraError::UntrustedCertificate { .. } => {
+                ErrorKind::Network
+            }
+            EntraError::NotJson { .. } | EntraError::InvalidResponse { .. } => ErrorKind::Service,
+            EntraError::Credential(_) | EntraError::Config { .. } => ErrorKind::Config,
+            EntraError::TokenExpired { .. }
+            | EntraError::InvalidToken(_)
+            | EntraError::AzCli { .. } => ErrorKind::Authentication,
+            EntraError::RetriesExhausted { .. } => ErrorKind::Service,
+        };
+        let message = match root {
+            EntraError::Token(token) => {
+                let mut line = format!("sign-in failed: {}", token.description);
+                if token.description.is_empty() {
+                    line = format!(
+                        "sign-in failed: the token endpoint answered {} {}",
+                        token.status, token.error
+                    );
+                }
+                if let Some(explained) = token.explanation() {
+                    line.push_str(&format!(" ({})", explained.meaning));
+                }
+                line
+            }
+            EntraError::UntrustedCertificate {
+                url,
+                ca_file: Some(ca_file),
+                ..
+            } => format!(
+                "the TLS certificate of {url} is not issued by the CA the cloud profile trusts ({})",
+                ca_file.display()
+            ),
+            _ => err.to_string(),
+        };
+        let mut error = CommandError::new(kind, message);
+        if let EntraError::RetriesExhausted {
+            attempts, elapsed, ..
+        } = &err
+        {
+            error = error.caused_by(format!(
+                "gave up after {attempts} attempts in {:.1}s",
+                elapsed.as_secs_f64()
+            ));
+        }
+        if let EntraError::Token(token) = root {
+            error = error.caused_by(token);
+        }
+        let hint = match root {
+            EntraError::Token(token) => token.explanation().map(|explained| match token.code() {
+                Some(code) => format!("AADSTS{code}: {}", explained.action),
+                None => explained.action.to_string(),
+            }),
+            _ => None,
+        };
+        error.hinted(hint.or_else(|| err.hint()).unwrap_or_default())
     }
 }
 

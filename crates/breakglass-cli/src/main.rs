@@ -7,6 +7,7 @@ mod commands;
 mod context;
 mod error;
 mod output;
+mod session;
 mod ui;
 
 fn main() -> std::process::ExitCode {

@@ -28,11 +28,9 @@ pub fn table(ui: &Ui, header: &[&str]) -> Table {
     }
     if ui.stdout_color() {
         table.enforce_styling();
-        table.set_header(
-            header
-                .iter()
-                .map(|title| comfy_table::Cell::new(title).add_attribute(comfy_table::Attribute::Bold)),
-        );
+        table.set_header(header.iter().map(|title| {
+            comfy_table::Cell::new(title).add_attribute(comfy_table::Attribute::Bold)
+        }));
     } else {
         table.set_header(header.iter().copied());
     }

@@ -169,13 +169,6 @@ pub struct Spinner {
     bar: ProgressBar,
 }
 
-impl Spinner {
-    /// Replaces the message next to the spinner.
-    pub fn set_message(&self, message: impl Into<String>) {
-        self.bar.set_message(message.into());
-    }
-}
-
 impl Drop for Spinner {
     fn drop(&mut self) {
         self.bar.finish_and_clear();

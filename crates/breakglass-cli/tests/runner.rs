@@ -10,8 +10,15 @@ fn no_forgotten_test_files() {
     let listed = include_str!("runner.rs");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     for entry in std::fs::read_dir(dir).expect("read tests/") {
-        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
-        if let Some(module) = name.strip_prefix("test_").and_then(|rest| rest.strip_suffix(".rs")) {
+        let name = entry
+            .expect("dir entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if let Some(module) = name
+            .strip_prefix("test_")
+            .and_then(|rest| rest.strip_suffix(".rs"))
+        {
             assert!(
                 listed.contains(&format!("mod test_{module};")),
                 "tests/{name} is not listed in tests/runner.rs"

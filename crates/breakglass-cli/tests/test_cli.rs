@@ -23,7 +23,10 @@ fn every_subcommand_has_help() {
     ] {
         let output = env.run(&args);
         output.assert_success();
-        assert!(output.stdout.contains("Usage: breakglass"), "{args:?}: {output}");
+        assert!(
+            output.stdout.contains("Usage: breakglass"),
+            "{args:?}: {output}"
+        );
     }
 }
 

@@ -57,7 +57,14 @@ fn custom_profile_resolves_relative_ca() {
         "profiles/cloud.json",
         r#"{"name":"lab","authorityHost":"https://127.0.0.1:9","graphEndpoint":"https://127.0.0.1:9","caCertificate":"ca.pem"}"#,
     );
-    let output = env.run(["--cloud", profile.to_str().expect("utf-8 path"), "cloud", "show", "-o", "json"]);
+    let output = env.run([
+        "--cloud",
+        profile.to_str().expect("utf-8 path"),
+        "cloud",
+        "show",
+        "-o",
+        "json",
+    ]);
     output.assert_success();
     let json = output.json();
     assert_eq!(json["name"], "lab");
@@ -71,12 +78,20 @@ fn custom_profile_resolves_relative_ca() {
 fn malformed_profile_is_a_configuration_error_naming_the_file() {
     let env = TestEnv::new();
     let profile = env.write_file("broken.json", "{\"authorityHost\": ");
-    let output = env.run(["--cloud", profile.to_str().expect("utf-8 path"), "cloud", "show"]);
+    let output = env.run([
+        "--cloud",
+        profile.to_str().expect("utf-8 path"),
+        "cloud",
+        "show",
+    ]);
     output.assert_code(3);
     assert!(output.stdout.is_empty());
     let errors = output.error_lines();
     assert_eq!(errors.len(), 1, "{output}");
-    assert!(errors[0].contains(&profile.display().to_string()), "{output}");
+    assert!(
+        errors[0].contains(&profile.display().to_string()),
+        "{output}"
+    );
     assert!(output.stderr.contains("hint:"), "{output}");
 }
 
@@ -87,7 +102,12 @@ fn http_endpoint_in_profile_is_refused() {
         "http.json",
         r#"{"authorityHost":"http://login.example","graphEndpoint":"https://graph.example"}"#,
     );
-    let output = env.run(["--cloud", profile.to_str().expect("utf-8 path"), "cloud", "show"]);
+    let output = env.run([
+        "--cloud",
+        profile.to_str().expect("utf-8 path"),
+        "cloud",
+        "show",
+    ]);
     output.assert_code(3);
     assert!(output.stderr.contains("not an https URL"), "{output}");
 }
@@ -111,7 +131,12 @@ fn profile_with_missing_ca_is_a_configuration_error() {
         "cloud.json",
         r#"{"authorityHost":"https://127.0.0.1:9","graphEndpoint":"https://127.0.0.1:9","caCertificate":"missing-ca.pem"}"#,
     );
-    let output = env.run(["--cloud", profile.to_str().expect("utf-8 path"), "cloud", "show"]);
+    let output = env.run([
+        "--cloud",
+        profile.to_str().expect("utf-8 path"),
+        "cloud",
+        "show",
+    ]);
     output.assert_code(3);
     assert!(output.stderr.contains("missing-ca.pem"), "{output}");
 }

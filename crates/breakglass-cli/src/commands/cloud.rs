@@ -75,7 +75,15 @@ struct CloudList(Vec<CloudRecord>);
 
 impl Report for CloudList {
     fn human(&self, ui: &Ui) -> String {
-        let mut table = table(ui, &["name", "authority host", "Microsoft Graph", "Resource Manager"]);
+        let mut table = table(
+            ui,
+            &[
+                "name",
+                "authority host",
+                "Microsoft Graph",
+                "Resource Manager",
+            ],
+        );
         for cloud in &self.0 {
             table.add_row(vec![
                 cloud.name.clone(),
@@ -84,9 +92,7 @@ impl Report for CloudList {
                 cloud.resource_manager_endpoint.clone().unwrap_or_default(),
             ]);
         }
-        format!(
-            "{table}\nA custom cloud is a JSON profile: `--cloud path/to/cloud.json`.\n"
-        )
+        format!("{table}\nA custom cloud is a JSON profile: `--cloud path/to/cloud.json`.\n")
     }
 }
 
@@ -119,7 +125,10 @@ impl Report for CloudShow {
             rows.push(("trusted CA", ca.clone()));
         }
         if let Some(host) = &cloud.authority_host_override {
-            rows.push(("authority override", format!("{host} (AZURE_AUTHORITY_HOST)")));
+            rows.push((
+                "authority override",
+                format!("{host} (AZURE_AUTHORITY_HOST)"),
+            ));
         }
         key_value_table(ui, rows).to_string()
     }

@@ -3,25 +3,43 @@
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 
+pub mod admins;
 pub mod cloud;
+pub mod demo;
+pub mod sim;
+pub mod tenant;
+pub mod whoami;
 
 /// The commands of breakglass.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    Whoami(whoami::WhoamiArgs),
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    #[command(subcommand)]
+    Admins(admins::AdminsCommand),
     #[command(subcommand)]
     Cloud(cloud::CloudCommand),
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
+    Demo(demo::DemoArgs),
 }
 
 impl Command {
     /// Whether the command waits for Ctrl-C itself (a server), instead of being cancelled by it.
     pub fn handles_signals(&self) -> bool {
-        false
+        matches!(self, Command::Sim(_))
     }
 }
 
 /// Runs one command.
 pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), CommandError> {
     match command {
+        Command::Whoami(args) => whoami::cmd_whoami(helper, args).await,
+        Command::Tenant(command) => tenant::cmd_tenant(helper, command).await,
+        Command::Admins(command) => admins::cmd_admins(helper, command).await,
         Command::Cloud(command) => cloud::cmd_cloud(helper, command),
+        Command::Sim(command) => sim::cmd_sim(helper, command).await,
+        Command::Demo(args) => demo::cmd_demo(helper, args).await,
     }
 }

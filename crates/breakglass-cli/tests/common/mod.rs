@@ -119,7 +119,10 @@ impl TestEnv {
 
     /// Points this environment at a running simulator.
     pub fn use_simulator(&mut self, simulator: &Simulator) {
-        self.set_env("BREAKGLASS_CLOUD", simulator.cloud_profile().display().to_string());
+        self.set_env(
+            "BREAKGLASS_CLOUD",
+            simulator.cloud_profile().display().to_string(),
+        );
         for (key, value) in simulator.operator_env() {
             self.set_env(&key, value);
         }
@@ -278,7 +281,10 @@ impl Simulator {
             .filter_map(|line| line.split_once('='))
             .map(|(key, value)| {
                 let value = value.trim().trim_matches('"').trim_matches('\'');
-                (key.trim().trim_start_matches("export ").to_string(), value.to_string())
+                (
+                    key.trim().trim_start_matches("export ").to_string(),
+                    value.to_string(),
+                )
             })
             .collect()
     }

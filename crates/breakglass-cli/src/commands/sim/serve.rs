@@ -71,7 +71,11 @@ pub async fn cmd_serve(helper: &CommandHelper, args: &ServeArgs) -> Result<(), C
     .await?;
     drop(spinner);
 
-    let url = simulator.base_url().as_str().trim_end_matches('/').to_string();
+    let url = simulator
+        .base_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_string();
     let listening = Listening {
         url,
         address: simulator.address().to_string(),
@@ -82,8 +86,9 @@ pub async fn cmd_serve(helper: &CommandHelper, args: &ServeArgs) -> Result<(), C
     };
     if ui.output() == OutputFormat::Json {
         // One line, so a script can read it before the server stops.
-        let line = serde_json::to_string(&listening)
-            .map_err(|err| crate::error::internal_error(format!("cannot encode JSON output: {err}")))?;
+        let line = serde_json::to_string(&listening).map_err(|err| {
+            crate::error::internal_error(format!("cannot encode JSON output: {err}"))
+        })?;
         ui.write_stdout(&line)?;
     } else {
         ui.emit(&listening)?;

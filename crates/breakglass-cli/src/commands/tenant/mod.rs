@@ -1,0 +1,21 @@
+//! `breakglass tenant …`: the tenant itself.
+
+use crate::context::CommandHelper;
+use crate::error::CommandError;
+
+pub mod show;
+
+/// Reads the tenant (organization) you are signed in to.
+#[derive(Debug, clap::Subcommand)]
+pub enum TenantCommand {
+    Show(show::ShowArgs),
+}
+
+pub async fn cmd_tenant(
+    helper: &CommandHelper,
+    command: &TenantCommand,
+) -> Result<(), CommandError> {
+    match command {
+        TenantCommand::Show(args) => show::cmd_show(helper, args).await,
+    }
+}
