@@ -646,3 +646,107 @@ async fn az_cli_token_and_errors() {
     assert!(err.to_string().contains("not installed"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Extracts the PKCS#1 `RSAPrivateKey` from a PKCS#8 `PrivateKeyInfo`.
+fn pkcs8_to_pkcs1(pkcs8: &[u8]) -> Vec<u8> {
+    use x509_cert::der::{Reader, SliceReader, asn1::OctetString};
+    let mut reader = SliceReader::new(pkcs8).unwrap();
+    reader
+        .sequence(|r| {
+            let _version: u8 = r.decode()?;
+            let _algorithm: x509_cert::spki::AlgorithmIdentifierOwned = r.decode()?;
+            let key: OctetString = r.decode()?;
+            Ok(key.as_bytes().to_vec())
+        })
+        .unwrap()
+}
+
+#[test]
+fn pkcs1_rsa_private_key_pem_loads() {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["pkcs1".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let pkcs1 = pkcs8_to_pkcs1(&key.serialize_der());
+    let body = base64::engine::general_purpose::STANDARD.encode(&pkcs1);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "Bag Attributes: ignored\n{}-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        cert.pem(),
+        lines.join("\n")
+    );
+    let credential = CertificateCredential::from_pem(&pem, "pkcs1.pem").unwrap();
+    let assertion = credential
+        .client_assertion(
+            "app-id",
+            "aud",
+            AssertionAlgorithm::Ps256,
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    check_assertion(
+        &credential,
+        cert.der(),
+        AssertionAlgorithm::Ps256,
+        assertion.expose_secret(),
+        "aud",
+    );
+    assert_eq!(credential.thumbprint_sha1_hex().len(), 40);
+}
+
+#[tokio::test]
+async fn cached_provider_renews_after_graph_401() {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/organization"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
+            "code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid."}})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/organization"))
+        .and(header("accept", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "t"}]})))
+        .mount(&server)
+        .await;
+    let http = http(&server);
+    let provider = ClientCredentialsFlow::new(
+        &http,
+        &profile(&server),
+        &tenant(),
+        "app-id",
+        ClientCredential::secret("secret-value"),
+    )
+    .into_provider();
+    let graph = crate::GraphClient::new(http, &profile(&server), provider);
+    let orgs = graph.organization().await.unwrap();
+    assert_eq!(orgs[0].id, "t");
+}
+
+#[tokio::test]
+async fn graph_401_hint_says_token_expired() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/organization"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
+            "code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid."}})))
+        .mount(&server)
+        .await;
+    let err = graph(&server).organization().await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert!(err.hint().unwrap().contains("expired"));
+    assert!(!format!("{err} {err:?}").contains("graph-token-value"));
+}
