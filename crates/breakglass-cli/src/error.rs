@@ -268,7 +268,22 @@ impl From<breakglass_entra::EntraError> for CommandError {
                 "the TLS certificate of {url} is not issued by the CA the cloud profile trusts ({})",
                 ca_file.display()
             ),
-            _ => err.to_string(),
+            EntraError::Unreachable {
+                url,
+                detail,
+                timed_out,
+            } => {
+                let origin = url::Url::parse(url)
+                    .map(|parsed| parsed.origin().ascii_serialization())
+                    .unwrap_or_else(|_| url.clone());
+                let reason = if *timed_out {
+                    "timed out".to_string()
+                } else {
+                    detail.rsplit(": ").next().unwrap_or(detail).to_string()
+                };
+                format!("cannot reach {origin}: {reason}")
+            }
+            _ => root.to_string(),
         };
         let mut error = CommandError::new(kind, message);
         if let EntraError::RetriesExhausted {
@@ -280,8 +295,10 @@ impl From<breakglass_entra::EntraError> for CommandError {
                 elapsed.as_secs_f64()
             ));
         }
-        if let EntraError::Token(token) = root {
-            error = error.caused_by(token);
+        match root {
+            EntraError::Token(token) => error = error.caused_by(token),
+            EntraError::Unreachable { .. } => error = error.caused_by(root),
+            _ => {}
         }
         let hint = match root {
             EntraError::Token(token) => token.explanation().map(|explained| match token.code() {
@@ -290,7 +307,14 @@ impl From<breakglass_entra::EntraError> for CommandError {
             }),
             _ => None,
         };
-        error.hinted(hint.or_else(|| err.hint()).unwrap_or_default())
+        let error = error.hinted(hint.or_else(|| root.hint()).unwrap_or_default());
+        if kind == ErrorKind::Throttled {
+            error.hinted(
+                "wait a few minutes, or give the retries more time with `--retry-budget SECONDS`",
+            )
+        } else {
+            error
+        }
     }
 }
 

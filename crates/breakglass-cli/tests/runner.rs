@@ -4,6 +4,11 @@ mod common;
 
 mod test_cli;
 mod test_cloud;
+mod test_demo;
+mod test_errors;
+mod test_sim;
+mod test_tenant;
+mod test_whoami;
 
 #[test]
 fn no_forgotten_test_files() {

@@ -328,3 +328,32 @@ impl Drop for Simulator {
         }
     }
 }
+
+/// Gets an access token for the simulator's operator with the client credentials grant,
+/// using breakglass-entra directly (for tests that hand a token in).
+pub fn client_credentials_token(_env: &TestEnv, simulator: &Simulator) -> String {
+    use breakglass_entra::{ClientCredential, ClientCredentialsFlow, HttpClient, HttpOptions};
+    use secrecy::ExposeSecret as _;
+
+    let text = std::fs::read_to_string(simulator.cloud_profile()).expect("read cloud.json");
+    let profile = breakglass_core::CloudProfile::from_json(&text, &simulator.cloud_profile())
+        .expect("valid cloud.json");
+    let operator = simulator.operator_env();
+    let tenant: breakglass_core::TenantId = operator["AZURE_TENANT_ID"].parse().expect("tenant id");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let http = HttpClient::new(&profile, HttpOptions::default()).expect("an HTTP client");
+        let flow = ClientCredentialsFlow::new(
+            &http,
+            &profile,
+            &tenant,
+            &operator["AZURE_CLIENT_ID"],
+            ClientCredential::secret(operator["AZURE_CLIENT_SECRET"].clone()),
+        );
+        let token = flow.acquire().await.expect("a token");
+        token.secret().expose_secret().to_string()
+    })
+}
