@@ -25,6 +25,8 @@ mod pki;
 mod seed;
 mod server;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -110,6 +112,45 @@ pub(crate) struct Simulator {
 }
 
 impl Simulator {
+    /// Opens (or seeds) the tenant in the state folder and writes the files handed to
+    /// clients; the transport is started separately.
+    fn open(
+        options: &SimOptions,
+        pki: pki::Pki,
+        base_url: Url,
+    ) -> Result<(Simulator, OperatorCredentials, Arc<rustls::ServerConfig>), SimError> {
+        let dir = &options.state_dir;
+        let clock = clock::Clock::default();
+        let state_path = dir.join(STATE_FILE);
+        let (tenant, operator) =
+            load_or_seed(options, &state_path, &dir.join(OPERATOR_FILE), &clock)?;
+        let origin = base_url.as_str().trim_end_matches('/');
+        let cloud = serde_json::json!({
+            "name": "simulator",
+            "authorityHost": origin,
+            "graphEndpoint": origin,
+            "resourceManagerEndpoint": origin,
+            "caCertificate": pki::CA_FILE,
+        });
+        files::write_public(
+            &dir.join(CLOUD_FILE),
+            serde_json::to_string_pretty(&cloud)
+                .unwrap_or_default()
+                .as_bytes(),
+        )?;
+        let simulator = Simulator {
+            tenant: Mutex::new(tenant),
+            clock,
+            signer: pki.signer,
+            faults: faults::Faults::default(),
+            base_url,
+            device_codes: Mutex::new(identity::DeviceCodes::default()),
+            state_path,
+        };
+        simulator.persist(&simulator.tenant());
+        Ok((simulator, operator, pki.server_config))
+    }
+
     pub fn tenant(&self) -> MutexGuard<'_, state::Tenant> {
         self.tenant
             .lock()
@@ -181,42 +222,16 @@ impl RunningSimulator {
             }
         })?;
 
-        let clock = clock::Clock::default();
-        let state_path = dir.join(STATE_FILE);
-        let operator_env_path = dir.join(OPERATOR_FILE);
-        let (tenant, operator) = load_or_seed(&options, &state_path, &operator_env_path, &clock)?;
-
+        let (simulator, operator, server_config) =
+            Simulator::open(&options, pki, base_url.clone())?;
+        let simulator = Arc::new(simulator);
         let cloud_profile_path = dir.join(CLOUD_FILE);
-        let origin = base_url.as_str().trim_end_matches('/');
-        let cloud = serde_json::json!({
-            "name": "simulator",
-            "authorityHost": origin,
-            "graphEndpoint": origin,
-            "resourceManagerEndpoint": origin,
-            "caCertificate": pki::CA_FILE,
-        });
-        files::write_public(
-            &cloud_profile_path,
-            serde_json::to_string_pretty(&cloud)
-                .unwrap_or_default()
-                .as_bytes(),
-        )?;
-
-        let simulator = Arc::new(Simulator {
-            tenant: Mutex::new(tenant),
-            clock,
-            signer: pki.signer,
-            faults: faults::Faults::default(),
-            base_url: base_url.clone(),
-            device_codes: Mutex::new(identity::DeviceCodes::default()),
-            state_path,
-        });
-        simulator.persist(&simulator.tenant());
+        let operator_env_path = dir.join(OPERATOR_FILE);
 
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(
             listener,
-            pki.server_config,
+            server_config,
             simulator,
             shutdown_rx,
         ));

@@ -537,18 +537,30 @@ fn next_link(ctx: &Ctx<'_>, offset: usize) -> String {
         .into_iter()
         .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
         .collect();
-    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-    for (key, value) in &kept {
-        serializer.append_pair(key, value);
-    }
-    serializer.append_pair("$skiptoken", &encode_skip_token(offset));
+    // Graph writes option names such as `$filter` literally and encodes only the values.
+    let encode = |text: &str| percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string();
+    let mut query: Vec<String> = kept
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    query.push(format!("$skiptoken={}", encode_skip_token(offset)));
     format!(
         "{}{}?{}",
         ctx.sim.origin(),
         ctx.request.path,
-        serializer.finish()
+        query.join("&")
     )
 }
+
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'$')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b',');
 
 fn encode_skip_token(offset: usize) -> String {
     format!(
