@@ -183,6 +183,7 @@ pub struct RunningSimulator {
     operator_env_path: PathBuf,
     ca_certificate_path: PathBuf,
     operator: OperatorCredentials,
+    simulator: Arc<Simulator>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -232,7 +233,7 @@ impl RunningSimulator {
         let task = tokio::spawn(server::serve(
             listener,
             server_config,
-            simulator,
+            simulator.clone(),
             shutdown_rx,
         ));
         Ok(RunningSimulator {
@@ -242,6 +243,7 @@ impl RunningSimulator {
             operator_env_path,
             ca_certificate_path: dir.join(pki::CA_FILE),
             operator,
+            simulator,
             shutdown,
             task,
         })
@@ -269,6 +271,16 @@ impl RunningSimulator {
 
     pub fn operator(&self) -> &OperatorCredentials {
         &self.operator
+    }
+
+    /// Replaces the injected fault rules (the same as `PUT /_sim/faults`).
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        self.simulator.faults.replace(rules);
+    }
+
+    /// Moves the simulator's clock forward, e.g. to expire credentials.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.simulator.clock.advance(seconds);
     }
 
     /// Stops accepting connections and waits for the server task to end.
