@@ -13,7 +13,7 @@ use crate::ui::{OutputFormat, Ui};
 ///
 /// breakglass signs in to your tenant as an emergency-access operator (an app
 /// registration with a client secret or certificate, or a person via device code)
-/// and reads or repairs the directory through Microsoft Graph v1.0. Use it to prove,
+/// and reads the directory through Microsoft Graph v1.0. Use it to prove,
 /// before you need it, that your way back into the tenant still works.
 ///
 /// Try it without a tenant: `breakglass demo` runs everything against a local
@@ -34,6 +34,7 @@ pub struct Cli {
 
 /// Flags every command accepts.
 #[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The cloud to talk to: `public` (default), `usgov`, `china`, or the path to a
     /// JSON cloud profile such as the `cloud.json` the simulator writes.

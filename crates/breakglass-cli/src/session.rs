@@ -42,6 +42,7 @@ pub enum AuthMethod {
 
 /// Who signs in, for commands that talk to the tenant.
 #[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Sign-in options")]
 pub struct OperatorArgs {
     /// The tenant: its directory id (GUID) or a verified domain such as
     /// contoso.onmicrosoft.com.

@@ -3,6 +3,7 @@
 mod common;
 
 mod test_cli;
+mod test_cli_reference;
 mod test_cloud;
 mod test_demo;
 mod test_errors;

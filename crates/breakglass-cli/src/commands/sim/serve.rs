@@ -20,9 +20,8 @@ use crate::ui::{OutputFormat, Ui};
 /// prints `breakglass simulator listening on https://ADDRESS` on stdout, then
 /// serves until Ctrl-C or SIGTERM.
 ///
-/// Example, in a second shell:
-///   set -a; . DIR/operator.env; set +a
-///   breakglass --cloud DIR/cloud.json admins list
+/// Then, in a second shell: `set -a; . DIR/operator.env; set +a` and
+/// `breakglass --cloud DIR/cloud.json admins list`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (printed once ready).
