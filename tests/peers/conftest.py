@@ -431,3 +431,24 @@ def import_peer(module: str):
         if IN_CI:
             pytest.fail(f"peer package {module!r} is not installed (CI=true, not skipping): {e}", pytrace=False)
         pytest.skip(f"peer package {module!r} not installed: {e}", allow_module_level=True)
+
+
+# --------------------------------------------------------------------------------------------
+# a seeded person, for the device code flow (interactive sign-ins)
+
+DEFAULT_TENANT_FILE = REPO / "crates" / "breakglass-sim" / "tenants" / "default.json"
+
+
+@pytest.fixture(scope="session")
+def seeded_user() -> dict:
+    """A user of the simulator's built-in tenant who has a password (login + password)."""
+    assert DEFAULT_TENANT_FILE.is_file(), f"built-in tenant description not found at {DEFAULT_TENANT_FILE}"
+    tenant = json.loads(DEFAULT_TENANT_FILE.read_text())
+    users = [u for u in tenant.get("users", []) if u.get("password") and u.get("userPrincipalName")]
+    assert users, f"no user with a password in {DEFAULT_TENANT_FILE}"
+    return {"login": users[0]["userPrincipalName"], "password": users[0]["password"]}
+
+
+def approve_device_code(sim: Simulator, http, user_code: str, user: dict) -> None:
+    r = http.post(f"{sim.base_url}/devicelogin", data={"user_code": user_code, **user})
+    assert r.status_code == 200, f"POST /devicelogin: HTTP {r.status_code} {r.text[:300]}"

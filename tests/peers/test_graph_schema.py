@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import unique_name
+from conftest import approve_device_code, jwt_parts, unique_name
 
 
 def assert_valid(schema, path: str, body, *, type_name: str | None = None) -> None:
@@ -16,9 +16,28 @@ def assert_valid(schema, path: str, body, *, type_name: str | None = None) -> No
 
 
 @pytest.fixture(scope="module")
-def scenario(sim, graph):
-    """Create the objects whose shapes we check, and some audit/deleted-item traffic."""
+def scenario(sim, graph, seeded_user):
+    """Create the objects whose shapes we check, and some audit/deleted-item/sign-in traffic."""
     out = {}
+    # an interactive sign-in (device code flow, approved by a seeded person) for /auditLogs/signIns
+    r = graph.http.post(
+        f"{sim.authority}/oauth2/v2.0/devicecode",
+        data={"client_id": sim.client_id, "scope": f"{sim.graph_scope} offline_access"},
+    )
+    assert r.status_code == 200, f"POST devicecode: HTTP {r.status_code} {r.text[:500]}"
+    flow = r.json()
+    approve_device_code(sim, graph.http, flow["user_code"], seeded_user)
+    r = graph.http.post(
+        sim.token_endpoint,
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "client_id": sim.client_id,
+            "device_code": flow["device_code"],
+        },
+    )
+    assert r.status_code == 200, f"device code token: HTTP {r.status_code} {r.text[:500]}"
+    assert jwt_parts(r.json()["access_token"])[1].get("idtyp") == "user"
+
     name = unique_name("peer-schema-app")
     r = graph.post("/applications", {"displayName": name, "tags": ["breakglass-peer-test"]})
     assert r.status_code == 201, f"POST /v1.0/applications: HTTP {r.status_code} {r.text[:500]}"
@@ -75,7 +94,7 @@ COLLECTIONS = [
     ("/v1.0/roleManagement/directory/roleAssignments", True),
     ("/v1.0/identity/conditionalAccess/policies", False),
     ("/v1.0/auditLogs/directoryAudits", True),
-    ("/v1.0/auditLogs/signIns", False),
+    ("/v1.0/auditLogs/signIns", True),
     ("/v1.0/directory/deletedItems/microsoft.graph.user", True),
 ]
 

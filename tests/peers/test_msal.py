@@ -103,3 +103,37 @@ def test_unregistered_certificate_is_rejected(sim, cert_app):
     assert "access_token" not in result
     assert result.get("error") == "invalid_client", result
     assert 700027 in result.get("error_codes", []), result
+
+
+@pytest.fixture(scope="module")
+def device_flow_result(sim, graph, seeded_user):
+    from conftest import approve_device_code
+
+    app = msal.PublicClientApplication(sim.client_id, authority=sim.authority, instance_discovery=False, timeout=30)
+    flow = app.initiate_device_flow(scopes=[sim.graph_scope])
+    assert "user_code" in flow, f"initiate_device_flow failed: {flow}"
+    assert flow["verification_uri"] == f"{sim.base_url}/devicelogin"
+    approve_device_code(sim, graph.http, flow["user_code"], seeded_user)
+    return app, app.acquire_token_by_device_flow(flow)
+
+
+def test_device_code_flow_public_client(sim, seeded_user, device_flow_result):
+    _, result = device_flow_result
+    assert "access_token" in result, f"msal device flow: {result.get('error')}: {result.get('error_description')}"
+    _, payload = jwt_parts(result["access_token"])
+    assert payload["tid"] == sim.tenant_id
+    assert payload.get("idtyp") == "user"
+    assert payload.get("upn", "").lower() == seeded_user["login"].lower()
+
+
+def test_device_code_flow_signs_the_person_in(sim, seeded_user, device_flow_result):
+    """msal asks for openid profile offline_access: Entra then returns id_token, client_info and
+    refresh_token, from which msal caches the account (needed for acquire_token_silent)."""
+    app, result = device_flow_result
+    missing = [k for k in ("id_token", "client_info", "refresh_token") if k not in result]
+    assert not missing, f"device code token response lacks {missing} (has {sorted(result)})"
+    assert result["id_token_claims"].get("tid") == sim.tenant_id
+    accounts = app.get_accounts()
+    assert [a["username"].lower() for a in accounts] == [seeded_user["login"].lower()]
+    silent = app.acquire_token_silent([sim.graph_scope], account=accounts[0])
+    assert silent and "access_token" in silent, silent
