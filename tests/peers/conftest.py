@@ -333,6 +333,8 @@ class CertApp:
     pem_path: Path  # private key + certificate in one PEM file (azure-identity CertificateCredential)
     created: dict  # the POST /applications response
     sp_created: dict  # the POST /servicePrincipals response
+    granted_role: str  # the Microsoft Graph application permission granted to it (roles claim)
+    role_assignment: dict  # the POST /servicePrincipals/{id}/appRoleAssignments response
 
 
 def make_rsa_certificate(common_name: str) -> tuple[str, str, bytes]:
@@ -364,6 +366,9 @@ def make_rsa_certificate(common_name: str) -> tuple[str, str, bytes]:
     return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode(), cert.public_bytes(serialization.Encoding.DER)
 
 
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
 def unique_name(prefix: str) -> str:
     return f"{prefix}-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
 
@@ -392,6 +397,20 @@ def cert_app(sim: Simulator, graph: GraphClient, tmp_path_factory) -> CertApp:
     r = graph.retry("POST", "/servicePrincipals", {"appId": created["appId"]})
     assert r.status_code == 201, f"POST /v1.0/servicePrincipals: HTTP {r.status_code} {r.text[:500]}"
     sp = r.json()
+    # grant one Microsoft Graph application permission, so that its tokens carry a roles claim
+    r = graph.get(f"/v1.0/servicePrincipals?$filter=appId eq '{GRAPH_APP_ID}'")
+    assert r.status_code == 200 and r.json()["value"], f"Microsoft Graph service principal not found: {r.text[:300]}"
+    graph_sp = r.json()["value"][0]
+    role = next((a for a in graph_sp.get("appRoles", []) if a.get("value") == "Application.Read.All"), None)
+    assert role, f"Microsoft Graph SP has no Application.Read.All app role: {[a.get('value') for a in graph_sp.get('appRoles', [])]}"
+    r = graph.retry(
+        "POST",
+        f"/v1.0/servicePrincipals/{sp['id']}/appRoleAssignments",
+        {"principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": role["id"]},
+        ok=(201,),
+    )
+    assert r.status_code == 201, f"POST appRoleAssignments: HTTP {r.status_code} {r.text[:500]}"
+    assignment = r.json()
     pem_path = tmp_path_factory.mktemp("cert-app") / "key-and-cert.pem"
     pem_path.write_text(key_pem + cert_pem)
     pem_path.chmod(0o600)
@@ -407,6 +426,8 @@ def cert_app(sim: Simulator, graph: GraphClient, tmp_path_factory) -> CertApp:
         pem_path=pem_path,
         created=created,
         sp_created=sp,
+        granted_role=role["value"],
+        role_assignment=assignment,
     )
 
 

@@ -84,4 +84,5 @@ def test_certificate_credential(sim, cert_app, chain):
         cred.close()
     if isinstance(token, Exception):
         raise token
-    check_app_token(token, sim, cert_app.app_id, need_roles=False)
+    payload = check_app_token(token, sim, cert_app.app_id, need_roles=True)
+    assert cert_app.granted_role in payload["roles"], payload["roles"]

@@ -187,3 +187,8 @@ def test_certificate_app_matches_csdl(schema, graph, cert_app):
     creds = r.json()["keyCredentials"]
     assert len(creds) == 1, creds
     assert creds[0]["type"] == "AsymmetricX509Cert" and creds[0]["usage"] == "Verify"
+
+
+def test_app_role_assignment_matches_csdl(schema, cert_app):
+    assert_valid(schema, "POST /v1.0/servicePrincipals/{id}/appRoleAssignments", cert_app.role_assignment, type_name="appRoleAssignment")
+    assert cert_app.role_assignment["principalId"] == cert_app.sp_id

@@ -69,6 +69,7 @@ def test_certificate_public_certificate_ps256(sim, cert_app):
     assert claims["aud"] == sim.token_endpoint
     payload = check_token(result, sim, cert_app.app_id)
     assert payload.get("appidacr") in (None, "2"), payload.get("appidacr")
+    assert cert_app.granted_role in payload.get("roles", []), payload.get("roles")
 
 
 def test_certificate_thumbprint_rs256(sim, cert_app):
