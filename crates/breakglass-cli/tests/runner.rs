@@ -4,9 +4,12 @@ mod common;
 
 mod test_cli;
 mod test_cli_reference;
+mod test_client_against_sim;
 mod test_cloud;
 mod test_demo;
+mod test_device_code;
 mod test_errors;
+mod test_faults;
 mod test_sim;
 mod test_tenant;
 mod test_whoami;

@@ -256,9 +256,15 @@ impl HttpClient {
                 Err(err) => {
                     let mapped = self.map_transport_error(&url, &err);
                     let retryable = match &mapped {
+                        // A refused connection is retried a few times only; a connection
+                        // that timed out or was dropped after the request went out is retried
+                        // within the budget when repeating the request is harmless.
                         EntraError::Unreachable { timed_out, .. } => {
-                            (err.is_connect() && attempt < self.inner.options.max_connect_attempts)
-                                || (*timed_out && idempotent)
+                            if err.is_connect() {
+                                attempt < self.inner.options.max_connect_attempts
+                            } else {
+                                idempotent
+                            }
                         }
                         _ => false,
                     };
