@@ -259,7 +259,7 @@ impl HttpClient {
                         // A refused connection is retried a few times only; a connection
                         // that timed out or was dropped after the request went out is retried
                         // within the budget when repeating the request is harmless.
-                        EntraError::Unreachable { timed_out, .. } => {
+                        EntraError::Unreachable { .. } => {
                             if err.is_connect() {
                                 attempt < self.inner.options.max_connect_attempts
                             } else {
