@@ -49,6 +49,11 @@ impl TestEnv {
         self.env.insert(key.to_string(), value.into());
     }
 
+    /// The variables added to every command.
+    pub fn vars(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
     /// Removes an environment variable.
     pub fn remove_env(&mut self, key: &str) {
         self.env.remove(key);
@@ -356,4 +361,88 @@ pub fn client_credentials_token(_env: &TestEnv, simulator: &Simulator) -> String
         let token = flow.acquire().await.expect("a token");
         token.secret().expose_secret().to_string()
     })
+}
+
+/// A simulator running inside the test process, for tests that inject faults.
+pub struct InProcessSimulator {
+    runtime: tokio::runtime::Runtime,
+    simulator: Option<breakglass_sim::RunningSimulator>,
+    state_dir: PathBuf,
+}
+
+impl InProcessSimulator {
+    /// Starts a simulator on a free port with its state under `state_dir`.
+    pub fn start(state_dir: &Path, tenant_file: Option<&Path>) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let simulator = runtime
+            .block_on(breakglass_sim::RunningSimulator::start(
+                breakglass_sim::SimOptions {
+                    listen: "127.0.0.1:0".parse().expect("an address"),
+                    state_dir: state_dir.to_path_buf(),
+                    tenant_file: tenant_file.map(Path::to_path_buf),
+                },
+            ))
+            .expect("start the simulator");
+        InProcessSimulator {
+            runtime,
+            simulator: Some(simulator),
+            state_dir: state_dir.to_path_buf(),
+        }
+    }
+
+    fn running(&self) -> &breakglass_sim::RunningSimulator {
+        self.simulator.as_ref().expect("running until dropped")
+    }
+
+    /// Replaces the injected faults.
+    pub fn set_faults(&self, rules: Vec<breakglass_sim::FaultRule>) {
+        self.running().set_faults(rules);
+    }
+
+    pub fn cloud_profile(&self) -> PathBuf {
+        self.running().cloud_profile_path().to_path_buf()
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Points `env` at this simulator, with the operator's credentials.
+    pub fn configure(&self, env: &mut TestEnv) {
+        let operator = self.running().operator();
+        env.set_env(
+            "BREAKGLASS_CLOUD",
+            self.cloud_profile().display().to_string(),
+        );
+        env.set_env("AZURE_TENANT_ID", operator.tenant_id.clone());
+        env.set_env("AZURE_CLIENT_ID", operator.client_id.clone());
+        env.set_env("AZURE_CLIENT_SECRET", operator.client_secret.clone());
+    }
+}
+
+impl Drop for InProcessSimulator {
+    fn drop(&mut self) {
+        if let Some(simulator) = self.simulator.take() {
+            self.runtime.block_on(simulator.shutdown());
+        }
+    }
+}
+
+/// The built-in tenant description with `edit` applied, written to `name` under the root.
+pub fn edited_default_tenant(
+    env: &TestEnv,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let mut tenant: serde_json::Value =
+        serde_json::from_str(breakglass_sim::DEFAULT_TENANT).expect("the default tenant is JSON");
+    edit(&mut tenant);
+    env.write_file(
+        name,
+        &serde_json::to_string_pretty(&tenant).expect("encode"),
+    )
 }
