@@ -42,10 +42,18 @@ pub(crate) fn new_client_secret() -> String {
     format!("{head}8Q~{tail}")
 }
 
-/// Pending device codes: device_code → state.
+/// Pending device codes (device_code → state) and issued refresh tokens. Both live
+/// only as long as the process, as a restarted authorization server forgets them.
 #[derive(Default)]
 pub(crate) struct DeviceCodes {
     pending: HashMap<String, DeviceCode>,
+    refresh: HashMap<String, RefreshGrant>,
+}
+
+struct RefreshGrant {
+    client_id: String,
+    scope: String,
+    user_id: String,
 }
 
 struct DeviceCode {
@@ -234,6 +242,7 @@ fn token(sim: &Simulator, request: &SimRequest, segment: &str) -> SimResponse {
         ),
         Some("client_credentials") => client_credentials(sim, &form, segment),
         Some(DEVICE_CODE_GRANT) => device_code_token(sim, &form),
+        Some("refresh_token") => refresh_token_grant(sim, &form),
         Some(other) => sts_error(
             sim,
             StatusCode::BAD_REQUEST,
@@ -998,8 +1007,60 @@ fn device_code_token(sim: &Simulator, form: &Form) -> SimResponse {
             .unwrap_or_else(|| unreachable!("entry was just read"));
         (entry.client_id, entry.scope, user_id)
     };
+    issue_user_tokens(sim, &client_id, &scope, &user_id, true)
+}
+
+/// Exchanges a refresh token for new tokens, rotating the refresh token.
+fn refresh_token_grant(sim: &Simulator, form: &Form) -> SimResponse {
+    let Some(token) = form.get("refresh_token") else {
+        return sts_error(
+            sim,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'refresh_token'.".into(),
+        );
+    };
+    let grant = sim
+        .device_codes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .refresh
+        .remove(token);
+    let Some(grant) = grant else {
+        return sts_error(
+            sim,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid.".into(),
+        );
+    };
+    if form.get("client_id") != Some(grant.client_id.as_str()) {
+        return sts_error(
+            sim,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70000,
+            "The refresh token was issued to another client.".into(),
+        );
+    }
+    let scope = form.get("scope").map(str::to_string).unwrap_or(grant.scope);
+    issue_user_tokens(sim, &grant.client_id, &scope, &grant.user_id, false)
+}
+
+/// Issues a delegated access token for a user, and, when the scopes ask for them,
+/// an ID token, `client_info` and a refresh token, as the v2.0 endpoint does.
+fn issue_user_tokens(
+    sim: &Simulator,
+    client_id: &str,
+    scope: &str,
+    user_id: &str,
+    interactive: bool,
+) -> SimResponse {
+    let now = sim.clock.now();
     let mut tenant = sim.tenant();
-    let Some(user) = tenant.object(&user_id).cloned() else {
+    let Some(user) = tenant.object(user_id).cloned() else {
         return sts_error(
             sim,
             StatusCode::BAD_REQUEST,
@@ -1008,28 +1069,42 @@ fn device_code_token(sim: &Simulator, form: &Form) -> SimResponse {
             "The user account does not exist in the directory.".into(),
         );
     };
+    if user.data.get("accountEnabled") == Some(&Value::Bool(false)) {
+        return sts_error(
+            sim,
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50057,
+            "The user account is disabled.".into(),
+        );
+    }
     let tenant_id = tenant.tenant_id;
-    let resource = scope
-        .split_whitespace()
+    let requested: Vec<&str> = scope.split_whitespace().collect();
+    let resource = requested
+        .iter()
         .find_map(|s| {
             s.strip_suffix("/.default")
                 .or_else(|| s.rsplit_once('/').map(|(r, _)| r))
         })
-        .map(str::to_string)
+        .map(|r| r.trim_end_matches('/').to_string())
         .unwrap_or_else(|| sim.origin());
-    let wids = tenant.role_template_ids_of(&user_id);
+    let wids = tenant.role_template_ids_of(user_id);
     let issued = now.as_second();
     let upn = user
         .str("userPrincipalName")
         .unwrap_or_default()
         .to_string();
+    let client_name = tenant
+        .service_principal_by_app_id(client_id)
+        .map(|sp| sp.display_name().to_string())
+        .unwrap_or_default();
     let mut claims = json!({
         "aud": resource,
         "iss": format!("https://sts.windows.net/{tenant_id}/"),
         "iat": issued, "nbf": issued, "exp": issued + TOKEN_LIFETIME_SECONDS + 1,
         "acr": "1",
         "amr": ["pwd", "mfa"],
-        "app_displayname": "Microsoft Graph Command Line Tools",
+        "app_displayname": client_name,
         "appid": client_id,
         "appidacr": "0",
         "idtyp": "user",
@@ -1037,7 +1112,7 @@ fn device_code_token(sim: &Simulator, form: &Form) -> SimResponse {
         "name": user.display_name(),
         "oid": user_id,
         "scp": "Application.ReadWrite.All AuditLog.Read.All Directory.ReadWrite.All Group.ReadWrite.All Policy.Read.All RoleManagement.ReadWrite.Directory User.ReadWrite.All UserAuthenticationMethod.ReadWrite.All openid profile email",
-        "sub": URL_SAFE_NO_PAD.encode(Sha256::digest(user_id.as_bytes())),
+        "sub": URL_SAFE_NO_PAD.encode(Sha256::digest(format!("{user_id}{resource}").as_bytes())),
         "tid": tenant_id.to_string(),
         "unique_name": upn,
         "upn": upn,
@@ -1050,48 +1125,94 @@ fn device_code_token(sim: &Simulator, form: &Form) -> SimResponse {
     let header =
         json!({"typ": "JWT", "alg": "RS256", "x5t": sim.signer.key_id, "kid": sim.signer.key_id});
     let access_token = sim.signer.sign(&header, &claims);
-    let record = json!({
-        "id": Uuid::new_v4().to_string(),
-        "createdDateTime": graph_time(now),
-        "userDisplayName": user.display_name(),
-        "userPrincipalName": upn,
-        "userId": user_id,
-        "appId": client_id,
-        "appDisplayName": "Microsoft Graph Command Line Tools",
-        "ipAddress": "127.0.0.1",
-        "clientAppUsed": "Mobile Apps and Desktop clients",
-        "correlationId": Uuid::new_v4().to_string(),
-        "conditionalAccessStatus": "notApplied",
-        "isInteractive": true,
-        "riskDetail": "none",
-        "riskLevelAggregated": "none",
-        "riskLevelDuringSignIn": "none",
-        "riskState": "none",
-        "riskEventTypes": [],
-        "riskEventTypes_v2": [],
-        "resourceDisplayName": "Microsoft Graph",
-        "resourceId": breakglass_core::roles::MICROSOFT_GRAPH_APP_ID.to_string(),
-        "status": {"errorCode": 0, "failureReason": null, "additionalDetails": null},
-        "deviceDetail": {"deviceId": "", "displayName": null, "operatingSystem": "Linux", "browser": null, "isCompliant": false, "isManaged": false, "trustType": null},
-        "location": {"city": null, "state": null, "countryOrRegion": null, "geoCoordinates": null},
-        "appliedConditionalAccessPolicies": [],
-        "signInEventTypes": ["interactiveUser"],
+    let mut body = json!({
+        "token_type": "Bearer",
+        "scope": requested.iter().filter(|s| !matches!(**s, "openid" | "profile" | "offline_access")).copied().collect::<Vec<_>>().join(" "),
+        "expires_in": TOKEN_LIFETIME_SECONDS,
+        "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+        "access_token": access_token,
     });
-    tenant.sign_ins.push(SignInRecord {
-        record,
-        interactive_user: true,
-    });
-    sim.persist(&tenant);
-    token_headers(SimResponse::json(
-        StatusCode::OK,
-        &json!({
-            "token_type": "Bearer",
-            "scope": scope,
-            "expires_in": TOKEN_LIFETIME_SECONDS,
-            "ext_expires_in": TOKEN_LIFETIME_SECONDS,
-            "access_token": access_token,
-        }),
-    ))
+    if requested.contains(&"openid") {
+        let id_claims = json!({
+            "aud": client_id,
+            "iss": format!("{}/{tenant_id}/v2.0", sim.origin()),
+            "iat": issued, "nbf": issued, "exp": issued + TOKEN_LIFETIME_SECONDS + 1,
+            "name": user.display_name(),
+            "oid": user_id,
+            "preferred_username": upn,
+            "sub": URL_SAFE_NO_PAD.encode(Sha256::digest(format!("{user_id}{client_id}").as_bytes())),
+            "tid": tenant_id.to_string(),
+            "ver": "2.0",
+        });
+        body["id_token"] = json!(sim.signer.sign(
+            &json!({"typ": "JWT", "alg": "RS256", "kid": sim.signer.key_id}),
+            &id_claims
+        ));
+        body["client_info"] = json!(
+            URL_SAFE_NO_PAD
+                .encode(json!({"uid": user_id, "utid": tenant_id.to_string()}).to_string())
+        );
+    }
+    if requested.contains(&"offline_access") {
+        let refresh = format!(
+            "1.AS{}",
+            URL_SAFE_NO_PAD.encode(
+                [
+                    Uuid::new_v4().as_bytes().as_slice(),
+                    Uuid::new_v4().as_bytes().as_slice()
+                ]
+                .concat()
+            )
+        );
+        sim.device_codes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .refresh
+            .insert(
+                refresh.clone(),
+                RefreshGrant {
+                    client_id: client_id.to_string(),
+                    scope: scope.to_string(),
+                    user_id: user_id.to_string(),
+                },
+            );
+        body["refresh_token"] = json!(refresh);
+    }
+    if interactive {
+        let record = json!({
+            "id": Uuid::new_v4().to_string(),
+            "createdDateTime": graph_time(now),
+            "userDisplayName": user.display_name(),
+            "userPrincipalName": upn,
+            "userId": user_id,
+            "appId": client_id,
+            "appDisplayName": client_name,
+            "ipAddress": "127.0.0.1",
+            "clientAppUsed": "Mobile Apps and Desktop clients",
+            "correlationId": Uuid::new_v4().to_string(),
+            "conditionalAccessStatus": "notApplied",
+            "isInteractive": true,
+            "riskDetail": "none",
+            "riskLevelAggregated": "none",
+            "riskLevelDuringSignIn": "none",
+            "riskState": "none",
+            "riskEventTypes": [],
+            "riskEventTypes_v2": [],
+            "resourceDisplayName": "Microsoft Graph",
+            "resourceId": breakglass_core::roles::MICROSOFT_GRAPH_APP_ID.to_string(),
+            "status": {"errorCode": 0, "failureReason": null, "additionalDetails": null},
+            "deviceDetail": {"deviceId": "", "displayName": null, "operatingSystem": "Linux", "browser": null, "isCompliant": false, "isManaged": false, "trustType": null},
+            "location": {"city": null, "state": null, "countryOrRegion": null, "geoCoordinates": null},
+            "appliedConditionalAccessPolicies": [],
+            "signInEventTypes": ["interactiveUser"],
+        });
+        tenant.sign_ins.push(SignInRecord {
+            record,
+            interactive_user: true,
+        });
+        sim.persist(&tenant);
+    }
+    token_headers(SimResponse::json(StatusCode::OK, &body))
 }
 
 /// The page where a seeded user approves (or declines) a device code.

@@ -927,7 +927,10 @@ fn device_code_flow_with_approval_by_a_seeded_user() {
             &[],
             Some(form(&[
                 ("client_id", &client),
-                ("scope", "https://127.0.0.1:9/.default"),
+                (
+                    "scope",
+                    "https://127.0.0.1:9/.default openid profile offline_access",
+                ),
             ])),
         ),
     )
@@ -984,6 +987,28 @@ fn device_code_flow_with_approval_by_a_seeded_user() {
         json!([breakglass_core::roles::GLOBAL_ADMINISTRATOR
             .template_id
             .to_string()])
+    );
+    assert!(body["id_token"].is_string() && body["client_info"].is_string());
+    let refresh = body["refresh_token"].as_str().unwrap().to_string();
+    let (status, renewed) = h.token_with(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &client),
+        ("refresh_token", &refresh),
+    ]);
+    assert_eq!(status, StatusCode::OK, "{renewed}");
+    assert_ne!(
+        renewed["refresh_token"], body["refresh_token"],
+        "refresh tokens rotate"
+    );
+    let (status, _) = h.token_with(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &client),
+        ("refresh_token", &refresh),
+    ]);
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a used refresh token is spent"
     );
     // The interactive sign-in shows on v1.0.
     let (_, signins, _) = h.graph(
