@@ -2,6 +2,8 @@
 
 mod common;
 
+mod test_azcli;
+mod test_certificate;
 mod test_cli;
 mod test_cli_reference;
 mod test_client_against_sim;
