@@ -108,7 +108,9 @@ pub enum CloudProfileError {
         field: &'static str,
         value: String,
     },
-    #[error("the cloud profile {path} sets {field} to `{value}`, which carries a path, query or credentials; give only scheme, host and port")]
+    #[error(
+        "the cloud profile {path} sets {field} to `{value}`, which carries a path, query or credentials; give only scheme, host and port"
+    )]
     NotAHost {
         path: PathBuf,
         field: &'static str,
@@ -198,7 +200,10 @@ impl CloudProfile {
 
     /// The scope that asks for an app-only Graph token: `{graph}/.default`.
     pub fn graph_default_scope(&self) -> String {
-        format!("{}/.default", self.graph_endpoint.as_str().trim_end_matches('/'))
+        format!(
+            "{}/.default",
+            self.graph_endpoint.as_str().trim_end_matches('/')
+        )
     }
 
     /// `{graph}/{version}/` as the base every Graph path is joined to.
@@ -237,7 +242,10 @@ mod tests {
             public.token_endpoint("contoso.onmicrosoft.com").as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
-        assert_eq!(public.graph_default_scope(), "https://graph.microsoft.com/.default");
+        assert_eq!(
+            public.graph_default_scope(),
+            "https://graph.microsoft.com/.default"
+        );
         assert_eq!(
             public.graph_base(GraphVersion::V1).as_str(),
             "https://graph.microsoft.com/v1.0/"
@@ -260,7 +268,10 @@ mod tests {
         let http = r#"{"authorityHost":"http://127.0.0.1:8443","graphEndpoint":"https://g"}"#;
         assert!(matches!(
             CloudProfile::from_json(http, Path::new("c.json")),
-            Err(CloudProfileError::NotHttps { field: "authorityHost", .. })
+            Err(CloudProfileError::NotHttps {
+                field: "authorityHost",
+                ..
+            })
         ));
         let typo = r#"{"authorityHst":"https://a","graphEndpoint":"https://g"}"#;
         assert!(matches!(

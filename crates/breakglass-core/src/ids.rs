@@ -21,9 +21,7 @@ pub enum TenantId {
 pub enum TenantIdError {
     #[error("the tenant id is empty")]
     Empty,
-    #[error(
-        "`{0}` is a multi-tenant alias; emergency access needs the tenant's own id or domain"
-    )]
+    #[error("`{0}` is a multi-tenant alias; emergency access needs the tenant's own id or domain")]
     Alias(String),
     #[error("`{0}` is neither a directory GUID nor a domain name")]
     Malformed(String),
@@ -129,7 +127,13 @@ mod tests {
             "common".parse::<TenantId>(),
             Err(TenantIdError::Alias("common".into()))
         );
-        for bad in ["", "not a tenant", "72f988bf86f141af91ab2d7cd011db47", "1.2.3.4", "x"] {
+        for bad in [
+            "",
+            "not a tenant",
+            "72f988bf86f141af91ab2d7cd011db47",
+            "1.2.3.4",
+            "x",
+        ] {
             assert!(bad.parse::<TenantId>().is_err(), "{bad} should be rejected");
         }
     }
