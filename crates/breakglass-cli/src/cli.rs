@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 
 use crate::commands::Command;
 use crate::context::CommandHelper;
@@ -72,8 +72,17 @@ pub struct GlobalArgs {
 /// Runs breakglass and returns its exit code.
 pub fn main() -> ExitCode {
     install_panic_hook();
-    // clap prints help/version (exit 0) and usage errors (exit 2) itself.
-    let cli = Cli::parse();
+    // clap prints help/version (exit 0) and usage errors (exit 2) itself; it honours
+    // NO_COLOR on its own, and `--no-color` is applied before parsing so errors obey it.
+    let no_color = std::env::args_os().any(|arg| arg == "--no-color");
+    let mut command = Cli::command();
+    if no_color {
+        command = command.color(clap::ColorChoice::Never);
+    }
+    let cli = match Cli::from_arg_matches_mut(&mut command.get_matches()) {
+        Ok(cli) => cli,
+        Err(err) => err.format(&mut Cli::command()).exit(),
+    };
     let ui = Ui::new(
         cli.global.output,
         cli.global.quiet,
@@ -157,7 +166,6 @@ mod tests {
 
     #[test]
     fn clap_definition_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
     }
 }

@@ -91,3 +91,57 @@ fn serve_reports_a_taken_port() {
     assert_eq!(output.error_lines().len(), 1, "{output}");
     assert!(output.stderr.contains("cannot listen on"), "{output}");
 }
+
+#[test]
+fn serve_json_prints_one_line_and_quiet_hides_status() {
+    let env = TestEnv::new();
+    let mut child = std::process::Command::new(crate::common::breakglass_bin())
+        .env_clear()
+        .env("HOME", env.root().join("home"))
+        .args([
+            "sim",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--output",
+            "json",
+            "--state-dir",
+        ])
+        .arg(env.root().join("state"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the simulator");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+        .expect("read a line");
+    let json: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    assert!(
+        json["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("https://127.0.0.1:")),
+        "{json}"
+    );
+    assert!(
+        json["cloudProfile"]
+            .as_str()
+            .is_some_and(|path| path.ends_with("cloud.json")),
+        "{json}"
+    );
+    assert!(json.get("clientSecret").is_none(), "{json}");
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
