@@ -7,8 +7,10 @@
 
 pub mod aadsts;
 pub mod cloud;
+pub mod config;
 pub mod env;
 pub mod graph_error;
+pub mod graph_permissions;
 pub mod ids;
 pub mod retry;
 pub mod roles;

@@ -1,0 +1,491 @@
+//! `breakglass.toml`: the declared emergency access identities, parsed and checked
+//! against Microsoft's emergency access guidance before anything touches a tenant.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub tenant: TenantSection,
+    pub app: AppConfig,
+    #[serde(default)]
+    pub users: UsersConfig,
+    #[serde(default)]
+    pub group: GroupConfig,
+    #[serde(default)]
+    pub stores: StoresConfig,
+    #[serde(default)]
+    pub drift: DriftConfig,
+}
+
+/// Which tenant and cloud; both may come from the environment instead.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSection {
+    /// Directory id or initial domain; `AZURE_TENANT_ID` when absent.
+    pub id: Option<String>,
+    /// `public`, `usgov`, `china` or a path to a cloud profile.
+    pub cloud: Option<String>,
+}
+
+/// The emergency access application and its service principal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub name: String,
+    /// A directory role held permanently and actively at tenant scope.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Microsoft Graph application permissions instead of a directory role.
+    #[serde(default)]
+    pub graph_permissions: Vec<String>,
+    /// Lock the service principal's credentials so they can only change on the app.
+    #[serde(default = "yes")]
+    pub lock_credentials: bool,
+    pub credentials: Vec<CredentialPolicy>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One client credential of the app and where it is kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialPolicy {
+    /// A short name, e.g. `offline` or `rotating`; stored as the credential's display name.
+    pub label: String,
+    pub kind: CredentialKind,
+    pub store: StoreKind,
+    /// `k-of-n` when the store is `shares`, e.g. `3-of-5`.
+    #[serde(default)]
+    pub shares: Option<String>,
+    /// How long a new credential is valid.
+    pub lifetime_days: u32,
+    /// Rotate when a credential is this old; absent for credentials kept offline.
+    #[serde(default)]
+    pub rotate_after_days: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialKind {
+    Secret,
+    Certificate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// A KeePass KDBX4 database.
+    Keepass,
+    /// A printable recovery sheet (PDF with a QR code).
+    Sheet,
+    /// Shamir shares, one sheet per custodian.
+    Shares,
+}
+
+/// The classic cloud-only emergency access user accounts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersConfig {
+    pub count: u32,
+    /// The start of each user's name; a random part follows so it cannot be guessed.
+    pub prefix: String,
+    /// Create a Temporary Access Pass so the owner can register a passkey.
+    #[serde(default)]
+    pub temporary_access_pass: bool,
+    #[serde(default = "global_administrator")]
+    pub role: String,
+}
+
+fn global_administrator() -> String {
+    roles::GLOBAL_ADMINISTRATOR.display_name.to_string()
+}
+
+impl Default for UsersConfig {
+    fn default() -> Self {
+        UsersConfig {
+            count: 2,
+            prefix: "breakglass".to_string(),
+            temporary_access_pass: false,
+            role: global_administrator(),
+        }
+    }
+}
+
+/// The group that Conditional Access policies exclude.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConfig {
+    pub name: String,
+    /// The group's mail nickname, which is how breakglass finds it again.
+    pub mail_nickname: String,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        GroupConfig {
+            name: "Emergency access accounts".to_string(),
+            mail_nickname: "breakglass-emergency-access".to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoresConfig {
+    /// The KeePass database file.
+    pub keepass: String,
+    /// The folder recovery and custodian sheets are written to.
+    pub sheets: String,
+}
+
+impl Default for StoresConfig {
+    fn default() -> Self {
+        StoresConfig {
+            keepass: "breakglass.kdbx".to_string(),
+            sheets: "recovery-sheets".to_string(),
+        }
+    }
+}
+
+/// What `apply` repairs when the tenant drifted from the declaration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftConfig {
+    /// Remove owners added to the app or its service principal.
+    #[serde(default = "yes")]
+    pub remove_owners: bool,
+    /// Remove credentials that no store of breakglass holds.
+    #[serde(default = "yes")]
+    pub remove_unknown_credentials: bool,
+    /// Restore removed role assignments.
+    #[serde(default = "yes")]
+    pub restore_roles: bool,
+}
+
+impl Default for DriftConfig {
+    fn default() -> Self {
+        DriftConfig {
+            remove_owners: true,
+            remove_unknown_credentials: true,
+            restore_roles: true,
+        }
+    }
+}
+
+/// Why a configuration cannot be used, each naming what to change.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("[app] needs either `role` or `graph_permissions`, not {0}")]
+    AppAuthority(&'static str),
+    #[error("`{0}` is not a directory role breakglass knows; use e.g. \"Global Administrator\"")]
+    UnknownRole(String),
+    #[error(
+        "`{0}` is not a Microsoft Graph application permission; use names such as \"Directory.Read.All\""
+    )]
+    UnknownPermission(String),
+    #[error("[app] declares no credentials; declare at least one [[app.credentials]]")]
+    NoCredentials,
+    #[error("two credentials are labelled `{0}`; labels must be unique")]
+    DuplicateLabel(String),
+    #[error("credential label `{0}` must be 1-32 letters, digits, '-' or '_'")]
+    BadLabel(String),
+    #[error("credential `{label}`: {reason}")]
+    BadCredential { label: String, reason: String },
+    #[error(
+        "[users] count = 1, but Microsoft's guidance asks for at least two emergency access accounts; set count = 2 (or 0 to rely on the app alone)"
+    )]
+    SingleUser,
+    #[error("[users] count = {0} is more than 10; emergency access accounts should be few")]
+    TooManyUsers(u32),
+    #[error("[users] prefix `{0}` must be 1-20 lowercase letters, digits or '-'")]
+    BadPrefix(String),
+    #[error("[group] {0}")]
+    BadGroup(String),
+}
+
+/// A `k-of-n` Shamir threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Threshold {
+    pub k: u8,
+    pub n: u8,
+}
+
+impl Threshold {
+    /// Parses `3-of-5`.
+    pub fn parse(text: &str) -> Option<Threshold> {
+        let (k, n) = text.trim().split_once("-of-")?;
+        let (k, n): (u8, u8) = (k.parse().ok()?, n.parse().ok()?);
+        (2 <= k && k <= n && n <= 16).then_some(Threshold { k, n })
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-of-{}", self.k, self.n)
+    }
+}
+
+impl CredentialPolicy {
+    /// The Shamir threshold of a `shares` credential.
+    pub fn threshold(&self) -> Option<Threshold> {
+        self.shares.as_deref().and_then(Threshold::parse)
+    }
+}
+
+impl Config {
+    /// Parses and checks a configuration.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match (&self.app.role, self.app.graph_permissions.is_empty()) {
+            (Some(_), false) => return Err(ConfigError::AppAuthority("both")),
+            (None, true) => return Err(ConfigError::AppAuthority("neither")),
+            (Some(role), true) if roles::by_name(role).is_none() => {
+                return Err(ConfigError::UnknownRole(role.clone()));
+            }
+            _ => {}
+        }
+        for permission in &self.app.graph_permissions {
+            if !crate::graph_permissions::is_known(permission) {
+                return Err(ConfigError::UnknownPermission(permission.clone()));
+            }
+        }
+        if self.app.credentials.is_empty() {
+            return Err(ConfigError::NoCredentials);
+        }
+        let mut labels = BTreeSet::new();
+        for credential in &self.app.credentials {
+            let label = &credential.label;
+            let label_ok = (1..=32).contains(&label.len())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !label_ok {
+                return Err(ConfigError::BadLabel(label.clone()));
+            }
+            if !labels.insert(label.clone()) {
+                return Err(ConfigError::DuplicateLabel(label.clone()));
+            }
+            let bad = |reason: String| ConfigError::BadCredential {
+                label: label.clone(),
+                reason,
+            };
+            if !(1..=3650).contains(&credential.lifetime_days) {
+                return Err(bad("lifetime_days must be between 1 and 3650".into()));
+            }
+            if let Some(rotate) = credential.rotate_after_days
+                && (rotate == 0 || rotate >= credential.lifetime_days)
+            {
+                return Err(bad(format!(
+                    "rotate_after_days = {rotate} must be at least 1 and less than lifetime_days = {}",
+                    credential.lifetime_days
+                )));
+            }
+            match (credential.store, &credential.shares) {
+                (StoreKind::Shares, None) => {
+                    return Err(bad(
+                        "store = \"shares\" needs shares = \"k-of-n\", e.g. \"3-of-5\"".into(),
+                    ));
+                }
+                (StoreKind::Shares, Some(text)) if Threshold::parse(text).is_none() => {
+                    return Err(bad(format!(
+                        "shares = \"{text}\" is not k-of-n with 2 <= k <= n <= 16"
+                    )));
+                }
+                (StoreKind::Keepass | StoreKind::Sheet, Some(_)) => {
+                    return Err(bad("shares is only for store = \"shares\"".into()));
+                }
+                _ => {}
+            }
+        }
+        match self.users.count {
+            1 => return Err(ConfigError::SingleUser),
+            n if n > 10 => return Err(ConfigError::TooManyUsers(n)),
+            _ => {}
+        }
+        let prefix = &self.users.prefix;
+        if prefix.is_empty()
+            || prefix.len() > 20
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(ConfigError::BadPrefix(prefix.clone()));
+        }
+        if roles::by_name(&self.users.role).is_none() {
+            return Err(ConfigError::UnknownRole(self.users.role.clone()));
+        }
+        if self.group.name.trim().is_empty() {
+            return Err(ConfigError::BadGroup("name must not be empty".into()));
+        }
+        let nickname = &self.group.mail_nickname;
+        if nickname.is_empty()
+            || nickname.len() > 64
+            || !nickname
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::BadGroup(format!(
+                "mail_nickname `{nickname}` must be 1-64 letters, digits, '-' or '_'"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The declared credential with this label.
+    pub fn credential(&self, label: &str) -> Option<&CredentialPolicy> {
+        self.app.credentials.iter().find(|c| c.label == label)
+    }
+}
+
+/// The commented starting configuration `breakglass init` writes.
+pub const STARTER: &str = r#"# breakglass.toml: the emergency access identities of one Microsoft Entra tenant.
+# `breakglass plan` shows what would change; `breakglass apply` makes it so.
+# Objects are found again through markers in the tenant itself, so any operator
+# machine with this file sees the same truth.
+
+[tenant]
+# Directory id or initial domain. When absent, AZURE_TENANT_ID is used.
+# id = "00000000-0000-0000-0000-000000000000"
+# Cloud: public (default), usgov, china, or a path to a cloud profile JSON file.
+# cloud = "public"
+
+[app]
+# The emergency access app registration and its service principal.
+name = "Emergency access (breakglass)"
+# A permanent, active directory role at tenant scope (never PIM-eligible) ...
+role = "Global Administrator"
+# ... or, instead of a role, Microsoft Graph application permissions:
+# graph_permissions = ["Directory.ReadWrite.All", "RoleManagement.ReadWrite.Directory"]
+# Lock the service principal's credentials so nobody can add one there.
+lock_credentials = true
+
+# Kept offline for ever: a certificate whose key never leaves this machine except on
+# paper, split into Shamir shares so no single custodian can use it.
+[[app.credentials]]
+label = "offline"
+kind = "certificate"
+store = "shares"
+shares = "3-of-5"
+lifetime_days = 1095
+
+# Kept in KeePass and rotated: a client secret.
+[[app.credentials]]
+label = "rotating"
+kind = "secret"
+store = "keepass"
+lifetime_days = 90
+rotate_after_days = 30
+
+[users]
+# Classic cloud-only emergency access accounts on the initial *.onmicrosoft.com domain.
+# Microsoft asks for at least two; 0 relies on the app alone.
+count = 2
+# Each name is this prefix plus a random part, so it cannot be guessed.
+prefix = "breakglass"
+# Create a Temporary Access Pass so each owner can register a passkey.
+temporary_access_pass = false
+role = "Global Administrator"
+
+[group]
+# The group every Conditional Access policy must exclude. It is role-assignable, so
+# only Privileged Role Administrators and Global Administrators can change members.
+name = "Emergency access accounts"
+mail_nickname = "breakglass-emergency-access"
+
+[stores]
+# The KeePass database; its password comes from BREAKGLASS_KEEPASS_PASSWORD, a file
+# (--keepass-password-file) or a prompt.
+keepass = "breakglass.kdbx"
+# Recovery and custodian sheets (PDF) are written here. Print them, then move the
+# files somewhere safe or delete them.
+sheets = "recovery-sheets"
+
+[drift]
+# What apply repairs when someone changed the tenant behind breakglass's back.
+remove_owners = true
+remove_unknown_credentials = true
+restore_roles = true
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_configuration_is_valid() {
+        let config = Config::parse(STARTER).expect("starter parses");
+        assert_eq!(config.app.credentials.len(), 2);
+        assert_eq!(
+            config
+                .credential("offline")
+                .and_then(CredentialPolicy::threshold),
+            Some(Threshold { k: 3, n: 5 })
+        );
+        assert_eq!(config.users.count, 2);
+    }
+
+    fn with(replace: &str, by: &str) -> Result<Config, ConfigError> {
+        assert!(STARTER.contains(replace), "{replace}");
+        Config::parse(&STARTER.replacen(replace, by, 1))
+    }
+
+    #[test]
+    fn impossible_states_are_named() {
+        assert_eq!(with("count = 2", "count = 1"), Err(ConfigError::SingleUser));
+        assert_eq!(
+            with("label = \"rotating\"", "label = \"offline\""),
+            Err(ConfigError::DuplicateLabel("offline".into()))
+        );
+        assert!(matches!(
+            with("shares = \"3-of-5\"", "shares = \"6-of-5\""),
+            Err(ConfigError::BadCredential { .. })
+        ));
+        assert!(matches!(
+            with("rotate_after_days = 30", "rotate_after_days = 90"),
+            Err(ConfigError::BadCredential { .. })
+        ));
+        assert_eq!(
+            with(
+                "role = \"Global Administrator\"\n# ...",
+                "role = \"Chief\"\n# ..."
+            ),
+            Err(ConfigError::UnknownRole("Chief".into()))
+        );
+        assert_eq!(
+            with(
+                "# graph_permissions = [\"Directory.ReadWrite.All\", \"RoleManagement.ReadWrite.Directory\"]",
+                "graph_permissions = [\"Directory.ReadWrite.All\"]"
+            ),
+            Err(ConfigError::AppAuthority("both"))
+        );
+        assert!(matches!(
+            with("lock_credentials = true", "lock_credentails = true"),
+            Err(ConfigError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn thresholds() {
+        assert_eq!(Threshold::parse("2-of-3"), Some(Threshold { k: 2, n: 3 }));
+        for bad in ["1-of-3", "4-of-3", "3 of 5", "2-of-17", ""] {
+            assert_eq!(Threshold::parse(bad), None, "{bad}");
+        }
+    }
+}
