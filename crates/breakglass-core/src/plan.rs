@@ -1,0 +1,1129 @@
+//! The plan: what `apply` must do to make the tenant match `breakglass.toml`.
+//!
+//! [`Observed`] is what the tenant (and the local stores) hold now, gathered by the
+//! caller; [`plan`] compares it with the [`Config`] and returns the [`Action`]s, in the
+//! order they must run, plus notices a person should read. Nothing here does I/O, so
+//! every drift rule is unit-tested.
+
+use std::collections::BTreeSet;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::config::{Config, CredentialKind, CredentialPolicy};
+use crate::roles;
+
+/// The tag that marks the emergency access app (and, copied by Entra, its service principal).
+pub const APP_TAG: &str = "breakglass:emergency-access";
+/// The `employeeType` that marks an emergency access user.
+pub const USER_MARKER: &str = "breakglass:emergency-access";
+/// Credential display names are this prefix plus the label.
+pub const CREDENTIAL_PREFIX: &str = "breakglass:";
+/// The note written on the app.
+pub const APP_NOTES: &str = "Emergency access app managed by breakglass. Every sign-in and every change raises an alert. Change it only through breakglass.toml.";
+
+/// The credential label a display name carries, if breakglass made it.
+pub fn label_of(display_name: Option<&str>) -> Option<&str> {
+    display_name?
+        .strip_prefix(CREDENTIAL_PREFIX)
+        .filter(|l| !l.is_empty())
+}
+
+/// The display name of a credential with this label.
+pub fn credential_display_name(label: &str) -> String {
+    format!("{CREDENTIAL_PREFIX}{label}")
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Observed {
+    pub initial_domain: String,
+    /// Applications carrying [`APP_TAG`].
+    pub apps: Vec<ObservedApp>,
+    /// The service principal of the emergency app, if any.
+    pub service_principal: Option<ObservedServicePrincipal>,
+    /// Active directory role assignments held by the service principal and the users.
+    pub role_assignments: Vec<ObservedRoleAssignment>,
+    /// Microsoft Graph application permissions granted to the service principal.
+    pub graph_grants: Vec<ObservedGrant>,
+    /// Users carrying [`USER_MARKER`].
+    pub users: Vec<ObservedUser>,
+    pub group: Option<ObservedGroup>,
+    /// Key ids the local stores hold; `None` when they could not be read.
+    pub held_key_ids: Option<BTreeSet<String>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedApp {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub created: Option<Timestamp>,
+    pub sign_in_audience: String,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub redirect_uris: usize,
+    pub credentials_locked: bool,
+    pub owners: Vec<ObservedOwner>,
+    pub credentials: Vec<ObservedCredential>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedServicePrincipal {
+    pub id: String,
+    pub account_enabled: bool,
+    pub owners: Vec<ObservedOwner>,
+    /// Credentials on the service principal itself: a takeover path, never wanted.
+    pub credentials: Vec<ObservedCredential>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedOwner {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObservedCredential {
+    pub key_id: String,
+    pub kind: CredentialKind,
+    pub display_name: Option<String>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedRoleAssignment {
+    pub id: String,
+    pub principal_id: String,
+    pub role_template_id: String,
+    pub directory_scope_id: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedGrant {
+    pub id: String,
+    pub permission: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedUser {
+    pub id: String,
+    pub user_principal_name: String,
+    pub account_enabled: bool,
+    pub created: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedGroup {
+    pub id: String,
+    pub display_name: String,
+    pub is_assignable_to_role: bool,
+    pub member_ids: Vec<String>,
+}
+
+/// Who an action applies to; objects made earlier in the same apply are resolved then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Principal {
+    EmergencyApp,
+    User {
+        id: String,
+        user_principal_name: String,
+    },
+    NewUser {
+        ordinal: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OwnedObject {
+    Application,
+    ServicePrincipal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RemovalReason {
+    /// Made by breakglass, but no store holds it (an interrupted add or rotation).
+    NotInAnyStore,
+    /// Not made by breakglass: someone added it behind its back.
+    NotDeclared,
+    /// A credential on the service principal rather than on the app.
+    OnServicePrincipal,
+}
+
+/// One change, in the order apply makes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "camelCase")]
+pub enum Action {
+    /// Delete an app that an interrupted apply left behind.
+    DeleteLeftoverApplication {
+        id: String,
+        app_id: String,
+    },
+    CreateApplication {
+        display_name: String,
+    },
+    /// Bring the app's properties back to the declaration.
+    UpdateApplication {
+        changes: Vec<PropertyChange>,
+    },
+    CreateServicePrincipal,
+    EnableServicePrincipal,
+    RemoveOwner {
+        object: OwnedObject,
+        owner_id: String,
+        owner_name: String,
+    },
+    RemoveCredential {
+        key_id: String,
+        display_name: Option<String>,
+        reason: RemovalReason,
+        on: OwnedObject,
+    },
+    AssignRole {
+        principal: Principal,
+        role: String,
+    },
+    GrantGraphPermission {
+        permission: String,
+    },
+    RevokeGraphPermission {
+        grant_id: String,
+        permission: String,
+    },
+    AddCredential {
+        label: String,
+        kind: CredentialKind,
+    },
+    CreateGroup {
+        display_name: String,
+        mail_nickname: String,
+    },
+    CreateUser {
+        ordinal: u32,
+    },
+    EnableUser {
+        id: String,
+        user_principal_name: String,
+    },
+    AddGroupMember {
+        principal: Principal,
+    },
+    CreateTemporaryAccessPass {
+        principal: Principal,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PropertyChange {
+    pub property: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Something a person should know that apply will not change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub notices: Vec<Notice>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// Why no plan can be made without a person deciding.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error(
+        "{count} applications carry the breakglass marker and more than one is in use ({ids}); breakglass cannot tell which is the emergency app"
+    )]
+    AmbiguousApps { count: usize, ids: String },
+}
+
+impl PlanError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            PlanError::AmbiguousApps { .. } => {
+                "remove the tag `breakglass:emergency-access` from the app that is not the emergency app, then plan again"
+            }
+        }
+    }
+}
+
+fn warn(notices: &mut Vec<Notice>, message: String) {
+    notices.push(Notice {
+        severity: Severity::Warning,
+        message,
+    });
+}
+
+fn info(notices: &mut Vec<Notice>, message: String) {
+    notices.push(Notice {
+        severity: Severity::Info,
+        message,
+    });
+}
+
+/// An app that an interrupted apply created: no credentials and newer than the one kept.
+fn in_use(app: &ObservedApp) -> bool {
+    !app.credentials.is_empty()
+}
+
+/// Compares the tenant with the declaration.
+pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan, PlanError> {
+    let mut actions = Vec::new();
+    let mut notices = Vec::new();
+
+    // --- the app: exactly one, found by its tag ---
+    let mut apps: Vec<&ObservedApp> = observed.apps.iter().collect();
+    apps.sort_by_key(|a| (!in_use(a), a.created));
+    let used = apps.iter().filter(|a| in_use(a)).count();
+    if used > 1 {
+        return Err(PlanError::AmbiguousApps {
+            count: apps.len(),
+            ids: apps
+                .iter()
+                .map(|a| a.app_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let app = apps.first().copied();
+    for leftover in apps.iter().skip(1) {
+        actions.push(Action::DeleteLeftoverApplication {
+            id: leftover.id.clone(),
+            app_id: leftover.app_id.clone(),
+        });
+    }
+
+    match app {
+        None => actions.push(Action::CreateApplication {
+            display_name: config.app.name.clone(),
+        }),
+        Some(app) => {
+            let mut changes = Vec::new();
+            if app.display_name != config.app.name {
+                changes.push(PropertyChange {
+                    property: "displayName".into(),
+                    from: app.display_name.clone(),
+                    to: config.app.name.clone(),
+                });
+            }
+            if app.sign_in_audience != "AzureADMyOrg" {
+                changes.push(PropertyChange {
+                    property: "signInAudience".into(),
+                    from: app.sign_in_audience.clone(),
+                    to: "AzureADMyOrg".into(),
+                });
+            }
+            if app.redirect_uris > 0 {
+                changes.push(PropertyChange {
+                    property: "redirectUris".into(),
+                    from: format!("{} URIs", app.redirect_uris),
+                    to: "none".into(),
+                });
+            }
+            if app.credentials_locked != config.app.lock_credentials {
+                changes.push(PropertyChange {
+                    property: "servicePrincipalLockConfiguration".into(),
+                    from: if app.credentials_locked {
+                        "locked"
+                    } else {
+                        "unlocked"
+                    }
+                    .into(),
+                    to: if config.app.lock_credentials {
+                        "locked"
+                    } else {
+                        "unlocked"
+                    }
+                    .into(),
+                });
+            }
+            if app.notes.as_deref() != Some(APP_NOTES) {
+                changes.push(PropertyChange {
+                    property: "notes".into(),
+                    from: app.notes.clone().unwrap_or_default(),
+                    to: APP_NOTES.into(),
+                });
+            }
+            if !changes.is_empty() {
+                actions.push(Action::UpdateApplication { changes });
+            }
+        }
+    }
+
+    // --- its service principal ---
+    let sp = if app.is_some() {
+        observed.service_principal.as_ref()
+    } else {
+        None
+    };
+    match sp {
+        None => actions.push(Action::CreateServicePrincipal),
+        Some(sp) if !sp.account_enabled => actions.push(Action::EnableServicePrincipal),
+        Some(_) => {}
+    }
+
+    // --- owners: the emergency app has none ---
+    if let Some(app) = app {
+        for owner in &app.owners {
+            if config.drift.remove_owners {
+                actions.push(Action::RemoveOwner {
+                    object: OwnedObject::Application,
+                    owner_id: owner.id.clone(),
+                    owner_name: owner.display_name.clone(),
+                });
+            } else {
+                warn(
+                    &mut notices,
+                    format!(
+                        "{} owns the emergency app and can add credentials to it",
+                        owner.display_name
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(sp) = sp {
+        for owner in &sp.owners {
+            if config.drift.remove_owners {
+                actions.push(Action::RemoveOwner {
+                    object: OwnedObject::ServicePrincipal,
+                    owner_id: owner.id.clone(),
+                    owner_name: owner.display_name.clone(),
+                });
+            } else {
+                warn(
+                    &mut notices,
+                    format!(
+                        "{} owns the emergency service principal",
+                        owner.display_name
+                    ),
+                );
+            }
+        }
+        for credential in &sp.credentials {
+            actions.push(Action::RemoveCredential {
+                key_id: credential.key_id.clone(),
+                display_name: credential.display_name.clone(),
+                reason: RemovalReason::OnServicePrincipal,
+                on: OwnedObject::ServicePrincipal,
+            });
+        }
+    }
+
+    // --- authority: a permanent active role, or Graph permissions ---
+    let sp_id = sp.map(|s| s.id.as_str());
+    if let Some(role_name) = &config.app.role {
+        let role = roles::by_name(role_name)
+            .map(|r| r.template_id.to_string())
+            .unwrap_or_default();
+        let held = sp_id.is_some_and(|id| holds_role(observed, id, &role));
+        if !held {
+            if sp_id.is_some() && !config.drift.restore_roles {
+                warn(
+                    &mut notices,
+                    format!("the emergency app no longer holds {role_name}"),
+                );
+            } else {
+                actions.push(Action::AssignRole {
+                    principal: Principal::EmergencyApp,
+                    role: role_name.clone(),
+                });
+            }
+        }
+    }
+    let granted: BTreeSet<String> = observed
+        .graph_grants
+        .iter()
+        .map(|g| g.permission.to_ascii_lowercase())
+        .collect();
+    for permission in &config.app.graph_permissions {
+        if sp_id.is_none() || !granted.contains(&permission.to_ascii_lowercase()) {
+            actions.push(Action::GrantGraphPermission {
+                permission: permission.clone(),
+            });
+        }
+    }
+    if sp_id.is_some() {
+        for grant in &observed.graph_grants {
+            let declared = config
+                .app
+                .graph_permissions
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&grant.permission));
+            if !declared {
+                actions.push(Action::RevokeGraphPermission {
+                    grant_id: grant.id.clone(),
+                    permission: grant.permission.clone(),
+                });
+            }
+        }
+    }
+
+    // --- credentials ---
+    plan_credentials(config, observed, app, now, &mut actions, &mut notices);
+
+    // --- the exclusion group, then the users ---
+    let group = observed.group.as_ref();
+    match group {
+        None => actions.push(Action::CreateGroup {
+            display_name: config.group.name.clone(),
+            mail_nickname: config.group.mail_nickname.clone(),
+        }),
+        Some(group) if !group.is_assignable_to_role => warn(
+            &mut notices,
+            format!(
+                "the group `{}` is not role-assignable, so Groups Administrators can add themselves to it and escape Conditional Access; recreate it as role-assignable",
+                group.display_name
+            ),
+        ),
+        Some(_) => {}
+    }
+    plan_users(config, observed, &mut actions, &mut notices);
+
+    if observed.held_key_ids.is_none() {
+        info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());
+    }
+    Ok(Plan { actions, notices })
+}
+
+fn holds_role(observed: &Observed, principal_id: &str, role_template_id: &str) -> bool {
+    observed.role_assignments.iter().any(|a| {
+        a.principal_id == principal_id
+            && a.role_template_id.eq_ignore_ascii_case(role_template_id)
+            && a.directory_scope_id == "/"
+    })
+}
+
+fn plan_credentials(
+    config: &Config,
+    observed: &Observed,
+    app: Option<&ObservedApp>,
+    now: Timestamp,
+    actions: &mut Vec<Action>,
+    notices: &mut Vec<Notice>,
+) {
+    let present: &[ObservedCredential] = app.map(|a| a.credentials.as_slice()).unwrap_or_default();
+    let held = observed.held_key_ids.as_ref();
+    for credential in present {
+        let label = label_of(credential.display_name.as_deref());
+        let declared = label.and_then(|l| config.credential(l));
+        let reason = match (declared, held) {
+            (None, _) => Some(RemovalReason::NotDeclared),
+            (Some(_), Some(held)) if !held.contains(&credential.key_id) => {
+                Some(RemovalReason::NotInAnyStore)
+            }
+            _ => None,
+        };
+        match reason {
+            Some(RemovalReason::NotDeclared) if !config.drift.remove_unknown_credentials => warn(
+                notices,
+                format!(
+                    "credential {} ({}) was not made by breakglass; anyone holding it can act as the emergency app",
+                    credential.key_id,
+                    credential.display_name.as_deref().unwrap_or("no name")
+                ),
+            ),
+            Some(reason) => actions.push(Action::RemoveCredential {
+                key_id: credential.key_id.clone(),
+                display_name: credential.display_name.clone(),
+                reason,
+                on: OwnedObject::Application,
+            }),
+            None => {}
+        }
+    }
+    for policy in &config.app.credentials {
+        let usable: Vec<&ObservedCredential> = present
+            .iter()
+            .filter(|c| label_of(c.display_name.as_deref()) == Some(policy.label.as_str()))
+            .filter(|c| held.is_none_or(|h| h.contains(&c.key_id)))
+            .filter(|c| c.end.is_none_or(|end| end > now))
+            .collect();
+        if usable.is_empty() {
+            actions.push(Action::AddCredential {
+                label: policy.label.clone(),
+                kind: policy.kind,
+            });
+            continue;
+        }
+        if let Some(newest) = usable.iter().filter_map(|c| c.start).max() {
+            rotation_notice(policy, newest, now, notices);
+        }
+        for credential in &usable {
+            if credential.kind != policy.kind {
+                warn(
+                    notices,
+                    format!(
+                        "credential `{}` is a {:?} but the declaration says {:?}; rotate it to change its kind",
+                        policy.label, credential.kind, policy.kind
+                    ),
+                );
+            }
+            if let Some(end) = credential.end
+                && end.duration_since(now) < SignedDuration::from_hours(24 * 14)
+            {
+                warn(
+                    notices,
+                    format!(
+                        "credential `{}` ({}) expires on {}; rotate it now",
+                        policy.label,
+                        credential.key_id,
+                        end.strftime("%Y-%m-%d")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn rotation_notice(
+    policy: &CredentialPolicy,
+    newest: Timestamp,
+    now: Timestamp,
+    notices: &mut Vec<Notice>,
+) {
+    if let Some(days) = policy.rotate_after_days {
+        let age = now.duration_since(newest);
+        if age >= SignedDuration::from_hours(24 * i64::from(days)) {
+            warn(
+                notices,
+                format!(
+                    "credential `{}` is {} days old and due for rotation: run `breakglass credential rotate {}`",
+                    policy.label,
+                    age.as_hours() / 24,
+                    policy.label
+                ),
+            );
+        }
+    }
+}
+
+fn plan_users(
+    config: &Config,
+    observed: &Observed,
+    actions: &mut Vec<Action>,
+    notices: &mut Vec<Notice>,
+) {
+    let role_name = &config.users.role;
+    let role = roles::by_name(role_name)
+        .map(|r| r.template_id.to_string())
+        .unwrap_or_default();
+    let members: BTreeSet<&str> = observed
+        .group
+        .iter()
+        .flat_map(|g| g.member_ids.iter().map(String::as_str))
+        .collect();
+    let wanted = config.users.count as usize;
+    let mut users: Vec<&ObservedUser> = observed.users.iter().collect();
+    users.sort_by_key(|u| u.created);
+    for user in &users {
+        let principal = Principal::User {
+            id: user.id.clone(),
+            user_principal_name: user.user_principal_name.clone(),
+        };
+        let domain = user
+            .user_principal_name
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+        if !domain.eq_ignore_ascii_case(&observed.initial_domain) {
+            warn(
+                notices,
+                format!(
+                    "emergency user {} is not on the initial domain {}; a federation or custom-domain outage would lock it out",
+                    user.user_principal_name, observed.initial_domain
+                ),
+            );
+        }
+        if !user.account_enabled {
+            actions.push(Action::EnableUser {
+                id: user.id.clone(),
+                user_principal_name: user.user_principal_name.clone(),
+            });
+        }
+        if !holds_role(observed, &user.id, &role) {
+            if config.drift.restore_roles {
+                actions.push(Action::AssignRole {
+                    principal: principal.clone(),
+                    role: role_name.clone(),
+                });
+            } else {
+                warn(
+                    notices,
+                    format!(
+                        "emergency user {} does not hold {role_name}",
+                        user.user_principal_name
+                    ),
+                );
+            }
+        }
+        if !members.contains(user.id.as_str()) {
+            actions.push(Action::AddGroupMember { principal });
+        }
+    }
+    if users.len() > wanted {
+        warn(
+            notices,
+            format!(
+                "{} users carry the emergency access marker but {wanted} are declared; breakglass never deletes emergency users, review them by hand",
+                users.len()
+            ),
+        );
+    }
+    for ordinal in users.len()..wanted {
+        let ordinal = ordinal as u32 + 1;
+        actions.push(Action::CreateUser { ordinal });
+        actions.push(Action::AssignRole {
+            principal: Principal::NewUser { ordinal },
+            role: role_name.clone(),
+        });
+        actions.push(Action::AddGroupMember {
+            principal: Principal::NewUser { ordinal },
+        });
+        if config.users.temporary_access_pass {
+            actions.push(Action::CreateTemporaryAccessPass {
+                principal: Principal::NewUser { ordinal },
+            });
+        }
+    }
+}
+
+/// A one-line description of an action, for plans and apply progress.
+pub fn describe(action: &Action) -> String {
+    let principal = |p: &Principal| match p {
+        Principal::EmergencyApp => "the emergency app".to_string(),
+        Principal::User {
+            user_principal_name,
+            ..
+        } => user_principal_name.clone(),
+        Principal::NewUser { ordinal } => format!("new emergency user #{ordinal}"),
+    };
+    let object = |o: &OwnedObject| match o {
+        OwnedObject::Application => "app",
+        OwnedObject::ServicePrincipal => "service principal",
+    };
+    match action {
+        Action::DeleteLeftoverApplication { app_id, .. } => {
+            format!("delete app {app_id}, left behind by an interrupted apply")
+        }
+        Action::CreateApplication { display_name } => format!(
+            "create app registration \"{display_name}\" (single tenant, no redirect URIs, tagged {APP_TAG})"
+        ),
+        Action::UpdateApplication { changes } => format!(
+            "update the app: {}",
+            changes
+                .iter()
+                .map(|c| format!(
+                    "{} {} -> {}",
+                    c.property,
+                    if c.from.is_empty() { "(none)" } else { &c.from },
+                    c.to
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Action::CreateServicePrincipal => "create the app's service principal".into(),
+        Action::EnableServicePrincipal => "enable the service principal".into(),
+        Action::RemoveOwner {
+            object: o,
+            owner_name,
+            ..
+        } => format!("remove {owner_name} as owner of the {}", object(o)),
+        Action::RemoveCredential {
+            key_id,
+            display_name,
+            reason,
+            on,
+        } => format!(
+            "remove credential {key_id} ({}) from the {}: {}",
+            display_name.as_deref().unwrap_or("no name"),
+            object(on),
+            match reason {
+                RemovalReason::NotInAnyStore => "no store holds it",
+                RemovalReason::NotDeclared => "not made by breakglass",
+                RemovalReason::OnServicePrincipal => "credentials belong on the app only",
+            }
+        ),
+        Action::AssignRole { principal: p, role } => format!(
+            "assign {role} to {} (permanent, active, tenant-wide)",
+            principal(p)
+        ),
+        Action::GrantGraphPermission { permission } => {
+            format!("grant Microsoft Graph {permission} to the emergency app")
+        }
+        Action::RevokeGraphPermission { permission, .. } => {
+            format!("revoke Microsoft Graph {permission}, which is not declared")
+        }
+        Action::AddCredential { label, kind } => format!(
+            "add the `{label}` {} and store it",
+            match kind {
+                CredentialKind::Secret => "client secret",
+                CredentialKind::Certificate => "certificate",
+            }
+        ),
+        Action::CreateGroup { display_name, .. } => format!(
+            "create role-assignable security group \"{display_name}\" for Conditional Access exclusions"
+        ),
+        Action::CreateUser { ordinal } => format!(
+            "create emergency user #{ordinal} (cloud-only, initial domain, random name and password)"
+        ),
+        Action::EnableUser {
+            user_principal_name,
+            ..
+        } => format!("enable {user_principal_name}"),
+        Action::AddGroupMember { principal: p } => {
+            format!("add {} to the exclusion group", principal(p))
+        }
+        Action::CreateTemporaryAccessPass { principal: p } => {
+            format!("create a Temporary Access Pass for {}", principal(p))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::STARTER;
+
+    fn config() -> Config {
+        Config::parse(STARTER).unwrap()
+    }
+
+    fn now() -> Timestamp {
+        "2026-11-24T12:00:00Z".parse().unwrap()
+    }
+
+    fn credential(key_id: &str, label: &str, kind: CredentialKind) -> ObservedCredential {
+        ObservedCredential {
+            key_id: key_id.into(),
+            kind,
+            display_name: Some(credential_display_name(label)),
+            start: Some("2026-11-20T00:00:00Z".parse().unwrap()),
+            end: Some("2027-11-20T00:00:00Z".parse().unwrap()),
+        }
+    }
+
+    /// A tenant that matches the starter configuration exactly.
+    fn converged() -> Observed {
+        let ga = roles::GLOBAL_ADMINISTRATOR.template_id.to_string();
+        let assignment = |principal: &str| ObservedRoleAssignment {
+            id: format!("ra-{principal}"),
+            principal_id: principal.into(),
+            role_template_id: ga.clone(),
+            directory_scope_id: "/".into(),
+        };
+        Observed {
+            initial_domain: "contoso.onmicrosoft.com".into(),
+            apps: vec![ObservedApp {
+                id: "app-object".into(),
+                app_id: "app-id".into(),
+                display_name: "Emergency access (breakglass)".into(),
+                sign_in_audience: "AzureADMyOrg".into(),
+                tags: vec![APP_TAG.into()],
+                notes: Some(APP_NOTES.into()),
+                credentials_locked: true,
+                credentials: vec![
+                    credential("k-offline", "offline", CredentialKind::Certificate),
+                    credential("k-rotating", "rotating", CredentialKind::Secret),
+                ],
+                ..ObservedApp::default()
+            }],
+            service_principal: Some(ObservedServicePrincipal {
+                id: "sp".into(),
+                account_enabled: true,
+                ..Default::default()
+            }),
+            role_assignments: vec![assignment("sp"), assignment("u1"), assignment("u2")],
+            graph_grants: vec![],
+            users: vec![
+                ObservedUser {
+                    id: "u1".into(),
+                    user_principal_name: "breakglass-a1@contoso.onmicrosoft.com".into(),
+                    account_enabled: true,
+                    created: None,
+                },
+                ObservedUser {
+                    id: "u2".into(),
+                    user_principal_name: "breakglass-b2@contoso.onmicrosoft.com".into(),
+                    account_enabled: true,
+                    created: None,
+                },
+            ],
+            group: Some(ObservedGroup {
+                id: "g".into(),
+                display_name: "Emergency access accounts".into(),
+                is_assignable_to_role: true,
+                member_ids: vec!["u1".into(), "u2".into()],
+            }),
+            held_key_ids: Some(["k-offline".to_string(), "k-rotating".to_string()].into()),
+        }
+    }
+
+    #[test]
+    fn an_empty_tenant_gets_everything_in_order() {
+        let observed = Observed {
+            initial_domain: "contoso.onmicrosoft.com".into(),
+            held_key_ids: Some(BTreeSet::new()),
+            ..Observed::default()
+        };
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        let kinds: Vec<String> = plan
+            .actions
+            .iter()
+            .map(|a| {
+                serde_json::to_value(a).unwrap()["action"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "createApplication",
+                "createServicePrincipal",
+                "assignRole",
+                "addCredential",
+                "addCredential",
+                "createGroup",
+                "createUser",
+                "assignRole",
+                "addGroupMember",
+                "createUser",
+                "assignRole",
+                "addGroupMember"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_converged_tenant_needs_nothing() {
+        let plan = super::plan(&config(), &converged(), now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+    }
+
+    #[test]
+    fn drift_is_repaired() {
+        let mut observed = converged();
+        observed.role_assignments.retain(|a| a.principal_id != "sp");
+        observed.apps[0].owners.push(ObservedOwner {
+            id: "mallory".into(),
+            display_name: "Mallory".into(),
+        });
+        observed.apps[0].credentials.push(ObservedCredential {
+            key_id: "k-extra".into(),
+            kind: CredentialKind::Secret,
+            display_name: Some("my backdoor".into()),
+            start: None,
+            end: None,
+        });
+        observed
+            .service_principal
+            .as_mut()
+            .unwrap()
+            .credentials
+            .push(ObservedCredential {
+                key_id: "k-sp".into(),
+                kind: CredentialKind::Secret,
+                display_name: None,
+                start: None,
+                end: None,
+            });
+        observed.apps[0].credentials_locked = false;
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert!(plan.actions.contains(&Action::AssignRole {
+            principal: Principal::EmergencyApp,
+            role: "Global Administrator".into()
+        }));
+        assert!(plan.actions.contains(&Action::RemoveOwner {
+            object: OwnedObject::Application,
+            owner_id: "mallory".into(),
+            owner_name: "Mallory".into()
+        }));
+        assert!(plan.actions.iter().any(|a| matches!(a, Action::RemoveCredential { key_id, reason: RemovalReason::NotDeclared, .. } if key_id == "k-extra")));
+        assert!(plan.actions.iter().any(|a| matches!(a, Action::RemoveCredential { key_id, reason: RemovalReason::OnServicePrincipal, .. } if key_id == "k-sp")));
+        assert!(
+            plan.actions
+                .iter()
+                .any(|a| matches!(a, Action::UpdateApplication { .. }))
+        );
+    }
+
+    #[test]
+    fn drift_can_be_left_alone_when_the_config_says_so() {
+        let mut config = config();
+        config.drift.remove_owners = false;
+        config.drift.remove_unknown_credentials = false;
+        let mut observed = converged();
+        observed.apps[0].owners.push(ObservedOwner {
+            id: "o".into(),
+            display_name: "Olive".into(),
+        });
+        observed.apps[0].credentials.push(ObservedCredential {
+            key_id: "k-extra".into(),
+            kind: CredentialKind::Secret,
+            display_name: None,
+            start: None,
+            end: None,
+        });
+        let plan = super::plan(&config, &observed, now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert_eq!(plan.notices.len(), 2);
+    }
+
+    #[test]
+    fn an_interrupted_rotation_converges() {
+        // A new rotating secret was added, but the store still holds the old one.
+        let mut observed = converged();
+        observed.apps[0]
+            .credentials
+            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::RemoveCredential {
+                key_id: "k-new".into(),
+                display_name: Some("breakglass:rotating".into()),
+                reason: RemovalReason::NotInAnyStore,
+                on: OwnedObject::Application
+            }]
+        );
+        // The store was written but the old one not yet removed.
+        let mut observed = converged();
+        observed.apps[0]
+            .credentials
+            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        observed.held_key_ids = Some(["k-offline".to_string(), "k-new".to_string()].into());
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(plan.actions.len(), 1);
+        assert!(
+            matches!(&plan.actions[0], Action::RemoveCredential { key_id, .. } if key_id == "k-rotating")
+        );
+    }
+
+    #[test]
+    fn unreadable_stores_never_remove_credentials() {
+        let mut observed = converged();
+        observed.held_key_ids = None;
+        observed.apps[0]
+            .credentials
+            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert_eq!(plan.notices[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn leftover_apps_are_deleted_and_two_used_apps_are_refused() {
+        let mut observed = converged();
+        let mut leftover = observed.apps[0].clone();
+        leftover.id = "leftover".into();
+        leftover.app_id = "leftover-app".into();
+        leftover.credentials.clear();
+        observed.apps.push(leftover.clone());
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::DeleteLeftoverApplication {
+                id: "leftover".into(),
+                app_id: "leftover-app".into()
+            }]
+        );
+
+        let mut twin = observed.apps[0].clone();
+        twin.app_id = "twin".into();
+        observed.apps.push(twin);
+        assert!(matches!(
+            super::plan(&config(), &observed, now()),
+            Err(PlanError::AmbiguousApps { count: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn missing_users_are_created_and_extra_ones_only_reported() {
+        let mut observed = converged();
+        observed.users.truncate(1);
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(plan.actions[0], Action::CreateUser { ordinal: 2 });
+
+        let mut observed = converged();
+        observed.users.push(ObservedUser {
+            id: "u3".into(),
+            user_principal_name: "x@contoso.onmicrosoft.com".into(),
+            account_enabled: true,
+            created: None,
+        });
+        observed.role_assignments.push(ObservedRoleAssignment {
+            id: "r3".into(),
+            principal_id: "u3".into(),
+            role_template_id: roles::GLOBAL_ADMINISTRATOR.template_id.to_string(),
+            directory_scope_id: "/".into(),
+        });
+        observed
+            .group
+            .as_mut()
+            .unwrap()
+            .member_ids
+            .push("u3".into());
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert!(plan.actions.is_empty());
+        assert!(
+            plan.notices[0]
+                .message
+                .contains("never deletes emergency users")
+        );
+    }
+
+    #[test]
+    fn rotation_and_expiry_are_noticed() {
+        let observed = converged();
+        let later: Timestamp = "2027-11-10T00:00:00Z".parse().unwrap();
+        let plan = super::plan(&config(), &observed, later).unwrap();
+        assert!(
+            plan.notices
+                .iter()
+                .any(|n| n.message.contains("due for rotation"))
+        );
+        assert!(
+            plan.notices
+                .iter()
+                .any(|n| n.message.contains("expires on 2027-11-20"))
+        );
+    }
+
+    #[test]
+    fn every_action_reads_as_a_sentence() {
+        let observed = Observed {
+            initial_domain: "x.onmicrosoft.com".into(),
+            held_key_ids: Some(BTreeSet::new()),
+            ..Observed::default()
+        };
+        for action in plan(&config(), &observed, now()).unwrap().actions {
+            let text = describe(&action);
+            assert!(text.len() > 10 && !text.contains("{"), "{text}");
+        }
+    }
+}
