@@ -179,7 +179,8 @@ pub(crate) fn user(new: NewUser<'_>) -> Map<String, Value> {
         "otherMails": [],
         "proxyAddresses": [],
         "passwordPolicies": null,
-        "employeeId": null
+        "employeeId": null,
+        "employeeType": null
     }))
 }
 
