@@ -1,0 +1,191 @@
+mod common;
+
+use breakglass_store::qr::QrPartError;
+use breakglass_store::secrecy::ExposeSecret as _;
+use breakglass_store::{CredentialKind, CredentialPayload, PAYLOAD_PREFIX, PayloadError};
+use common::*;
+
+#[test]
+fn secret_payload_round_trips_exactly() {
+    let cred = secret_credential("offline", KEY1);
+    let payload = cred.to_payload().unwrap();
+    let text = payload.text().expose_secret().to_string();
+    assert!(text.starts_with(PAYLOAD_PREFIX));
+    let rest = &text[PAYLOAD_PREFIX.len()..];
+    assert!(
+        rest.chars()
+            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c) || c == ':'),
+        "{text}"
+    );
+    let parsed = CredentialPayload::parse(&text).unwrap();
+    assert_same(&cred, parsed.credential());
+    assert_eq!(parsed.text().expose_secret(), text);
+    assert_eq!(parsed.check(), payload.check());
+    assert_eq!(
+        payload.qr_texts().len(),
+        1,
+        "a secret fits one QR code ({} chars)",
+        text.len()
+    );
+    // Re-encoding the parsed credential gives the same text.
+    assert_eq!(
+        parsed
+            .credential()
+            .to_payload()
+            .unwrap()
+            .text()
+            .expose_secret(),
+        text
+    );
+}
+
+#[test]
+fn certificate_payload_round_trips_exactly() {
+    let cred = certificate_credential("rotating", KEY2);
+    let payload = cred.to_payload().unwrap();
+    let text = payload.text().expose_secret().to_string();
+    let parsed = CredentialPayload::parse(&text).unwrap();
+    assert_same(&cred, parsed.credential());
+    let parts = payload.qr_texts();
+    assert!(
+        parts.len() >= 2,
+        "RSA-3072 key + certificate need several codes ({} chars)",
+        text.len()
+    );
+    let mut scanned: Vec<String> = parts
+        .iter()
+        .map(|p| p.expose_secret().to_string())
+        .collect();
+    scanned.reverse();
+    let joined = CredentialPayload::from_scanned(&scanned.join("\n")).unwrap();
+    assert_eq!(joined.text().expose_secret(), text);
+    // PEM comes back in the usual shape.
+    let CredentialKind::Certificate(cert) = &parsed.credential().kind else {
+        panic!()
+    };
+    assert!(
+        cert.combined_pem()
+            .expose_secret()
+            .starts_with("-----BEGIN PRIVATE KEY-----\n")
+    );
+    assert!(
+        cert.certificate_pem()
+            .contains("-----BEGIN CERTIFICATE-----")
+    );
+    assert_eq!(cert.thumbprint_sha1_hex().len(), 40);
+    // A missing part is named.
+    let err = CredentialPayload::from_scanned(&scanned[1..].join("\n")).unwrap_err();
+    assert!(
+        matches!(err, PayloadError::Parts(QrPartError::Missing { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn typed_payload_tolerates_case_and_line_breaks() {
+    let payload = secret_credential("offline", KEY1).to_payload().unwrap();
+    let text = payload.text().expose_secret();
+    let typed: String = text
+        .to_lowercase()
+        .as_bytes()
+        .chunks(40)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n  ");
+    let parsed = CredentialPayload::parse(&typed).unwrap();
+    assert_eq!(parsed.text().expose_secret(), text);
+}
+
+#[test]
+fn every_single_character_typo_is_detected() {
+    let payload = secret_credential("offline", KEY1).to_payload().unwrap();
+    let text = payload.text().expose_secret().to_string();
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut tried = 0;
+    for (i, original) in text.char_indices().skip(PAYLOAD_PREFIX.len()) {
+        if original == ':' {
+            continue;
+        }
+        // A few substitutions per position, plus a dropped character and a swap.
+        for replacement in alphabet.chars().filter(|&c| c != original).step_by(7) {
+            let mut typo = text.clone();
+            typo.replace_range(i..i + 1, &replacement.to_string());
+            assert!(
+                CredentialPayload::parse(&typo).is_err(),
+                "typo at {i} not detected"
+            );
+            tried += 1;
+        }
+        let mut dropped = text.clone();
+        dropped.remove(i);
+        assert!(CredentialPayload::parse(&dropped).is_err());
+    }
+    assert!(tried > 1000);
+    let mut swapped = text.clone().into_bytes();
+    let at = PAYLOAD_PREFIX.len() + 10;
+    swapped.swap(at, at + 1);
+    if swapped != text.as_bytes() {
+        assert_eq!(
+            CredentialPayload::parse(std::str::from_utf8(&swapped).unwrap()).unwrap_err(),
+            PayloadError::Checksum
+        );
+    }
+}
+
+#[test]
+fn wrong_inputs_are_named() {
+    assert_eq!(
+        CredentialPayload::parse("hello").unwrap_err(),
+        PayloadError::NotAPayload
+    );
+    assert_eq!(
+        CredentialPayload::parse("BREAKGLASS:V9:AAAA:BBBB").unwrap_err(),
+        PayloadError::UnsupportedVersion
+    );
+    assert_eq!(
+        CredentialPayload::parse("BGSHARE:V1:K2:N3:I1:X:Y:Z").unwrap_err(),
+        PayloadError::IsShare
+    );
+    let text = secret_credential("offline", KEY1)
+        .to_payload()
+        .unwrap()
+        .text()
+        .expose_secret()
+        .to_string();
+    let mut typo = text.clone();
+    typo.replace_range(PAYLOAD_PREFIX.len() + 3..PAYLOAD_PREFIX.len() + 4, "0");
+    let err = CredentialPayload::parse(&typo).unwrap_err();
+    assert!(
+        matches!(err, PayloadError::BadCharacter { found: '0', .. }),
+        "{err}"
+    );
+    assert!(err.hint().contains("letter O"));
+    let cut = &text[..text.len() - 9];
+    assert!(CredentialPayload::parse(cut).is_err());
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let cred = secret_credential("offline", KEY1);
+    let payload = cred.to_payload().unwrap();
+    let debug = format!("{cred:?} {payload:?}");
+    assert!(!debug.contains("Xk38Q~"), "{debug}");
+    assert!(!debug.contains(payload.text().expose_secret()));
+    let cert = certificate_credential("rotating", KEY2);
+    let debug = format!("{cert:?}");
+    assert!(debug.contains("REDACTED"));
+    assert!(!debug.contains("MII"));
+}
+
+#[test]
+fn invalid_credentials_are_refused() {
+    let mut cred = secret_credential("bad label", KEY1);
+    assert!(cred.to_payload().is_err());
+    cred.label = "offline".into();
+    cred.tenant_id = "common".into();
+    let err = cred.to_payload().unwrap_err();
+    assert!(err.to_string().contains("tenant"), "{err}");
+    cred.tenant_id = TENANT.into();
+    cred.end = cred.start;
+    assert!(cred.to_payload().is_err());
+}
