@@ -352,8 +352,11 @@ pub(crate) fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// One PEM block: its label and its DER bytes.
+type PemBlock = (String, Zeroizing<Vec<u8>>);
+
 /// Splits PEM text into (label, DER) blocks.
-fn pem_blocks(text: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, CredentialError> {
+fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, CredentialError> {
     let mut blocks = Vec::new();
     let mut current: Option<(String, Zeroizing<String>)> = None;
     for raw in text.lines() {

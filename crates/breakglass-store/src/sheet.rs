@@ -387,7 +387,7 @@ pub fn render_recovery_sheet(
                 "Client secret (type exactly; it is case-sensitive):",
             );
             doc.gap(2.0);
-            doc.mono_block(Font::MonoBold, 14.0, value.expose_secret(), 40);
+            doc.mono_block(Font::MonoBold, 14.0, value.expose_secret(), 52);
         }
         CredentialKind::Certificate(cert) => {
             doc.line(Font::Bold, 11.0, "Certificate thumbprint (SHA-1):");
