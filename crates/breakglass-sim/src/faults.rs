@@ -42,6 +42,11 @@ pub struct FaultRule {
     /// New objects stay invisible to reads for this long after they are created.
     #[serde(default)]
     pub replication_delay_ms: Option<u64>,
+    /// Carry out the n-th matching change (any method but GET and HEAD), then hold its
+    /// answer until the rules are replaced: the client never learns the change happened,
+    /// the worst moment to be killed.
+    #[serde(default)]
+    pub hold_nth_change: Option<u32>,
 }
 
 impl FaultRule {
@@ -68,11 +73,16 @@ pub(crate) struct FaultDecision {
     pub delay: Option<Duration>,
     pub drop_connection: bool,
     pub respond: Option<(u16, Option<u64>)>,
+    /// Process the request, then hold the answer until the rules change.
+    pub hold: bool,
 }
 
 #[derive(Default)]
 pub(crate) struct Faults {
     rules: Mutex<Vec<ActiveRule>>,
+    /// Answers currently held back.
+    held: std::sync::atomic::AtomicU32,
+    released: tokio::sync::Notify,
 }
 
 impl Faults {
@@ -86,6 +96,21 @@ impl Faults {
                 recent: VecDeque::new(),
             })
             .collect();
+        drop(active);
+        self.released.notify_waiters();
+    }
+
+    /// How many answers are held back right now.
+    pub fn held(&self) -> u32 {
+        self.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits, counted as held, until the rules are replaced.
+    pub async fn hold(&self) {
+        let released = self.released.notified();
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        released.await;
+        self.held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn list(&self) -> Vec<FaultRule> {
@@ -108,7 +133,15 @@ impl Faults {
         let mut decision = FaultDecision::default();
         let now = Instant::now();
         let mut active = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let change = !matches!(method, "GET" | "HEAD");
         for entry in active.iter_mut().filter(|a| a.rule.matches(method, path)) {
+            if let Some(n) = entry.rule.hold_nth_change {
+                if change {
+                    entry.applied += 1;
+                    decision.hold |= entry.applied == n;
+                }
+                continue;
+            }
             if let Some(ms) = entry.rule.latency_ms {
                 decision.delay =
                     Some(decision.delay.unwrap_or_default() + Duration::from_millis(ms));
@@ -186,5 +219,19 @@ mod tests {
             faults.decide("GET", "/v1.0/users").respond,
             Some((429, Some(2)))
         );
+    }
+
+    #[test]
+    fn the_nth_change_is_held() {
+        let faults = Faults::default();
+        faults.replace(vec![FaultRule {
+            path_prefix: Some("/v1.0/".into()),
+            hold_nth_change: Some(2),
+            ..FaultRule::default()
+        }]);
+        assert!(!faults.decide("POST", "/v1.0/applications").hold);
+        assert!(!faults.decide("GET", "/v1.0/applications").hold);
+        assert!(faults.decide("PATCH", "/v1.0/applications/x").hold);
+        assert!(!faults.decide("DELETE", "/v1.0/applications/x").hold);
     }
 }

@@ -278,6 +278,11 @@ impl RunningSimulator {
         self.simulator.faults.replace(rules);
     }
 
+    /// How many answers a `holdNthChange` fault is holding back right now.
+    pub fn held_answers(&self) -> u32 {
+        self.simulator.faults.held()
+    }
+
     /// Moves the simulator's clock forward, e.g. to expire credentials.
     pub fn advance_clock(&self, seconds: i64) {
         self.simulator.clock.advance(seconds);

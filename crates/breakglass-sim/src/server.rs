@@ -94,6 +94,7 @@ async fn handle(
         body,
     };
 
+    let mut hold = false;
     if !request.path.starts_with("/_sim/") {
         let decision = simulator
             .faults
@@ -104,6 +105,7 @@ async fn handle(
         if decision.drop_connection {
             return Err(DroppedConnection);
         }
+        hold = decision.hold;
         if let Some((status, retry_after)) = decision.respond {
             return Ok(to_hyper(crate::graph::injected_failure(
                 &simulator,
@@ -115,7 +117,8 @@ async fn handle(
     }
 
     // Handlers are synchronous and may take the tenant lock; keep them off the reactor.
-    let response = tokio::task::spawn_blocking(move || crate::graph::route(&simulator, &request))
+    let routed = simulator.clone();
+    let response = tokio::task::spawn_blocking(move || crate::graph::route(&routed, &request))
         .await
         .unwrap_or_else(|_| {
             SimResponse::json(
@@ -123,6 +126,11 @@ async fn handle(
                 &json!({"error": {"code": "Service_InternalServerError", "message": "Encountered an internal server error."}}),
             )
         });
+    if hold {
+        // The change is made; the caller never hears of it.
+        simulator.faults.hold().await;
+        return Err(DroppedConnection);
+    }
     Ok(to_hyper(response))
 }
 

@@ -580,6 +580,9 @@ fn control(sim: &Simulator, request: &SimRequest, segments: &[String]) -> SimRes
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (request.method.clone(), parts.as_slice()) {
         (Method::GET, ["faults"]) => SimResponse::json(StatusCode::OK, &json!(sim.faults.list())),
+        (Method::GET, ["faults", "held"]) => {
+            SimResponse::json(StatusCode::OK, &json!({"held": sim.faults.held()}))
+        }
         (Method::PUT, ["faults"]) => {
             match serde_json::from_slice::<Vec<crate::FaultRule>>(&request.body) {
                 Ok(rules) => {
