@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Interrupted,
     /// Stdout was closed by the reader, e.g. `| head` (exit 141, nothing printed).
     BrokenPipe,
+    /// `plan --detailed-exitcode` found pending changes (exit 2, nothing more printed).
+    ChangesPending,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::Internal => 70,
             ErrorKind::Interrupted => 130,
             ErrorKind::BrokenPipe => 141,
+            ErrorKind::ChangesPending => 2,
         }
     }
 }
@@ -121,7 +124,7 @@ impl CommandError {
 
     /// Renders the error on stderr and returns the exit code.
     pub fn render(&self, ui: &Ui) -> ExitCode {
-        if self.kind == ErrorKind::BrokenPipe {
+        if matches!(self.kind, ErrorKind::BrokenPipe | ErrorKind::ChangesPending) {
             return ExitCode::from(self.kind.exit_code());
         }
         let mut err = std::io::stderr().lock();

@@ -7,6 +7,7 @@ mod commands;
 mod context;
 mod error;
 mod output;
+mod provision;
 mod session;
 mod ui;
 

@@ -139,6 +139,29 @@ impl Ui {
         }
     }
 
+    /// Asks a yes/no question on the terminal; `false` unless the answer is yes.
+    /// Refuses when stdin is not a terminal, so scripts must say `--yes`.
+    pub fn confirm(&self, question: &str) -> Result<bool, CommandError> {
+        use std::io::BufRead as _;
+        if !std::io::stdin().is_terminal() {
+            return Err(crate::error::usage_error(format!(
+                "{question} needs an answer, but stdin is not a terminal"
+            ))
+            .hinted("pass `--yes` to proceed without a question"));
+        }
+        let _ = write!(std::io::stderr(), "{question} [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| internal_error(format!("cannot read the answer: {e}")))?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
     /// Starts a spinner on stderr; hidden when stderr is not a terminal or `--quiet`.
     pub fn spinner(&self, message: impl Into<String>) -> Spinner {
         let visible = self.stderr_tty && !self.quiet;

@@ -38,6 +38,10 @@ use crate::payload::CredentialPayload;
 
 /// The group that holds breakglass entries.
 pub const GROUP_NAME: &str = "breakglass";
+/// The group that holds the emergency user accounts' passwords.
+pub const ACCOUNTS_GROUP: &str = "breakglass accounts";
+const F_USER_ID: &str = "UserObjectId";
+const F_TEMPORARY_ACCESS_PASS: &str = "TemporaryAccessPass";
 
 const F_TENANT: &str = "TenantId";
 const F_CLIENT: &str = "ClientId";
@@ -390,6 +394,101 @@ impl KeePassStore {
         write_secret_file(&self.path, &bytes, overwrite).map_err(KeePassError::Write)?;
         self.opened_digest = Some(Sha256::digest(bytes.as_slice()).into());
         Ok(())
+    }
+
+    /// Keeps an emergency user's password, in the group `breakglass accounts`, keyed by the
+    /// user's object id. A later call for the same user replaces it.
+    pub fn upsert_account(
+        &mut self,
+        user_id: &str,
+        user_principal_name: &str,
+        password: &SecretString,
+    ) -> Result<(), KeePassError> {
+        let id = match self.find_account(user_id) {
+            Some(id) => id,
+            None => {
+                let group = self.ensure_accounts_group();
+                let mut group = self.db.group_mut(group).ok_or(KeePassError::Internal)?;
+                group.add_entry().id()
+            }
+        };
+        let mut entry = self.db.entry_mut(id).ok_or(KeePassError::Internal)?;
+        entry.set_unprotected(
+            fields::TITLE,
+            format!("Emergency access account {user_principal_name}"),
+        );
+        entry.set_unprotected(fields::USERNAME, user_principal_name);
+        entry.set_protected(fields::PASSWORD, password.expose_secret());
+        entry.set_unprotected(F_USER_ID, user_id);
+        entry.set_unprotected(
+            fields::NOTES,
+            "EMERGENCY ACCESS ACCOUNT: holds Global Administrator. Every sign-in raises an alert.\nSign in at https://portal.azure.com with this user name and password; register a passkey with the Temporary Access Pass if one is stored here.",
+        );
+        Ok(())
+    }
+
+    /// Stores a Temporary Access Pass on an account entry made by [`upsert_account`](Self::upsert_account).
+    pub fn set_account_temporary_access_pass(
+        &mut self,
+        user_id: &str,
+        pass: &SecretString,
+    ) -> Result<(), KeePassError> {
+        let id = self.find_account(user_id).ok_or(KeePassError::Internal)?;
+        let mut entry = self.db.entry_mut(id).ok_or(KeePassError::Internal)?;
+        entry.set_protected(F_TEMPORARY_ACCESS_PASS, pass.expose_secret());
+        Ok(())
+    }
+
+    /// The emergency user accounts whose passwords this database holds: (object id, user name).
+    pub fn accounts(&self) -> Vec<(String, String)> {
+        let Some(group) = self.accounts_group_id().and_then(|g| self.db.group(g)) else {
+            return Vec::new();
+        };
+        group
+            .entries()
+            .filter_map(|e| {
+                Some((
+                    e.get(F_USER_ID)?.to_string(),
+                    e.get(fields::USERNAME).unwrap_or_default().to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Forgets an emergency user's entry; `true` when there was one.
+    pub fn remove_account(&mut self, user_id: &str) -> bool {
+        match self.find_account(user_id) {
+            Some(id) => self.db.entry_mut(id).map(|e| e.remove()).is_some(),
+            None => false,
+        }
+    }
+
+    fn accounts_group_id(&self) -> Option<GroupId> {
+        self.db.root().group_by_name(ACCOUNTS_GROUP).map(|g| g.id())
+    }
+
+    fn ensure_accounts_group(&mut self) -> GroupId {
+        if let Some(id) = self.accounts_group_id() {
+            return id;
+        }
+        let mut root = self.db.root_mut();
+        let mut group = root.add_group();
+        group.name = ACCOUNTS_GROUP.to_string();
+        group.notes = Some(
+            "Emergency access user accounts of Microsoft Entra ID, managed by breakglass.".into(),
+        );
+        group.id()
+    }
+
+    fn find_account(&self, user_id: &str) -> Option<EntryId> {
+        let group = self.db.group(self.accounts_group_id()?)?;
+        group
+            .entries()
+            .find(|e| {
+                e.get(F_USER_ID)
+                    .is_some_and(|u| u.eq_ignore_ascii_case(user_id))
+            })
+            .map(|e| e.id())
     }
 
     fn group_id(&self) -> Option<GroupId> {

@@ -4,8 +4,11 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 
 pub mod admins;
+pub mod apply;
 pub mod cloud;
 pub mod demo;
+pub mod init;
+pub mod plan;
 pub mod sim;
 pub mod tenant;
 pub mod whoami;
@@ -13,6 +16,9 @@ pub mod whoami;
 /// The commands of breakglass.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    Init(init::InitArgs),
+    Plan(plan::PlanArgs),
+    Apply(apply::ApplyArgs),
     Whoami(whoami::WhoamiArgs),
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
@@ -35,6 +41,9 @@ impl Command {
 /// Runs one command.
 pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), CommandError> {
     match command {
+        Command::Init(args) => init::cmd_init(helper, args),
+        Command::Plan(args) => plan::cmd_plan(helper, args).await,
+        Command::Apply(args) => apply::cmd_apply(helper, args).await,
         Command::Whoami(args) => whoami::cmd_whoami(helper, args).await,
         Command::Tenant(command) => tenant::cmd_tenant(helper, command).await,
         Command::Admins(command) => admins::cmd_admins(helper, command).await,

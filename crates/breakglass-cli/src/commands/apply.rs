@@ -1,0 +1,133 @@
+//! `breakglass apply`: make the tenant match `breakglass.toml`.
+
+use serde::Serialize;
+
+use super::plan::{PlanReport, prepare};
+use crate::context::CommandHelper;
+use crate::error::{CommandError, usage_error};
+use crate::output::Report;
+use crate::provision::apply::{Applier, ApplyReporter, ExistingIds, default_replication};
+use crate::provision::{ConfigArgs, Workspace};
+use crate::session::OperatorArgs;
+use crate::ui::Ui;
+
+/// Creates or repairs the emergency access identities so the tenant matches
+/// `breakglass.toml`, then reports what it did. A second run does nothing.
+///
+/// Every step is idempotent: interrupt it at any point and run it again, and it
+/// converges without leaving a credential no store holds. New credentials go to
+/// their stores (KeePass, recovery sheet, Shamir share sheets) as they are made.
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// Apply without asking for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Applied {
+    tenant_id: String,
+    applied: Vec<AppliedStep>,
+}
+
+#[derive(Serialize)]
+struct AppliedStep {
+    description: String,
+    detail: Option<String>,
+}
+
+impl Report for Applied {
+    fn human(&self, _ui: &Ui) -> String {
+        if self.applied.is_empty() {
+            return format!(
+                "Nothing to do. Tenant {} matches breakglass.toml.",
+                self.tenant_id
+            );
+        }
+        let mut out = format!(
+            "Applied {} change(s) to tenant {}:\n",
+            self.applied.len(),
+            self.tenant_id
+        );
+        for step in &self.applied {
+            match &step.detail {
+                Some(detail) => out.push_str(&format!("  ✓ {} ({detail})\n", step.description)),
+                None => out.push_str(&format!("  ✓ {}\n", step.description)),
+            }
+        }
+        out
+    }
+}
+
+struct Progress<'a> {
+    ui: &'a Ui,
+    descriptions: Vec<String>,
+    steps: Vec<AppliedStep>,
+}
+
+impl ApplyReporter for Progress<'_> {
+    fn started(&mut self, index: usize, total: usize, description: &str) {
+        self.ui
+            .status(format!("[{}/{total}] {description}…", index + 1));
+        self.descriptions.push(description.to_string());
+    }
+
+    fn finished(&mut self, index: usize, detail: Option<String>) {
+        self.steps.push(AppliedStep {
+            description: self.descriptions[index].clone(),
+            detail,
+        });
+    }
+}
+
+pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), CommandError> {
+    let mut prepared = prepare(helper, &args.config, &args.operator, true).await?;
+    let ui = helper.ui();
+    if prepared.plan.is_empty() {
+        for notice in &prepared.plan.notices {
+            ui.warn(&notice.message);
+        }
+        return ui.emit(&Applied {
+            tenant_id: prepared.facts.tenant_id.clone(),
+            applied: Vec::new(),
+        });
+    }
+    if !args.yes {
+        let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
+        ui.status(report.human(ui));
+        if !ui.confirm("Apply these changes?")? {
+            return Err(usage_error("nothing was changed")
+                .hinted("run `breakglass apply --yes` to apply without a question"));
+        }
+    }
+    let Workspace { config, .. } = &prepared.workspace;
+    let existing = ExistingIds::from_observed(&prepared.observed);
+    let mut progress = Progress {
+        ui,
+        descriptions: Vec::new(),
+        steps: Vec::new(),
+    };
+    let mut applier = Applier {
+        graph: &prepared.session.graph,
+        config,
+        facts: prepared.facts.clone(),
+        vault: &mut prepared.vault,
+        replication: default_replication(),
+    };
+    let result = applier
+        .apply(existing, &prepared.plan.actions, &mut progress)
+        .await;
+    if let Err(error) = result {
+        let done = progress.steps.len();
+        return Err(error.hinted(format!("{done} of {} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped", prepared.plan.actions.len())));
+    }
+    ui.emit(&Applied {
+        tenant_id: prepared.facts.tenant_id.clone(),
+        applied: progress.steps,
+    })
+}

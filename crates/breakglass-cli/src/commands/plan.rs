@@ -1,0 +1,183 @@
+//! `breakglass plan`: what `apply` would change, as a readable diff.
+
+use breakglass_core::plan::{self, Action, Plan, Severity, describe};
+use serde::Serialize;
+
+use crate::context::CommandHelper;
+use crate::error::{CommandError, ErrorKind};
+use crate::output::Report;
+use crate::provision::apply::TenantFacts;
+use crate::provision::observe::observe;
+use crate::provision::vault::{LocalVault, Vault as _};
+use crate::provision::{ConfigArgs, Workspace, keepass_password};
+use crate::session::{OperatorArgs, Session};
+use crate::ui::Ui;
+
+/// Shows what `breakglass apply` would create, change or remove so the tenant
+/// matches `breakglass.toml`. Changes nothing.
+///
+/// Objects are found through markers in the tenant (the app's tag, the users'
+/// employeeType, the group's mail nickname), so any operator machine with the same
+/// configuration sees the same plan. With the KeePass password available, the plan also
+/// finds credentials that no store holds.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// Exit 2 when changes are pending and 0 when there are none, as Terraform does.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// A plan as reported.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReport {
+    pub tenant_id: String,
+    pub changes: usize,
+    pub actions: Vec<PlannedAction>,
+    pub notices: Vec<plan::Notice>,
+}
+
+#[derive(Serialize)]
+pub struct PlannedAction {
+    pub description: String,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+fn symbol(action: &Action) -> &'static str {
+    match action {
+        Action::DeleteLeftoverApplication { .. }
+        | Action::RemoveOwner { .. }
+        | Action::RemoveCredential { .. }
+        | Action::RevokeGraphPermission { .. } => "-",
+        Action::UpdateApplication { .. }
+        | Action::EnableServicePrincipal
+        | Action::EnableUser { .. } => "~",
+        _ => "+",
+    }
+}
+
+impl PlanReport {
+    pub fn new(tenant_id: String, plan: &Plan) -> PlanReport {
+        PlanReport {
+            tenant_id,
+            changes: plan.actions.len(),
+            actions: plan
+                .actions
+                .iter()
+                .map(|a| PlannedAction {
+                    description: describe(a),
+                    action: a.clone(),
+                })
+                .collect(),
+            notices: plan.notices.clone(),
+        }
+    }
+}
+
+impl Report for PlanReport {
+    fn human(&self, _ui: &Ui) -> String {
+        let mut out = String::new();
+        if self.actions.is_empty() {
+            out.push_str(&format!(
+                "No changes. Tenant {} matches breakglass.toml.\n",
+                self.tenant_id
+            ));
+        } else {
+            out.push_str(&format!(
+                "Plan for tenant {}: {} change(s)\n\n",
+                self.tenant_id, self.changes
+            ));
+            for planned in &self.actions {
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    symbol(&planned.action),
+                    planned.description
+                ));
+            }
+        }
+        for notice in &self.notices {
+            let tag = match notice.severity {
+                Severity::Warning => "warning",
+                Severity::Info => "note",
+            };
+            out.push_str(&format!("\n{tag}: {}", notice.message));
+        }
+        out
+    }
+}
+
+/// Everything `plan` and `apply` share: a session, the configuration, the stores, the plan.
+pub struct Prepared {
+    pub session: Session,
+    pub workspace: Workspace,
+    pub vault: LocalVault,
+    pub observed: plan::Observed,
+    pub plan: Plan,
+    pub facts: TenantFacts,
+}
+
+pub async fn prepare(
+    helper: &CommandHelper,
+    config_args: &ConfigArgs,
+    operator: &OperatorArgs,
+    for_apply: bool,
+) -> Result<Prepared, CommandError> {
+    let workspace = Workspace::load(config_args)?;
+    let mut operator = operator.clone();
+    if operator.tenant.is_none() {
+        operator.tenant = workspace.config.tenant.id.clone();
+    }
+    let session = helper.sign_in(&operator).await?;
+    let claims = session.token.claims()?;
+    let tenant_id = claims.tid.clone().unwrap_or_default();
+    let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
+    let password = keepass_password(config_args, &keepass_path, for_apply)?;
+    let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
+    let held = vault.held_key_ids();
+    let observed = {
+        let _spinner = helper
+            .ui()
+            .spinner("reading the emergency access objects from the tenant…");
+        observe(&session.graph, &workspace.config, held).await?
+    };
+    let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
+        .map_err(|e| CommandError::new(ErrorKind::Config, e.to_string()).hinted(e.hint()))?;
+    let facts = TenantFacts {
+        tenant_id,
+        initial_domain: observed.initial_domain.clone(),
+        authority_host: session
+            .cloud
+            .profile
+            .authority_host
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
+        cloud_name: session.cloud.profile.name.clone(),
+    };
+    Ok(Prepared {
+        session,
+        workspace,
+        vault,
+        observed,
+        plan,
+        facts,
+    })
+}
+
+pub async fn cmd_plan(helper: &CommandHelper, args: &PlanArgs) -> Result<(), CommandError> {
+    let prepared = prepare(helper, &args.config, &args.operator, false).await?;
+    let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
+    helper.ui().emit(&report)?;
+    if args.detailed_exitcode && !prepared.plan.is_empty() {
+        return Err(CommandError::new(
+            ErrorKind::ChangesPending,
+            format!("{} change(s) pending", prepared.plan.actions.len()),
+        ));
+    }
+    Ok(())
+}

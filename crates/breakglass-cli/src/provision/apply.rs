@@ -1,0 +1,685 @@
+//! Carries out a plan against the tenant, one idempotent step at a time.
+//!
+//! Each action can be interrupted at any point and the next `apply` converges: objects are
+//! created with their marker in the same request, a conflict on a role assignment means it
+//! is already there, and a credential is written to its store before anything else depends
+//! on it, so a crash leaves at worst a credential no store holds, which the next plan removes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_core::config::{Config, CredentialKind};
+use breakglass_core::plan::{
+    APP_NOTES, APP_TAG, Action, OwnedObject, Principal, USER_MARKER, credential_display_name,
+    describe,
+};
+use breakglass_core::{graph_permissions, roles};
+use breakglass_entra::{
+    EntraError, GraphClient, Query, ReplicationPolicy, odata_string, retry_while_replicating,
+};
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde_json::{Value, json};
+
+use super::keys;
+use super::observe::microsoft_graph_service_principal;
+use super::vault::{NewCredential, Vault};
+use crate::error::{CommandError, ErrorKind};
+
+/// Reports each step as it starts and ends, so the CLI can show progress.
+pub trait ApplyReporter {
+    fn started(&mut self, index: usize, total: usize, description: &str);
+    fn finished(&mut self, index: usize, detail: Option<String>);
+}
+
+/// The tenant facts apply needs beyond the plan.
+#[derive(Clone, Debug)]
+pub struct TenantFacts {
+    pub tenant_id: String,
+    pub initial_domain: String,
+    pub authority_host: String,
+    pub cloud_name: String,
+}
+
+/// Ids learned while applying, so later actions can refer to objects made earlier.
+#[derive(Default)]
+struct Resolved {
+    app_object_id: Option<String>,
+    app_id: Option<String>,
+    service_principal_id: Option<String>,
+    group_id: Option<String>,
+    new_users: BTreeMap<u32, (String, String)>,
+    graph_service_principal_id: Option<String>,
+}
+
+pub struct Applier<'a> {
+    pub graph: &'a GraphClient,
+    pub config: &'a Config,
+    pub facts: TenantFacts,
+    pub vault: &'a mut dyn Vault,
+    pub replication: ReplicationPolicy,
+}
+
+fn service_error(message: impl Into<String>) -> CommandError {
+    CommandError::new(ErrorKind::Service, message)
+}
+
+/// A conflict on create means the object (or assignment) is already there.
+fn is_conflict(error: &EntraError) -> bool {
+    error.graph().is_some_and(|g| {
+        g.status == 400
+            && (g.message.contains("conflicting object") || g.message.contains("already exist"))
+    })
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl Applier<'_> {
+    /// Runs every action in order; stops at the first failure.
+    pub async fn apply(
+        &mut self,
+        existing: ExistingIds,
+        actions: &[Action],
+        reporter: &mut dyn ApplyReporter,
+    ) -> Result<(), CommandError> {
+        let mut resolved = Resolved {
+            app_object_id: existing.app_object_id,
+            app_id: existing.app_id,
+            service_principal_id: existing.service_principal_id,
+            group_id: existing.group_id,
+            ..Resolved::default()
+        };
+        for (index, action) in actions.iter().enumerate() {
+            reporter.started(index, actions.len(), &describe(action));
+            let detail = self.run(action, &mut resolved).await?;
+            reporter.finished(index, detail);
+        }
+        Ok(())
+    }
+
+    async fn run(
+        &mut self,
+        action: &Action,
+        resolved: &mut Resolved,
+    ) -> Result<Option<String>, CommandError> {
+        let graph = self.graph;
+        match action {
+            Action::DeleteLeftoverApplication { id, .. } => {
+                match graph.delete_application(id).await {
+                    Ok(()) => {}
+                    Err(e) if e.status() == Some(404) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                Ok(None)
+            }
+            Action::CreateApplication { display_name } => {
+                let body = json!({
+                    "displayName": display_name,
+                    "signInAudience": "AzureADMyOrg",
+                    "tags": [APP_TAG],
+                    "notes": APP_NOTES,
+                    "servicePrincipalLockConfiguration": lock(self.config.app.lock_credentials),
+                });
+                let app: Value = graph.post_json(V1, "applications", &body).await?;
+                let id = text(&app, "id");
+                resolved.app_id = Some(text(&app, "appId"));
+                resolved.app_object_id = Some(id.clone());
+                // An app-only caller becomes the owner of what it creates; the emergency app has none.
+                self.remove_all_owners("applications", &id).await?;
+                Ok(Some(format!("app id {}", text(&app, "appId"))))
+            }
+            Action::UpdateApplication { .. } => {
+                let id = self.app_object_id(resolved)?;
+                let body = json!({
+                    "displayName": self.config.app.name,
+                    "signInAudience": "AzureADMyOrg",
+                    "notes": APP_NOTES,
+                    "web": {"redirectUris": []},
+                    "spa": {"redirectUris": []},
+                    "publicClient": {"redirectUris": []},
+                    "servicePrincipalLockConfiguration": lock(self.config.app.lock_credentials),
+                });
+                retry_while_replicating(self.replication, || graph.update_application(&id, &body))
+                    .await?;
+                Ok(None)
+            }
+            Action::CreateServicePrincipal => {
+                let app_id = resolved
+                    .app_id
+                    .clone()
+                    .ok_or_else(|| service_error("the emergency app is missing; plan again"))?;
+                let body = json!({"appId": app_id, "tags": [APP_TAG], "notes": APP_NOTES});
+                let created: Result<Value, EntraError> =
+                    retry_while_replicating(self.replication, || {
+                        graph.post_json(V1, "servicePrincipals", &body)
+                    })
+                    .await;
+                let sp = match created {
+                    Ok(sp) => sp,
+                    Err(e) if is_conflict(&e) => {
+                        let found: Vec<Value> = graph
+                            .list_all(
+                                V1,
+                                "servicePrincipals",
+                                &Query::new().filter(format!("appId eq {}", odata_string(&app_id))),
+                            )
+                            .await?;
+                        found.into_iter().next().ok_or_else(|| {
+                            service_error("the service principal exists but cannot be read")
+                        })?
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let id = text(&sp, "id");
+                resolved.service_principal_id = Some(id.clone());
+                self.remove_all_owners("servicePrincipals", &id).await?;
+                Ok(Some(format!("object id {id}")))
+            }
+            Action::EnableServicePrincipal => {
+                let id = self.service_principal_id(resolved)?;
+                graph
+                    .patch_json(
+                        V1,
+                        &format!("servicePrincipals/{id}"),
+                        &json!({"accountEnabled": true}),
+                    )
+                    .await?;
+                Ok(None)
+            }
+            Action::RemoveOwner {
+                object, owner_id, ..
+            } => {
+                let (collection, id) = match object {
+                    OwnedObject::Application => ("applications", self.app_object_id(resolved)?),
+                    OwnedObject::ServicePrincipal => {
+                        ("servicePrincipals", self.service_principal_id(resolved)?)
+                    }
+                };
+                match graph
+                    .delete(V1, &format!("{collection}/{id}/owners/{owner_id}/$ref"))
+                    .await
+                {
+                    Ok(()) => Ok(None),
+                    Err(e) if e.status() == Some(404) => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Action::RemoveCredential { key_id, on, .. } => {
+                let (collection, id) = match on {
+                    OwnedObject::Application => ("applications", self.app_object_id(resolved)?),
+                    OwnedObject::ServicePrincipal => {
+                        ("servicePrincipals", self.service_principal_id(resolved)?)
+                    }
+                };
+                remove_credential(graph, collection, &id, key_id).await?;
+                self.vault.forget(key_id)?;
+                Ok(None)
+            }
+            Action::AssignRole { principal, role } => {
+                let principal_id = self.principal_id(principal, resolved)?;
+                let template = roles::by_name(role)
+                    .ok_or_else(|| service_error(format!("unknown role {role}")))?
+                    .template_id
+                    .to_string();
+                let body = json!({
+                    "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+                    "roleDefinitionId": template,
+                    "principalId": principal_id,
+                    "directoryScopeId": "/",
+                });
+                let result: Result<Value, EntraError> =
+                    retry_while_replicating(self.replication, || {
+                        graph.post_json(V1, "roleManagement/directory/roleAssignments", &body)
+                    })
+                    .await;
+                match result {
+                    Ok(_) => Ok(None),
+                    Err(e) if is_conflict(&e) => Ok(Some("already assigned".into())),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Action::GrantGraphPermission { permission } => {
+                let sp = self.service_principal_id(resolved)?;
+                let graph_sp = self.graph_service_principal(resolved).await?;
+                let role = graph_permissions::by_value(permission)
+                    .ok_or_else(|| service_error(format!("unknown permission {permission}")))?;
+                let body = json!({"principalId": sp, "resourceId": graph_sp, "appRoleId": role.id.to_string()});
+                let path = format!("servicePrincipals/{sp}/appRoleAssignments");
+                let result: Result<Value, EntraError> =
+                    retry_while_replicating(self.replication, || graph.post_json(V1, &path, &body))
+                        .await;
+                match result {
+                    Ok(_) => Ok(None),
+                    Err(e) if is_conflict(&e) => Ok(Some("already granted".into())),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Action::RevokeGraphPermission { grant_id, .. } => {
+                let sp = self.service_principal_id(resolved)?;
+                match graph
+                    .delete(
+                        V1,
+                        &format!("servicePrincipals/{sp}/appRoleAssignments/{grant_id}"),
+                    )
+                    .await
+                {
+                    Ok(()) => Ok(None),
+                    Err(e) if e.status() == Some(404) => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Action::AddCredential { label, .. } => {
+                let app_object_id = self.app_object_id(resolved)?;
+                let app_id = resolved
+                    .app_id
+                    .clone()
+                    .ok_or_else(|| service_error("the emergency app is missing; plan again"))?;
+                let key_id = self.add_credential(label, &app_object_id, &app_id).await?;
+                Ok(Some(format!("key id {key_id}")))
+            }
+            Action::CreateGroup {
+                display_name,
+                mail_nickname,
+            } => {
+                let body = json!({
+                    "displayName": display_name,
+                    "mailNickname": mail_nickname,
+                    "description": "Emergency access accounts managed by breakglass. Every Conditional Access policy must exclude this group.",
+                    "mailEnabled": false,
+                    "securityEnabled": true,
+                    "isAssignableToRole": true,
+                });
+                let group: Value = graph.post_json(V1, "groups", &body).await?;
+                let id = text(&group, "id");
+                resolved.group_id = Some(id.clone());
+                Ok(Some(format!("object id {id}")))
+            }
+            Action::CreateUser { ordinal } => {
+                let random: String = {
+                    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyz23456789";
+                    let mut rng = rand::rng();
+                    (0..10)
+                        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                        .collect()
+                };
+                let alias = format!("{}-{random}", self.config.users.prefix);
+                let upn = format!("{alias}@{}", self.facts.initial_domain);
+                let password = strong_password();
+                let body = json!({
+                    "accountEnabled": true,
+                    "displayName": format!("Emergency access {random}"),
+                    "mailNickname": alias,
+                    "userPrincipalName": upn,
+                    "employeeType": USER_MARKER,
+                    "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password.expose_secret()},
+                });
+                let user: Value = graph.post_json(V1, "users", &body).await?;
+                let id = text(&user, "id");
+                // The password goes to its store before the account gains any power.
+                self.vault.store_account_password(&id, &upn, &password)?;
+                resolved.new_users.insert(*ordinal, (id, upn.clone()));
+                Ok(Some(upn))
+            }
+            Action::EnableUser { id, .. } => {
+                graph
+                    .patch_json(V1, &format!("users/{id}"), &json!({"accountEnabled": true}))
+                    .await?;
+                Ok(None)
+            }
+            Action::AddGroupMember { principal } => {
+                let member = self.principal_id(principal, resolved)?;
+                let group = resolved
+                    .group_id
+                    .clone()
+                    .ok_or_else(|| service_error("the exclusion group is missing; plan again"))?;
+                let reference = format!("{}directoryObjects/{member}", graph.base(V1));
+                let body = json!({"@odata.id": reference});
+                let path = format!("groups/{group}/members/$ref");
+                let result = retry_while_replicating(self.replication, || {
+                    graph.post_no_content(V1, &path, Some(&body))
+                })
+                .await;
+                match result {
+                    Ok(()) => Ok(None),
+                    Err(e) if is_conflict(&e) => Ok(Some("already a member".into())),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Action::CreateTemporaryAccessPass { principal } => {
+                let user = self.principal_id(principal, resolved)?;
+                let body = json!({"lifetimeInMinutes": 480, "isUsableOnce": true});
+                let path = format!("users/{user}/authentication/temporaryAccessPassMethods");
+                let pass: Value =
+                    retry_while_replicating(self.replication, || graph.post_json(V1, &path, &body))
+                        .await?;
+                let secret = SecretString::from(text(&pass, "temporaryAccessPass"));
+                self.vault.store_temporary_access_pass(&user, &secret)?;
+                Ok(Some(
+                    "valid for 8 hours, usable once, to register a passkey".into(),
+                ))
+            }
+        }
+    }
+
+    fn app_object_id(&self, resolved: &Resolved) -> Result<String, CommandError> {
+        resolved
+            .app_object_id
+            .clone()
+            .ok_or_else(|| service_error("the emergency app is missing; plan again"))
+    }
+
+    fn service_principal_id(&self, resolved: &Resolved) -> Result<String, CommandError> {
+        resolved
+            .service_principal_id
+            .clone()
+            .ok_or_else(|| service_error("the emergency service principal is missing; plan again"))
+    }
+
+    fn principal_id(
+        &self,
+        principal: &Principal,
+        resolved: &Resolved,
+    ) -> Result<String, CommandError> {
+        match principal {
+            Principal::EmergencyApp => self.service_principal_id(resolved),
+            Principal::User { id, .. } => Ok(id.clone()),
+            Principal::NewUser { ordinal } => resolved
+                .new_users
+                .get(ordinal)
+                .map(|(id, _)| id.clone())
+                .ok_or_else(|| {
+                    service_error(format!("new emergency user #{ordinal} was not created"))
+                }),
+        }
+    }
+
+    async fn graph_service_principal(
+        &self,
+        resolved: &mut Resolved,
+    ) -> Result<String, CommandError> {
+        if let Some(id) = &resolved.graph_service_principal_id {
+            return Ok(id.clone());
+        }
+        let id = microsoft_graph_service_principal(self.graph)
+            .await?
+            .ok_or_else(|| {
+                service_error("Microsoft Graph has no service principal in this tenant")
+            })?;
+        resolved.graph_service_principal_id = Some(id.clone());
+        Ok(id)
+    }
+
+    async fn remove_all_owners(&self, collection: &str, id: &str) -> Result<(), CommandError> {
+        if !self.config.drift.remove_owners {
+            return Ok(());
+        }
+        let graph = self.graph;
+        let path = format!("{collection}/{id}/owners");
+        let query = Query::new().select(["id"]);
+        let owners: Vec<Value> =
+            retry_while_replicating(self.replication, || graph.list_all(V1, &path, &query)).await?;
+        for owner in owners {
+            let owner_id = text(&owner, "id");
+            match graph
+                .delete(V1, &format!("{collection}/{id}/owners/{owner_id}/$ref"))
+                .await
+            {
+                Ok(()) => {}
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a credential for `label` and writes it to its store. Returns its key id.
+    pub async fn add_credential(
+        &mut self,
+        label: &str,
+        app_object_id: &str,
+        app_id: &str,
+    ) -> Result<String, CommandError> {
+        let policy = self
+            .config
+            .credential(label)
+            .ok_or_else(|| service_error(format!("credential `{label}` is not declared")))?
+            .clone();
+        let now = Timestamp::now();
+        let end = now
+            .checked_add(SignedDuration::from_hours(
+                24 * i64::from(policy.lifetime_days),
+            ))
+            .unwrap_or(now);
+        let display_name = credential_display_name(label);
+        let material = match policy.kind {
+            CredentialKind::Secret => {
+                let body = json!({"passwordCredential": {"displayName": display_name, "endDateTime": end.to_string()}});
+                let path = format!("applications/{app_object_id}/addPassword");
+                let created: Value = retry_while_replicating(self.replication, || {
+                    self.graph.post_json(V1, &path, &body)
+                })
+                .await?;
+                let secret = SecretString::from(text(&created, "secretText"));
+                let key_id = text(&created, "keyId");
+                let start = created
+                    .get("startDateTime")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(now);
+                keys::Material::Secret {
+                    key_id,
+                    secret,
+                    start,
+                    end,
+                }
+            }
+            CredentialKind::Certificate => {
+                let generated = keys::generate_certificate(label, app_id, now, end)?;
+                let key_id = uuid::Uuid::new_v4().to_string();
+                let mut current = current_certificates(self.graph, app_object_id).await?;
+                current.push(json!({
+                    "keyId": key_id,
+                    "type": "AsymmetricX509Cert",
+                    "usage": "Verify",
+                    "key": generated.certificate_base64(),
+                    "displayName": display_name,
+                    "startDateTime": now.to_string(),
+                    "endDateTime": end.to_string(),
+                }));
+                let patch = json!({"keyCredentials": current});
+                retry_while_replicating(self.replication, || {
+                    self.graph.update_application(app_object_id, &patch)
+                })
+                .await?;
+                keys::Material::Certificate {
+                    key_id,
+                    certificate: generated,
+                    start: now,
+                    end,
+                }
+            }
+        };
+        let key_id = material.key_id().to_string();
+        self.vault.store_credential(
+            &policy,
+            NewCredential {
+                label: label.to_string(),
+                tenant_id: self.facts.tenant_id.clone(),
+                client_id: app_id.to_string(),
+                authority_host: self.facts.authority_host.clone(),
+                cloud: self.facts.cloud_name.clone(),
+                material,
+            },
+        )?;
+        Ok(key_id)
+    }
+}
+
+/// The ids of objects that already exist, from the observation the plan was made from.
+#[derive(Clone, Debug, Default)]
+pub struct ExistingIds {
+    pub app_object_id: Option<String>,
+    pub app_id: Option<String>,
+    pub service_principal_id: Option<String>,
+    pub group_id: Option<String>,
+}
+
+impl ExistingIds {
+    pub fn from_observed(observed: &breakglass_core::plan::Observed) -> ExistingIds {
+        let app = observed.apps.first();
+        ExistingIds {
+            app_object_id: app.map(|a| a.id.clone()),
+            app_id: app.map(|a| a.app_id.clone()),
+            service_principal_id: observed.service_principal.as_ref().map(|s| s.id.clone()),
+            group_id: observed.group.as_ref().map(|g| g.id.clone()),
+        }
+    }
+}
+
+fn lock(enabled: bool) -> Value {
+    if enabled {
+        json!({"isEnabled": true, "allProperties": true, "credentialsWithUsageVerify": true, "credentialsWithUsageSign": true, "tokenEncryptionKeyId": true})
+    } else {
+        json!({"isEnabled": false, "allProperties": false, "credentialsWithUsageVerify": false, "credentialsWithUsageSign": false, "tokenEncryptionKeyId": false})
+    }
+}
+
+/// The app's certificates with their public keys, so a PATCH keeps them.
+async fn current_certificates(
+    graph: &GraphClient,
+    app_object_id: &str,
+) -> Result<Vec<Value>, CommandError> {
+    let app: Value = graph
+        .get_json(
+            V1,
+            &format!("applications/{app_object_id}"),
+            &Query::new().select(["keyCredentials"]),
+        )
+        .await?;
+    Ok(app
+        .get("keyCredentials")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            json!({
+                "keyId": c.get("keyId"),
+                "type": c.get("type"),
+                "usage": c.get("usage"),
+                "key": c.get("key"),
+                "displayName": c.get("displayName"),
+                "startDateTime": c.get("startDateTime"),
+                "endDateTime": c.get("endDateTime"),
+                "customKeyIdentifier": c.get("customKeyIdentifier"),
+            })
+        })
+        .collect())
+}
+
+/// Removes a secret or certificate by key id from an app or service principal.
+pub async fn remove_credential(
+    graph: &GraphClient,
+    collection: &str,
+    object_id: &str,
+    key_id: &str,
+) -> Result<(), CommandError> {
+    let object: Value = graph
+        .get_json(
+            V1,
+            &format!("{collection}/{object_id}"),
+            &Query::new().select(["passwordCredentials", "keyCredentials"]),
+        )
+        .await?;
+    let is_secret = object
+        .get("passwordCredentials")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .any(|c| c.get("keyId").and_then(Value::as_str) == Some(key_id))
+        });
+    if is_secret {
+        return match graph
+            .post_no_content(
+                V1,
+                &format!("{collection}/{object_id}/removePassword"),
+                Some(&json!({"keyId": key_id})),
+            )
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let certificates = current_certificates_of(&object);
+    if !certificates
+        .iter()
+        .any(|c| c.get("keyId").and_then(Value::as_str) == Some(key_id))
+    {
+        return Ok(());
+    }
+    let kept: Vec<Value> = certificates
+        .into_iter()
+        .filter(|c| c.get("keyId").and_then(Value::as_str) != Some(key_id))
+        .collect();
+    graph
+        .patch_json(
+            V1,
+            &format!("{collection}/{object_id}"),
+            &json!({"keyCredentials": kept}),
+        )
+        .await?;
+    Ok(())
+}
+
+fn current_certificates_of(object: &Value) -> Vec<Value> {
+    object
+        .get("keyCredentials")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| json!({"keyId": c.get("keyId"), "type": c.get("type"), "usage": c.get("usage"), "key": c.get("key"), "displayName": c.get("displayName"), "startDateTime": c.get("startDateTime"), "endDateTime": c.get("endDateTime"), "customKeyIdentifier": c.get("customKeyIdentifier")}))
+        .collect()
+}
+
+/// A 32-character password from all four character classes.
+fn strong_password() -> SecretString {
+    const SETS: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnopqrstuvwxyz",
+        b"23456789",
+        b"!#%&*+-=?@^_~",
+    ];
+    let mut rng = rand::rng();
+    let mut chars: Vec<char> = SETS
+        .iter()
+        .map(|set| set[rng.random_range(0..set.len())] as char)
+        .collect();
+    let all: Vec<u8> = SETS.concat();
+    while chars.len() < 32 {
+        chars.push(all[rng.random_range(0..all.len())] as char);
+    }
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, rng.random_range(0..=i));
+    }
+    SecretString::from(chars.into_iter().collect::<String>())
+}
+
+/// How long to wait for a fresh object to replicate before giving up.
+pub fn default_replication() -> ReplicationPolicy {
+    ReplicationPolicy {
+        budget: Duration::from_secs(120),
+        initial_delay: Duration::from_millis(500),
+        max_delay: Duration::from_secs(10),
+    }
+}

@@ -1,0 +1,457 @@
+//! Where credentials go: the KeePass database, recovery sheets and Shamir share sheets
+//! named in `breakglass.toml`, and the manifest that lists (without secrets) which key ids
+//! the sheets hold.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use breakglass_core::config::{Config, CredentialPolicy, StoreKind};
+use breakglass_store::{
+    CertificateCredential, CredentialKind, CredentialPayload, KeePassOptions, KeePassStore,
+    KeyFormat, Overwrite, SheetOptions, StoredCredential, render_recovery_sheet,
+    render_share_sheet, write_secret_file,
+};
+use jiff::Timestamp;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::keys::Material;
+use crate::error::{CommandError, ErrorKind, config_error, internal_error};
+
+/// A credential just made, with what its store needs to know.
+pub struct NewCredential {
+    pub label: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub authority_host: String,
+    pub cloud: String,
+    pub material: Material,
+}
+
+/// Where a stored credential ended up, for output.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredLocation {
+    pub store: String,
+    pub files: Vec<PathBuf>,
+}
+
+/// The stores as provisioning sees them.
+pub trait Vault {
+    /// Key ids of app credentials held by any store; `None` when a store cannot be read.
+    fn held_key_ids(&mut self) -> Option<BTreeSet<String>>;
+    /// Writes a new credential to the store its policy names.
+    fn store_credential(
+        &mut self,
+        policy: &CredentialPolicy,
+        credential: NewCredential,
+    ) -> Result<StoredLocation, CommandError>;
+    /// Forgets a credential that is no longer in the tenant.
+    fn forget(&mut self, key_id: &str) -> Result<(), CommandError>;
+    /// Keeps an emergency user's password.
+    fn store_account_password(
+        &mut self,
+        user_id: &str,
+        user_principal_name: &str,
+        password: &SecretString,
+    ) -> Result<(), CommandError>;
+    /// Keeps a Temporary Access Pass for the user's owner.
+    fn store_temporary_access_pass(
+        &mut self,
+        user_id: &str,
+        pass: &SecretString,
+    ) -> Result<(), CommandError>;
+}
+
+/// One sheet-held credential in the manifest. No secret is written here.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestEntry {
+    pub label: String,
+    pub key_id: String,
+    pub kind: String,
+    pub store: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_id: Option<String>,
+    pub files: Vec<String>,
+    pub created: String,
+    pub expires: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    credentials: Vec<ManifestEntry>,
+}
+
+const MANIFEST: &str = "manifest.json";
+
+/// Where the KeePass password comes from.
+#[derive(Clone)]
+pub enum KeePassPassword {
+    Given(SecretString),
+    Unavailable(String),
+}
+
+/// The stores on this machine, relative to the folder of `breakglass.toml`.
+pub struct LocalVault {
+    keepass_path: PathBuf,
+    sheets: PathBuf,
+    password: KeePassPassword,
+    keepass: Option<KeePassStore>,
+    pub options: KeePassOptions,
+    report_to: String,
+}
+
+impl LocalVault {
+    pub fn new(config: &Config, base: &Path, password: KeePassPassword) -> LocalVault {
+        LocalVault {
+            keepass_path: base.join(&config.stores.keepass),
+            sheets: base.join(&config.stores.sheets),
+            password,
+            keepass: None,
+            options: KeePassOptions::default(),
+            report_to: "your security operations team".into(),
+        }
+    }
+
+    pub fn keepass_path(&self) -> &Path {
+        &self.keepass_path
+    }
+
+    pub fn sheets_folder(&self) -> &Path {
+        &self.sheets
+    }
+
+    fn password(&self) -> Result<SecretString, CommandError> {
+        match &self.password {
+            KeePassPassword::Given(password) => Ok(password.clone()),
+            KeePassPassword::Unavailable(why) => Err(config_error(format!(
+                "the KeePass password is needed for {}",
+                self.keepass_path.display()
+            ))
+            .hinted(why.clone())),
+        }
+    }
+
+    /// Opens (or creates, when writing) the KeePass database.
+    fn keepass(&mut self, create: bool) -> Result<Option<&mut KeePassStore>, CommandError> {
+        if self.keepass.is_none() {
+            if !create && !self.keepass_path.exists() {
+                return Ok(None);
+            }
+            let password = self.password()?;
+            let store = if create {
+                KeePassStore::open_or_create(&self.keepass_path, &password, self.options)
+            } else {
+                KeePassStore::open(&self.keepass_path, &password)
+            }
+            .map_err(keepass_error)?;
+            self.keepass = Some(store);
+        }
+        Ok(self.keepass.as_mut())
+    }
+
+    fn manifest(&self) -> Result<Manifest, CommandError> {
+        let path = self.sheets.join(MANIFEST);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                config_error(format!("{} is not a breakglass sheet manifest: {e}", path.display()))
+                    .hinted("restore it from a backup, or move it aside and run `breakglass apply` to make new sheets")
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(config_error(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+
+    fn save_manifest(&self, manifest: &Manifest) -> Result<(), CommandError> {
+        let text =
+            serde_json::to_string_pretty(manifest).map_err(|e| internal_error(e.to_string()))?;
+        std::fs::create_dir_all(&self.sheets)
+            .map_err(|e| config_error(format!("cannot create {}: {e}", self.sheets.display())))?;
+        write_secret_file(
+            &self.sheets.join(MANIFEST),
+            text.as_bytes(),
+            Overwrite::Replace,
+        )
+        .map_err(write_error)
+    }
+
+    /// The sheet-held credentials, for listing.
+    pub fn manifest_entries(&self) -> Result<Vec<ManifestEntry>, CommandError> {
+        Ok(self.manifest()?.credentials)
+    }
+
+    /// The KeePass-held credentials, for listing; `None` when unreadable.
+    pub fn keepass_entries(&mut self) -> Result<Vec<breakglass_store::KeePassEntry>, CommandError> {
+        Ok(self.keepass(false)?.map(|k| k.list()).unwrap_or_default())
+    }
+
+    /// Reads back a KeePass-held credential by label, for emergency use.
+    pub fn keepass_credential(
+        &mut self,
+        label: &str,
+    ) -> Result<Option<StoredCredential>, CommandError> {
+        let Some(store) = self.keepass(false)? else {
+            return Ok(None);
+        };
+        let Some(entry) = store.list().into_iter().filter(|e| e.label == label).last() else {
+            return Ok(None);
+        };
+        let Some(key_id) = entry.key_id else {
+            return Ok(None);
+        };
+        store.get(key_id).map_err(keepass_error)
+    }
+
+    fn stored(&self, credential: &NewCredential) -> Result<StoredCredential, CommandError> {
+        let key_id = Uuid::parse_str(credential.material.key_id())
+            .map_err(|_| internal_error("Graph returned a key id that is not a GUID"))?;
+        let client_id = Uuid::parse_str(&credential.client_id)
+            .map_err(|_| internal_error("the app id is not a GUID"))?;
+        let (kind, start, end) = match &credential.material {
+            Material::Secret {
+                secret, start, end, ..
+            } => (CredentialKind::secret(secret.clone()), *start, *end),
+            Material::Certificate {
+                certificate,
+                start,
+                end,
+                ..
+            } => {
+                let cert = CertificateCredential::from_der(
+                    certificate.private_key_pkcs8_der.clone(),
+                    KeyFormat::Pkcs8,
+                    certificate.certificate_der.clone(),
+                )
+                .map_err(|e| {
+                    internal_error(format!("the new certificate cannot be stored: {e}"))
+                })?;
+                (CredentialKind::Certificate(cert), *start, *end)
+            }
+        };
+        Ok(StoredCredential {
+            label: credential.label.clone(),
+            display_name: None,
+            tenant_id: credential.tenant_id.clone(),
+            client_id,
+            key_id,
+            kind,
+            start,
+            end,
+            cloud: credential.cloud.clone(),
+            authority_host: credential.authority_host.clone(),
+            note: format!(
+                "Emergency access credential `{}`. Using it raises an alert. Get a token with `breakglass token --credential {}`.",
+                credential.label, credential.label
+            ),
+        })
+    }
+
+    fn sheet_options(&self) -> SheetOptions {
+        SheetOptions {
+            report_to: self.report_to.clone(),
+            ..SheetOptions::default()
+        }
+    }
+}
+
+fn keepass_error(error: breakglass_store::KeePassError) -> CommandError {
+    let hint = error.hint();
+    CommandError::new(ErrorKind::Config, error.to_string()).hinted(hint)
+}
+
+fn write_error(error: breakglass_store::WriteFileError) -> CommandError {
+    let hint = error.hint();
+    CommandError::new(ErrorKind::Config, error.to_string()).hinted(hint)
+}
+
+fn short(key_id: &str) -> &str {
+    &key_id[..key_id.len().min(8)]
+}
+
+impl Vault for LocalVault {
+    fn held_key_ids(&mut self) -> Option<BTreeSet<String>> {
+        let mut held: BTreeSet<String> = self
+            .manifest()
+            .ok()?
+            .credentials
+            .into_iter()
+            .map(|e| e.key_id)
+            .collect();
+        if self.keepass_path.exists() {
+            let store = self.keepass(false).ok()??;
+            held.extend(
+                store
+                    .list()
+                    .into_iter()
+                    .filter_map(|e| e.key_id)
+                    .map(|k| k.to_string()),
+            );
+        }
+        Some(held)
+    }
+
+    fn store_credential(
+        &mut self,
+        policy: &CredentialPolicy,
+        credential: NewCredential,
+    ) -> Result<StoredLocation, CommandError> {
+        let stored = self.stored(&credential)?;
+        let key_id = credential.material.key_id().to_string();
+        match policy.store {
+            StoreKind::Keepass => {
+                let path = self.keepass_path.clone();
+                let store = self
+                    .keepass(true)?
+                    .ok_or_else(|| internal_error("KeePass store missing"))?;
+                store.upsert(&stored).map_err(keepass_error)?;
+                store.save().map_err(keepass_error)?;
+                Ok(StoredLocation {
+                    store: "keepass".into(),
+                    files: vec![path],
+                })
+            }
+            StoreKind::Sheet | StoreKind::Shares => {
+                let payload = CredentialPayload::encode(&stored)
+                    .map_err(|e| internal_error(format!("cannot encode the credential: {e}")))?;
+                std::fs::create_dir_all(&self.sheets).map_err(|e| {
+                    config_error(format!("cannot create {}: {e}", self.sheets.display()))
+                })?;
+                let mut files = Vec::new();
+                let mut set_id = None;
+                if policy.store == StoreKind::Sheet {
+                    let pdf = render_recovery_sheet(&payload, &self.sheet_options())
+                        .map_err(|e| internal_error(e.to_string()))?;
+                    let name = format!("recovery-{}-{}.pdf", policy.label, short(&key_id));
+                    write_secret_file(&self.sheets.join(&name), &pdf, Overwrite::Replace)
+                        .map_err(write_error)?;
+                    files.push(name);
+                } else {
+                    let threshold = policy
+                        .threshold()
+                        .ok_or_else(|| internal_error("shares without a threshold"))?;
+                    let shares = breakglass_store::split(&payload, threshold.k, threshold.n)
+                        .map_err(|e| internal_error(e.to_string()))?;
+                    for share in &shares {
+                        let (index, total) = (share.index(), share.total());
+                        set_id = Some(share.set_id().to_string());
+                        let base = format!(
+                            "share-{}-{}-{index}-of-{total}",
+                            policy.label,
+                            short(&key_id)
+                        );
+                        let pdf = render_share_sheet(share, &stored, None, &self.sheet_options())
+                            .map_err(|e| internal_error(e.to_string()))?;
+                        write_secret_file(
+                            &self.sheets.join(format!("{base}.pdf")),
+                            &pdf,
+                            Overwrite::Replace,
+                        )
+                        .map_err(write_error)?;
+                        let text = share.text();
+                        write_secret_file(
+                            &self.sheets.join(format!("{base}.txt")),
+                            format!("{}\n", text.expose_secret()).as_bytes(),
+                            Overwrite::Replace,
+                        )
+                        .map_err(write_error)?;
+                        files.push(format!("{base}.pdf"));
+                        files.push(format!("{base}.txt"));
+                    }
+                }
+                let mut manifest = self.manifest()?;
+                // A new credential for a label replaces the old one in the store; the plan
+                // then removes the old one from the tenant.
+                let replaced: Vec<ManifestEntry> = manifest
+                    .credentials
+                    .iter()
+                    .filter(|e| e.label == policy.label)
+                    .cloned()
+                    .collect();
+                manifest.credentials.retain(|e| e.label != policy.label);
+                manifest.credentials.push(ManifestEntry {
+                    label: policy.label.clone(),
+                    key_id: key_id.clone(),
+                    kind: stored.kind.name().to_string(),
+                    store: if policy.store == StoreKind::Sheet {
+                        "sheet"
+                    } else {
+                        "shares"
+                    }
+                    .into(),
+                    shares: policy.shares.clone(),
+                    set_id,
+                    files: files.clone(),
+                    created: Timestamp::now().to_string(),
+                    expires: stored.end.to_string(),
+                });
+                self.save_manifest(&manifest)?;
+                for old in replaced {
+                    for file in old.files {
+                        let _ = std::fs::remove_file(self.sheets.join(file));
+                    }
+                }
+                Ok(StoredLocation {
+                    store: if policy.store == StoreKind::Sheet {
+                        "sheet"
+                    } else {
+                        "shares"
+                    }
+                    .into(),
+                    files: files.into_iter().map(|f| self.sheets.join(f)).collect(),
+                })
+            }
+        }
+    }
+
+    fn forget(&mut self, key_id: &str) -> Result<(), CommandError> {
+        let mut manifest = self.manifest()?;
+        if let Some(position) = manifest.credentials.iter().position(|e| e.key_id == key_id) {
+            let entry = manifest.credentials.remove(position);
+            self.save_manifest(&manifest)?;
+            for file in entry.files {
+                let _ = std::fs::remove_file(self.sheets.join(file));
+            }
+        }
+        if self.keepass_path.exists()
+            && let Ok(uuid) = Uuid::parse_str(key_id)
+            && let Ok(Some(store)) = self.keepass(false)
+            && store.remove(uuid)
+        {
+            store.save().map_err(keepass_error)?;
+        }
+        Ok(())
+    }
+
+    fn store_account_password(
+        &mut self,
+        user_id: &str,
+        user_principal_name: &str,
+        password: &SecretString,
+    ) -> Result<(), CommandError> {
+        let store = self
+            .keepass(true)?
+            .ok_or_else(|| internal_error("KeePass store missing"))?;
+        store
+            .upsert_account(user_id, user_principal_name, password)
+            .map_err(keepass_error)?;
+        store.save().map_err(keepass_error)
+    }
+
+    fn store_temporary_access_pass(
+        &mut self,
+        user_id: &str,
+        pass: &SecretString,
+    ) -> Result<(), CommandError> {
+        let store = self
+            .keepass(true)?
+            .ok_or_else(|| internal_error("KeePass store missing"))?;
+        store
+            .set_account_temporary_access_pass(user_id, pass)
+            .map_err(keepass_error)?;
+        store.save().map_err(keepass_error)
+    }
+}
