@@ -50,6 +50,8 @@ pub struct Observed {
     pub group: Option<ObservedGroup>,
     /// Key ids the local stores hold; `None` when they could not be read.
     pub held_key_ids: Option<BTreeSet<String>>,
+    /// Object ids of the emergency users whose passwords a store holds; `None` when unknown.
+    pub held_user_ids: Option<BTreeSet<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -657,6 +659,19 @@ fn plan_users(
                 ),
             );
         }
+        if observed
+            .held_user_ids
+            .as_ref()
+            .is_some_and(|held| !held.contains(&user.id))
+        {
+            warn(
+                notices,
+                format!(
+                    "no store holds the password of emergency user {}; issue a Temporary Access Pass so its owner can register a passkey, or reset the password as a Privileged Authentication Administrator",
+                    user.user_principal_name
+                ),
+            );
+        }
         if !user.account_enabled {
             actions.push(Action::EnableUser {
                 id: user.id.clone(),
@@ -878,7 +893,21 @@ mod tests {
                 member_ids: vec!["u1".into(), "u2".into()],
             }),
             held_key_ids: Some(["k-offline".to_string(), "k-rotating".to_string()].into()),
+            held_user_ids: Some(["u1".to_string(), "u2".to_string()].into()),
         }
+    }
+
+    #[test]
+    fn a_user_whose_password_no_store_holds_is_reported() {
+        let mut observed = converged();
+        observed.held_user_ids = Some(["u1".to_string()].into());
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert!(plan.actions.is_empty());
+        assert!(
+            plan.notices[0]
+                .message
+                .contains("breakglass-b2@contoso.onmicrosoft.com")
+        );
     }
 
     #[test]

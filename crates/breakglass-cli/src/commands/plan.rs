@@ -139,11 +139,12 @@ pub async fn prepare(
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
     let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
     let held = vault.held_key_ids();
+    let held_users = vault.held_user_ids();
     let observed = {
         let _spinner = helper
             .ui()
             .spinner("reading the emergency access objects from the tenant…");
-        observe(&session.graph, &workspace.config, held).await?
+        observe(&session.graph, &workspace.config, held, held_users).await?
     };
     let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
         .map_err(|e| CommandError::new(ErrorKind::Config, e.to_string()).hinted(e.hint()))?;

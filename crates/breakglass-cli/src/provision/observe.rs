@@ -117,6 +117,7 @@ pub async fn observe(
     graph: &GraphClient,
     config: &Config,
     held_key_ids: Option<BTreeSet<String>>,
+    held_user_ids: Option<BTreeSet<String>>,
 ) -> Result<Observed, CommandError> {
     let domains = graph.domains().await?;
     let initial_domain = domains
@@ -159,6 +160,7 @@ pub async fn observe(
     let mut observed = Observed {
         initial_domain,
         held_key_ids,
+        held_user_ids,
         ..Observed::default()
     };
     if let Some(app) = apps.first() {

@@ -41,6 +41,8 @@ pub struct StoredLocation {
 pub trait Vault {
     /// Key ids of app credentials held by any store; `None` when a store cannot be read.
     fn held_key_ids(&mut self) -> Option<BTreeSet<String>>;
+    /// Object ids of emergency users whose passwords a store holds; `None` when unreadable.
+    fn held_user_ids(&mut self) -> Option<BTreeSet<String>>;
     /// Writes a new credential to the store its policy names.
     fn store_credential(
         &mut self,
@@ -292,6 +294,14 @@ impl Vault for LocalVault {
             );
         }
         Some(held)
+    }
+
+    fn held_user_ids(&mut self) -> Option<BTreeSet<String>> {
+        if !self.keepass_path.exists() {
+            return Some(BTreeSet::new());
+        }
+        let store = self.keepass(false).ok()??;
+        Some(store.accounts().into_iter().map(|(id, _)| id).collect())
     }
 
     fn store_credential(
