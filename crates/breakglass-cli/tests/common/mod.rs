@@ -403,6 +403,11 @@ impl InProcessSimulator {
         self.running().set_faults(rules);
     }
 
+    /// How many answers a `hold_nth_change` fault holds back right now.
+    pub fn held_answers(&self) -> u32 {
+        self.running().held_answers()
+    }
+
     pub fn cloud_profile(&self) -> PathBuf {
         self.running().cloud_profile_path().to_path_buf()
     }
