@@ -12,6 +12,7 @@ mod test_demo;
 mod test_device_code;
 mod test_errors;
 mod test_faults;
+mod test_provision;
 mod test_sim;
 mod test_tenant;
 mod test_whoami;

@@ -138,8 +138,8 @@ pub async fn prepare(
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
     let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
-    let held = vault.held_key_ids();
-    let held_users = vault.held_user_ids();
+    let held = vault.held_key_ids()?;
+    let held_users = vault.held_user_ids()?;
     let observed = {
         let _spinner = helper
             .ui()

@@ -40,9 +40,11 @@ pub struct StoredLocation {
 /// The stores as provisioning sees them.
 pub trait Vault {
     /// Key ids of app credentials held by any store; `None` when a store cannot be read.
-    fn held_key_ids(&mut self) -> Option<BTreeSet<String>>;
-    /// Object ids of emergency users whose passwords a store holds; `None` when unreadable.
-    fn held_user_ids(&mut self) -> Option<BTreeSet<String>>;
+    /// A wrong password or a damaged store is an error, not an unknown.
+    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError>;
+    /// Object ids of emergency users whose passwords a store holds; `None` when the
+    /// KeePass password is not available.
+    fn held_user_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError>;
     /// Writes a new credential to the store its policy names.
     fn store_credential(
         &mut self,
@@ -275,33 +277,40 @@ fn short(key_id: &str) -> &str {
 }
 
 impl Vault for LocalVault {
-    fn held_key_ids(&mut self) -> Option<BTreeSet<String>> {
+    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError> {
         let mut held: BTreeSet<String> = self
-            .manifest()
-            .ok()?
+            .manifest()?
             .credentials
             .into_iter()
             .map(|e| e.key_id)
             .collect();
         if self.keepass_path.exists() {
-            let store = self.keepass(false).ok()??;
-            held.extend(
-                store
-                    .list()
-                    .into_iter()
-                    .filter_map(|e| e.key_id)
-                    .map(|k| k.to_string()),
-            );
+            if matches!(self.password, KeePassPassword::Unavailable(_)) {
+                return Ok(None);
+            }
+            if let Some(store) = self.keepass(false)? {
+                held.extend(
+                    store
+                        .list()
+                        .into_iter()
+                        .filter_map(|e| e.key_id)
+                        .map(|k| k.to_string()),
+                );
+            }
         }
-        Some(held)
+        Ok(Some(held))
     }
 
-    fn held_user_ids(&mut self) -> Option<BTreeSet<String>> {
+    fn held_user_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError> {
         if !self.keepass_path.exists() {
-            return Some(BTreeSet::new());
+            return Ok(Some(BTreeSet::new()));
         }
-        let store = self.keepass(false).ok()??;
-        Some(store.accounts().into_iter().map(|(id, _)| id).collect())
+        if matches!(self.password, KeePassPassword::Unavailable(_)) {
+            return Ok(None);
+        }
+        Ok(self
+            .keepass(false)?
+            .map(|store| store.accounts().into_iter().map(|(id, _)| id).collect()))
     }
 
     fn store_credential(

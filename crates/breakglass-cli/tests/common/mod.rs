@@ -403,6 +403,11 @@ impl InProcessSimulator {
         self.running().set_faults(rules);
     }
 
+    /// The seeded operator's credentials.
+    pub fn operator(&self) -> &breakglass_sim::OperatorCredentials {
+        self.running().operator()
+    }
+
     /// How many answers a `hold_nth_change` fault holds back right now.
     pub fn held_answers(&self) -> u32 {
         self.running().held_answers()

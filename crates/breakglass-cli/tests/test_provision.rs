@@ -1,0 +1,429 @@
+//! `init`, `plan` and `apply` against the simulator: convergence, drift, bad input,
+//! faults mid-apply, and a kill at every change.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_entra::{
+    ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions, Query,
+};
+use breakglass_sim::FaultRule;
+use serde_json::{Value, json};
+
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+
+/// A workspace with `breakglass.toml` from `init`, pointed at an in-process simulator.
+fn workspace() -> (TestEnv, InProcessSimulator) {
+    let mut env = TestEnv::new();
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    (env, simulator)
+}
+
+/// Reads the tenant directly, as an operator would in Graph Explorer.
+struct Probe {
+    runtime: tokio::runtime::Runtime,
+    graph: GraphClient,
+}
+
+impl Probe {
+    fn new(simulator: &InProcessSimulator) -> Probe {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let path = simulator.cloud_profile();
+        let profile = breakglass_core::CloudProfile::from_json(
+            &std::fs::read_to_string(&path).expect("cloud.json"),
+            &path,
+        )
+        .expect("profile");
+        let operator = simulator.operator();
+        let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
+        let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
+        let flow = ClientCredentialsFlow::new(
+            &http,
+            &profile,
+            &tenant,
+            &operator.client_id,
+            ClientCredential::secret(operator.client_secret.clone()),
+        );
+        let graph = GraphClient::new(http, &profile, flow.into_provider());
+        Probe { runtime, graph }
+    }
+
+    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
+        let query = if filter.is_empty() {
+            Query::new()
+        } else {
+            Query::new().filter(filter)
+        };
+        self.runtime
+            .block_on(self.graph.list_all(V1, path, &query))
+            .expect("list")
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.runtime
+            .block_on(self.graph.post_json(V1, path, &body))
+            .expect("post")
+    }
+
+    fn post_no_content(&self, path: &str, body: Value) {
+        self.runtime
+            .block_on(self.graph.post_no_content(V1, path, Some(&body)))
+            .expect("post")
+    }
+
+    fn delete(&self, path: &str) {
+        self.runtime
+            .block_on(self.graph.delete(V1, path))
+            .expect("delete")
+    }
+
+    fn emergency_apps(&self) -> Vec<Value> {
+        self.list(
+            "applications",
+            "tags/any(t:t eq 'breakglass:emergency-access')",
+        )
+    }
+}
+
+fn plan_json(env: &TestEnv) -> Value {
+    let output = env.run(["plan", "--output", "json"]);
+    output.assert_success();
+    output.json()
+}
+
+#[test]
+fn init_writes_a_commented_configuration_once() {
+    let env = TestEnv::new();
+    let output = env.run(["init"]);
+    output.assert_success();
+    let text = std::fs::read_to_string(env.root().join("breakglass.toml")).expect("written");
+    assert!(
+        text.contains("[[app.credentials]]") && text.contains("# "),
+        "commented"
+    );
+    let again = env.run(["init"]);
+    again.assert_code(3);
+    assert!(again.stderr.contains("already exists"), "{again}");
+    assert_eq!(
+        std::fs::read_to_string(env.root().join("breakglass.toml")).expect("kept"),
+        text
+    );
+}
+
+#[test]
+fn plan_then_apply_converges_and_a_second_apply_does_nothing() {
+    let (env, simulator) = workspace();
+    env.run(["plan", "--detailed-exitcode"]).assert_code(2);
+    let plan = plan_json(&env);
+    assert_eq!(plan["changes"], 12, "{plan}");
+    assert_eq!(plan["actions"][0]["action"], "createApplication");
+
+    let applied = env.run(["apply", "--yes", "--output", "json"]);
+    applied.assert_success();
+    assert_eq!(applied.json()["applied"].as_array().map(Vec::len), Some(12));
+
+    let output = env.run(["plan", "--detailed-exitcode"]);
+    output.assert_code(0);
+    assert!(output.stdout.contains("No changes"), "{output}");
+    let again = env.run(["apply", "--yes"]);
+    again.assert_success();
+    assert!(again.stdout.contains("Nothing to do"), "{again}");
+
+    // What Microsoft's guidance asks for, as the tenant now holds it.
+    let probe = Probe::new(&simulator);
+    let apps = probe.emergency_apps();
+    assert_eq!(apps.len(), 1);
+    let app = &apps[0];
+    assert_eq!(app["signInAudience"], "AzureADMyOrg");
+    assert_eq!(app["servicePrincipalLockConfiguration"]["isEnabled"], true);
+    assert_eq!(app["passwordCredentials"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app["keyCredentials"].as_array().map(Vec::len), Some(1));
+    let owners = probe.list(
+        &format!("applications/{}/owners", app["id"].as_str().unwrap()),
+        "",
+    );
+    assert!(
+        owners.is_empty(),
+        "the emergency app has no owners: {owners:?}"
+    );
+    let users = probe.list("users", "employeeType eq 'breakglass:emergency-access'");
+    assert_eq!(users.len(), 2);
+    for user in &users {
+        assert!(
+            user["userPrincipalName"]
+                .as_str()
+                .unwrap()
+                .ends_with("@contososim.onmicrosoft.com"),
+            "initial domain"
+        );
+    }
+    let groups = probe.list("groups", "mailNickname eq 'breakglass-emergency-access'");
+    assert_eq!(groups[0]["isAssignableToRole"], true);
+
+    // Secrets landed in their stores, with private files.
+    let keepass = env.root().join("breakglass.kdbx");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&keepass).expect("kdbx").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let shares: Vec<_> = std::fs::read_dir(env.root().join("recovery-sheets"))
+        .expect("sheets")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".txt"))
+        .collect();
+    assert_eq!(shares.len(), 5, "3-of-5 shares");
+}
+
+#[test]
+fn drift_shows_in_plan_and_apply_repairs_it() {
+    let (env, simulator) = workspace();
+    env.run(["apply", "--yes"]).assert_success();
+    let probe = Probe::new(&simulator);
+    let app = probe.emergency_apps().remove(0);
+    let app_object = app["id"].as_str().unwrap().to_string();
+    let sp = probe
+        .list(
+            "servicePrincipals",
+            &format!("appId eq '{}'", app["appId"].as_str().unwrap()),
+        )
+        .remove(0);
+    let sp_id = sp["id"].as_str().unwrap().to_string();
+
+    // Someone adds an owner, a secret of their own, and removes the app's role.
+    let diego = probe
+        .list("users", "userPrincipalName eq 'diego@contoso.example'")
+        .remove(0);
+    probe.post_no_content(&format!("applications/{app_object}/owners/$ref"), json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", diego["id"].as_str().unwrap())}));
+    let backdoor = probe.post(
+        &format!("applications/{app_object}/addPassword"),
+        json!({"passwordCredential": {"displayName": "totally legit"}}),
+    );
+    let assignment = probe
+        .list(
+            "roleManagement/directory/roleAssignments",
+            &format!("principalId eq '{sp_id}'"),
+        )
+        .remove(0);
+    probe.delete(&format!(
+        "roleManagement/directory/roleAssignments/{}",
+        assignment["id"].as_str().unwrap()
+    ));
+
+    let plan = env.run(["plan"]);
+    plan.assert_success();
+    assert!(
+        plan.stdout
+            .contains("- remove diego@contoso.example as owner of the app"),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains(&format!(
+            "- remove credential {} (totally legit) from the app: not made by breakglass",
+            backdoor["keyId"].as_str().unwrap()
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout
+            .contains("+ assign Global Administrator to the emergency app"),
+        "{plan}"
+    );
+    env.run(["apply", "--yes"]).assert_success();
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+    let app = probe.emergency_apps().remove(0);
+    assert_eq!(app["passwordCredentials"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn a_configuration_against_the_guidance_is_refused() {
+    let env = TestEnv::new();
+    env.run(["init"]).assert_success();
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("count = 2", "count = 1", 1);
+    std::fs::write(&path, text).unwrap();
+    let output = env.run(["plan"]);
+    output.assert_code(3);
+    assert!(
+        output
+            .stderr
+            .contains("at least two emergency access accounts"),
+        "{output}"
+    );
+    let missing = env.run(["plan", "--config", "nope.toml"]);
+    missing.assert_code(3);
+    assert!(missing.stderr.contains("breakglass init"), "{missing}");
+}
+
+#[test]
+fn a_wrong_keepass_password_is_refused_and_the_database_unchanged() {
+    let (mut env, _simulator) = workspace();
+    env.run(["apply", "--yes"]).assert_success();
+    let keepass = env.root().join("breakglass.kdbx");
+    let before = std::fs::read(&keepass).unwrap();
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", "not the password");
+    let output = env.run(["apply", "--yes"]);
+    output.assert_code(3);
+    assert!(
+        output.stderr.to_lowercase().contains("password is wrong"),
+        "{output}"
+    );
+    assert!(!output.stderr.contains("not the password"));
+    assert_eq!(std::fs::read(&keepass).unwrap(), before);
+}
+
+#[test]
+fn an_operator_without_role_management_is_told_what_is_missing() {
+    let mut env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "weak.json", |tenant| {
+        let operator = tenant["applications"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["operator"] == true)
+            .unwrap();
+        operator["roles"] = json!([]);
+        operator["applicationPermissions"] = json!([
+            "Application.ReadWrite.All",
+            "Directory.Read.All",
+            "Group.ReadWrite.All",
+            "User.ReadWrite.All"
+        ]);
+    });
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    let output = env.run(["apply", "--yes"]);
+    output.assert_code(5);
+    assert!(
+        output.stderr.contains("RoleManagement.ReadWrite.Directory")
+            || output.stderr.contains("Privileged Role Administrator"),
+        "{output}"
+    );
+    assert!(
+        output.stderr.contains("run `breakglass apply` again"),
+        "{output}"
+    );
+}
+
+#[test]
+fn throttling_and_replication_delay_mid_apply_are_ridden_out() {
+    let (env, simulator) = workspace();
+    simulator.set_faults(vec![
+        FaultRule {
+            method: Some("POST".into()),
+            path_prefix: Some("/v1.0/servicePrincipals".into()),
+            status: Some(429),
+            retry_after_seconds: Some(1),
+            times: Some(2),
+            ..FaultRule::default()
+        },
+        FaultRule {
+            replication_delay_ms: Some(1500),
+            ..FaultRule::default()
+        },
+    ]);
+    env.run(["apply", "--yes"]).assert_success();
+    simulator.set_faults(Vec::new());
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+}
+
+/// Runs `apply --yes` and kills it when the simulator holds the answer to the n-th change.
+/// Returns false when apply finished before reaching the n-th change.
+fn kill_apply_at_change(env: &TestEnv, simulator: &InProcessSimulator, n: u32) -> bool {
+    simulator.set_faults(vec![FaultRule {
+        path_prefix: Some("/v1.0/".into()),
+        hold_nth_change: Some(n),
+        ..FaultRule::default()
+    }]);
+    let mut child = std::process::Command::new(breakglass_bin())
+        .args(["apply", "--yes", "--quiet"])
+        .env_clear()
+        .envs(env_of(env))
+        .current_dir(env.root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn apply");
+    let started = Instant::now();
+    let killed = loop {
+        if simulator.held_answers() > 0 {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+            break true;
+        }
+        if let Some(status) = child.try_wait().expect("poll") {
+            assert!(status.success(), "apply failed on its own at change {n}");
+            break false;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "apply neither finished nor reached change {n}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    simulator.set_faults(Vec::new());
+    killed
+}
+
+fn env_of(env: &TestEnv) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = env.vars().clone();
+    vars.insert("HOME".into(), env.root().join("home").display().to_string());
+    vars.insert("PATH".into(), "/usr/bin:/bin".into());
+    vars.insert("NO_COLOR".into(), "1".into());
+    vars
+}
+
+#[test]
+fn apply_killed_at_every_change_converges_without_orphans() {
+    let mut n = 1;
+    loop {
+        let (env, simulator) = workspace();
+        let killed = kill_apply_at_change(&env, &simulator, n);
+        let output = env.run(["apply", "--yes"]);
+        output.assert_success();
+        let plan = env.run(["plan", "--detailed-exitcode"]);
+        assert_eq!(
+            plan.code,
+            Some(0),
+            "not converged after a kill at change {n}:\n{plan}"
+        );
+        let probe = Probe::new(&simulator);
+        let apps = probe.emergency_apps();
+        assert_eq!(
+            apps.len(),
+            1,
+            "one emergency app after a kill at change {n}"
+        );
+        let secrets = apps[0]["passwordCredentials"].as_array().map(Vec::len);
+        let certificates = apps[0]["keyCredentials"].as_array().map(Vec::len);
+        assert_eq!(
+            (secrets, certificates),
+            (Some(1), Some(1)),
+            "no orphan credential after a kill at change {n}"
+        );
+        assert_eq!(
+            probe
+                .list("users", "employeeType eq 'breakglass:emergency-access'")
+                .len(),
+            2,
+            "no orphan user after a kill at change {n}"
+        );
+        if !killed {
+            assert!(n > 10, "apply makes more than ten changes");
+            break;
+        }
+        n += 1;
+    }
+}
