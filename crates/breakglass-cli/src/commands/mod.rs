@@ -6,6 +6,7 @@ use crate::error::CommandError;
 pub mod admins;
 pub mod apply;
 pub mod cloud;
+pub mod credential;
 pub mod demo;
 pub mod init;
 pub mod plan;
@@ -19,6 +20,8 @@ pub enum Command {
     Init(init::InitArgs),
     Plan(plan::PlanArgs),
     Apply(apply::ApplyArgs),
+    #[command(subcommand)]
+    Credential(credential::CredentialCommand),
     Whoami(whoami::WhoamiArgs),
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
@@ -44,6 +47,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Init(args) => init::cmd_init(helper, args),
         Command::Plan(args) => plan::cmd_plan(helper, args).await,
         Command::Apply(args) => apply::cmd_apply(helper, args).await,
+        Command::Credential(command) => credential::cmd_credential(helper, command).await,
         Command::Whoami(args) => whoami::cmd_whoami(helper, args).await,
         Command::Tenant(command) => tenant::cmd_tenant(helper, command).await,
         Command::Admins(command) => admins::cmd_admins(helper, command).await,

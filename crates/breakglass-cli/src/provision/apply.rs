@@ -9,23 +9,21 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_core::config::{Config, CredentialKind};
+use breakglass_core::config::Config;
 use breakglass_core::plan::{
-    APP_NOTES, APP_TAG, Action, OwnedObject, Principal, USER_MARKER, credential_display_name,
-    describe,
+    APP_NOTES, APP_TAG, Action, OwnedObject, Principal, USER_MARKER, describe,
 };
 use breakglass_core::{graph_permissions, roles};
 use breakglass_entra::{
     EntraError, GraphClient, Query, ReplicationPolicy, odata_string, retry_while_replicating,
 };
-use jiff::{SignedDuration, Timestamp};
 use rand::Rng as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
-use super::keys;
+use super::credentials;
 use super::observe::microsoft_graph_service_principal;
-use super::vault::{NewCredential, Vault};
+use super::vault::Vault;
 use crate::error::{CommandError, ErrorKind};
 
 /// Reports each step as it starts and ends, so the CLI can show progress.
@@ -441,6 +439,10 @@ impl Applier<'_> {
     }
 
     /// Makes a credential for `label` and writes it to its store. Returns its key id.
+    ///
+    /// Certificates go on through `PATCH keyCredentials`; `breakglass credential` uses the
+    /// steps in [`super::credentials`] directly to sign `addKey` proofs and prove the new
+    /// credential before storing it.
     pub async fn add_credential(
         &mut self,
         label: &str,
@@ -452,73 +454,17 @@ impl Applier<'_> {
             .credential(label)
             .ok_or_else(|| service_error(format!("credential `{label}` is not declared")))?
             .clone();
-        let now = Timestamp::now();
-        let end = now
-            .checked_add(SignedDuration::from_hours(
-                24 * i64::from(policy.lifetime_days),
-            ))
-            .unwrap_or(now);
-        let display_name = credential_display_name(label);
-        let material = match policy.kind {
-            CredentialKind::Secret => {
-                let body = json!({"passwordCredential": {"displayName": display_name, "endDateTime": end.to_string()}});
-                let path = format!("applications/{app_object_id}/addPassword");
-                let created: Value = retry_while_replicating(self.replication, || {
-                    self.graph.post_json(V1, &path, &body)
-                })
-                .await?;
-                let secret = SecretString::from(text(&created, "secretText"));
-                let key_id = text(&created, "keyId");
-                let start = created
-                    .get("startDateTime")
-                    .and_then(Value::as_str)
-                    .and_then(|t| t.parse().ok())
-                    .unwrap_or(now);
-                keys::Material::Secret {
-                    key_id,
-                    secret,
-                    start,
-                    end,
-                }
-            }
-            CredentialKind::Certificate => {
-                let generated = keys::generate_certificate(label, app_id, now, end)?;
-                let key_id = uuid::Uuid::new_v4().to_string();
-                let mut current = current_certificates(self.graph, app_object_id).await?;
-                current.push(json!({
-                    "keyId": key_id,
-                    "type": "AsymmetricX509Cert",
-                    "usage": "Verify",
-                    "key": generated.certificate_base64(),
-                    "displayName": display_name,
-                    "startDateTime": now.to_string(),
-                    "endDateTime": end.to_string(),
-                }));
-                let patch = json!({"keyCredentials": current});
-                retry_while_replicating(self.replication, || {
-                    self.graph.update_application(app_object_id, &patch)
-                })
-                .await?;
-                keys::Material::Certificate {
-                    key_id,
-                    certificate: generated,
-                    start: now,
-                    end,
-                }
-            }
-        };
-        let key_id = material.key_id().to_string();
-        self.vault.store_credential(
+        let created = credentials::create_credential(
+            self.graph,
+            self.replication,
             &policy,
-            NewCredential {
-                label: label.to_string(),
-                tenant_id: self.facts.tenant_id.clone(),
-                client_id: app_id.to_string(),
-                authority_host: self.facts.authority_host.clone(),
-                cloud: self.facts.cloud_name.clone(),
-                material,
-            },
-        )?;
+            app_object_id,
+            app_id,
+            None,
+        )
+        .await?;
+        let key_id = created.key_id().to_string();
+        credentials::store_credential(self.vault, &policy, &self.facts, app_id, created.material)?;
         Ok(key_id)
     }
 }
@@ -553,7 +499,7 @@ fn lock(enabled: bool) -> Value {
 }
 
 /// The app's certificates with their public keys, so a PATCH keeps them.
-async fn current_certificates(
+pub(crate) async fn current_certificates(
     graph: &GraphClient,
     app_object_id: &str,
 ) -> Result<Vec<Value>, CommandError> {

@@ -5,8 +5,10 @@
 //! these together and report.
 
 pub mod apply;
+pub mod credentials;
 pub mod keys;
 pub mod observe;
+pub mod rotate;
 pub mod vault;
 
 use std::io::IsTerminal as _;

@@ -201,7 +201,7 @@ impl LocalVault {
         let Some(store) = self.keepass(false)? else {
             return Ok(None);
         };
-        let Some(entry) = store.list().into_iter().filter(|e| e.label == label).last() else {
+        let Some(entry) = store.list().into_iter().rfind(|e| e.label == label) else {
             return Ok(None);
         };
         let Some(key_id) = entry.key_id else {
