@@ -27,6 +27,11 @@ pub(crate) fn graph_time(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// HTTP's `Date` header format (RFC 9110 IMF-fixdate), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub(crate) fn http_date(ts: Timestamp) -> String {
+    ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
 /// The identity platform's error timestamp format: `yyyy-mm-dd hh:mm:ssZ`.
 pub(crate) fn sts_time(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M:%SZ").to_string()

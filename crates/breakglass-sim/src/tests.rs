@@ -1048,3 +1048,62 @@ fn workload_identity_conditional_access_blocks_the_service_principal() {
         (StatusCode::BAD_REQUEST, json!([53003]))
     );
 }
+
+#[test]
+fn answers_carry_the_simulated_clock_and_temporary_users_are_found_by_their_marker() {
+    let h = harness();
+    let token = h.operator_token();
+    let date = |headers: &HeaderMap| -> jiff::Timestamp {
+        let text = headers
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .expect("a Date header");
+        jiff::fmt::rfc2822::parse(text)
+            .expect("an HTTP date")
+            .timestamp()
+    };
+    let (status, _, headers) = h.graph(&token, Method::GET, "/v1.0/domains", None);
+    assert_eq!(status, StatusCode::OK);
+    let before = date(&headers);
+    assert!((before.as_second() - jiff::Timestamp::now().as_second()).abs() <= 2);
+
+    let create = json!({"accountEnabled": true, "displayName": "Temporary admin", "mailNickname": "bg-temp-x1",
+        "userPrincipalName": "bg-temp-x1@contososim.onmicrosoft.com",
+        "employeeType": "breakglass:temporary:2030-01-01T00:00:00Z", "companyName": "breakglass:operator:app:1",
+        "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": "Xy7!long-enough-pass"}});
+    let (status, user, _) = h.graph(&token, Method::POST, "/v1.0/users", Some(create));
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let id = user["id"].as_str().unwrap().to_string();
+    let (status, list, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/users?$filter=startswith(employeeType,'breakglass:temporary:')&$select=id,employeeType,companyName",
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["value"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list["value"][0]["companyName"], "breakglass:operator:app:1");
+
+    // A deleted user keeps its marker in deleted items.
+    h.graph(&token, Method::DELETE, &format!("/v1.0/users/{id}"), None);
+    let (_, deleted, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/directory/deletedItems/microsoft.graph.user?$select=id,employeeType",
+        None,
+    );
+    assert_eq!(
+        deleted["value"][0]["employeeType"],
+        "breakglass:temporary:2030-01-01T00:00:00Z"
+    );
+
+    h.sim.clock.advance(3600);
+    let token = h.operator_token();
+    let (_, _, headers) = h.graph(&token, Method::GET, "/v1.0/domains", None);
+    let after = date(&headers);
+    assert!((after.as_second() - before.as_second() - 3600).abs() <= 2);
+    // Failures carry it too.
+    let (status, _, headers) = h.graph(&token, Method::GET, "/v1.0/users/nobody", None);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!((date(&headers).as_second() - after.as_second()).abs() <= 2);
+}

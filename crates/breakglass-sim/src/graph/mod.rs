@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::Simulator;
-use crate::clock::graph_time;
+use crate::clock::{graph_time, http_date};
 use crate::http::{SimRequest, SimResponse};
 use crate::identity::{self, Caller, TokenProblem};
 use crate::odata;
@@ -24,7 +24,16 @@ use crate::state::{DirObject, Tenant};
 use breakglass_core::roles as builtin;
 
 /// Routes one request: identity endpoints, Graph, the Resource Manager stub and test controls.
+///
+/// Every answer carries a `Date` header from the simulator's clock, as Microsoft's servers
+/// send their own time; clients that judge expiry by the service's clock read it there.
 pub(crate) fn route(sim: &Simulator, request: &SimRequest) -> SimResponse {
+    let mut response = route_request(sim, request);
+    response.set_header("Date", &http_date(sim.clock.now()));
+    response
+}
+
+fn route_request(sim: &Simulator, request: &SimRequest) -> SimResponse {
     let path = request.path.clone();
     let segments: Vec<String> = path
         .trim_start_matches('/')
@@ -296,6 +305,7 @@ pub(crate) fn injected_failure(
         &client_request_id,
         &date,
     );
+    response.set_header("Date", &http_date(sim.clock.now()));
     if let Some(seconds) = retry_after {
         response.set_header("Retry-After", &seconds.to_string());
     }
