@@ -12,6 +12,7 @@ pub mod env;
 pub mod graph_error;
 pub mod graph_permissions;
 pub mod ids;
+pub mod lease;
 pub mod plan;
 pub mod retry;
 pub mod roles;
