@@ -1107,3 +1107,32 @@ fn answers_carry_the_simulated_clock_and_temporary_users_are_found_by_their_mark
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!((date(&headers).as_second() - after.as_second()).abs() <= 2);
 }
+
+#[test]
+fn only_sensitive_properties_of_admins_need_a_higher_admin_role() {
+    let h = harness();
+    let token = h.operator_token();
+    let (_, admins, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/users?$filter=userPrincipalName eq 'adele@contoso.example'",
+        None,
+    );
+    let adele = admins["value"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/v1.0/users/{adele}");
+    let (status, body, _) = h.graph(
+        &token,
+        Method::PATCH,
+        &path,
+        Some(json!({"employeeType": "breakglass:temporary:2030-01-01T00:00:00Z"})),
+    );
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    for sensitive in [
+        json!({"accountEnabled": false}),
+        json!({"passwordProfile": {"password": "Xy7!long-enough-pass"}}),
+        json!({"employeeType": "x", "mobilePhone": "+1 555 0100"}),
+    ] {
+        let (status, body, _) = h.graph(&token, Method::PATCH, &path, Some(sensitive));
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    }
+}

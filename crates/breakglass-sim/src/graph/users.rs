@@ -221,6 +221,19 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
     ctx.entity(StatusCode::CREATED, "users/$entity", value)
 }
 
+/// The properties Entra calls sensitive: on a user holding an admin role, only a higher
+/// admin may change them ("Who can perform sensitive actions"). Others, such as
+/// `employeeType`, need only write access to users.
+const SENSITIVE_PROPERTIES: &[&str] = &[
+    "accountEnabled",
+    "businessPhones",
+    "mobilePhone",
+    "onPremisesImmutableId",
+    "otherMails",
+    "passwordProfile",
+    "userPrincipalName",
+];
+
 /// Entra protects users who hold admin roles: only higher admins may change or delete them.
 fn protect_admin(ctx: &Ctx<'_>, tenant: &Tenant, user: &DirObject) -> Result<(), SimResponse> {
     let roles = tenant.role_template_ids_of(user.id());
@@ -244,7 +257,17 @@ fn update(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     let Some(user) = find(ctx, &tenant, key).cloned() else {
         return ctx.not_found(key);
     };
-    if let Err(denied) = protect_admin(ctx, &tenant, &user) {
+    // Only sensitive properties of admins need a higher admin role; others need write access.
+    let sensitive = body.as_object().is_some_and(|map| {
+        map.keys()
+            .any(|name| SENSITIVE_PROPERTIES.contains(&name.as_str()))
+    });
+    let allowed = if sensitive {
+        protect_admin(ctx, &tenant, &user)
+    } else {
+        ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR])
+    };
+    if let Err(denied) = allowed {
         return denied;
     }
     let mut updated = user.clone();
