@@ -236,6 +236,23 @@ impl GraphClient {
             .json(&shown)
     }
 
+    /// GET a JSON document with the answer's `Date` header: the service's own clock, for
+    /// judging expiry by the tenant's time rather than this machine's.
+    pub async fn get_json_dated<T: DeserializeOwned>(
+        &self,
+        version: GraphVersion,
+        path: &str,
+        query: &Query,
+    ) -> Result<(T, Option<String>), EntraError> {
+        let url = self.url(version, path, query)?;
+        let shown = http::display_url(&url);
+        let response = self
+            .send(Method::GET, url, None, query.needs_eventual_consistency())
+            .await?;
+        let date = header(&response.headers, "date");
+        Ok((response.json(&shown)?, date))
+    }
+
     /// POST a JSON body, reading a JSON answer.
     pub async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
