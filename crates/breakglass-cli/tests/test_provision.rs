@@ -283,6 +283,32 @@ fn a_wrong_keepass_password_is_refused_and_the_database_unchanged() {
 }
 
 #[test]
+fn a_damaged_keepass_database_is_reported_and_left_alone() {
+    let (env, _simulator) = workspace();
+    env.run(["apply", "--yes"]).assert_success();
+    let keepass = env.root().join("breakglass.kdbx");
+    let mut bytes = std::fs::read(&keepass).unwrap();
+    let middle = bytes.len() / 2;
+    for byte in &mut bytes[middle..middle + 64] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&keepass, &bytes).unwrap();
+    let output = env.run(["plan"]);
+    output.assert_code(3);
+    assert_eq!(output.error_lines().len(), 1, "{output}");
+    assert!(
+        output.stderr.contains("breakglass.kdbx")
+            || output.stderr.to_lowercase().contains("keepass"),
+        "{output}"
+    );
+    assert_eq!(
+        std::fs::read(&keepass).unwrap(),
+        bytes,
+        "the damaged file is not touched"
+    );
+}
+
+#[test]
 fn an_operator_without_role_management_is_told_what_is_missing() {
     let mut env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "weak.json", |tenant| {

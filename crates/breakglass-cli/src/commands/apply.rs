@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::plan::{PlanReport, prepare};
+use super::plan::{PlanReport, Prepared, prepare};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 use crate::output::Report;
@@ -28,17 +28,18 @@ pub struct ApplyArgs {
     pub yes: bool,
 }
 
+/// What `apply` did.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Applied {
-    tenant_id: String,
-    applied: Vec<AppliedStep>,
+pub struct Applied {
+    pub tenant_id: String,
+    pub applied: Vec<AppliedStep>,
 }
 
 #[derive(Serialize)]
-struct AppliedStep {
-    description: String,
-    detail: Option<String>,
+pub struct AppliedStep {
+    pub description: String,
+    pub detail: Option<String>,
 }
 
 impl Report for Applied {
@@ -86,18 +87,27 @@ impl ApplyReporter for Progress<'_> {
 }
 
 pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), CommandError> {
-    let mut prepared = prepare(helper, &args.config, &args.operator, true).await?;
-    let ui = helper.ui();
+    let prepared = prepare(helper, &args.config, &args.operator, true).await?;
+    let applied = apply_prepared(helper.ui(), prepared, args.yes).await?;
+    helper.ui().emit(&applied)
+}
+
+/// Applies a prepared plan, asking first unless `yes`.
+pub async fn apply_prepared(
+    ui: &Ui,
+    mut prepared: Prepared,
+    yes: bool,
+) -> Result<Applied, CommandError> {
     if prepared.plan.is_empty() {
         for notice in &prepared.plan.notices {
             ui.warn(&notice.message);
         }
-        return ui.emit(&Applied {
+        return Ok(Applied {
             tenant_id: prepared.facts.tenant_id.clone(),
             applied: Vec::new(),
         });
     }
-    if !args.yes {
+    if !yes {
         let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
         ui.status(report.human(ui));
         if !ui.confirm("Apply these changes?")? {
@@ -126,7 +136,7 @@ pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), C
         let done = progress.steps.len();
         return Err(error.hinted(format!("{done} of {} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped", prepared.plan.actions.len())));
     }
-    ui.emit(&Applied {
+    Ok(Applied {
         tenant_id: prepared.facts.tenant_id.clone(),
         applied: progress.steps,
     })

@@ -8,7 +8,7 @@ use crate::error::{CommandError, ErrorKind};
 use crate::output::Report;
 use crate::provision::apply::TenantFacts;
 use crate::provision::observe::observe;
-use crate::provision::vault::{LocalVault, Vault as _};
+use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 use crate::provision::{ConfigArgs, Workspace, keepass_password};
 use crate::session::{OperatorArgs, Session};
 use crate::ui::Ui;
@@ -133,17 +133,25 @@ pub async fn prepare(
         operator.tenant = workspace.config.tenant.id.clone();
     }
     let session = helper.sign_in(&operator).await?;
-    let claims = session.token.claims()?;
-    let tenant_id = claims.tid.clone().unwrap_or_default();
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
+    prepare_signed_in(helper.ui(), session, workspace, password).await
+}
+
+/// Observes the tenant and plans, for a session that is already signed in (the demo's).
+pub async fn prepare_signed_in(
+    ui: &Ui,
+    session: Session,
+    workspace: Workspace,
+    password: KeePassPassword,
+) -> Result<Prepared, CommandError> {
+    let claims = session.token.claims()?;
+    let tenant_id = claims.tid.clone().unwrap_or_default();
     let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
     let held = vault.held_key_ids()?;
     let held_users = vault.held_user_ids()?;
     let observed = {
-        let _spinner = helper
-            .ui()
-            .spinner("reading the emergency access objects from the tenant…");
+        let _spinner = ui.spinner("reading the emergency access objects from the tenant…");
         observe(&session.graph, &workspace.config, held, held_users).await?
     };
     let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())

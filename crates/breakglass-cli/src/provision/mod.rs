@@ -42,7 +42,6 @@ pub struct ConfigArgs {
 /// A loaded configuration and the folder its relative paths start from.
 pub struct Workspace {
     pub config: Config,
-    pub path: PathBuf,
     pub base: PathBuf,
 }
 
@@ -65,7 +64,7 @@ impl Workspace {
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Workspace { config, path, base })
+        Ok(Workspace { config, base })
     }
 }
 
