@@ -6,6 +6,7 @@ mod cloud;
 mod commands;
 mod context;
 mod error;
+mod lease;
 mod output;
 mod provision;
 mod session;

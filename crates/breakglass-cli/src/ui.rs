@@ -185,6 +185,21 @@ impl Ui {
         }
         Spinner { bar }
     }
+
+    /// A progress bar of `length` steps on stderr in `template` (indicatif's syntax); hidden
+    /// when stderr is not a terminal or with `--quiet`.
+    pub fn progress_bar(&self, length: u64, template: &str) -> ProgressBar {
+        let target = if self.stderr_tty && !self.quiet {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(length), target);
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
+        }
+        bar
+    }
 }
 
 /// A spinner shown while waiting on the network; cleared when dropped.
