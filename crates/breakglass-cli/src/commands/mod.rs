@@ -11,6 +11,8 @@ pub mod demo;
 pub mod init;
 pub mod plan;
 pub mod sim;
+pub mod sweep;
+pub mod temp_user;
 pub mod tenant;
 pub mod whoami;
 
@@ -32,12 +34,18 @@ pub enum Command {
     #[command(subcommand)]
     Sim(sim::SimCommand),
     Demo(demo::DemoArgs),
+    TempUser(temp_user::TempUserArgs),
+    Sweep(sweep::SweepArgs),
 }
 
 impl Command {
     /// Whether the command waits for Ctrl-C itself (a server), instead of being cancelled by it.
     pub fn handles_signals(&self) -> bool {
-        matches!(self, Command::Sim(_))
+        match self {
+            Command::Sim(_) => true,
+            Command::TempUser(args) => args.handles_signals(),
+            _ => false,
+        }
     }
 }
 
@@ -54,5 +62,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Cloud(command) => cloud::cmd_cloud(helper, command),
         Command::Sim(command) => sim::cmd_sim(helper, command).await,
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
+        Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
+        Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
     }
 }
