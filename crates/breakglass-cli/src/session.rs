@@ -170,6 +170,7 @@ fn non_empty_env(name: &str) -> Option<String> {
 }
 
 /// A signed-in operator with a Graph client.
+#[derive(Clone)]
 pub struct Session {
     pub cloud: ResolvedCloud,
     pub graph: GraphClient,

@@ -5,23 +5,34 @@ use crate::common::TestEnv;
 #[test]
 fn demo_runs_to_completion() {
     let env = TestEnv::new();
-    let output = env.run(["demo"]);
+    let state = env.root().join("demo");
+    let output = env.run(["demo", "--state-dir", state.to_str().expect("utf-8")]);
     output.assert_success();
-    for step in 1..=5 {
+    for step in 1..=10 {
         assert!(
-            output.stdout.contains(&format!("Step {step}/5")),
+            output.stdout.contains(&format!("Step {step}/10")),
             "{output}"
         );
     }
     assert!(
-        output
-            .stdout
-            .contains("Sign in as the emergency-access app"),
+        output.stdout.contains("Sign in as the operator"),
         "{output}"
     );
     assert!(output.stdout.contains("Contoso (simulated)"), "{output}");
     assert!(output.stdout.contains("Global Administrator *"), "{output}");
-    assert!(output.stdout.contains("Done:"), "{output}");
+    assert!(output.stdout.contains("Applied 12 change(s)"), "{output}");
+    assert!(
+        output.stdout.contains("removed old client secret"),
+        "{output}"
+    );
+    assert!(output.stdout.contains("Nothing to do."), "{output}");
+    // The folder it names holds the stores.
+    assert!(state.join("workspace/breakglass.kdbx").is_file());
+    assert!(
+        state
+            .join("workspace/recovery-sheets/manifest.json")
+            .is_file()
+    );
 }
 
 #[test]
@@ -39,8 +50,8 @@ fn demo_json_records_the_steps() {
     let json = output.json();
     assert_eq!(json["ok"], true);
     let steps = json["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 5);
-    assert_eq!(steps[2]["title"], "Sign in as the emergency-access app");
+    assert_eq!(steps.len(), 10);
+    assert_eq!(steps[2]["title"], "Sign in as the operator");
     assert_eq!(steps[2]["result"]["kind"], "application");
     assert_eq!(steps[3]["result"]["displayName"], "Contoso (simulated)");
     assert!(
@@ -48,12 +59,21 @@ fn demo_json_records_the_steps() {
             .as_array()
             .is_some_and(|admins| !admins.is_empty())
     );
-    // The demo never prints the operator's secret.
-    let secret = std::fs::read_to_string(state.join("operator.env"))
+    assert_eq!(steps[6]["result"]["changes"], 12);
+    assert_eq!(
+        steps[9]["result"]["applied"].as_array().map(Vec::len),
+        Some(0)
+    );
+    // The demo never prints the operator's secret nor the KeePass password.
+    let secret = std::fs::read_to_string(state.join("tenant/operator.env"))
         .expect("operator.env is kept with --state-dir")
         .lines()
         .find_map(|line| line.strip_prefix("AZURE_CLIENT_SECRET="))
         .expect("a secret line")
         .to_string();
-    assert!(!output.stdout.contains(&secret) && !output.stderr.contains(&secret));
+    let password =
+        std::fs::read_to_string(state.join("workspace/keepass-password.txt")).expect("kept");
+    for hidden in [secret.as_str(), password.trim()] {
+        assert!(!output.stdout.contains(hidden) && !output.stderr.contains(hidden));
+    }
 }

@@ -15,13 +15,22 @@ use serde::Serialize;
 
 use crate::cloud;
 use crate::commands::admins::list as admins_list;
+use crate::commands::apply::apply_prepared;
+use crate::commands::credential::rotate::{describe_added, describe_removed};
+use crate::commands::plan::{PlanReport, prepare_signed_in};
 use crate::commands::tenant::show as tenant_show;
 use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::Report;
-use crate::session::{self, Operator};
+use crate::provision::apply::{TenantFacts, default_replication};
+use crate::provision::rotate::CredentialOps;
+use crate::provision::vault::{KeePassPassword, LocalVault};
+use crate::provision::{ConfigArgs, Workspace};
+use crate::session::{self, Operator, Session};
 use crate::ui::{OutputFormat, Ui};
+use breakglass_core::config::STARTER;
+use breakglass_store::{Overwrite, write_secret_file};
 
 /// Shows, step by step, how breakglass gets you back into a tenant, against a
 /// local simulated tenant (nothing leaves this machine).
@@ -58,7 +67,7 @@ struct DemoRecord {
     ok: bool,
 }
 
-const STEPS: usize = 5;
+const STEPS: usize = 10;
 
 /// Prints steps as they happen (human) or records them (JSON).
 struct Narrator<'a> {
@@ -142,19 +151,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
-    let temp;
-    let state_dir: &Path = match &args.state_dir {
-        Some(dir) => dir,
-        None => {
-            temp = tempfile::Builder::new()
-                .prefix("breakglass-demo-")
-                .tempdir()
-                .map_err(|err| {
-                    internal_error(format!("cannot create a temporary folder: {err}"))
-                })?;
-            temp.path()
-        }
+    // The folder is kept: the demo's KeePass file and recovery sheets are in it, to look at.
+    let state_dir: PathBuf = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => tempfile::Builder::new()
+            .prefix("breakglass-demo-")
+            .tempdir()
+            .map_err(|err| internal_error(format!("cannot create a temporary folder: {err}")))?
+            .keep(),
     };
+    let state_dir: &Path = &state_dir;
     let mut narrator = Narrator {
         ui,
         steps: Vec::new(),
@@ -176,7 +182,7 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
         let _spinner = ui.spinner("starting the tenant simulator…");
         RunningSimulator::start(SimOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            state_dir: state_dir.to_path_buf(),
+            state_dir: state_dir.join("tenant"),
             tenant_file: None,
         })
         .await?
@@ -200,19 +206,22 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
         &started_info,
     )?;
 
-    let outcome = run_steps(helper, &mut narrator, &simulator).await;
+    let outcome = run_steps(helper, &mut narrator, &simulator, state_dir).await;
     simulator.shutdown().await;
     outcome?;
 
     if narrator.human() {
         ui.write_stdout(&format!(
-            "Done: breakglass signed in as the emergency-access app, read the tenant and listed\n\
-             its admins. The simulator is stopped{}.\n\n\
-             Against your own tenant, the same commands run with the Azure SDK environment:\n\
+            "Done. breakglass signed in as the operator, read the tenant, provisioned the emergency\n\
+             access app, its credentials, two emergency users and the exclusion group, rotated the\n\
+             secret, and showed that a second apply has nothing to do. The simulator is stopped.\n\n\
+             Look at what it made in {dir}/workspace: breakglass.toml, breakglass.kdbx (its password\n\
+             is in keepass-password.txt) and recovery-sheets/ (the offline certificate's 3-of-5\n\
+             share sheets). Remove the folder with: rm -r {dir}\n\n\
+             Against your own tenant, run the same commands with the Azure SDK environment:\n\
              \x20 export AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=…   # or AZURE_CLIENT_CERTIFICATE_PATH\n\
-             \x20 breakglass whoami && breakglass tenant show && breakglass admins list\n\
-             To keep a simulator running: breakglass sim serve --listen 127.0.0.1:8443 --state-dir ./sim\n",
-            if args.state_dir.is_some() { "; its state is kept" } else { " and its temporary folder removed" }
+             \x20 breakglass init && breakglass plan && breakglass apply\n",
+            dir = state_dir.display()
         ))?;
     } else {
         let record = DemoRecord {
@@ -232,6 +241,7 @@ async fn run_steps(
     helper: &CommandHelper,
     narrator: &mut Narrator<'_>,
     simulator: &RunningSimulator,
+    state_dir: &Path,
 ) -> Result<(), CommandError> {
     let ui = helper.ui();
 
@@ -267,12 +277,11 @@ async fn run_steps(
     )?;
 
     // Step 3: sign in as the operator app, as `whoami` does.
-    let title = "Sign in as the emergency-access app";
-    let why = "The operator is an app registration that signs in as itself with the client \
-               credentials grant (a secret here; a certificate is better), so no user, password \
-               or MFA prompt is involved. Conditional Access for workload identities can still \
-               apply to it, so test this path regularly. The token's claims show the tenant and \
-               the directory roles the app holds.";
+    let title = "Sign in as the operator";
+    let why = "The operator who provisions is an automation app registration that signs in as \
+               itself with the client credentials grant (a secret here; a certificate is better). \
+               The token's claims show the tenant, the Graph permissions and the directory roles \
+               it holds: Privileged Role Administrator, enough to assign Global Administrator.";
     let started = narrator.begin(3, title, why)?;
     let credentials = simulator.operator();
     let operator = Operator::Secret {
@@ -306,5 +315,167 @@ async fn run_steps(
         admins_list::fetch(&session.graph).await?
     };
     narrator.finish(5, title, why, started, admins.human(ui), &admins)?;
+
+    provision_steps(ui, narrator, session, state_dir).await
+}
+
+async fn provision_steps(
+    ui: &Ui,
+    narrator: &mut Narrator<'_>,
+    session: Session,
+    state_dir: &Path,
+) -> Result<(), CommandError> {
+    // Step 6: the declaration, as `breakglass init` writes it.
+    let title = "Declare the emergency access identities";
+    let why = "breakglass.toml declares one emergency app with Global Administrator, an offline \
+               certificate split into 3-of-5 Shamir shares, a rotating secret kept in KeePass, \
+               two cloud-only emergency users and a role-assignable group that Conditional \
+               Access policies exclude. The KeePass password would come from a prompt; the demo \
+               makes one up and keeps it in a 0600 file.";
+    let started = narrator.begin(6, title, why)?;
+    let folder = state_dir.join("workspace");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| internal_error(format!("cannot create {}: {e}", folder.display())))?;
+    let config_path = folder.join("breakglass.toml");
+    if !config_path.exists() {
+        std::fs::write(&config_path, STARTER)
+            .map_err(|e| internal_error(format!("cannot write {}: {e}", config_path.display())))?;
+    }
+    let password_file = folder.join("keepass-password.txt");
+    let password = match std::fs::read_to_string(&password_file) {
+        Ok(text) => text.trim().to_string(),
+        Err(_) => {
+            let made: String = {
+                use rand::Rng as _;
+                const ALPHABET: &[u8] =
+                    b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+                let mut rng = rand::rng();
+                (0..24)
+                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                    .collect()
+            };
+            write_secret_file(
+                &password_file,
+                format!("{made}\n").as_bytes(),
+                Overwrite::Refuse,
+            )
+            .map_err(|e| internal_error(e.to_string()))?;
+            made
+        }
+    };
+    let config_args = ConfigArgs {
+        config: config_path.clone(),
+        keepass_password_file: Some(password_file.clone()),
+    };
+    let declared = serde_json::json!({"config": config_path.display().to_string(), "keepassPasswordFile": password_file.display().to_string()});
+    narrator.finish(
+        6,
+        title,
+        why,
+        started,
+        format!("→ breakglass init   (wrote {})", config_path.display()),
+        &declared,
+    )?;
+
+    // Step 7: the plan.
+    let title = "Plan";
+    let why = "breakglass reads the tenant, finds nothing carrying its markers, and lists what it \
+               would create, in order. `breakglass plan` changes nothing.";
+    let started = narrator.begin(7, title, why)?;
+    let secret = SecretString::from(password);
+    let prepared = prepare_signed_in(
+        ui,
+        session.clone(),
+        Workspace::load(&config_args)?,
+        KeePassPassword::Given(secret.clone()),
+    )
+    .await?;
+    let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
+    narrator.finish(7, title, why, started, report.human(ui), &report)?;
+
+    // Step 8: apply.
+    let title = "Apply";
+    let why = "Each change is made and reported; each credential goes to its store as soon as \
+               it exists, so an interrupted apply never leaves a credential that no store holds. \
+               The certificate's private key is made here and never leaves this machine except \
+               on the share sheets.";
+    let started = narrator.begin(8, title, why)?;
+    let applied = apply_prepared(ui, prepared, true).await?;
+    narrator.finish(
+        8,
+        title,
+        why,
+        started,
+        format!(
+            "{}→ stores: {}/breakglass.kdbx and {}/recovery-sheets/",
+            applied.human(ui),
+            folder.display(),
+            folder.display()
+        ),
+        &applied,
+    )?;
+
+    // Step 9: rotate the secret, as `breakglass credential rotate rotating` does.
+    let title = "Rotate the rotating secret";
+    let why = "A new secret is added, proven (a token with it and a Graph call), written to \
+               KeePass, and only then is the old one removed: the store never lacks a working \
+               credential.";
+    let started = narrator.begin(9, title, why)?;
+    let workspace = Workspace::load(&config_args)?;
+    let mut vault = LocalVault::new(
+        &workspace.config,
+        &workspace.base,
+        KeePassPassword::Given(secret.clone()),
+    );
+    let claims = session.token.claims()?;
+    let tenant_id = claims.tid.clone().unwrap_or_default();
+    let facts = TenantFacts {
+        tenant_id: tenant_id.clone(),
+        initial_domain: String::new(),
+        authority_host: session
+            .cloud
+            .profile
+            .authority_host
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
+        cloud_name: session.cloud.profile.name.clone(),
+    };
+    let mut progress = |_: String| {};
+    let rotated = CredentialOps {
+        graph: &session.graph,
+        http: session.graph.http(),
+        profile: &session.cloud.profile,
+        tenant: tenant_id.parse::<TenantId>()?,
+        config: &workspace.config,
+        facts: &facts,
+        vault: &mut vault,
+        replication: default_replication(),
+        proof_budget: std::time::Duration::from_secs(60),
+        progress: &mut progress,
+    }
+    .rotate("rotating")
+    .await?;
+    let human = format!(
+        "{}{}",
+        describe_added(&rotated.added),
+        describe_removed("removed old", &rotated.removed)
+    );
+    narrator.finish(9, title, why, started, human, &rotated)?;
+
+    // Step 10: apply again.
+    let title = "Apply again";
+    let why = "The tenant now matches the declaration, so a second apply has nothing to do. Run \
+               `breakglass plan --detailed-exitcode` on a schedule to learn of drift.";
+    let started = narrator.begin(10, title, why)?;
+    let prepared = prepare_signed_in(
+        ui,
+        session,
+        Workspace::load(&config_args)?,
+        KeePassPassword::Given(secret),
+    )
+    .await?;
+    let again = apply_prepared(ui, prepared, true).await?;
+    narrator.finish(10, title, why, started, again.human(ui), &again)?;
     Ok(())
 }

@@ -61,7 +61,7 @@ pub fn describe_added(added: &Added) -> String {
     out
 }
 
-fn describe_removed(prefix: &str, removed: &[Removed]) -> String {
+pub fn describe_removed(prefix: &str, removed: &[Removed]) -> String {
     removed
         .iter()
         .map(|r| {
