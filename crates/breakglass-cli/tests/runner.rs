@@ -14,6 +14,7 @@ mod test_errors;
 mod test_faults;
 mod test_provision;
 mod test_sim;
+mod test_temp_user;
 mod test_tenant;
 mod test_whoami;
 

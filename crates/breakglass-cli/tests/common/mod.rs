@@ -408,6 +408,11 @@ impl InProcessSimulator {
         self.running().operator()
     }
 
+    /// Moves the simulator's clock forward by `seconds` (as `POST /_sim/clock`).
+    pub fn advance_clock(&self, seconds: i64) {
+        self.running().advance_clock(seconds);
+    }
+
     /// How many answers a `hold_nth_change` fault holds back right now.
     pub fn held_answers(&self) -> u32 {
         self.running().held_answers()
