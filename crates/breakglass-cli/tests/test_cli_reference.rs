@@ -15,6 +15,10 @@ const COMMANDS: &[&[&str]] = &[
     &["sim", "serve"],
     &["sim", "default-tenant"],
     &["demo"],
+    &["temp-user"],
+    &["temp-user", "list"],
+    &["temp-user", "extend"],
+    &["sweep"],
 ];
 
 fn render(env: &TestEnv) -> String {

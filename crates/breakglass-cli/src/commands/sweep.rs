@@ -28,12 +28,12 @@ use crate::ui::Ui;
 /// environment; see docs/temp-user.md.
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    #[command(flatten)]
-    pub operator: OperatorArgs,
-
     /// Show what would be removed, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub operator: OperatorArgs,
 }
 
 /// A temporary administrator sweep removed (or would remove).

@@ -33,9 +33,6 @@ const POLL_INTERVAL: Duration = Duration::from_secs(15);
 /// Flags of `breakglass temp-user` (creating one).
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
-    #[command(flatten)]
-    pub operator: OperatorArgs,
-
     /// How long the temporary administrator lives, from 5m to 8h: e.g. 30m, 2h, 1h30m.
     #[arg(long, value_name = "DURATION", default_value = "30m")]
     pub ttl: String,
@@ -62,6 +59,9 @@ pub struct CreateArgs {
     /// Allow another temporary administrator while this operator already holds one.
     #[arg(long)]
     pub allow_several: bool,
+
+    #[command(flatten)]
+    pub operator: OperatorArgs,
 }
 
 /// The sign-in details, shown once.
