@@ -331,7 +331,26 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
         details,
         skew,
     } = made;
-    ui.emit(&details)?;
+    if let Err(err) = ui.emit(&details) {
+        // Nobody saw the sign-in details: the account is of no use, so it goes again.
+        drop(details);
+        ui.warn(format!(
+            "the sign-in details could not be shown; removing {}",
+            lease.user_principal_name
+        ));
+        if lease::remove_user(
+            ui,
+            &session.graph,
+            &lease.user_id,
+            &lease.user_principal_name,
+        )
+        .await
+        .is_ok()
+        {
+            let _ = lease::remove_lease(&lease.user_id);
+        }
+        return Err(err);
+    }
     drop(details);
     if args.detach {
         ui.status(format!(
