@@ -348,7 +348,11 @@ fn entra_certificate(
 
 /// How a credential was added to the app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "method", rename_all = "camelCase")]
+#[serde(
+    tag = "method",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum AddMethod {
     /// `POST addPassword`: Entra makes the secret.
     AddPassword,
@@ -441,7 +445,9 @@ pub async fn create_credential(
         }
         CredentialKind::Certificate => {
             let generated = keys::generate_certificate(&policy.label, app_id, now, end)?;
-            let mut why = "no current certificate's private key is on this machine to sign an addKey proof".to_string();
+            let mut why =
+                "no current certificate's private key is on this machine to sign an addKey proof"
+                    .to_string();
             if let Some(signer) = signer {
                 let proof = signer
                     .certificate
