@@ -77,6 +77,14 @@ pub(crate) struct FaultDecision {
     pub hold: bool,
 }
 
+struct HeldGuard<'a>(&'a std::sync::atomic::AtomicU32);
+
+impl Drop for HeldGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Faults {
     rules: Mutex<Vec<ActiveRule>>,
@@ -109,8 +117,10 @@ impl Faults {
     pub async fn hold(&self) {
         let released = self.released.notified();
         self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Counted down however the wait ends: released, or dropped with its connection
+        // when the client is killed.
+        let _counted = HeldGuard(&self.held);
         released.await;
-        self.held.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn list(&self) -> Vec<FaultRule> {
