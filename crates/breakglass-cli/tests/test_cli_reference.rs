@@ -7,6 +7,14 @@ use crate::common::TestEnv;
 
 const COMMANDS: &[&[&str]] = &[
     &[],
+    &["init"],
+    &["plan"],
+    &["apply"],
+    &["credential", "list"],
+    &["credential", "add"],
+    &["credential", "rotate"],
+    &["credential", "remove"],
+    &["credential", "recover"],
     &["whoami"],
     &["tenant", "show"],
     &["admins", "list"],
