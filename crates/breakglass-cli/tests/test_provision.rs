@@ -244,6 +244,70 @@ fn drift_shows_in_plan_and_apply_repairs_it() {
 }
 
 #[test]
+fn graph_permissions_instead_of_a_role_and_passes_for_the_users() {
+    let (mut env, simulator) = workspace();
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("role = \"Global Administrator\"\n# ...", "# ...", 1)
+        .replacen(
+            "# graph_permissions = [\"Directory.ReadWrite.All\", \"RoleManagement.ReadWrite.Directory\"]",
+            "graph_permissions = [\"Directory.ReadWrite.All\", \"RoleManagement.ReadWrite.Directory\"]",
+            1,
+        )
+        .replacen("temporary_access_pass = false", "temporary_access_pass = true", 1);
+    std::fs::write(&path, text).unwrap();
+    // The KeePass password read from stdin this time.
+    env.remove_env("BREAKGLASS_KEEPASS_PASSWORD");
+    let output = env.run_with_stdin(
+        ["apply", "--yes", "--keepass-password-file", "-"],
+        &format!("{KEEPASS_PASSWORD}\n"),
+    );
+    output.assert_success();
+    assert!(
+        output
+            .stdout
+            .contains("grant Microsoft Graph RoleManagement.ReadWrite.Directory"),
+        "{output}"
+    );
+    assert!(output.stdout.contains("Temporary Access Pass"), "{output}");
+
+    let probe = Probe::new(&simulator);
+    let app = probe.emergency_apps().remove(0);
+    let sp = probe
+        .list(
+            "servicePrincipals",
+            &format!("appId eq '{}'", app["appId"].as_str().unwrap()),
+        )
+        .remove(0);
+    let sp_id = sp["id"].as_str().unwrap();
+    let grants = probe.list(&format!("servicePrincipals/{sp_id}/appRoleAssignments"), "");
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    assert!(
+        probe
+            .list(
+                "roleManagement/directory/roleAssignments",
+                &format!("principalId eq '{sp_id}'")
+            )
+            .is_empty(),
+        "no directory role"
+    );
+    for user in probe.list("users", "employeeType eq 'breakglass:emergency-access'") {
+        let passes = probe.list(
+            &format!(
+                "users/{}/authentication/temporaryAccessPassMethods",
+                user["id"].as_str().unwrap()
+            ),
+            "",
+        );
+        assert_eq!(passes.len(), 1);
+        assert_eq!(passes[0]["isUsableOnce"], true);
+    }
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+}
+
+#[test]
 fn a_configuration_against_the_guidance_is_refused() {
     let env = TestEnv::new();
     env.run(["init"]).assert_success();

@@ -33,8 +33,9 @@ pub struct ConfigArgs {
     )]
     pub config: PathBuf,
 
-    /// A file whose first line is the KeePass master password. Without it,
-    /// BREAKGLASS_KEEPASS_PASSWORD is used, or a prompt on the terminal.
+    /// A file whose first line is the KeePass master password (`-` reads it from
+    /// stdin). Without it, BREAKGLASS_KEEPASS_PASSWORD is used, or a prompt on the
+    /// terminal.
     #[arg(long, value_name = "PATH")]
     pub keepass_password_file: Option<PathBuf>,
 }
@@ -78,12 +79,21 @@ pub fn keepass_password(
     confirm_new: bool,
 ) -> Result<KeePassPassword, CommandError> {
     if let Some(file) = &args.keepass_password_file {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            config_error(format!(
-                "cannot read the KeePass password file {}: {e}",
-                file.display()
-            ))
-        })?;
+        // `-` reads the password from stdin, for a secret manager piping it in.
+        let text = if file.as_os_str() == "-" {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_line(&mut line).map_err(|e| {
+                config_error(format!("cannot read the KeePass password from stdin: {e}"))
+            })?;
+            line
+        } else {
+            zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+                config_error(format!(
+                    "cannot read the KeePass password file {}: {e}",
+                    file.display()
+                ))
+            })?)
+        };
         let line = text.lines().next().unwrap_or_default().to_string();
         if line.is_empty() {
             return Err(config_error(format!(
