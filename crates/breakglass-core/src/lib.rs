@@ -11,6 +11,7 @@ pub mod config;
 pub mod env;
 pub mod graph_error;
 pub mod graph_permissions;
+pub mod identities;
 pub mod ids;
 pub mod lease;
 pub mod plan;

@@ -1,0 +1,139 @@
+//! The emergency access identities as monitoring sees them: every id an alert rule, the
+//! watcher or a log scan matches on, with the label and severity each one carries.
+//!
+//! Gathered once from the tenant (and `breakglass.toml`), then used by `monitor rules`,
+//! `watch` and `scan`, and saved as JSON (`--identities FILE`) so a scan on an
+//! investigator's machine needs no sign-in.
+
+use serde::{Deserialize, Serialize};
+
+/// How loud an event must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// One client credential of the emergency app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitoredCredential {
+    /// The credential's key id, as sign-in logs record it (`servicePrincipalCredentialKeyId`).
+    pub key_id: String,
+    /// The label in `breakglass.toml`, e.g. `offline` or `rotating`.
+    pub label: String,
+    /// `secret` or `certificate`.
+    pub kind: String,
+    /// SHA-1 thumbprint (hex, upper case) for certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbprint: Option<String>,
+    /// Use of an offline credential is critical; of a rotating one, high.
+    pub severity: Severity,
+}
+
+/// An emergency access user account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitoredUser {
+    pub id: String,
+    pub user_principal_name: String,
+}
+
+/// Everything monitoring matches on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmergencyIdentities {
+    pub tenant_id: String,
+    /// The emergency app's application (client) id.
+    pub app_id: String,
+    /// The application object id.
+    pub application_object_id: String,
+    /// The service principal's object id.
+    pub service_principal_id: String,
+    pub credentials: Vec<MonitoredCredential>,
+    pub users: Vec<MonitoredUser>,
+    /// The Conditional Access exclusion group's object id.
+    pub exclusion_group_id: String,
+    /// The `employeeType` prefix of temporary administrators (`breakglass:temporary:`).
+    pub temporary_user_marker: String,
+}
+
+impl EmergencyIdentities {
+    /// The severity of a sign-in with this credential key id: unknown key ids are critical,
+    /// since nobody should hold a credential breakglass did not make.
+    pub fn severity_of_key(&self, key_id: &str) -> Severity {
+        self.credentials
+            .iter()
+            .find(|c| c.key_id.eq_ignore_ascii_case(key_id))
+            .map(|c| c.severity)
+            .unwrap_or(Severity::Critical)
+    }
+
+    /// The label of a credential key id, if breakglass made it.
+    pub fn label_of_key(&self, key_id: &str) -> Option<&str> {
+        self.credentials
+            .iter()
+            .find(|c| c.key_id.eq_ignore_ascii_case(key_id))
+            .map(|c| c.label.as_str())
+    }
+
+    /// Whether a user id or user principal name is an emergency user.
+    pub fn is_emergency_user(&self, id_or_upn: &str) -> bool {
+        self.users.iter().any(|u| {
+            u.id.eq_ignore_ascii_case(id_or_upn)
+                || u.user_principal_name.eq_ignore_ascii_case(id_or_upn)
+        })
+    }
+
+    /// Every object id monitoring watches changes to.
+    pub fn watched_object_ids(&self) -> Vec<&str> {
+        let mut ids = vec![
+            self.application_object_id.as_str(),
+            self.service_principal_id.as_str(),
+            self.exclusion_group_id.as_str(),
+        ];
+        ids.extend(self.users.iter().map(|u| u.id.as_str()));
+        ids.retain(|id| !id.is_empty());
+        ids
+    }
+}
+
+/// The severity a credential with this store gets: offline (sheet, shares) is critical.
+pub fn severity_for_store(store: crate::config::StoreKind) -> Severity {
+    match store {
+        crate::config::StoreKind::Sheet | crate::config::StoreKind::Shares => Severity::Critical,
+        crate::config::StoreKind::Keepass => Severity::High,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_critical_and_labels_are_found() {
+        let identities = EmergencyIdentities {
+            credentials: vec![MonitoredCredential {
+                key_id: "AAA".into(),
+                label: "rotating".into(),
+                kind: "secret".into(),
+                thumbprint: None,
+                severity: Severity::High,
+            }],
+            users: vec![MonitoredUser {
+                id: "u1".into(),
+                user_principal_name: "bg-x@contoso.onmicrosoft.com".into(),
+            }],
+            ..EmergencyIdentities::default()
+        };
+        assert_eq!(identities.severity_of_key("aaa"), Severity::High);
+        assert_eq!(identities.severity_of_key("bbb"), Severity::Critical);
+        assert_eq!(identities.label_of_key("AAA"), Some("rotating"));
+        assert!(identities.is_emergency_user("BG-X@contoso.onmicrosoft.com"));
+        assert!(!identities.is_emergency_user("someone"));
+    }
+}
