@@ -8,6 +8,7 @@
 pub mod aadsts;
 pub mod cloud;
 pub mod config;
+pub mod drill;
 pub mod env;
 pub mod graph_error;
 pub mod graph_permissions;
