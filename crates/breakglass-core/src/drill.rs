@@ -330,6 +330,8 @@ pub struct CaFinding {
     pub display_name: String,
     /// A block for modern clients locks the account out; anything else is a warning.
     pub status: Status,
+    /// What the policy does to the user, briefly: `requires mfa`, `blocks the sign-in`.
+    pub effect: String,
     pub reason: String,
 }
 
@@ -389,6 +391,7 @@ pub fn ca_finding(policy: &CaPolicy, subject: &CaSubject) -> Option<CaFinding> {
         display_name: policy.display_name.clone(),
         status,
         reason: format!("{how}, {effect}, and excludes neither the user nor the exclusion group"),
+        effect,
     })
 }
 
@@ -415,13 +418,17 @@ pub fn conditional_access(policies: &[CaPolicy], subject: &CaSubject) -> (Check,
         .unwrap_or(Status::Warning);
     let names: Vec<String> = findings
         .iter()
-        .map(|f| format!("\"{}\" ({})", f.display_name, f.reason))
+        .map(|f| format!("\"{}\" ({})", f.display_name, f.effect))
         .collect();
     (
         Check::new(
             CheckKind::ConditionalAccess,
             worst,
-            format!("not excluded from {}", names.join("; ")),
+            format!(
+                "not excluded from {} of {enabled} enabled policies: {}",
+                findings.len(),
+                names.join(", ")
+            ),
         )
         .hinted("add the exclusion group to each policy's excluded users and groups"),
         findings,
