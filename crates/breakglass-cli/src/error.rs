@@ -42,6 +42,10 @@ pub enum ErrorKind {
     BrokenPipe,
     /// `plan --detailed-exitcode` found pending changes (exit 2, nothing more printed).
     ChangesPending,
+    /// `drill` found a failure (or, with `--strict`, a warning); the report is on stdout (exit 8).
+    DrillFailed,
+    /// `drill --history`: a credential or user is past its 90-day validation (exit 9).
+    DrillOverdue,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -61,6 +65,8 @@ impl ErrorKind {
             ErrorKind::Interrupted => 130,
             ErrorKind::BrokenPipe => 141,
             ErrorKind::ChangesPending => 2,
+            ErrorKind::DrillFailed => 8,
+            ErrorKind::DrillOverdue => 9,
         }
     }
 }
@@ -120,6 +126,11 @@ impl CommandError {
     #[cfg(test)]
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Returns the hints, e.g. to keep them with a finding instead of ending the command.
+    pub fn hints(&self) -> &[String] {
+        &self.hints
     }
 
     /// Renders the error on stderr and returns the exit code.
@@ -341,13 +352,15 @@ mod tests {
             ErrorKind::Authorization,
             ErrorKind::Network,
             ErrorKind::Throttled,
+            ErrorKind::DrillFailed,
+            ErrorKind::DrillOverdue,
             ErrorKind::Internal,
             ErrorKind::Interrupted,
         ]
         .iter()
         .map(|kind| kind.exit_code())
         .collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 70, 130]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 70, 130]);
     }
 
     #[test]

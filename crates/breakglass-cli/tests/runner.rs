@@ -10,6 +10,7 @@ mod test_client_against_sim;
 mod test_cloud;
 mod test_credential;
 mod test_demo;
+mod test_drill;
 mod test_device_code;
 mod test_errors;
 mod test_faults;

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod cloud;
 pub mod credential;
 pub mod demo;
+pub mod drill;
 pub mod init;
 pub mod plan;
 pub mod sim;
@@ -36,6 +37,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     TempUser(temp_user::TempUserArgs),
     Sweep(sweep::SweepArgs),
+    Drill(drill::DrillArgs),
 }
 
 impl Command {
@@ -64,5 +66,6 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
         Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
         Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
+        Command::Drill(args) => drill::cmd_drill(helper, args).await,
     }
 }
