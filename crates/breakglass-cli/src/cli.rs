@@ -97,8 +97,14 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, ui: Ui) -> Result<(), CommandError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let mut builder = if cli.command.single_threaded() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .map_err(|err| internal_error(format!("cannot start the async runtime: {err}")))?;

@@ -42,6 +42,13 @@ pub enum ErrorKind {
     BrokenPipe,
     /// `plan --detailed-exitcode` found pending changes (exit 2, nothing more printed).
     ChangesPending,
+    /// `exec`: the command does not exist (exit 127, as shells use).
+    CommandNotFound,
+    /// `exec`: the command exists but cannot be run (exit 126, as shells use).
+    CommandNotExecutable,
+    /// `exec`: the command ended with this non-zero status (128+N for signal N); breakglass
+    /// exits with it and prints nothing more.
+    CommandStatus(u8),
     /// `drill` found a failure (or, with `--strict`, a warning); the report is on stdout (exit 8).
     DrillFailed,
     /// `drill --history`: a credential or user is past its 90-day validation (exit 9).
@@ -65,6 +72,9 @@ impl ErrorKind {
             ErrorKind::Interrupted => 130,
             ErrorKind::BrokenPipe => 141,
             ErrorKind::ChangesPending => 2,
+            ErrorKind::CommandNotFound => 127,
+            ErrorKind::CommandNotExecutable => 126,
+            ErrorKind::CommandStatus(code) => code,
             ErrorKind::DrillFailed => 8,
             ErrorKind::DrillOverdue => 9,
         }
@@ -135,7 +145,10 @@ impl CommandError {
 
     /// Renders the error on stderr and returns the exit code.
     pub fn render(&self, ui: &Ui) -> ExitCode {
-        if matches!(self.kind, ErrorKind::BrokenPipe | ErrorKind::ChangesPending) {
+        if matches!(
+            self.kind,
+            ErrorKind::BrokenPipe | ErrorKind::ChangesPending | ErrorKind::CommandStatus(_)
+        ) {
             return ExitCode::from(self.kind.exit_code());
         }
         let mut err = std::io::stderr().lock();

@@ -5,6 +5,7 @@ mod cli;
 mod cloud;
 mod commands;
 mod context;
+mod emergency;
 mod error;
 mod lease;
 mod output;

@@ -15,6 +15,7 @@ pub mod graph_permissions;
 pub mod identities;
 pub mod ids;
 pub mod lease;
+pub mod monitor;
 pub mod plan;
 pub mod retry;
 pub mod roles;

@@ -9,12 +9,14 @@ pub mod cloud;
 pub mod credential;
 pub mod demo;
 pub mod drill;
+pub mod exec;
 pub mod init;
 pub mod plan;
 pub mod sim;
 pub mod sweep;
 pub mod temp_user;
 pub mod tenant;
+pub mod token;
 pub mod whoami;
 
 /// The commands of breakglass.
@@ -37,6 +39,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     TempUser(temp_user::TempUserArgs),
     Sweep(sweep::SweepArgs),
+    Token(token::TokenArgs),
+    Exec(exec::ExecArgs),
     Drill(drill::DrillArgs),
 }
 
@@ -44,10 +48,18 @@ impl Command {
     /// Whether the command waits for Ctrl-C itself (a server), instead of being cancelled by it.
     pub fn handles_signals(&self) -> bool {
         match self {
-            Command::Sim(_) => true,
+            Command::Sim(_) | Command::Exec(_) => true,
             Command::TempUser(args) => args.handles_signals(),
             _ => false,
         }
+    }
+}
+
+impl Command {
+    /// Whether one thread serves the command: it makes one or two requests, and starting
+    /// worker threads would only slow a cold start (`token` is called from scripts in loops).
+    pub fn single_threaded(&self) -> bool {
+        matches!(self, Command::Token(_) | Command::Exec(_))
     }
 }
 
@@ -66,6 +78,8 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
         Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
         Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
+        Command::Token(args) => token::cmd_token(helper, args).await,
+        Command::Exec(args) => exec::cmd_exec(helper, args).await,
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
     }
 }

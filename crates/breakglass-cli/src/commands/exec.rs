@@ -1,0 +1,344 @@
+//! `breakglass exec`: run a command signed in as the emergency app.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
+
+use breakglass_core::KnownCloud;
+use breakglass_core::env::{
+    AZURE_AUTHORITY_HOST, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+    AZURE_TENANT_ID,
+};
+use secrecy::ExposeSecret as _;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use crate::context::CommandHelper;
+use crate::emergency::credential_source::{self, CredentialSourceArgs, Material};
+use crate::error::{CommandError, ErrorKind, internal_error};
+use crate::provision::KEEPASS_PASSWORD_ENV;
+
+/// The Graph access token handed to the command.
+pub const ACCESS_TOKEN_ENV: &str = "BREAKGLASS_ACCESS_TOKEN";
+/// When that token expires, in Unix seconds.
+pub const ACCESS_TOKEN_EXPIRES_ON_ENV: &str = "BREAKGLASS_ACCESS_TOKEN_EXPIRES_ON";
+/// The cloud's Microsoft Graph endpoint, e.g. `https://graph.microsoft.com`.
+pub const GRAPH_ENDPOINT_ENV: &str = "BREAKGLASS_GRAPH_ENDPOINT";
+/// The label of the emergency credential in use.
+pub const CREDENTIAL_ENV: &str = "BREAKGLASS_CREDENTIAL";
+
+/// Variables of the Azure SDK that would make the command sign in as someone else (or not
+/// at all) next to the emergency credential, and the KeePass password it has no use for.
+const REMOVED_FROM_CHILD: &[&str] = &[
+    AZURE_CLIENT_SECRET,
+    AZURE_CLIENT_CERTIFICATE_PATH,
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    AZURE_AUTHORITY_HOST,
+    KEEPASS_PASSWORD_ENV,
+];
+
+/// Runs a command signed in as the emergency app: with its credential in the Azure SDK
+/// environment variables and a fresh Microsoft Graph token.
+///
+/// The command gets AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or
+/// AZURE_CLIENT_CERTIFICATE_PATH naming a private key and certificate in a 0600 temporary
+/// PEM file that is removed when the command ends, however it ends; AZURE_AUTHORITY_HOST
+/// outside the public cloud; BREAKGLASS_ACCESS_TOKEN (a Graph token, about an hour),
+/// BREAKGLASS_ACCESS_TOKEN_EXPIRES_ON (Unix seconds), BREAKGLASS_GRAPH_ENDPOINT and
+/// BREAKGLASS_CREDENTIAL (the label). SIGINT, SIGTERM and SIGHUP are passed on to it.
+///
+/// breakglass exits with the command's status (128+N when a signal N ended it), or 127
+/// when the command does not exist, 126 when it cannot be run.
+///
+/// Examples: `breakglass exec --credential rotating -- az login --service-principal
+/// -u '$AZURE_CLIENT_ID' …` (see docs/emergency-use.md), `breakglass exec --credential
+/// offline --shares a.txt,b.txt,c.txt -- pwsh`.
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub source: CredentialSourceArgs,
+
+    /// The command to run and its arguments, after `--`.
+    #[arg(
+        last = true,
+        required = true,
+        num_args = 1..,
+        value_name = "COMMAND",
+        value_parser = clap::value_parser!(OsString)
+    )]
+    pub command: Vec<OsString>,
+}
+
+/// The signals passed on to the command.
+struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+    hangup: Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, CommandError> {
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|err| internal_error(format!("cannot listen for signals: {err}")))
+        };
+        Ok(Signals {
+            interrupt: listen(SignalKind::interrupt())?,
+            terminate: listen(SignalKind::terminate())?,
+            hangup: listen(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal that arrives.
+    async fn next(&mut self) -> rustix::process::Signal {
+        use rustix::process::Signal as S;
+        tokio::select! {
+            _ = self.interrupt.recv() => S::INT,
+            _ = self.terminate.recv() => S::TERM,
+            _ = self.hangup.recv() => S::HUP,
+        }
+    }
+}
+
+pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), CommandError> {
+    let ui = helper.ui();
+    let mut signals = Signals::new()?;
+    let (program, program_args) = args
+        .command
+        .split_first()
+        .ok_or_else(|| crate::error::usage_error("no command given after `--`"))?;
+    // Before signing in: a sign-in with an emergency credential raises an alert, and a
+    // typo should not.
+    find_program(program)?;
+
+    let prepare = async {
+        let credential = credential_source::resolve(ui, &args.source)?;
+        let cloud = credential_source::resolve_cloud(helper, &credential)?;
+        let http = breakglass_entra::HttpClient::new(&cloud.profile, helper.http_options())?;
+        let scope = cloud.profile.graph_default_scope();
+        let token = credential_source::acquire_token(&http, &cloud, &credential, &scope).await?;
+        Ok::<_, CommandError>((credential, cloud, token))
+    };
+    let (credential, cloud, token) = tokio::select! {
+        prepared = prepare => prepared?,
+        _ = signals.next() => {
+            return Err(CommandError::new(ErrorKind::Interrupted, "interrupted before the command started"));
+        }
+    };
+
+    let mut command = tokio::process::Command::new(program);
+    command.args(program_args);
+    for name in REMOVED_FROM_CHILD {
+        command.env_remove(name);
+    }
+    command
+        .env(AZURE_TENANT_ID, credential.tenant.to_string())
+        .env(AZURE_CLIENT_ID, &credential.client_id)
+        .env(ACCESS_TOKEN_ENV, token.secret().expose_secret())
+        .env(
+            ACCESS_TOKEN_EXPIRES_ON_ENV,
+            credential_source::token_expiry(&token)
+                .as_second()
+                .to_string(),
+        )
+        .env(
+            GRAPH_ENDPOINT_ENV,
+            cloud.profile.graph_endpoint.as_str().trim_end_matches('/'),
+        );
+    if let Some(label) = &credential.label {
+        command.env(CREDENTIAL_ENV, label);
+    }
+    let public = KnownCloud::Public.profile();
+    if cloud.profile.authority_host != public.authority_host {
+        command.env(
+            AZURE_AUTHORITY_HOST,
+            cloud.profile.authority_host.as_str().trim_end_matches('/'),
+        );
+    }
+    // Removed when dropped: after the command ended, on every way out of this function.
+    let mut certificate_file = None;
+    match &credential.material {
+        Material::Secret(secret) => {
+            command.env(AZURE_CLIENT_SECRET, secret.expose_secret());
+        }
+        Material::CertificateFile(path) => {
+            command.env(AZURE_CLIENT_CERTIFICATE_PATH, path);
+        }
+        Material::CertificatePem { pem, .. } => {
+            let file = write_certificate(pem.expose_secret().as_bytes())?;
+            command.env(AZURE_CLIENT_CERTIFICATE_PATH, &file);
+            certificate_file = Some(file);
+        }
+    }
+    ui.status(format!(
+        "Running `{}` as the emergency app with {}.",
+        program.to_string_lossy(),
+        credential.describe()
+    ));
+    drop(token);
+
+    let mut child = command.spawn().map_err(|err| spawn_error(program, &err))?;
+    let pid = child
+        .id()
+        .and_then(|pid| i32::try_from(pid).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            sent = signals.next() => {
+                if let Some(pid) = pid {
+                    // The command may have ended meanwhile; then there is nobody to tell.
+                    let _ = rustix::process::kill_process(pid, sent);
+                }
+            }
+        }
+    };
+    if let Some(file) = certificate_file.take() {
+        let path = file.to_path_buf();
+        if let Err(err) = file.close() {
+            ui.warn(format!(
+                "could not remove the temporary certificate file {}: {err}; delete it now",
+                path.display()
+            ));
+        }
+    }
+    let status =
+        status.map_err(|err| internal_error(format!("waiting for the command failed: {err}")))?;
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    match u8::try_from(code) {
+        Ok(0) => Ok(()),
+        Ok(code) => Err(CommandError::new(
+            ErrorKind::CommandStatus(code),
+            format!("`{}` exited with status {code}", program.to_string_lossy()),
+        )),
+        Err(_) => Err(CommandError::new(
+            ErrorKind::CommandStatus(1),
+            format!("`{}` exited with status {code}", program.to_string_lossy()),
+        )),
+    }
+}
+
+/// Writes the PEM to a new 0600 file in the user's runtime folder (a RAM disk on most
+/// systems) or the temporary folder. The file goes away when the returned path is dropped.
+fn write_certificate(pem: &[u8]) -> Result<tempfile::TempPath, CommandError> {
+    use std::io::Write as _;
+    let folder = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    let mut file = tempfile::Builder::new()
+        .prefix("breakglass-")
+        .suffix(".pem")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(&folder)
+        .map_err(|err| {
+            crate::error::config_error(format!(
+                "cannot create a temporary certificate file in {}: {err}",
+                folder.display()
+            ))
+            .hinted("set TMPDIR to a folder you can write to")
+        })?;
+    file.write_all(pem)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|err| {
+            crate::error::config_error(format!(
+                "cannot write the temporary certificate file: {err}"
+            ))
+        })?;
+    Ok(file.into_temp_path())
+}
+
+/// Looks the command up as the shell would, so a typo fails before anyone signs in.
+fn find_program(program: &OsStr) -> Result<PathBuf, CommandError> {
+    let name = Path::new(program);
+    if program.is_empty() {
+        return Err(not_found(program));
+    }
+    if program.as_encoded_bytes().contains(&b'/') {
+        return match std::fs::metadata(name) {
+            Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o111 != 0 => {
+                Ok(name.to_path_buf())
+            }
+            Ok(_) => Err(not_executable(program)),
+            Err(_) => Err(not_found(program)),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut found_unrunnable = false;
+    for folder in std::env::split_paths(&path) {
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            folder
+        };
+        let candidate = folder.join(name);
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+            found_unrunnable = true;
+        }
+    }
+    if found_unrunnable {
+        Err(not_executable(program))
+    } else {
+        Err(not_found(program))
+    }
+}
+
+fn not_found(program: &OsStr) -> CommandError {
+    CommandError::new(
+        ErrorKind::CommandNotFound,
+        format!("command not found: `{}`", program.to_string_lossy()),
+    )
+    .hinted("check its spelling, install it, or give its full path; breakglass searches PATH as the shell does")
+}
+
+fn not_executable(program: &OsStr) -> CommandError {
+    CommandError::new(
+        ErrorKind::CommandNotExecutable,
+        format!("`{}` cannot be run: it is not an executable file", program.to_string_lossy()),
+    )
+    .hinted("check its permissions (`chmod +x`), or run it through its interpreter, e.g. `-- sh script.sh`")
+}
+
+fn spawn_error(program: &OsStr, err: &std::io::Error) -> CommandError {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => not_found(program),
+        std::io::ErrorKind::PermissionDenied => not_executable(program),
+        _ => CommandError::new(
+            ErrorKind::CommandNotExecutable,
+            format!("cannot start `{}`: {err}", program.to_string_lossy()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_are_found_on_path_or_by_path() {
+        assert!(find_program(OsStr::new("sh")).is_ok());
+        assert!(find_program(OsStr::new("/bin/sh")).is_ok());
+        assert!(find_program(OsStr::new("no-such-command-xyz")).is_err());
+        assert!(find_program(OsStr::new("/no/such/command")).is_err());
+        let plain = tempfile::NamedTempFile::new().unwrap();
+        std::fs::set_permissions(plain.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = find_program(plain.path().as_os_str()).unwrap_err();
+        assert!(err.to_string().contains("cannot be run"), "{err}");
+        assert!(
+            find_program(OsStr::new("no-such-command-xyz"))
+                .unwrap_err()
+                .to_string()
+                .contains("not found")
+        );
+    }
+}
