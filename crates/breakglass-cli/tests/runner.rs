@@ -18,6 +18,7 @@ mod test_provision;
 mod test_sim;
 mod test_temp_user;
 mod test_tenant;
+mod test_token;
 mod test_whoami;
 
 #[test]
