@@ -8,6 +8,7 @@ mod context;
 mod emergency;
 mod error;
 mod lease;
+mod monitor;
 mod output;
 mod provision;
 mod session;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod drill;
 pub mod exec;
 pub mod init;
+pub mod monitor;
 pub mod plan;
 pub mod sim;
 pub mod sweep;
@@ -39,6 +40,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     TempUser(temp_user::TempUserArgs),
     Sweep(sweep::SweepArgs),
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
     Token(token::TokenArgs),
     Exec(exec::ExecArgs),
     Drill(drill::DrillArgs),
@@ -78,6 +81,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
         Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
         Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
+        Command::Monitor(command) => monitor::cmd_monitor(helper, command).await,
         Command::Token(args) => token::cmd_token(helper, args).await,
         Command::Exec(args) => exec::cmd_exec(helper, args).await,
         Command::Drill(args) => drill::cmd_drill(helper, args).await,

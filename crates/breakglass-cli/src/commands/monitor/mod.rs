@@ -1,0 +1,55 @@
+//! `breakglass monitor …`: what to watch, and alert rules that watch it.
+
+use crate::context::CommandHelper;
+use crate::error::CommandError;
+use crate::provision::{ConfigArgs, Workspace};
+use crate::session::OperatorArgs;
+
+pub mod identities;
+pub mod rules;
+
+/// Monitoring of the emergency access identities: list every id an alert must match
+/// (`identities`), and generate alert rules for Microsoft Sentinel or Azure Monitor
+/// (`rules`).
+///
+/// Every sign-in of the emergency app or users and every change to them should raise an
+/// alert; see docs/monitoring.md for the detections and how to deploy them.
+#[derive(Debug, clap::Subcommand)]
+pub enum MonitorCommand {
+    Identities(identities::IdentitiesArgs),
+    Rules(rules::RulesArgs),
+}
+
+pub async fn cmd_monitor(
+    helper: &CommandHelper,
+    command: &MonitorCommand,
+) -> Result<(), CommandError> {
+    match command {
+        MonitorCommand::Identities(args) => identities::cmd_identities(helper, args).await,
+        MonitorCommand::Rules(args) => rules::cmd_rules(helper, args).await,
+    }
+}
+
+/// Signs in as `plan` does and gathers the identities, reporting notes as warnings.
+pub async fn gather_signed_in(
+    helper: &CommandHelper,
+    config_args: &ConfigArgs,
+    operator: &OperatorArgs,
+) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
+    let workspace = Workspace::load(config_args)?;
+    let mut operator = operator.clone();
+    if operator.tenant.is_none() {
+        operator.tenant = workspace.config.tenant.id.clone();
+    }
+    let session = helper.sign_in(&operator).await?;
+    let gathered = {
+        let _spinner = helper
+            .ui()
+            .spinner("reading the emergency access identities from the tenant…");
+        crate::monitor::identities::gather_with_notes(&session, &workspace.config).await?
+    };
+    for note in &gathered.notes {
+        helper.ui().warn(note);
+    }
+    Ok(gathered.identities)
+}
