@@ -27,6 +27,9 @@ const COMMANDS: &[&[&str]] = &[
     &["temp-user", "list"],
     &["temp-user", "extend"],
     &["sweep"],
+    &["monitor"],
+    &["monitor", "identities"],
+    &["monitor", "rules"],
     &["drill"],
 ];
 
