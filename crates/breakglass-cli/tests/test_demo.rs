@@ -8,9 +8,9 @@ fn demo_runs_to_completion() {
     let state = env.root().join("demo");
     let output = env.run(["demo", "--state-dir", state.to_str().expect("utf-8")]);
     output.assert_success();
-    for step in 1..=10 {
+    for step in 1..=14 {
         assert!(
-            output.stdout.contains(&format!("Step {step}/10")),
+            output.stdout.contains(&format!("Step {step}/14")),
             "{output}"
         );
     }
@@ -26,6 +26,23 @@ fn demo_runs_to_completion() {
         "{output}"
     );
     assert!(output.stdout.contains("Nothing to do."), "{output}");
+    assert!(
+        output
+            .stdout
+            .contains("Global Administrator in its wids: yes"),
+        "{output}"
+    );
+    assert!(
+        output
+            .stdout
+            .contains("the child read the tenant \"Contoso (simulated)\""),
+        "{output}"
+    );
+    assert!(
+        output.stdout.contains("1 active lease(s)") && output.stdout.contains("0 active lease(s)"),
+        "{output}"
+    );
+    assert!(output.stdout.contains("Drill passed"), "{output}");
     // The folder it names holds the stores.
     assert!(state.join("workspace/breakglass.kdbx").is_file());
     assert!(
@@ -50,7 +67,7 @@ fn demo_json_records_the_steps() {
     let json = output.json();
     assert_eq!(json["ok"], true);
     let steps = json["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 10);
+    assert_eq!(steps.len(), 14);
     assert_eq!(steps[2]["title"], "Sign in as the operator");
     assert_eq!(steps[2]["result"]["kind"], "application");
     assert_eq!(steps[3]["result"]["displayName"], "Contoso (simulated)");

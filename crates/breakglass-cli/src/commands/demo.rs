@@ -67,7 +67,7 @@ struct DemoRecord {
     ok: bool,
 }
 
-const STEPS: usize = 10;
+const STEPS: usize = 14;
 
 /// Prints steps as they happen (human) or records them (JSON).
 struct Narrator<'a> {
@@ -206,7 +206,10 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
         &started_info,
     )?;
 
-    let outcome = run_steps(helper, &mut narrator, &simulator, state_dir).await;
+    let mut outcome = run_steps(helper, &mut narrator, &simulator, state_dir).await;
+    if outcome.is_ok() {
+        outcome = emergency_steps(&mut narrator, &simulator, state_dir).await;
+    }
     simulator.shutdown().await;
     outcome?;
 
@@ -214,7 +217,9 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
         ui.write_stdout(&format!(
             "Done. breakglass signed in as the operator, read the tenant, provisioned the emergency\n\
              access app, its credentials, two emergency users and the exclusion group, rotated the\n\
-             secret, and showed that a second apply has nothing to do. The simulator is stopped.\n\n\
+             secret, showed that a second apply has nothing to do, broke glass with the rotating\n\
+             secret, ran a command with it, leased a temporary administrator until sweep removed it,\n\
+             and recorded a drill. The simulator is stopped.\n\n\
              Look at what it made in {dir}/workspace: breakglass.toml, breakglass.kdbx (its password\n\
              is in keepass-password.txt) and recovery-sheets/ (the offline certificate's 3-of-5\n\
              share sheets). Remove the folder with: rm -r {dir}\n\n\
@@ -477,5 +482,279 @@ async fn provision_steps(
     .await?;
     let again = apply_prepared(ui, prepared, true).await?;
     narrator.finish(10, title, why, started, again.human(ui), &again)?;
+    Ok(())
+}
+
+/// Runs this very binary with `args`, as a person would type them, in a clean environment
+/// pointed at the demo's simulator. The demo shows what the real commands print.
+fn run_self(args: &[&str], env: &[(&str, String)]) -> Result<std::process::Output, CommandError> {
+    let program = std::env::current_exe()
+        .map_err(|e| internal_error(format!("cannot find the breakglass binary: {e}")))?;
+    let mut command = std::process::Command::new(program);
+    command
+        .args(args)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
+    for name in ["PATH", "HOME", "TMPDIR", "LANG"] {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+        .output()
+        .map_err(|e| internal_error(format!("cannot run breakglass {}: {e}", args.join(" "))))
+}
+
+fn stdout_of(output: &std::process::Output, what: &str) -> Result<String, CommandError> {
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(CommandError::new(
+            crate::error::ErrorKind::Service,
+            format!(
+                "the demo's `{what}` failed: {}",
+                stderr
+                    .lines()
+                    .find(|l| l.starts_with("error:"))
+                    .unwrap_or("no error line")
+            ),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+/// The claims of a JWT that matter for the demo; the token itself is never shown.
+fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+async fn emergency_steps(
+    narrator: &mut Narrator<'_>,
+    simulator: &RunningSimulator,
+    state_dir: &Path,
+) -> Result<(), CommandError> {
+    let folder = state_dir.join("workspace");
+    let config = folder.join("breakglass.toml").display().to_string();
+    let password_file = folder.join("keepass-password.txt").display().to_string();
+    let operator = simulator.operator();
+    let env = vec![
+        (
+            "BREAKGLASS_CLOUD",
+            simulator.cloud_profile_path().display().to_string(),
+        ),
+        ("AZURE_TENANT_ID", operator.tenant_id.clone()),
+        ("AZURE_CLIENT_ID", operator.client_id.clone()),
+        ("AZURE_CLIENT_SECRET", operator.client_secret.clone()),
+        (
+            "BREAKGLASS_STATE_DIR",
+            state_dir.join("operator-state").display().to_string(),
+        ),
+    ];
+    let from_keepass = [
+        "--credential",
+        "rotating",
+        "--config",
+        config.as_str(),
+        "--keepass-password-file",
+        password_file.as_str(),
+    ];
+
+    // Step 11: break glass.
+    let title = "Break glass: a token with the rotating secret";
+    let why = "On the worst day, the rotating secret comes out of KeePass and buys a Microsoft \
+               Graph token as the emergency app, which holds Global Administrator. `breakglass \
+               token` prints only the token (or az's JSON); the demo shows its claims instead.";
+    let started = narrator.begin(11, title, why)?;
+    let mut args = vec!["token", "--output", "json"];
+    args.extend_from_slice(&from_keepass);
+    let printed = stdout_of(
+        &run_self(&args, &env)?,
+        "breakglass token --credential rotating",
+    )?;
+    let answer: serde_json::Value =
+        serde_json::from_str(&printed).map_err(|e| internal_error(format!("token output: {e}")))?;
+    let claims = claims_of(answer["accessToken"].as_str().unwrap_or_default());
+    let shown = serde_json::json!({
+        "appid": claims["appid"],
+        "wids": claims["wids"],
+        "tenant": answer["tenant"],
+        "expiresOn": answer["expiresOn"],
+    });
+    let holds_global_admin = claims["wids"].as_array().is_some_and(|w| {
+        w.iter()
+            .any(|id| id == "62e90394-69f5-4237-9190-012177145e10")
+    });
+    narrator.finish(
+        11,
+        title,
+        why,
+        started,
+        format!(
+            "→ breakglass token --credential rotating\n→ a token for app {} in tenant {}, valid until {}\n→ Global Administrator in its wids: {}",
+            shown["appid"].as_str().unwrap_or("?"),
+            shown["tenant"].as_str().unwrap_or("?"),
+            shown["expiresOn"].as_str().unwrap_or("?"),
+            if holds_global_admin { "yes" } else { "no" }
+        ),
+        &shown,
+    )?;
+
+    // Step 12: a command run with it.
+    let title = "Run a command with the emergency credential";
+    let why = "`breakglass exec` hands the credential to any tool through the Azure SDK \
+               environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or a 0600 \
+               certificate file removed afterwards) plus a fresh Graph token. Here the tool is \
+               breakglass itself reading the tenant, signed in as the emergency app.";
+    let started = narrator.begin(12, title, why)?;
+    let program = std::env::current_exe()
+        .map_err(|e| internal_error(e.to_string()))?
+        .display()
+        .to_string();
+    let mut args = vec!["exec"];
+    args.extend_from_slice(&from_keepass);
+    args.extend_from_slice(&["--", program.as_str(), "tenant", "show", "--output", "json"]);
+    let printed = stdout_of(
+        &run_self(&args, &env)?,
+        "breakglass exec -- breakglass tenant show",
+    )?;
+    let tenant: serde_json::Value =
+        serde_json::from_str(&printed).unwrap_or(serde_json::Value::Null);
+    narrator.finish(
+        12,
+        title,
+        why,
+        started,
+        format!("→ breakglass exec --credential rotating -- breakglass tenant show\n→ the child read the tenant \"{}\" ({})", tenant["displayName"].as_str().unwrap_or("?"), tenant["id"].as_str().unwrap_or("?")),
+        &tenant,
+    )?;
+
+    // Step 13: a temporary administrator, its lease, and sweep.
+    let title = "A temporary administrator with a time-to-live";
+    let why = "`breakglass temp-user --ttl 5m` creates a cloud-only Global Administrator whose \
+               expiry is written on the user itself, then counts down and removes it. With \
+               --detach it returns at once and `breakglass sweep` (from cron) removes it when due. \
+               The demo moves the simulator's clock six minutes on instead of waiting.";
+    let started = narrator.begin(13, title, why)?;
+    let created = stdout_of(
+        &run_self(
+            &["temp-user", "--ttl", "5m", "--detach", "--output", "json"],
+            &env,
+        )?,
+        "breakglass temp-user --ttl 5m --detach",
+    )?;
+    // The first JSON document printed: the sign-in details, of which the demo shows no secret.
+    let created: serde_json::Value = serde_json::Deserializer::from_str(&created)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or(serde_json::Value::Null);
+    let upn = created["userPrincipalName"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+    let expires = created["expires"].as_str().unwrap_or("?").to_string();
+    let before = stdout_of(
+        &run_self(&["temp-user", "list", "--output", "json"], &env)?,
+        "breakglass temp-user list",
+    )?;
+    let before: serde_json::Value =
+        serde_json::from_str(&before).unwrap_or(serde_json::Value::Null);
+    simulator.advance_clock(6 * 60);
+    let swept = stdout_of(
+        &run_self(&["sweep", "--output", "json"], &env)?,
+        "breakglass sweep",
+    )?;
+    let swept: serde_json::Value = serde_json::from_str(&swept).unwrap_or(serde_json::Value::Null);
+    let after = stdout_of(
+        &run_self(&["temp-user", "list", "--output", "json"], &env)?,
+        "breakglass temp-user list",
+    )?;
+    let after: serde_json::Value = serde_json::from_str(&after).unwrap_or(serde_json::Value::Null);
+    let count = |v: &serde_json::Value| {
+        v.as_array()
+            .map(Vec::len)
+            .or_else(|| v.get("leases").and_then(|l| l.as_array()).map(Vec::len))
+            .unwrap_or(0)
+    };
+    let result = serde_json::json!({"userPrincipalName": upn, "expires": expires, "leasesBefore": count(&before), "swept": swept, "leasesAfter": count(&after)});
+    narrator.finish(
+        13,
+        title,
+        why,
+        started,
+        format!(
+            "→ breakglass temp-user --ttl 5m --detach: {upn}, expires {expires} (its password is shown once to whoever runs it; not here)\n→ breakglass temp-user list: {} active lease(s)\n→ six minutes later, breakglass sweep removed it: role, sessions, user, deleted item\n→ breakglass temp-user list: {} active lease(s)",
+            count(&before),
+            count(&after)
+        ),
+        &result,
+    )?;
+
+    // Step 14: a drill, recorded.
+    let title = "Drill: prove every credential and record it";
+    let why = "Microsoft asks for the emergency access to be validated at least every 90 days. \
+               `breakglass drill` proves each credential (token, Graph read, Global Administrator, \
+               expiry, and its sign-in in the service principal sign-in logs where the alert \
+               fires) and checks the emergency users; three custodians bring their shares for the \
+               offline certificate. The record (JSON and Markdown, no secrets) says when the next \
+               drill is due.";
+    let started = narrator.begin(14, title, why)?;
+    let sheets = folder.join("recovery-sheets");
+    let mut shares: Vec<String> = std::fs::read_dir(&sheets)
+        .map_err(|e| internal_error(format!("cannot read {}: {e}", sheets.display())))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| p.display().to_string())
+        .collect();
+    shares.sort();
+    shares.truncate(3);
+    let shares = format!("offline={}", shares.join(","));
+    let records = folder.join("drills").display().to_string();
+    let output = run_self(
+        &[
+            "drill",
+            "--config",
+            config.as_str(),
+            "--keepass-password-file",
+            password_file.as_str(),
+            "--shares",
+            shares.as_str(),
+            "--log-wait",
+            "30s",
+            "--out",
+            records.as_str(),
+        ],
+        &env,
+    )?;
+    let human = String::from_utf8_lossy(&output.stdout).to_string();
+    if !matches!(output.status.code(), Some(0) | Some(8)) {
+        return Err(CommandError::new(
+            crate::error::ErrorKind::Service,
+            "the demo's drill could not run".to_string(),
+        ));
+    }
+    let result = serde_json::json!({"exitCode": output.status.code(), "records": records});
+    narrator.finish(
+        14,
+        title,
+        why,
+        started,
+        format!("{human}→ records in {records}"),
+        &result,
+    )?;
     Ok(())
 }
