@@ -53,6 +53,8 @@ pub enum ErrorKind {
     DrillFailed,
     /// `drill --history`: a credential or user is past its 90-day validation (exit 9).
     DrillOverdue,
+    /// `scan` found events of the emergency identities; the report is on stdout (exit 10).
+    EventsFound,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -72,6 +74,7 @@ impl ErrorKind {
             ErrorKind::Interrupted => 130,
             ErrorKind::BrokenPipe => 141,
             ErrorKind::ChangesPending => 2,
+            ErrorKind::EventsFound => 10,
             ErrorKind::CommandNotFound => 127,
             ErrorKind::CommandNotExecutable => 126,
             ErrorKind::CommandStatus(code) => code,
@@ -147,7 +150,10 @@ impl CommandError {
     pub fn render(&self, ui: &Ui) -> ExitCode {
         if matches!(
             self.kind,
-            ErrorKind::BrokenPipe | ErrorKind::ChangesPending | ErrorKind::CommandStatus(_)
+            ErrorKind::BrokenPipe
+                | ErrorKind::ChangesPending
+                | ErrorKind::CommandStatus(_)
+                | ErrorKind::EventsFound
         ) {
             return ExitCode::from(self.kind.exit_code());
         }

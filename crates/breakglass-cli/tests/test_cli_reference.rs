@@ -27,6 +27,7 @@ const COMMANDS: &[&[&str]] = &[
     &["temp-user", "list"],
     &["temp-user", "extend"],
     &["sweep"],
+    &["scan"],
     &["monitor"],
     &["monitor", "identities"],
     &["monitor", "rules"],

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod init;
 pub mod monitor;
 pub mod plan;
+pub mod scan;
 pub mod sim;
 pub mod sweep;
 pub mod temp_user;
@@ -40,6 +41,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     TempUser(temp_user::TempUserArgs),
     Sweep(sweep::SweepArgs),
+    Scan(scan::ScanArgs),
     #[command(subcommand)]
     Monitor(monitor::MonitorCommand),
     Token(token::TokenArgs),
@@ -81,6 +83,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
         Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
         Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
+        Command::Scan(args) => scan::cmd_scan(helper, args).await,
         Command::Monitor(command) => monitor::cmd_monitor(helper, command).await,
         Command::Token(args) => token::cmd_token(helper, args).await,
         Command::Exec(args) => exec::cmd_exec(helper, args).await,
