@@ -34,6 +34,10 @@ pub(crate) async fn serve(
         let Ok((stream, _peer)) = accepted else {
             continue;
         };
+        // Answers go out at once, as a real front end sends them: without this, Nagle's
+        // algorithm holds an answer written after the TLS session tickets until the client
+        // acknowledges them, and the client's delayed ACK makes that 40 ms.
+        let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
         let simulator = simulator.clone();
         let mut connection_shutdown = shutdown.clone();
