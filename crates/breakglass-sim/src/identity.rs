@@ -1306,6 +1306,25 @@ pub(crate) fn authenticate(
     tenant: &Tenant,
     authorization: Option<&str>,
 ) -> Result<Caller, TokenProblem> {
+    authenticate_for(sim, tenant, authorization, is_graph_resource)
+}
+
+/// Resource Manager tokens name the Resource Manager host (here: the simulator's origin,
+/// which serves both) or one of Azure's two Resource Manager audiences.
+pub(crate) fn is_arm_resource(sim: &Simulator, resource: &str) -> bool {
+    let resource = resource.trim_end_matches('/');
+    resource.eq_ignore_ascii_case(&sim.origin())
+        || resource.eq_ignore_ascii_case("https://management.azure.com")
+        || resource.eq_ignore_ascii_case("https://management.core.windows.net")
+}
+
+/// Checks a bearer token whose audience `accepts` allows.
+pub(crate) fn authenticate_for(
+    sim: &Simulator,
+    tenant: &Tenant,
+    authorization: Option<&str>,
+    accepts: fn(&Simulator, &str) -> bool,
+) -> Result<Caller, TokenProblem> {
     let token = authorization
         .and_then(|h| {
             h.strip_prefix("Bearer ")
@@ -1331,7 +1350,7 @@ pub(crate) fn authenticate(
         .get("aud")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !is_graph_resource(sim, audience) {
+    if !accepts(sim, audience) {
         return Err(TokenProblem::WrongAudience);
     }
     let oid = jwt

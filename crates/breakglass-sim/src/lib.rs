@@ -12,6 +12,7 @@
 // Handlers answer errors with a full HTTP response; boxing each one buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod arm;
 mod clock;
 mod entities;
 mod faults;

@@ -34,6 +34,24 @@ pub(crate) struct TenantDescription {
     pub applications: Vec<ApplicationDescription>,
     #[serde(default)]
     pub conditional_access_policies: Vec<PolicyDescription>,
+    /// Log Analytics workspaces on the simulated Resource Manager; the operator app holds
+    /// Contributor on their subscriptions.
+    #[serde(default)]
+    pub workspaces: Vec<WorkspaceDescription>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct WorkspaceDescription {
+    pub subscription_id: Uuid,
+    pub resource_group: String,
+    pub name: String,
+    #[serde(default = "default_location")]
+    pub location: String,
+}
+
+fn default_location() -> String {
+    "westeurope".to_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,7 +158,17 @@ pub(crate) fn build(
         conditional_access_policies: Vec::new(),
         directory_audits: Vec::new(),
         sign_ins: Vec::new(),
+        arm: Default::default(),
     };
+    for workspace in &description.workspaces {
+        tenant.arm.workspaces.push(crate::state::ArmWorkspace {
+            subscription_id: workspace.subscription_id.to_string(),
+            resource_group: workspace.resource_group.clone(),
+            name: workspace.name.clone(),
+            location: workspace.location.clone(),
+            customer_id: Uuid::new_v4(),
+        });
+    }
     if !tenant.initial_domain.ends_with(".onmicrosoft.com") {
         return Err(bad(
             origin,
@@ -330,6 +358,21 @@ pub(crate) fn build(
             });
         }
         let sp_id = Uuid::new_v4();
+        if app.operator {
+            // Azure RBAC, modeled minimally: Contributor on every workspace's subscription.
+            let mut subscriptions: Vec<String> = description
+                .workspaces
+                .iter()
+                .map(|w| w.subscription_id.to_string())
+                .collect();
+            subscriptions.dedup();
+            for subscription in subscriptions {
+                tenant
+                    .arm
+                    .contributors
+                    .push((sp_id.to_string(), subscription));
+            }
+        }
         let sp_data = entities::service_principal(sp_id, &data, tenant.tenant_id);
         let mut sp_private = Private::default();
         for permission in &app.application_permissions {

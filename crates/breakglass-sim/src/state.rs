@@ -136,6 +136,46 @@ pub(crate) struct Tenant {
     pub conditional_access_policies: Vec<Value>,
     pub directory_audits: Vec<Value>,
     pub sign_ins: Vec<SignInRecord>,
+    /// The Azure Resource Manager subset (workspaces, alert rules, action groups); absent
+    /// in state files written before it existed.
+    #[serde(default)]
+    pub arm: ArmState,
+}
+
+/// What the simulated Azure Resource Manager holds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArmState {
+    /// Log Analytics workspaces, seeded from the tenant description.
+    #[serde(default)]
+    pub workspaces: Vec<ArmWorkspace>,
+    /// Service principal object ids holding Contributor on a subscription:
+    /// (principal id, subscription id).
+    #[serde(default)]
+    pub contributors: Vec<(String, String)>,
+    /// Resources by lower-case resource id, as GET returns them.
+    #[serde(default)]
+    pub resources: BTreeMap<String, Value>,
+}
+
+/// One Log Analytics workspace.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArmWorkspace {
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub customer_id: Uuid,
+}
+
+impl ArmWorkspace {
+    pub fn id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.OperationalInsights/workspaces/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {

@@ -1,0 +1,599 @@
+//! The Azure Resource Manager subset `breakglass monitor deploy` needs: Log Analytics
+//! workspaces (read only, seeded), Azure Monitor log alerts (`scheduledQueryRules`), action
+//! groups, and Microsoft Sentinel analytic rules (`alertRules`, an extension resource of a
+//! workspace).
+//!
+//! Shapes follow Resource Manager: `{"error": {"code", "message"}}` bodies, 201 on create and
+//! 200 on update, 404 `ResourceNotFound`/`ResourceGroupNotFound`/`SubscriptionNotFound`,
+//! 400 `MissingApiVersionParameter`, 403 `AuthorizationFailed`. Azure RBAC is modeled
+//! minimally: a service principal may read and write under a subscription when it holds
+//! Contributor there (the seeded operator app does, on every seeded workspace's subscription).
+
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::Simulator;
+use crate::http::{SimRequest, SimResponse};
+use crate::identity::{self, TokenProblem};
+use crate::state::{ArmWorkspace, Tenant};
+
+fn arm_error(status: StatusCode, code: &str, message: &str) -> SimResponse {
+    let id = Uuid::new_v4().to_string();
+    SimResponse::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+    .with_header("x-ms-request-id", &id)
+    .with_header("x-ms-correlation-request-id", &id)
+    .with_header("Cache-Control", "no-cache")
+}
+
+fn arm_json(status: StatusCode, value: &Value) -> SimResponse {
+    let id = Uuid::new_v4().to_string();
+    SimResponse::json(status, value)
+        .with_header("x-ms-request-id", &id)
+        .with_header("x-ms-correlation-request-id", &id)
+        .with_header("Cache-Control", "no-cache")
+}
+
+fn bad_request(message: &str) -> SimResponse {
+    arm_error(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn not_found(type_and_name: &str, resource_group: &str) -> SimResponse {
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        &format!(
+            "The Resource '{type_and_name}' under resource group '{resource_group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        ),
+    )
+}
+
+/// The kinds of resource served.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResourceType {
+    ScheduledQueryRules,
+    ActionGroups,
+    AlertRules,
+}
+
+impl ResourceType {
+    fn full_name(self) -> &'static str {
+        match self {
+            ResourceType::ScheduledQueryRules => "Microsoft.Insights/scheduledQueryRules",
+            ResourceType::ActionGroups => "Microsoft.Insights/actionGroups",
+            ResourceType::AlertRules => "Microsoft.SecurityInsights/alertRules",
+        }
+    }
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// Handles a request whose path starts with `/subscriptions/`.
+pub(crate) fn handle(sim: &Simulator, request: &SimRequest, segments: &[String]) -> SimResponse {
+    let mut tenant = sim.tenant();
+    let caller = match identity::authenticate_for(
+        sim,
+        &tenant,
+        request.header("authorization"),
+        identity::is_arm_resource,
+    ) {
+        Ok(caller) => caller,
+        Err(problem) => {
+            let (code, message) = match problem {
+                TokenProblem::Missing => (
+                    "AuthenticationFailed",
+                    "Authentication failed. The 'Authorization' header is missing.",
+                ),
+                TokenProblem::WrongAudience => (
+                    "InvalidAuthenticationTokenAudience",
+                    "The access token has been obtained for wrong audience or resource. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'.",
+                ),
+                TokenProblem::Expired => (
+                    "ExpiredAuthenticationToken",
+                    "The access token expiry UTC time is earlier than current UTC time.",
+                ),
+                _ => (
+                    "InvalidAuthenticationToken",
+                    "The received access token is not valid: at least one of the claims 'puid' or 'altsecid' or 'oid' should be present.",
+                ),
+            };
+            return arm_error(StatusCode::UNAUTHORIZED, code, message).with_header(
+                "WWW-Authenticate",
+                "Bearer authorization_uri=\"https://login.windows.net/\", error=\"invalid_token\"",
+            );
+        }
+    };
+    if request
+        .query_param("api-version")
+        .is_none_or(|v| v.trim().is_empty())
+    {
+        return arm_error(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        );
+    }
+    // subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{type}[/{name}[/...]]
+    let Some(subscription) = segments.get(1) else {
+        return bad_request("The request path is not a valid resource path.");
+    };
+    let known_subscription = tenant
+        .arm
+        .workspaces
+        .iter()
+        .any(|w| eq(&w.subscription_id, subscription));
+    if !known_subscription {
+        return arm_error(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            &format!("The subscription '{subscription}' could not be found."),
+        );
+    }
+    let principal = caller.actor.principal_id().to_string();
+    let allowed = tenant
+        .arm
+        .contributors
+        .iter()
+        .any(|(p, s)| eq(p, &principal) && eq(s, subscription));
+    if !allowed {
+        let action = match request.method {
+            Method::GET => "read",
+            Method::DELETE => "delete",
+            _ => "write",
+        };
+        let kind = segments.get(6).map(String::as_str).unwrap_or("resources");
+        let namespace = segments
+            .get(5)
+            .map(String::as_str)
+            .unwrap_or("Microsoft.Resources");
+        return arm_error(
+            StatusCode::FORBIDDEN,
+            "AuthorizationFailed",
+            &format!(
+                "The client '{principal}' with object id '{principal}' does not have authorization to perform action '{namespace}/{kind}/{action}' over scope '{}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+                request.path
+            ),
+        );
+    }
+    if segments.len() < 4 || !eq(&segments[2], "resourceGroups") {
+        return bad_request("The request path is not a valid resource path.");
+    }
+    let resource_group = segments[3].clone();
+    let group_exists =
+        tenant.arm.workspaces.iter().any(|w| {
+            eq(&w.subscription_id, subscription) && eq(&w.resource_group, &resource_group)
+        });
+    if !group_exists {
+        return arm_error(
+            StatusCode::NOT_FOUND,
+            "ResourceGroupNotFound",
+            &format!("Resource group '{resource_group}' could not be found."),
+        );
+    }
+    let rest = &segments[4..];
+    let provider = |i: usize, ns: &str, ty: &str| {
+        rest.len() > i + 2
+            && eq(&rest[i], "providers")
+            && eq(&rest[i + 1], ns)
+            && eq(&rest[i + 2], ty)
+    };
+    if provider(0, "Microsoft.Insights", "scheduledQueryRules")
+        || provider(0, "Microsoft.Insights", "actionGroups")
+    {
+        let kind = if eq(&rest[2], "scheduledQueryRules") {
+            ResourceType::ScheduledQueryRules
+        } else {
+            ResourceType::ActionGroups
+        };
+        let prefix = format!(
+            "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{}",
+            kind.full_name()
+        );
+        return match &rest[3..] {
+            [] => list(&tenant, request, &prefix),
+            [name] => {
+                let id = format!("{prefix}/{name}");
+                let shown = format!("{}/{name}", kind.full_name());
+                one(
+                    sim,
+                    &mut tenant,
+                    request,
+                    kind,
+                    &id,
+                    name,
+                    &shown,
+                    &resource_group,
+                )
+            }
+            _ => bad_request("The request path is not a valid resource path."),
+        };
+    }
+    if provider(0, "Microsoft.OperationalInsights", "workspaces") && rest.len() >= 4 {
+        let name = &rest[3];
+        let Some(workspace) = tenant
+            .arm
+            .workspaces
+            .iter()
+            .find(|w| {
+                eq(&w.subscription_id, subscription)
+                    && eq(&w.resource_group, &resource_group)
+                    && eq(&w.name, name)
+            })
+            .cloned()
+        else {
+            return not_found(
+                &format!("Microsoft.OperationalInsights/workspaces/{name}"),
+                &resource_group,
+            );
+        };
+        let sub = &rest[4..];
+        if sub.is_empty() {
+            if request.method != Method::GET {
+                return arm_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "MethodNotAllowed",
+                    "The simulator's workspaces are read-only; describe them in the tenant description.",
+                );
+            }
+            return arm_json(StatusCode::OK, &workspace_body(&workspace));
+        }
+        if sub.len() >= 3
+            && eq(&sub[0], "providers")
+            && eq(&sub[1], "Microsoft.SecurityInsights")
+            && eq(&sub[2], "alertRules")
+        {
+            let prefix = format!(
+                "{}/providers/Microsoft.SecurityInsights/alertRules",
+                workspace.id()
+            );
+            return match &sub[3..] {
+                [] => list(&tenant, request, &prefix),
+                [rule] => {
+                    let id = format!("{prefix}/{rule}");
+                    let shown = format!(
+                        "Microsoft.OperationalInsights/workspaces/{}/providers/Microsoft.SecurityInsights/alertRules/{rule}",
+                        workspace.name
+                    );
+                    one(
+                        sim,
+                        &mut tenant,
+                        request,
+                        ResourceType::AlertRules,
+                        &id,
+                        rule,
+                        &shown,
+                        &resource_group,
+                    )
+                }
+                _ => bad_request("The request path is not a valid resource path."),
+            };
+        }
+    }
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "InvalidResourceType",
+        "The resource type could not be found in the namespace of this simulated Resource Manager, which serves workspaces, scheduledQueryRules, actionGroups and Sentinel alertRules.",
+    )
+}
+
+fn workspace_body(workspace: &ArmWorkspace) -> Value {
+    json!({
+        "id": workspace.id(),
+        "name": workspace.name,
+        "type": "Microsoft.OperationalInsights/workspaces",
+        "location": workspace.location,
+        "properties": {
+            "customerId": workspace.customer_id,
+            "provisioningState": "Succeeded",
+            "sku": {"name": "PerGB2018"},
+            "retentionInDays": 30,
+        },
+    })
+}
+
+fn list(tenant: &Tenant, request: &SimRequest, prefix: &str) -> SimResponse {
+    if request.method != Method::GET {
+        return arm_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The requested method is not allowed on a collection.",
+        );
+    }
+    let prefix = format!("{}/", prefix.to_ascii_lowercase());
+    let value: Vec<Value> = tenant
+        .arm
+        .resources
+        .iter()
+        .filter(|(id, _)| id.starts_with(&prefix) && !id[prefix.len()..].contains('/'))
+        .map(|(_, resource)| resource.clone())
+        .collect();
+    arm_json(StatusCode::OK, &json!({"value": value}))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one(
+    sim: &Simulator,
+    tenant: &mut Tenant,
+    request: &SimRequest,
+    kind: ResourceType,
+    id: &str,
+    name: &str,
+    shown: &str,
+    resource_group: &str,
+) -> SimResponse {
+    let key = id.to_ascii_lowercase();
+    match request.method {
+        Method::GET => match tenant.arm.resources.get(&key) {
+            Some(resource) => arm_json(StatusCode::OK, resource),
+            None => not_found(shown, resource_group),
+        },
+        Method::DELETE => {
+            if tenant.arm.resources.remove(&key).is_some() {
+                sim.persist(tenant);
+                arm_json(StatusCode::OK, &Value::Null)
+            } else {
+                SimResponse::no_content()
+            }
+        }
+        Method::PUT => {
+            let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&request.body) else {
+                return arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestContent",
+                    "The request content was invalid and could not be deserialized.",
+                );
+            };
+            let existing = tenant.arm.resources.get(&key).cloned();
+            let resource = match build(tenant, kind, id, name, &body, existing.as_ref(), sim) {
+                Ok(resource) => resource,
+                Err(response) => return response,
+            };
+            tenant.arm.resources.insert(key, resource.clone());
+            sim.persist(tenant);
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            arm_json(status, &resource)
+        }
+        _ => arm_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The requested method is not allowed on this resource.",
+        ),
+    }
+}
+
+fn invalid(message: String) -> SimResponse {
+    arm_error(StatusCode::BAD_REQUEST, "InvalidPayload", &message)
+}
+
+fn require<'a>(
+    properties: &'a Map<String, Value>,
+    name: &str,
+    check: fn(&Value) -> bool,
+    what: &str,
+) -> Result<&'a Value, SimResponse> {
+    match properties.get(name) {
+        Some(value) if check(value) => Ok(value),
+        Some(_) => Err(invalid(format!("The property '{name}' must be {what}."))),
+        None => Err(invalid(format!(
+            "The required property '{name}' is missing from the request."
+        ))),
+    }
+}
+
+fn is_duration(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| s.starts_with('P') && s.len() > 2)
+}
+
+fn build(
+    tenant: &Tenant,
+    kind: ResourceType,
+    id: &str,
+    name: &str,
+    body: &Map<String, Value>,
+    existing: Option<&Value>,
+    sim: &Simulator,
+) -> Result<Value, SimResponse> {
+    let Some(Value::Object(properties)) = body.get("properties") else {
+        return Err(bad_request(
+            "The request content is missing the required 'properties' object.",
+        ));
+    };
+    let mut properties = properties.clone();
+    let mut resource = Map::new();
+    resource.insert("id".into(), json!(id));
+    resource.insert("name".into(), json!(name));
+    resource.insert("type".into(), json!(kind.full_name()));
+    match kind {
+        ResourceType::ScheduledQueryRules | ResourceType::ActionGroups => {
+            let Some(location) = body.get("location").and_then(Value::as_str) else {
+                return Err(arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "LocationRequired",
+                    "The location property is required for this definition.",
+                ));
+            };
+            resource.insert("location".into(), json!(location));
+            if let Some(tags) = body.get("tags") {
+                resource.insert("tags".into(), tags.clone());
+            }
+        }
+        ResourceType::AlertRules => {}
+    }
+    match kind {
+        ResourceType::ScheduledQueryRules => {
+            resource.insert(
+                "kind".into(),
+                body.get("kind").cloned().unwrap_or(json!("LogAlert")),
+            );
+            require(
+                &properties,
+                "severity",
+                |v| v.as_u64().is_some_and(|n| n <= 4),
+                "an integer from 0 to 4",
+            )?;
+            require(
+                &properties,
+                "evaluationFrequency",
+                is_duration,
+                "an ISO 8601 duration",
+            )?;
+            require(
+                &properties,
+                "windowSize",
+                is_duration,
+                "an ISO 8601 duration",
+            )?;
+            let scopes = require(
+                &properties,
+                "scopes",
+                |v| v.as_array().is_some_and(|a| !a.is_empty()),
+                "a non-empty list of resource ids",
+            )?;
+            for scope in scopes.as_array().into_iter().flatten() {
+                let known = scope.as_str().is_some_and(|s| {
+                    tenant
+                        .arm
+                        .workspaces
+                        .iter()
+                        .any(|w| eq(&w.id(), s.trim_end_matches('/')))
+                });
+                if !known {
+                    return Err(bad_request(&format!(
+                        "Scope '{}' does not exist or is not a Log Analytics workspace.",
+                        scope.as_str().unwrap_or_default()
+                    )));
+                }
+            }
+            let conditions = properties
+                .get("criteria")
+                .and_then(|c| c.get("allOf"))
+                .and_then(Value::as_array)
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| {
+                    invalid("The required property 'criteria.allOf' is missing or empty.".into())
+                })?;
+            for condition in conditions {
+                for field in ["query", "timeAggregation", "operator", "threshold"] {
+                    if condition.get(field).is_none() {
+                        return Err(invalid(format!(
+                            "The required property 'criteria.allOf[].{field}' is missing."
+                        )));
+                    }
+                }
+            }
+            if let Some(groups) = properties
+                .get("actions")
+                .and_then(|a| a.get("actionGroups"))
+                .and_then(Value::as_array)
+            {
+                for group in groups {
+                    let known = group.as_str().is_some_and(|g| {
+                        tenant.arm.resources.contains_key(&g.to_ascii_lowercase())
+                    });
+                    if !known {
+                        return Err(bad_request(&format!(
+                            "The action group '{}' was not found.",
+                            group.as_str().unwrap_or_default()
+                        )));
+                    }
+                }
+            }
+            properties.entry("enabled").or_insert(json!(true));
+            properties.insert("createdWithApiVersion".into(), json!("2023-12-01"));
+            properties.insert("isLegacyLogAnalyticsRule".into(), json!(false));
+        }
+        ResourceType::ActionGroups => {
+            require(
+                &properties,
+                "groupShortName",
+                |v| {
+                    v.as_str()
+                        .is_some_and(|s| !s.is_empty() && s.chars().count() <= 12)
+                },
+                "a string of 1 to 12 characters",
+            )?;
+            require(&properties, "enabled", Value::is_boolean, "true or false")?;
+        }
+        ResourceType::AlertRules => {
+            let rule_kind = body.get("kind").and_then(Value::as_str).unwrap_or_default();
+            if rule_kind != "Scheduled" && rule_kind != "NRT" {
+                return Err(bad_request(
+                    "The alert rule kind must be one of 'Scheduled', 'NRT', 'Fusion', 'MicrosoftSecurityIncidentCreation'; the simulator serves Scheduled and NRT.",
+                ));
+            }
+            resource.insert("kind".into(), json!(rule_kind));
+            require(&properties, "displayName", Value::is_string, "a string")?;
+            require(&properties, "enabled", Value::is_boolean, "true or false")?;
+            require(&properties, "query", Value::is_string, "a KQL query")?;
+            require(
+                &properties,
+                "severity",
+                |v| {
+                    matches!(
+                        v.as_str(),
+                        Some("High" | "Medium" | "Low" | "Informational")
+                    )
+                },
+                "one of High, Medium, Low, Informational",
+            )?;
+            if rule_kind == "Scheduled" {
+                require(
+                    &properties,
+                    "queryFrequency",
+                    is_duration,
+                    "an ISO 8601 duration",
+                )?;
+                require(
+                    &properties,
+                    "queryPeriod",
+                    is_duration,
+                    "an ISO 8601 duration",
+                )?;
+                require(
+                    &properties,
+                    "triggerOperator",
+                    |v| {
+                        matches!(
+                            v.as_str(),
+                            Some("GreaterThan" | "LessThan" | "Equal" | "NotEqual")
+                        )
+                    },
+                    "one of GreaterThan, LessThan, Equal, NotEqual",
+                )?;
+                require(&properties, "triggerThreshold", Value::is_u64, "an integer")?;
+                require(
+                    &properties,
+                    "suppressionDuration",
+                    is_duration,
+                    "an ISO 8601 duration",
+                )?;
+                require(
+                    &properties,
+                    "suppressionEnabled",
+                    Value::is_boolean,
+                    "true or false",
+                )?;
+            }
+            properties.insert(
+                "lastModifiedUtc".into(),
+                json!(crate::clock::graph_time(sim.clock.now())),
+            );
+            let etag = format!("\"{}\"", Uuid::new_v4());
+            resource.insert("etag".into(), json!(etag));
+        }
+    }
+    let _ = existing;
+    resource.insert("properties".into(), Value::Object(properties));
+    Ok(Value::Object(resource))
+}
