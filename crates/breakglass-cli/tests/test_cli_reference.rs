@@ -31,6 +31,8 @@ const COMMANDS: &[&[&str]] = &[
     &["monitor"],
     &["monitor", "identities"],
     &["monitor", "rules"],
+    &["token"],
+    &["exec"],
     &["drill"],
 ];
 

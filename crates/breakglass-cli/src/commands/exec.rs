@@ -54,9 +54,9 @@ const REMOVED_FROM_CHILD: &[&str] = &[
 /// breakglass exits with the command's status (128+N when a signal N ended it), or 127
 /// when the command does not exist, 126 when it cannot be run.
 ///
-/// Examples: `breakglass exec --credential rotating -- az login --service-principal
-/// -u '$AZURE_CLIENT_ID' …` (see docs/emergency-use.md), `breakglass exec --credential
-/// offline --shares a.txt,b.txt,c.txt -- pwsh`.
+/// Examples: `breakglass exec --credential rotating -- python3 fix.py` (azure-identity
+/// reads the variables), `breakglass exec --credential offline --shares a.txt,b.txt,c.txt
+/// -- pwsh`; the Azure CLI and PowerShell in docs/emergency-use.md.
 #[derive(Debug, clap::Args)]
 pub struct ExecArgs {
     #[command(flatten)]
@@ -68,6 +68,7 @@ pub struct ExecArgs {
         required = true,
         num_args = 1..,
         value_name = "COMMAND",
+        help_heading = "Arguments",
         value_parser = clap::value_parser!(OsString)
     )]
     pub command: Vec<OsString>,
