@@ -55,6 +55,9 @@ pub enum ErrorKind {
     DrillOverdue,
     /// `scan` found events of the emergency identities; the report is on stdout (exit 10).
     EventsFound,
+    /// `monitor status`: an alert rule is missing, changed or disabled; the table is on stdout
+    /// (exit 11).
+    MonitoringIncomplete,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -75,6 +78,7 @@ impl ErrorKind {
             ErrorKind::BrokenPipe => 141,
             ErrorKind::ChangesPending => 2,
             ErrorKind::EventsFound => 10,
+            ErrorKind::MonitoringIncomplete => 11,
             ErrorKind::CommandNotFound => 127,
             ErrorKind::CommandNotExecutable => 126,
             ErrorKind::CommandStatus(code) => code,
@@ -154,6 +158,7 @@ impl CommandError {
                 | ErrorKind::ChangesPending
                 | ErrorKind::CommandStatus(_)
                 | ErrorKind::EventsFound
+                | ErrorKind::MonitoringIncomplete
         ) {
             return ExitCode::from(self.kind.exit_code());
         }
@@ -373,13 +378,15 @@ mod tests {
             ErrorKind::Throttled,
             ErrorKind::DrillFailed,
             ErrorKind::DrillOverdue,
+            ErrorKind::EventsFound,
+            ErrorKind::MonitoringIncomplete,
             ErrorKind::Internal,
             ErrorKind::Interrupted,
         ]
         .iter()
         .map(|kind| kind.exit_code())
         .collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 70, 130]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 70, 130]);
     }
 
     #[test]

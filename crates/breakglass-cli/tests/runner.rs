@@ -14,6 +14,7 @@ mod test_device_code;
 mod test_drill;
 mod test_errors;
 mod test_faults;
+mod test_monitor_deploy;
 mod test_monitor_rules;
 mod test_provision;
 mod test_scan;

@@ -31,6 +31,8 @@ const COMMANDS: &[&[&str]] = &[
     &["monitor"],
     &["monitor", "identities"],
     &["monitor", "rules"],
+    &["monitor", "deploy"],
+    &["monitor", "status"],
     &["token"],
     &["exec"],
     &["drill"],

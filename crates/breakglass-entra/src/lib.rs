@@ -10,6 +10,7 @@
 //! * [`EntraError`]: errors with a [`EntraError::hint`].
 #![forbid(unsafe_code)]
 
+pub mod arm;
 pub mod azcli;
 pub mod credential;
 pub mod device_code;
@@ -18,6 +19,7 @@ pub mod graph;
 pub mod http;
 pub mod token;
 
+pub use arm::{ArmClient, ArmResponse};
 pub use credential::{AssertionAlgorithm, CertificateCredential, ClientCredential};
 pub use device_code::{DeviceCodeFlow, DeviceCodePrompt};
 pub use error::{CredentialError, EntraError, GraphError, TokenError};

@@ -248,18 +248,165 @@ pub fn alert_rule_name(detection: &Detection) -> String {
 }
 
 fn arm_rule(detection: &Detection, tenant_id: &str) -> Value {
+    let mut rule = log_alert_body(
+        detection,
+        tenant_id,
+        json!("[parameters('location')]"),
+        json!("[parameters('workspaceResourceId')]"),
+        json!("[variables('actionGroupId')]"),
+        json!("[parameters('enabled')]"),
+    );
+    let mut resource = serde_json::Map::new();
+    resource.insert(
+        "type".into(),
+        json!("Microsoft.Insights/scheduledQueryRules"),
+    );
+    resource.insert("apiVersion".into(), json!(SCHEDULED_QUERY_RULES_API));
+    resource.insert("name".into(), json!(alert_rule_name(detection)));
+    if let Value::Object(body) = &mut rule {
+        resource.insert(
+            "location".into(),
+            body.remove("location").unwrap_or_default(),
+        );
+        resource.insert("kind".into(), body.remove("kind").unwrap_or_default());
+        resource.insert(
+            "dependsOn".into(),
+            json!([
+                "[resourceId('Microsoft.Insights/actionGroups', parameters('actionGroupName'))]"
+            ]),
+        );
+        resource.extend(std::mem::take(body));
+    }
+    Value::Object(resource)
+}
+
+/// The body Resource Manager takes for one detection's log alert (`PUT
+/// .../Microsoft.Insights/scheduledQueryRules/{alert_rule_name}`): the same properties as the
+/// ARM template's rule, with the workspace, region and action group filled in.
+pub fn log_alert_resource(
+    detection: &Detection,
+    tenant_id: &str,
+    workspace_id: &str,
+    location: &str,
+    action_group_id: &str,
+) -> Value {
+    log_alert_body(
+        detection,
+        tenant_id,
+        json!(location),
+        json!(workspace_id),
+        json!(action_group_id),
+        json!(true),
+    )
+}
+
+/// The name of the action group `monitor deploy` creates.
+pub const ACTION_GROUP_NAME: &str = "breakglass-emergency-access";
+
+/// The body of the action group that e-mails `email` (as the ARM template creates it).
+pub fn action_group_resource(email: &str) -> Value {
+    json!({
+        "location": "Global",
+        "properties": {
+            "groupShortName": "breakglass",
+            "enabled": true,
+            "emailReceivers": [{
+                "name": "emergency-access-email",
+                "emailAddress": email,
+                "useCommonAlertSchema": true,
+            }],
+        },
+    })
+}
+
+/// The Sentinel `alertRules` api-version `monitor deploy --sentinel` uses.
+pub const SENTINEL_ALERT_RULES_API: &str = "2023-02-01";
+
+/// The body of one detection's Microsoft Sentinel analytic rule (`PUT
+/// {workspace}/providers/Microsoft.SecurityInsights/alertRules/{id}`): the template's fields in
+/// Resource Manager's spelling (ISO 8601 durations, `GreaterThan`, base technique ids,
+/// `templateVersion`), enabled, creating incidents.
+pub fn sentinel_alert_rule(detection: &Detection) -> Value {
+    let mut properties = json!({
+        "displayName": detection.name,
+        "description": sentinel_description(detection),
+        "severity": sentinel_severity(detection.severity),
+        "enabled": true,
+        "query": detection.query,
+        "suppressionDuration": "PT5H",
+        "suppressionEnabled": false,
+        "tactics": detection.tactics,
+        "techniques": detection
+            .techniques
+            .iter()
+            .map(|t| t.split('.').next().unwrap_or(t))
+            .fold(Vec::<&str>::new(), |mut all, t| {
+                if !all.contains(&t) {
+                    all.push(t);
+                }
+                all
+            }),
+        "templateVersion": RULE_VERSION,
+        "entityMappings": detection
+            .entities
+            .iter()
+            .map(|e| json!({
+                "entityType": e.entity_type,
+                "fieldMappings": e.fields.iter().map(|(identifier, column)| json!({"identifier": identifier, "columnName": column})).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>(),
+        "customDetails": detection
+            .custom_details
+            .iter()
+            .map(|(k, column)| (k.to_string(), json!(column)))
+            .collect::<serde_json::Map<String, Value>>(),
+        "alertDetailsOverride": {
+            "alertDisplayNameFormat": detection.alert_name,
+            "alertDescriptionFormat": detection.alert_description,
+        },
+        "incidentConfiguration": {
+            "createIncident": true,
+            "groupingConfiguration": {
+                "enabled": false,
+                "reopenClosedIncident": false,
+                "lookbackDuration": "PT5H",
+                "matchingMethod": "AllEntities",
+            },
+        },
+    });
+    let kind = match detection.kind {
+        RuleKind::Nrt => "NRT",
+        RuleKind::Scheduled {
+            frequency_minutes,
+            period_minutes,
+        } => {
+            properties["queryFrequency"] = json!(iso_duration(frequency_minutes));
+            properties["queryPeriod"] = json!(iso_duration(period_minutes));
+            properties["triggerOperator"] = json!("GreaterThan");
+            properties["triggerThreshold"] = json!(0);
+            properties["eventGroupingSettings"] = json!({"aggregationKind": "AlertPerResult"});
+            "Scheduled"
+        }
+    };
+    json!({"kind": kind, "properties": properties})
+}
+
+fn log_alert_body(
+    detection: &Detection,
+    tenant_id: &str,
+    location: Value,
+    scope: Value,
+    action_group: Value,
+    enabled: Value,
+) -> Value {
     let dimensions: Vec<Value> = detection
         .dimensions
         .iter()
         .map(|name| json!({"name": name, "operator": "Include", "values": ["*"]}))
         .collect();
     json!({
-        "type": "Microsoft.Insights/scheduledQueryRules",
-        "apiVersion": SCHEDULED_QUERY_RULES_API,
-        "name": alert_rule_name(detection),
-        "location": "[parameters('location')]",
+        "location": location,
         "kind": "LogAlert",
-        "dependsOn": ["[resourceId('Microsoft.Insights/actionGroups', parameters('actionGroupName'))]"],
         "tags": {
             "breakglass-detection": detection.slug,
             "breakglass-detection-id": detection.id(tenant_id).to_string(),
@@ -269,10 +416,10 @@ fn arm_rule(detection: &Detection, tenant_id: &str) -> Value {
             "displayName": detection.name,
             "description": sentinel_description(detection),
             "severity": azure_monitor_severity(detection.severity),
-            "enabled": "[parameters('enabled')]",
+            "enabled": enabled,
             "evaluationFrequency": evaluation_frequency(detection),
             "windowSize": window(detection),
-            "scopes": ["[parameters('workspaceResourceId')]"],
+            "scopes": [scope],
             "criteria": {
                 "allOf": [{
                     "query": detection.query,
@@ -288,7 +435,7 @@ fn arm_rule(detection: &Detection, tenant_id: &str) -> Value {
             },
             "autoMitigate": false,
             "actions": {
-                "actionGroups": ["[variables('actionGroupId')]"],
+                "actionGroups": [action_group],
                 "customProperties": {
                     "breakglassDetection": detection.slug,
                     "criticality": severity_name(detection.severity),

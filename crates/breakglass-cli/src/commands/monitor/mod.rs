@@ -5,12 +5,13 @@ use crate::error::CommandError;
 use crate::provision::{ConfigArgs, Workspace};
 use crate::session::OperatorArgs;
 
+pub mod deploy;
 pub mod identities;
 pub mod rules;
 
 /// Monitoring of the emergency access identities: list every id an alert must match
-/// (`identities`), and generate alert rules for Microsoft Sentinel or Azure Monitor
-/// (`rules`).
+/// (`identities`), generate alert rules for Microsoft Sentinel or Azure Monitor (`rules`),
+/// put them in place through Azure Resource Manager (`deploy`) and check them (`status`).
 ///
 /// Every sign-in of the emergency app or users and every change to them should raise an
 /// alert; see docs/monitoring.md for the detections and how to deploy them.
@@ -18,6 +19,8 @@ pub mod rules;
 pub enum MonitorCommand {
     Identities(identities::IdentitiesArgs),
     Rules(rules::RulesArgs),
+    Deploy(deploy::DeployArgs),
+    Status(deploy::StatusArgs),
 }
 
 pub async fn cmd_monitor(
@@ -27,6 +30,8 @@ pub async fn cmd_monitor(
     match command {
         MonitorCommand::Identities(args) => identities::cmd_identities(helper, args).await,
         MonitorCommand::Rules(args) => rules::cmd_rules(helper, args).await,
+        MonitorCommand::Deploy(args) => deploy::cmd_deploy(helper, args).await,
+        MonitorCommand::Status(args) => deploy::cmd_status(helper, args).await,
     }
 }
 

@@ -1,0 +1,333 @@
+//! `breakglass monitor deploy` and `monitor status`: the alert rules through Azure Resource
+//! Manager.
+
+use std::path::PathBuf;
+
+use breakglass_core::monitor::render;
+use serde::Serialize;
+
+use crate::context::CommandHelper;
+use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::monitor::arm::{self, WorkspaceId};
+use crate::output::{Report, table};
+use crate::provision::ConfigArgs;
+use crate::session::OperatorArgs;
+use crate::ui::Ui;
+
+/// Deploys the alert rules of `monitor rules` into Azure: one Azure Monitor log alert per
+/// detection on the Log Analytics workspace, notifying an action group, and with `--sentinel`
+/// one Microsoft Sentinel analytic rule per detection.
+///
+/// Each rule is read first and written only when it differs, so deploying again reports every
+/// rule "unchanged". The operator needs a Resource Manager role that may write alert rules in
+/// the workspace's resource group (e.g. Contributor); the Resource Manager token is asked for
+/// the same way as the Graph token (`--auth env`, `device-code` or `az`).
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The Log Analytics workspace's resource id:
+    /// /subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}.
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub workspace: String,
+    /// An existing action group the alerts notify (its resource id).
+    #[arg(long, value_name = "RESOURCE_ID", conflicts_with = "email")]
+    pub action_group: Option<String>,
+    /// Create (or update) the action group `breakglass-emergency-access` in the workspace's
+    /// resource group, e-mailing this address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Also deploy the Microsoft Sentinel analytic rules (the workspace must have Sentinel).
+    #[arg(long)]
+    pub sentinel: bool,
+    /// Read the identities from this JSON file instead of the tenant.
+    #[arg(long, value_name = "FILE")]
+    pub identities: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+/// Shows which of the rules `monitor deploy` puts in place are deployed, as generated, and
+/// enabled. Exits 11 when one is missing, differs or is disabled, for scheduled checks.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The Log Analytics workspace's resource id:
+    /// /subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}.
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub workspace: String,
+    /// Also check the Microsoft Sentinel analytic rules.
+    #[arg(long)]
+    pub sentinel: bool,
+    /// Read the identities from this JSON file instead of the tenant.
+    #[arg(long, value_name = "FILE")]
+    pub identities: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeployRow {
+    name: String,
+    detection: &'static str,
+    kind: &'static str,
+    resource_id: String,
+    /// `created`, `updated` or `unchanged`.
+    result: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeployReport {
+    workspace: String,
+    action_group: String,
+    rules: Vec<DeployRow>,
+}
+
+impl Report for DeployReport {
+    fn human(&self, ui: &Ui) -> String {
+        let mut rows = table(ui, &["rule", "kind", "result"]);
+        for rule in &self.rules {
+            rows.add_row(vec![
+                rule.name.trim_start_matches("breakglass: ").to_string(),
+                rule.kind.to_string(),
+                rule.result.to_string(),
+            ]);
+        }
+        let count = |result: &str| self.rules.iter().filter(|r| r.result == result).count();
+        format!(
+            "{rows}\n\n{} created, {} updated, {} unchanged on {}",
+            count("created"),
+            count("updated"),
+            count("unchanged"),
+            self.workspace
+        )
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusRow {
+    name: String,
+    detection: &'static str,
+    kind: &'static str,
+    resource_id: String,
+    /// `yes`, `no` or `differs`.
+    deployed: &'static str,
+    enabled: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusReport {
+    workspace: String,
+    ok: bool,
+    rules: Vec<StatusRow>,
+}
+
+impl Report for StatusReport {
+    fn human(&self, ui: &Ui) -> String {
+        let mut rows = table(ui, &["rule", "kind", "deployed", "enabled"]);
+        for rule in &self.rules {
+            rows.add_row(vec![
+                rule.name.trim_start_matches("breakglass: ").to_string(),
+                rule.kind.to_string(),
+                rule.deployed.to_string(),
+                match rule.enabled {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                }
+                .to_string(),
+            ]);
+        }
+        let missing = self.rules.iter().filter(|r| r.deployed != "yes").count();
+        let disabled = self
+            .rules
+            .iter()
+            .filter(|r| r.enabled == Some(false))
+            .count();
+        let summary = if self.ok {
+            format!(
+                "all {} rules deployed and enabled on {}",
+                self.rules.len(),
+                self.workspace
+            )
+        } else {
+            format!(
+                "{missing} rule(s) missing or changed, {disabled} disabled on {}; run `breakglass monitor deploy` again",
+                self.workspace
+            )
+        };
+        format!("{rows}\n\n{summary}")
+    }
+}
+
+async fn identities_for(
+    helper: &CommandHelper,
+    file: &Option<PathBuf>,
+    config: &ConfigArgs,
+    operator: &OperatorArgs,
+) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
+    let identities = match file {
+        Some(path) => crate::monitor::identities::load(path)?,
+        None => super::gather_signed_in(helper, config, operator).await?,
+    };
+    // The same checks as `monitor rules`: a tenant and an app to derive the rules from.
+    breakglass_core::monitor::generate(&identities, breakglass_core::monitor::RuleFormat::Kql)
+        .map_err(|e| crate::error::config_error(e.to_string()).hinted(e.hint()))?;
+    Ok(identities)
+}
+
+fn operator_with_tenant(args: &OperatorArgs, config: &ConfigArgs) -> OperatorArgs {
+    let mut operator = args.clone();
+    if operator.tenant.is_none()
+        && let Ok(workspace) = crate::provision::Workspace::load(config)
+    {
+        operator.tenant = workspace.config.tenant.id.clone();
+    }
+    operator
+}
+
+pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(), CommandError> {
+    let workspace = WorkspaceId::parse(&args.workspace)?;
+    let email = args.email.as_deref().map(str::trim);
+    if let Some(address) = email
+        && (!address.contains('@') || address.starts_with('@') || address.ends_with('@'))
+    {
+        return Err(usage_error(format!("`{address}` is not an e-mail address")));
+    }
+    if args.action_group.is_none() && email.is_none() {
+        return Err(usage_error("the alerts need an action group to notify").hinted(
+            "pass `--action-group RESOURCE_ID` for an existing one, or `--email ADDRESS` to create one",
+        ));
+    }
+    let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
+    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)).await?;
+    let _spinner = helper
+        .ui()
+        .spinner("deploying the alert rules through Azure Resource Manager…");
+    let location = arm::workspace_location(&arm, &workspace).await?;
+    let action_group = match (&args.action_group, email) {
+        (Some(id), _) => id.trim().to_string(),
+        (None, Some(address)) => {
+            let id = format!(
+                "{}/providers/Microsoft.Insights/actionGroups/{}",
+                workspace.resource_group_id(),
+                render::ACTION_GROUP_NAME
+            );
+            let body = render::action_group_resource(address);
+            let current = arm.get(&id, render::ACTION_GROUPS_API).await?;
+            if !(current.is_success() && arm::holds(&body, &current.body)) {
+                let answer = arm.put(&id, render::ACTION_GROUPS_API, &body).await?;
+                if !answer.is_success() {
+                    return Err(arm::arm_failure("write the action group", &id, &answer));
+                }
+            }
+            id
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    let mut rows = Vec::new();
+    for rule in arm::desired_rules(
+        &identities,
+        &workspace,
+        &location,
+        &action_group,
+        args.sentinel,
+    ) {
+        let current = arm.get(&rule.id, rule.api_version).await?;
+        let result = if current.is_success() && arm::holds(&rule.body, &current.body) {
+            "unchanged"
+        } else {
+            if !current.is_success() && current.status != 404 {
+                return Err(arm::arm_failure("read", &rule.id, &current));
+            }
+            let answer = arm.put(&rule.id, rule.api_version, &rule.body).await?;
+            if !answer.is_success() {
+                return Err(arm::arm_failure("write", &rule.id, &answer));
+            }
+            if answer.status == 201 || current.status == 404 {
+                "created"
+            } else {
+                "updated"
+            }
+        };
+        rows.push(DeployRow {
+            name: rule.name,
+            detection: rule.slug,
+            kind: rule.kind,
+            resource_id: rule.id,
+            result,
+        });
+    }
+    drop(_spinner);
+    helper.ui().emit(&DeployReport {
+        workspace: workspace.id(),
+        action_group,
+        rules: rows,
+    })
+}
+
+pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(), CommandError> {
+    let workspace = WorkspaceId::parse(&args.workspace)?;
+    let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
+    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)).await?;
+    let spinner = helper.ui().spinner("reading the alert rules…");
+    let location = arm::workspace_location(&arm, &workspace).await?;
+    let mut rows = Vec::new();
+    for rule in arm::desired_rules(&identities, &workspace, &location, "", args.sentinel) {
+        let mut desired = rule.body.clone();
+        // Status judges the rule itself: whether it is on is its own column, and the action
+        // group is whichever deploy was given.
+        if let Some(properties) = desired["properties"].as_object_mut() {
+            properties.remove("enabled");
+            if let Some(actions) = properties
+                .get_mut("actions")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                actions.remove("actionGroups");
+            }
+        }
+        let current = arm.get(&rule.id, rule.api_version).await?;
+        let (deployed, enabled) = if current.status == 404 {
+            ("no", None)
+        } else if current.is_success() {
+            let enabled = current.body["properties"]["enabled"].as_bool();
+            if arm::holds(&desired, &current.body) {
+                ("yes", enabled)
+            } else {
+                ("differs", enabled)
+            }
+        } else {
+            return Err(arm::arm_failure("read", &rule.id, &current));
+        };
+        rows.push(StatusRow {
+            name: rule.name,
+            detection: rule.slug,
+            kind: rule.kind,
+            resource_id: rule.id,
+            deployed,
+            enabled,
+        });
+    }
+    drop(spinner);
+    let ok = rows
+        .iter()
+        .all(|r| r.deployed == "yes" && r.enabled == Some(true));
+    helper.ui().emit(&StatusReport {
+        workspace: workspace.id(),
+        ok,
+        rules: rows,
+    })?;
+    if ok {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            ErrorKind::MonitoringIncomplete,
+            "some alert rules are missing, changed or disabled",
+        ))
+    }
+}
