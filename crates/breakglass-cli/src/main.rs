@@ -13,6 +13,7 @@ mod output;
 mod provision;
 mod session;
 mod ui;
+mod watch;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -22,6 +22,7 @@ mod test_sim;
 mod test_temp_user;
 mod test_tenant;
 mod test_token;
+mod test_watch;
 mod test_whoami;
 
 #[test]

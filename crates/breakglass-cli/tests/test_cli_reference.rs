@@ -36,6 +36,7 @@ const COMMANDS: &[&[&str]] = &[
     &["token"],
     &["exec"],
     &["drill"],
+    &["watch"],
 ];
 
 fn render(env: &TestEnv) -> String {

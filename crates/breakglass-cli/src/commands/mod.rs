@@ -19,6 +19,7 @@ pub mod sweep;
 pub mod temp_user;
 pub mod tenant;
 pub mod token;
+pub mod watch;
 pub mod whoami;
 
 /// The commands of breakglass.
@@ -47,6 +48,7 @@ pub enum Command {
     Token(token::TokenArgs),
     Exec(exec::ExecArgs),
     Drill(drill::DrillArgs),
+    Watch(watch::WatchArgs),
 }
 
 impl Command {
@@ -88,5 +90,6 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Token(args) => token::cmd_token(helper, args).await,
         Command::Exec(args) => exec::cmd_exec(helper, args).await,
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
+        Command::Watch(args) => watch::cmd_watch(helper, args).await,
     }
 }

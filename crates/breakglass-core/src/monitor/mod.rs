@@ -16,7 +16,9 @@ use uuid::Uuid;
 
 use crate::identities::{EmergencyIdentities, Severity};
 
-pub use queries::TEMPORARY_USER_ALIAS_PREFIX;
+pub use queries::{
+    CREDENTIAL_ACTIVITIES, TEMPORARY_USER_ALIAS_PREFIX, USER_AUTHENTICATION_ACTIVITIES,
+};
 
 /// The namespace of breakglass's rule ids (UUID v5). Never change it: every deployed rule's
 /// id derives from it.

@@ -1,0 +1,391 @@
+//! `breakglass watch`: notify a webhook, Slack or Teams of every sign-in of, and every
+//! change to, the emergency identities.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use breakglass_core::identities::EmergencyIdentities;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::context::CommandHelper;
+use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::output::{Report, table};
+use crate::provision::{ConfigArgs, Workspace};
+use crate::session::{OperatorArgs, Session};
+use crate::ui::Ui;
+use crate::watch::cursor::{WatchState, default_state_path, ensure_parent, read_from};
+use crate::watch::poll::{Source, fetch, notification, record_time};
+use crate::watch::sinks::{Delivery, Sink, parse_url};
+use crate::watch::{Notification, severity_name};
+
+/// Watches the sign-in and audit logs and sends a notification for every event of the
+/// emergency identities an alert rule would raise.
+///
+/// Polls Microsoft Graph: the emergency users' sign-ins (v1.0 /auditLogs/signIns), the
+/// emergency app's sign-ins (beta /auditLogs/signIns, service principal sign-ins), and
+/// directory audits that change the emergency objects (credentials, owners, roles, the
+/// exclusion group, the users' passwords and methods). Each event goes to every receiver
+/// given: `--webhook` (JSON signed with HMAC-SHA256, the secret from
+/// BREAKGLASS_WEBHOOK_SECRET or `--webhook-secret-file`), `--slack`, `--teams`.
+///
+/// Delivery is at least once: the Graph record id is the event id, each receiver's 2xx is
+/// recorded in the state file at once, and a log's cursor only moves past events every
+/// receiver confirmed; each poll reads `--overlap` further back for late records, and
+/// events already confirmed are not sent again. Receivers that fail (5xx, 408, 429,
+/// timeouts) are retried with backoff.
+///
+/// With `--once`, polls once and exits (for cron or a systemd timer): exit 0 when every
+/// event was delivered, 6 when one could not be. See docs/watch.md.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// A generic webhook: https, or http to a loopback address.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BREAKGLASS_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub webhook: Option<String>,
+
+    /// A file whose first line is the webhook's HMAC secret (instead of
+    /// BREAKGLASS_WEBHOOK_SECRET).
+    #[arg(long, value_name = "FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+
+    /// A Slack incoming webhook URL (or BREAKGLASS_SLACK_WEBHOOK_URL, which keeps it out of
+    /// the process list).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BREAKGLASS_SLACK_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub slack: Option<String>,
+
+    /// A Microsoft Teams incoming webhook URL (or BREAKGLASS_TEAMS_WEBHOOK_URL).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BREAKGLASS_TEAMS_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub teams: Option<String>,
+
+    /// The state file: cursors and recently delivered event ids [default:
+    /// $XDG_STATE_HOME/breakglass/watch.json].
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Time between polls (at least 5s).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub poll_interval: String,
+
+    /// How far before the cursor each poll reads again, for sign-ins that reach the log
+    /// late; also how far back the first poll reads.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub overlap: String,
+
+    /// Poll once, deliver, and exit.
+    #[arg(long)]
+    pub once: bool,
+
+    /// How long a receiver may take to answer one request.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+
+    /// Retries per delivery after the first attempt, with backoff from 0.5 s.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+
+    /// The emergency identities, as `breakglass monitor identities --out FILE` writes them
+    /// (default: read from the tenant at every poll).
+    #[arg(long, value_name = "FILE")]
+    pub identities: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+/// Parses `90`, `90s`, `15m`, `1h`.
+fn parse_duration(flag: &str, text: &str) -> Result<Duration, CommandError> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let value: u64 = number.parse().map_err(|_| {
+        usage_error(format!("{flag} {text} is not a duration"))
+            .hinted("write it as seconds, minutes or hours: 30s, 15m, 1h")
+    })?;
+    let seconds = match unit {
+        "s" => value,
+        "m" => value * 60,
+        "h" => value * 3600,
+        _ => {
+            return Err(usage_error(format!("{flag} {text} has an unknown unit"))
+                .hinted("write it as seconds, minutes or hours: 30s, 15m, 1h"));
+        }
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+fn webhook_secret(args: &WatchArgs) -> Result<Zeroizing<Vec<u8>>, CommandError> {
+    let secret = match &args.webhook_secret_file {
+        Some(path) => {
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                config_error(format!("cannot read {}: {e}", path.display()))
+                    .hinted("--webhook-secret-file names a file whose first line is the secret")
+            })?);
+            Zeroizing::new(
+                text.lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .as_bytes()
+                    .to_vec(),
+            )
+        }
+        None => Zeroizing::new(
+            std::env::var("BREAKGLASS_WEBHOOK_SECRET")
+                .unwrap_or_default()
+                .trim()
+                .as_bytes()
+                .to_vec(),
+        ),
+    };
+    if secret.len() < 16 {
+        return Err(config_error(
+            "the webhook secret is missing or shorter than 16 characters",
+        )
+        .hinted("set BREAKGLASS_WEBHOOK_SECRET, or pass --webhook-secret-file FILE")
+        .hinted("e.g. `openssl rand -hex 32`; the receiver checks X-Breakglass-Signature with it"));
+    }
+    Ok(secret)
+}
+
+fn sinks(args: &WatchArgs) -> Result<Vec<Sink>, CommandError> {
+    let mut sinks = Vec::new();
+    if let Some(url) = &args.webhook {
+        sinks.push(Sink::webhook(
+            parse_url("--webhook", url)?,
+            webhook_secret(args)?,
+        ));
+    } else if args.webhook_secret_file.is_some() {
+        return Err(usage_error("--webhook-secret-file needs --webhook"));
+    }
+    if let Some(url) = &args.slack {
+        sinks.push(Sink::slack(parse_url("--slack", url)?));
+    }
+    if let Some(url) = &args.teams {
+        sinks.push(Sink::teams(parse_url("--teams", url)?));
+    }
+    if sinks.is_empty() {
+        return Err(usage_error("watch needs somewhere to send notifications")
+            .hinted("pass --webhook URL, --slack URL or --teams URL"));
+    }
+    Ok(sinks)
+}
+
+/// What one poll did.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PollReport {
+    /// Events delivered in this poll.
+    delivered: Vec<Notification>,
+    /// Events seen again and already confirmed by every receiver.
+    already_delivered: usize,
+    /// Why deliveries failed; these events are sent again on the next poll.
+    failures: Vec<String>,
+    state_file: String,
+}
+
+impl Report for PollReport {
+    fn human(&self, ui: &Ui) -> String {
+        let mut out = String::new();
+        if !self.delivered.is_empty() {
+            let mut t = table(ui, &["Time", "Severity", "Event", "Id"]);
+            for n in &self.delivered {
+                t.add_row(vec![
+                    n.time.clone(),
+                    severity_name(n.severity).to_string(),
+                    n.title.clone(),
+                    n.id.clone(),
+                ]);
+            }
+            out.push_str(&format!("{t}\n"));
+        }
+        out.push_str(&format!(
+            "Delivered {} event(s); {} already delivered; {} failed.\n",
+            self.delivered.len(),
+            self.already_delivered,
+            self.failures.len()
+        ));
+        out
+    }
+}
+
+struct Watcher<'a> {
+    ui: &'a Ui,
+    sinks: Vec<Sink>,
+    delivery: Delivery,
+    overlap: SignedDuration,
+    state_path: PathBuf,
+}
+
+impl Watcher<'_> {
+    async fn poll(
+        &self,
+        graph: &breakglass_entra::GraphClient,
+        identities: &EmergencyIdentities,
+    ) -> Result<PollReport, CommandError> {
+        let mut state = WatchState::load(&self.state_path)?;
+        let mut report = PollReport {
+            state_file: self.state_path.display().to_string(),
+            ..PollReport::default()
+        };
+        let started = Timestamp::now();
+        for source in Source::ALL {
+            let cursor = state.cursor(source.name(), started);
+            let records = fetch(graph, identities, source, read_from(cursor, self.overlap)).await?;
+            let mut first_failed: Option<Timestamp> = None;
+            for record in &records {
+                let Some(n) = notification(record, identities, source) else {
+                    continue;
+                };
+                let time = record_time(record).unwrap_or(started);
+                let mut sent = false;
+                let mut failed = false;
+                for sink in &self.sinks {
+                    if state.is_delivered(sink.kind.name(), &n.id) {
+                        continue;
+                    }
+                    match self.delivery.deliver(sink, &n).await {
+                        Ok(()) => {
+                            state.mark_delivered(sink.kind.name(), &n.id, time);
+                            state.save(&self.state_path)?;
+                            sent = true;
+                        }
+                        Err(why) => {
+                            self.ui.warn(format!("event {}: {why}", n.id));
+                            report.failures.push(format!("event {}: {why}", n.id));
+                            failed = true;
+                        }
+                    }
+                }
+                if failed {
+                    first_failed = Some(first_failed.map_or(time, |t| t.min(time)));
+                } else if sent {
+                    self.ui.status(format!(
+                        "[{}] {} ({})",
+                        severity_name(n.severity),
+                        n.title,
+                        n.id
+                    ));
+                    report.delivered.push(n);
+                } else {
+                    report.already_delivered += 1;
+                }
+            }
+            // The cursor moves past what every receiver confirmed, never past a failure.
+            let next = match first_failed {
+                Some(failed) => failed.min(cursor.max(started)),
+                None => cursor.max(started),
+            };
+            state.set_cursor(source.name(), next);
+        }
+        let keep_from = read_from(state.oldest_cursor(started), self.overlap)
+            .checked_sub(SignedDuration::from_hours(1))
+            .unwrap_or(started);
+        state.prune(keep_from);
+        state.save(&self.state_path)?;
+        Ok(report)
+    }
+}
+
+async fn current_identities(
+    args: &WatchArgs,
+    session: &Session,
+    workspace: &Workspace,
+) -> Result<EmergencyIdentities, CommandError> {
+    match &args.identities {
+        Some(path) => crate::monitor::identities::load(path),
+        None => crate::monitor::identities::gather(session, &workspace.config).await,
+    }
+}
+
+pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), CommandError> {
+    let ui = helper.ui();
+    let poll_interval = parse_duration("--poll-interval", &args.poll_interval)?;
+    if poll_interval < Duration::from_secs(5) {
+        return Err(usage_error(format!(
+            "--poll-interval {} is shorter than 5s",
+            args.poll_interval
+        ))
+        .hinted("Graph throttles busy pollers; sign-ins reach the log minutes late anyway"));
+    }
+    let overlap = parse_duration("--overlap", &args.overlap)?;
+    let timeout = parse_duration("--timeout", &args.timeout)?;
+    if timeout.is_zero() {
+        return Err(usage_error("--timeout must be at least 1s"));
+    }
+    let sinks = sinks(args)?;
+    let state_path = match &args.state {
+        Some(path) => path.clone(),
+        None => default_state_path()?,
+    };
+    ensure_parent(&state_path)?;
+    WatchState::load(&state_path)?;
+
+    let workspace = Workspace::load(&args.config)?;
+    let mut operator = args.operator.clone();
+    if operator.tenant.is_none() {
+        operator.tenant = workspace.config.tenant.id.clone();
+    }
+    let session = helper.sign_in(&operator).await?;
+    let watcher = Watcher {
+        ui,
+        sinks,
+        delivery: Delivery::new(timeout, args.retries)?,
+        overlap: SignedDuration::try_from(overlap)
+            .map_err(|_| usage_error("--overlap is too long"))?,
+        state_path,
+    };
+    if args.once {
+        let identities = current_identities(args, &session, &workspace).await?;
+        let report = watcher.poll(&session.graph, &identities).await?;
+        let failures = report.failures.len();
+        ui.emit(&report)?;
+        if failures > 0 {
+            return Err(CommandError::new(
+                ErrorKind::Network,
+                format!("{failures} notification(s) could not be delivered"),
+            )
+            .hinted("they are sent again on the next run; the warnings above say why"));
+        }
+        return Ok(());
+    }
+    ui.status(format!(
+        "Watching the emergency identities every {}s; state in {}.",
+        poll_interval.as_secs(),
+        watcher.state_path.display()
+    ));
+    loop {
+        let outcome = match current_identities(args, &session, &workspace).await {
+            Ok(identities) => watcher.poll(&session.graph, &identities).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(report) if !report.failures.is_empty() => ui.warn(format!(
+                "{} notification(s) could not be delivered; retrying at the next poll",
+                report.failures.len()
+            )),
+            Ok(_) => {}
+            Err(e) => ui.warn(format!("poll failed: {e}; retrying at the next poll")),
+        }
+        tokio::time::sleep(poll_interval).await;
+    }
+}

@@ -1,0 +1,293 @@
+//! Reading the logs: user sign-ins (v1.0), the emergency app's sign-ins (beta, the only
+//! place service principal sign-ins are), and directory audits touching the emergency
+//! objects; and turning each matching record into a [`Notification`].
+
+use breakglass_core::cloud::GraphVersion::{Beta, V1};
+use breakglass_core::identities::EmergencyIdentities;
+use breakglass_core::monitor::{CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES};
+use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_scan::{EventKind, SourceLocation, match_record};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::Notification;
+use crate::error::CommandError;
+
+/// The logs watched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    UserSignIns,
+    ServicePrincipalSignIns,
+    DirectoryAudits,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [
+        Source::UserSignIns,
+        Source::ServicePrincipalSignIns,
+        Source::DirectoryAudits,
+    ];
+
+    /// The name in notifications and in the state file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::UserSignIns => "signIns",
+            Source::ServicePrincipalSignIns => "servicePrincipalSignIns",
+            Source::DirectoryAudits => "directoryAudits",
+        }
+    }
+}
+
+/// Audit activities the alert rules raise on besides credential and user authentication
+/// changes: ownership, enabling, deleting, roles and the exclusion group.
+const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
+    "Update application",
+    "Delete application",
+    "Hard delete application",
+    "Add owner to application",
+    "Remove owner from application",
+    "Update service principal",
+    "Delete service principal",
+    "Add owner to service principal",
+    "Remove owner from service principal",
+    "Add member to role",
+    "Remove member from role",
+    "Add eligible member to role",
+    "Remove eligible member from role",
+    "Add member to group",
+    "Remove member from group",
+    "Update group",
+    "Delete group",
+    "Add app role assignment to service principal",
+    "Remove app role assignment from service principal",
+];
+
+/// Whether an audit activity is one the rules raise an alert on.
+pub fn watched_activity(activity: &str) -> bool {
+    let activity = activity.trim();
+    CREDENTIAL_ACTIVITIES
+        .iter()
+        .chain(USER_AUTHENTICATION_ACTIVITIES)
+        .chain(OTHER_AUDIT_ACTIVITIES)
+        .any(|a| a.eq_ignore_ascii_case(activity))
+}
+
+fn graph_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The records of `source` since `since`, oldest first.
+pub async fn fetch(
+    graph: &GraphClient,
+    identities: &EmergencyIdentities,
+    source: Source,
+    since: Timestamp,
+) -> Result<Vec<Value>, CommandError> {
+    let since = graph_time(since);
+    let mut records: Vec<Value> = Vec::new();
+    match source {
+        Source::UserSignIns => {
+            for user in identities.users.iter().filter(|u| !u.id.is_empty()) {
+                let query = Query::new().filter(format!(
+                    "userId eq {} and createdDateTime ge {since}",
+                    odata_string(&user.id)
+                ));
+                records.extend(
+                    graph
+                        .list_all::<Value>(V1, "auditLogs/signIns", &query)
+                        .await?,
+                );
+            }
+        }
+        Source::ServicePrincipalSignIns => {
+            if !identities.app_id.is_empty() {
+                let query = Query::new().filter(format!(
+                    "signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq {} and createdDateTime ge {since}",
+                    odata_string(&identities.app_id)
+                ));
+                records = graph.list_all(Beta, "auditLogs/signIns", &query).await?;
+            }
+        }
+        Source::DirectoryAudits => {
+            let query = Query::new().filter(format!("activityDateTime ge {since}"));
+            records = graph
+                .list_all(V1, "auditLogs/directoryAudits", &query)
+                .await?;
+        }
+    }
+    records.sort_by_cached_key(|r| (record_time(r), record_id(r)));
+    records.dedup_by_key(|r| record_id(r));
+    Ok(records)
+}
+
+/// The Graph record id.
+pub fn record_id(record: &Value) -> String {
+    record
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The record's time, if it has one Graph would write.
+pub fn record_time(record: &Value) -> Option<Timestamp> {
+    ["createdDateTime", "activityDateTime"]
+        .iter()
+        .find_map(|k| record.get(*k).and_then(Value::as_str))
+        .and_then(|t| t.parse().ok())
+}
+
+/// The notification for a record, if an alert rule would raise one.
+pub fn notification(
+    record: &Value,
+    identities: &EmergencyIdentities,
+    source: Source,
+) -> Option<Notification> {
+    let id = record_id(record);
+    if id.is_empty() {
+        return None;
+    }
+    let location = SourceLocation {
+        file: source.name().to_string(),
+        line: None,
+        record: None,
+    };
+    let event = match_record(record, identities, None, location)?;
+    let expected = match source {
+        Source::UserSignIns => EventKind::UserSignIn,
+        Source::ServicePrincipalSignIns => EventKind::ServicePrincipalSignIn,
+        Source::DirectoryAudits => EventKind::AuditChange,
+    };
+    if event.kind != expected {
+        return None;
+    }
+    let failed = if event.result == "failure" {
+        " (failed)"
+    } else {
+        ""
+    };
+    let title = match event.kind {
+        EventKind::ServicePrincipalSignIn => {
+            match (&event.credential_label, &event.credential_key_id) {
+                (Some(label), _) => {
+                    format!("Emergency app signed in with its {label} credential{failed}")
+                }
+                (None, Some(key)) => {
+                    format!("Emergency app signed in with an UNKNOWN credential {key}{failed}")
+                }
+                (None, None) => format!("Emergency app signed in{failed}"),
+            }
+        }
+        EventKind::UserSignIn => format!("Emergency account {} signed in{failed}", event.identity),
+        EventKind::AuditChange => {
+            let activity = event.activity.clone().unwrap_or_default();
+            if !watched_activity(&activity) {
+                return None;
+            }
+            format!("{activity}: {}{failed}", event.identity)
+        }
+    };
+    Some(Notification {
+        id,
+        time: event.time,
+        severity: event.severity,
+        kind: event.kind,
+        title,
+        identity: event.identity,
+        credential_key_id: event.credential_key_id,
+        credential_label: event.credential_label,
+        ip_address: event.ip_address,
+        result: event.result,
+        source: source.name().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakglass_core::identities::{MonitoredCredential, MonitoredUser, Severity};
+    use serde_json::json;
+
+    fn identities() -> EmergencyIdentities {
+        EmergencyIdentities {
+            tenant_id: "t".into(),
+            app_id: "11111111-1111-1111-1111-111111111111".into(),
+            application_object_id: "22222222-2222-2222-2222-222222222222".into(),
+            service_principal_id: "33333333-3333-3333-3333-333333333333".into(),
+            credentials: vec![MonitoredCredential {
+                key_id: "44444444-4444-4444-4444-444444444444".into(),
+                label: "rotating".into(),
+                kind: "secret".into(),
+                thumbprint: None,
+                severity: Severity::High,
+            }],
+            users: vec![MonitoredUser {
+                id: "55555555-5555-5555-5555-555555555555".into(),
+                user_principal_name: "bg-a@contoso.onmicrosoft.com".into(),
+            }],
+            ..EmergencyIdentities::default()
+        }
+    }
+
+    #[test]
+    fn a_sign_in_with_a_known_key_carries_its_label_and_severity() {
+        let record = json!({
+            "id": "s1", "createdDateTime": "2026-01-01T00:00:00Z",
+            "appId": "11111111-1111-1111-1111-111111111111",
+            "servicePrincipalCredentialKeyId": "44444444-4444-4444-4444-444444444444",
+            "signInEventTypes": ["servicePrincipal"], "ipAddress": "10.0.0.1",
+            "status": {"errorCode": 0}
+        });
+        let n = notification(&record, &identities(), Source::ServicePrincipalSignIns).unwrap();
+        assert_eq!(n.id, "s1");
+        assert_eq!(n.severity, Severity::High);
+        assert_eq!(n.credential_label.as_deref(), Some("rotating"));
+        assert_eq!(n.result, "success");
+        assert!(n.title.contains("rotating"), "{}", n.title);
+
+        let unknown = json!({
+            "id": "s2", "createdDateTime": "2026-01-01T00:00:00Z",
+            "appId": "11111111-1111-1111-1111-111111111111",
+            "servicePrincipalCredentialKeyId": "99999999-4444-4444-4444-444444444444",
+            "signInEventTypes": ["servicePrincipal"], "status": {"errorCode": 0}
+        });
+        let n = notification(&unknown, &identities(), Source::ServicePrincipalSignIns).unwrap();
+        assert_eq!(n.severity, Severity::Critical);
+        assert!(n.title.contains("UNKNOWN"));
+    }
+
+    #[test]
+    fn audits_need_a_watched_object_and_a_watched_activity() {
+        let audit = |activity: &str, target: &str| {
+            json!({
+                "id": "a1", "activityDateTime": "2026-01-01T00:00:00Z",
+                "activityDisplayName": activity, "result": "success",
+                "targetResources": [{"id": target, "type": "Application"}]
+            })
+        };
+        let ids = identities();
+        let change = audit(
+            "Update application \u{2013} Certificates and secrets management",
+            "22222222-2222-2222-2222-222222222222",
+        );
+        let n = notification(&change, &ids, Source::DirectoryAudits).unwrap();
+        assert_eq!(n.severity, Severity::Critical);
+        assert_eq!(n.kind, EventKind::AuditChange);
+        assert!(
+            notification(
+                &audit("Update application", "00000000-0000-0000-0000-000000000000"),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_none()
+        );
+        assert!(
+            notification(
+                &audit("Add tag", "22222222-2222-2222-2222-222222222222"),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_none()
+        );
+    }
+}

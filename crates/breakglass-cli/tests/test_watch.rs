@@ -1,0 +1,472 @@
+//! `breakglass watch` against an in-process simulator and a webhook receiver in the test:
+//! one signed notification per sign-in, nothing sent twice, retries, the cursor kept
+//! across kill -9, change notifications, and the Slack and Teams shapes.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_entra::{
+    ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions,
+};
+use serde_json::{Value, json};
+
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+const SECRET: &str = "a-test-webhook-secret-of-32-chars";
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A receiver on 127.0.0.1: answers 500 to the first `fail_first` requests, never answers
+/// requests after the first `hang_after`, and 200 to the rest.
+struct Receiver {
+    port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    count: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    fn start(fail_first: usize, hang_after: Option<usize>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let count = Arc::new(AtomicUsize::new(0));
+        let (r, c) = (received.clone(), count.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { break };
+                let (r, c) = (r.clone(), c.clone());
+                std::thread::spawn(move || serve(stream, &r, &c, fail_first, hang_after));
+            }
+        });
+        Receiver {
+            port,
+            received,
+            count,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn requests(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    received: &Mutex<Vec<Received>>,
+    count: &AtomicUsize,
+    fail_first: usize,
+    hang_after: Option<usize>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut headers = BTreeMap::new();
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = trimmed.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let n = count.fetch_add(1, Ordering::SeqCst);
+    if hang_after.is_some_and(|h| n >= h) {
+        std::thread::sleep(Duration::from_secs(300));
+        return;
+    }
+    let status = if n < fail_first {
+        "500 Internal Server Error"
+    } else {
+        received.lock().unwrap().push(Received { headers, body });
+        "200 OK"
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+}
+
+fn hmac_hex(body: &[u8]) -> String {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET.as_bytes());
+    let tag = aws_lc_rs::hmac::sign(&key, body);
+    tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `init` and `apply` against a fresh simulator, the webhook secret in the environment.
+fn applied() -> (TestEnv, InProcessSimulator) {
+    let mut env = TestEnv::new();
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.set_env("BREAKGLASS_WEBHOOK_SECRET", SECRET);
+    env.run(["init"]).assert_success();
+    env.run(["apply", "--yes"]).assert_success();
+    (env, simulator)
+}
+
+fn state_file(env: &TestEnv) -> PathBuf {
+    env.root().join("watch.json")
+}
+
+fn watch_once(env: &TestEnv, sink: &[&str]) -> crate::common::CommandOutput {
+    let state = state_file(env).display().to_string();
+    let mut args = vec!["watch", "--once", "--state", &state, "--output", "json"];
+    args.extend_from_slice(sink);
+    env.run(&args)
+}
+
+/// Runs `watch --once` to a throwaway receiver, so `apply`'s own changes are behind us.
+fn baseline(env: &TestEnv) {
+    let receiver = Receiver::start(0, None);
+    watch_once(env, &["--webhook", &receiver.url()]).assert_success();
+}
+
+fn use_rotating(env: &TestEnv) {
+    env.run(["token", "--credential", "rotating"])
+        .assert_success();
+}
+
+fn sign_in_notifications(receiver: &Receiver) -> Vec<Value> {
+    receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .filter(|n| n["kind"] == "servicePrincipalSignIn")
+        .collect()
+}
+
+#[test]
+fn a_sign_in_is_notified_once_signed_and_labelled() {
+    let (env, _simulator) = applied();
+    baseline(&env);
+    use_rotating(&env);
+
+    let receiver = Receiver::start(0, None);
+    let output = watch_once(&env, &["--webhook", &receiver.url()]);
+    output.assert_success();
+    let received = receiver.received();
+    assert_eq!(received.len(), 1, "{output}\n{received:?}");
+    let request = &received[0];
+    let n = request.json();
+    assert_eq!(n["kind"], "servicePrincipalSignIn", "{n:#}");
+    assert_eq!(n["credentialLabel"], "rotating", "{n:#}");
+    assert_eq!(n["severity"], "high", "{n:#}");
+    assert_eq!(n["result"], "success", "{n:#}");
+    assert_eq!(n["source"], "servicePrincipalSignIns");
+    for field in [
+        "id",
+        "time",
+        "title",
+        "identity",
+        "credentialKeyId",
+        "ipAddress",
+    ] {
+        assert!(n[field].is_string(), "{field}: {n:#}");
+    }
+    assert_eq!(
+        request.headers["x-breakglass-signature"],
+        format!("sha256={}", hmac_hex(&request.body))
+    );
+    assert_eq!(
+        request.headers["x-breakglass-event-id"],
+        n["id"].as_str().unwrap()
+    );
+    assert_eq!(output.json()["delivered"].as_array().unwrap().len(), 1);
+    assert!(!output.stdout.contains(SECRET) && !output.stderr.contains(SECRET));
+
+    // The state file is private and remembers the delivery.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(state_file(&env))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // Again: nothing new.
+    let again = watch_once(&env, &["--webhook", &receiver.url()]);
+    again.assert_success();
+    assert_eq!(receiver.received().len(), 1, "{again}");
+    assert!(
+        again.json()["alreadyDelivered"].as_u64().unwrap() >= 1,
+        "{again}"
+    );
+}
+
+#[test]
+fn a_failing_receiver_is_retried_and_the_cursor_waits_for_it() {
+    let (env, _simulator) = applied();
+    baseline(&env);
+    use_rotating(&env);
+
+    // A receiver that always fails: exit 6, nothing remembered as delivered.
+    let down = Receiver::start(usize::MAX, None);
+    let before: Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file(&env)).unwrap()).unwrap();
+    let failed = watch_once(&env, &["--webhook", &down.url(), "--retries", "1"]);
+    failed.assert_code(6);
+    assert_eq!(down.requests(), 2, "{failed}");
+    let after: Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file(&env)).unwrap()).unwrap();
+    assert_eq!(
+        after["delivered"].as_object().unwrap().len(),
+        before["delivered"].as_object().unwrap().len(),
+        "{after:#}"
+    );
+
+    // 500 twice, then 200: delivered in one run.
+    let flaky = Receiver::start(2, None);
+    let output = watch_once(&env, &["--webhook", &flaky.url()]);
+    output.assert_success();
+    assert_eq!(flaky.requests(), 3, "{output}");
+    let got = sign_in_notifications(&flaky);
+    assert_eq!(got.len(), 1, "{output}");
+    let id = got[0]["id"].as_str().unwrap().to_string();
+    // The failed run left the cursor at the event, not past it.
+    let cursor: jiff::Timestamp = after["sources"]["servicePrincipalSignIns"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let time: jiff::Timestamp = got[0]["time"].as_str().unwrap().parse().unwrap();
+    assert!(cursor <= time, "{after:#}");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file(&env)).unwrap()).unwrap();
+    assert!(
+        state["delivered"].get(format!("webhook:{id}")).is_some(),
+        "{state:#}"
+    );
+}
+
+fn spawn_watch(env: &TestEnv, url: &str) -> Child {
+    std::process::Command::new(breakglass_bin())
+        .env_clear()
+        .current_dir(env.root())
+        .env("HOME", env.root().join("home"))
+        .env("NO_COLOR", "1")
+        .envs(env.vars())
+        .args([
+            "watch",
+            "--once",
+            "--timeout",
+            "60s",
+            "--webhook",
+            url,
+            "--state",
+        ])
+        .arg(state_file(env))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start breakglass watch")
+}
+
+#[test]
+fn kill_9_during_delivery_loses_nothing_and_repeats_nothing_confirmed() {
+    let (env, _simulator) = applied();
+    baseline(&env);
+    use_rotating(&env);
+    std::thread::sleep(Duration::from_millis(1100));
+    use_rotating(&env);
+
+    // The first event is confirmed; the receiver then holds the second one.
+    let holding = Receiver::start(0, Some(1));
+    let mut child = spawn_watch(&env, &holding.url());
+    let started = Instant::now();
+    while holding.requests() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no second request"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("wait");
+    let first = sign_in_notifications(&holding);
+    assert_eq!(first.len(), 1);
+
+    // After a restart the held event is delivered, the confirmed one is not sent again.
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    let second = sign_in_notifications(&receiver);
+    assert_eq!(second.len(), 1, "{second:#?}");
+    assert_ne!(second[0]["id"], first[0]["id"]);
+}
+
+#[test]
+fn a_password_added_to_the_emergency_app_is_a_change_notification() {
+    let (env, simulator) = applied();
+    baseline(&env);
+    let identities = env.run(["monitor", "identities", "--output", "json"]);
+    identities.assert_success();
+    let object_id = identities.json()["applicationObjectId"]
+        .as_str()
+        .expect("applicationObjectId")
+        .to_string();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let path = simulator.cloud_profile();
+    let profile = breakglass_core::CloudProfile::from_json(
+        &std::fs::read_to_string(&path).expect("cloud.json"),
+        &path,
+    )
+    .expect("profile");
+    let operator = simulator.operator();
+    let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
+    let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
+    let flow = ClientCredentialsFlow::new(
+        &http,
+        &profile,
+        &tenant,
+        &operator.client_id,
+        ClientCredential::secret(operator.client_secret.clone()),
+    );
+    let graph = GraphClient::new(http, &profile, flow.into_provider());
+    let _: Value = runtime
+        .block_on(graph.post_json(
+            V1,
+            &format!("applications/{object_id}/addPassword"),
+            &json!({"passwordCredential": {"displayName": "not breakglass"}}),
+        ))
+        .expect("addPassword");
+
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    let changes: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .filter(|n| n["kind"] == "auditChange")
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let change = &changes[0];
+    assert_eq!(change["severity"], "critical");
+    assert_eq!(change["source"], "directoryAudits");
+    assert!(
+        change["title"]
+            .as_str()
+            .unwrap()
+            .contains("Certificates and secrets management"),
+        "{change:#}"
+    );
+}
+
+#[test]
+fn slack_and_teams_get_their_own_shapes() {
+    let (env, _simulator) = applied();
+    baseline(&env);
+    use_rotating(&env);
+    let slack = Receiver::start(0, None);
+    let teams = Receiver::start(0, None);
+    let mut env = env;
+    env.set_env("BREAKGLASS_TEAMS_WEBHOOK_URL", teams.url());
+    watch_once(&env, &["--slack", &slack.url()]).assert_success();
+    // A new receiver also gets what was delivered elsewhere before (the last --overlap):
+    // apply's changes, and the sign-in.
+    let s: Vec<Value> = slack.received().iter().map(Received::json).collect();
+    let sign_in = s
+        .iter()
+        .find(|m| m["text"].as_str().unwrap().contains("rotating credential"))
+        .unwrap_or_else(|| panic!("{s:#?}"));
+    assert!(
+        sign_in["text"].as_str().unwrap().starts_with("[HIGH]"),
+        "{sign_in:#}"
+    );
+    assert!(
+        sign_in["blocks"].as_array().unwrap().len() >= 2,
+        "{sign_in:#}"
+    );
+    let t: Vec<Value> = teams.received().iter().map(Received::json).collect();
+    assert_eq!(t.len(), s.len());
+    for message in &t {
+        assert_eq!(message["type"], "message");
+        let card = &message["attachments"][0];
+        assert_eq!(
+            card["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        assert_eq!(card["content"]["type"], "AdaptiveCard");
+        assert!(
+            card["content"]["body"][1]["facts"].is_array(),
+            "{message:#}"
+        );
+    }
+    assert!(
+        t.iter()
+            .any(|m| m["attachments"][0]["content"]["body"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("rotating credential")),
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn receivers_and_secrets_are_checked() {
+    let env = TestEnv::new();
+    let plain = env.run(["watch", "--once", "--webhook", "http://example.com/hook"]);
+    plain.assert_code(2);
+    assert!(plain.stderr.contains("loopback"), "{plain}");
+    let none = env.run(["watch", "--once"]);
+    none.assert_code(2);
+    let no_secret = env.run(["watch", "--once", "--webhook", "https://example.com/hook"]);
+    no_secret.assert_code(3);
+    assert!(
+        no_secret.stderr.contains("BREAKGLASS_WEBHOOK_SECRET"),
+        "{no_secret}"
+    );
+    let fast = env.run([
+        "watch",
+        "--poll-interval",
+        "1s",
+        "--slack",
+        "https://example.com/x",
+    ]);
+    fast.assert_code(2);
+}
