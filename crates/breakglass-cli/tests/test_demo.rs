@@ -8,9 +8,9 @@ fn demo_runs_to_completion() {
     let state = env.root().join("demo");
     let output = env.run(["demo", "--state-dir", state.to_str().expect("utf-8")]);
     output.assert_success();
-    for step in 1..=14 {
+    for step in 1..=15 {
         assert!(
-            output.stdout.contains(&format!("Step {step}/14")),
+            output.stdout.contains(&format!("Step {step}/15")),
             "{output}"
         );
     }
@@ -43,6 +43,12 @@ fn demo_runs_to_completion() {
         "{output}"
     );
     assert!(output.stdout.contains("Drill passed"), "{output}");
+    assert!(
+        output
+            .stdout
+            .contains("the sign-in: severity high, credential rotating"),
+        "{output}"
+    );
     // The folder it names holds the stores.
     assert!(state.join("workspace/breakglass.kdbx").is_file());
     assert!(
@@ -67,7 +73,7 @@ fn demo_json_records_the_steps() {
     let json = output.json();
     assert_eq!(json["ok"], true);
     let steps = json["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 14);
+    assert_eq!(steps.len(), 15);
     assert_eq!(steps[2]["title"], "Sign in as the operator");
     assert_eq!(steps[2]["result"]["kind"], "application");
     assert_eq!(steps[3]["result"]["displayName"], "Contoso (simulated)");
@@ -81,6 +87,13 @@ fn demo_json_records_the_steps() {
         steps[9]["result"]["applied"].as_array().map(Vec::len),
         Some(0)
     );
+    assert!(
+        steps[10]["result"].get("accessToken").is_none(),
+        "the token is never shown"
+    );
+    assert_eq!(steps[11]["result"]["signIn"]["credentialLabel"], "rotating");
+    assert_eq!(steps[11]["result"]["ruleFiles"], 11);
+    assert_eq!(steps[13]["result"]["leasesAfter"], 0);
     // The demo never prints the operator's secret nor the KeePass password.
     let secret = std::fs::read_to_string(state.join("tenant/operator.env"))
         .expect("operator.env is kept with --state-dir")

@@ -67,7 +67,7 @@ struct DemoRecord {
     ok: bool,
 }
 
-const STEPS: usize = 14;
+const STEPS: usize = 15;
 
 /// Prints steps as they happen (human) or records them (JSON).
 struct Narrator<'a> {
@@ -218,8 +218,9 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
             "Done. breakglass signed in as the operator, read the tenant, provisioned the emergency\n\
              access app, its credentials, two emergency users and the exclusion group, rotated the\n\
              secret, showed that a second apply has nothing to do, broke glass with the rotating\n\
-             secret, ran a command with it, leased a temporary administrator until sweep removed it,\n\
-             and recorded a drill. The simulator is stopped.\n\n\
+             secret, saw the alert for that sign-in arrive at a webhook, ran a command with it, leased\n\
+             a temporary administrator until sweep removed it, and recorded a drill. The simulator\n\
+             is stopped.\n\n\
              Look at what it made in {dir}/workspace: breakglass.toml, breakglass.kdbx (its password\n\
              is in keepass-password.txt) and recovery-sheets/ (the offline certificate's 3-of-5\n\
              share sheets). Remove the folder with: rm -r {dir}\n\n\
@@ -612,13 +613,117 @@ async fn emergency_steps(
         &shown,
     )?;
 
+    // Step 12: the alert rules, and the watcher delivering the sign-in just made.
+    let title = "Monitoring: the rules, and the alert arriving";
+    let why = "`breakglass monitor rules` writes the detections (KQL here; also Sentinel, ARM and \
+               Bicep) with the tenant's real ids. Where no Sentinel runs, `breakglass watch` polls \
+               the sign-in and audit logs and sends each event to a webhook, signed with \
+               HMAC-SHA256. The demo runs a small webhook receiver and one `watch --once`: the \
+               sign-in with the rotating secret arrives, labelled and rated high.";
+    let started = narrator.begin(12, title, why)?;
+    let identities = folder.join("identities.json").display().to_string();
+    let rules = folder.join("rules").display().to_string();
+    let mut args = vec![
+        "monitor",
+        "identities",
+        "--out",
+        identities.as_str(),
+        "--config",
+        config.as_str(),
+        "--keepass-password-file",
+        password_file.as_str(),
+    ];
+    stdout_of(&run_self(&args, &env)?, "breakglass monitor identities")?;
+    args = vec![
+        "monitor",
+        "rules",
+        "--format",
+        "kql",
+        "--identities",
+        identities.as_str(),
+        "--out",
+        rules.as_str(),
+    ];
+    stdout_of(
+        &run_self(&args, &env)?,
+        "breakglass monitor rules --format kql",
+    )?;
+    let mut rule_files: Vec<std::path::PathBuf> = std::fs::read_dir(&rules)
+        .map_err(|e| internal_error(format!("cannot read {rules}: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    rule_files.sort();
+    let shown_rule = rule_files
+        .iter()
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("sign"))
+        })
+        .or(rule_files.first())
+        .cloned()
+        .unwrap_or_default();
+    let rule_text = std::fs::read_to_string(&shown_rule).unwrap_or_default();
+    let (url, received) = webhook_receiver()?;
+    let mut watch_env = env.clone();
+    watch_env.push((
+        "BREAKGLASS_WEBHOOK_SECRET",
+        "demo-webhook-secret-0123456789".to_string(),
+    ));
+    let state = state_dir.join("watch-state.json").display().to_string();
+    let watched = run_self(
+        &[
+            "watch",
+            "--once",
+            "--webhook",
+            url.as_str(),
+            "--identities",
+            identities.as_str(),
+            "--state",
+            state.as_str(),
+            "--config",
+            config.as_str(),
+            "--keepass-password-file",
+            password_file.as_str(),
+        ],
+        &watch_env,
+    )?;
+    stdout_of(&watched, "breakglass watch --once")?;
+    let notifications: Vec<serde_json::Value> = received
+        .try_iter()
+        .filter_map(|body| serde_json::from_slice(&body).ok())
+        .collect();
+    let sign_in = notifications
+        .iter()
+        .find(|n| n["credentialLabel"] == "rotating")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    let result = serde_json::json!({"ruleFiles": rule_files.len(), "shownRule": shown_rule.display().to_string(), "notifications": notifications.len(), "signIn": sign_in});
+    narrator.finish(
+        12,
+        title,
+        why,
+        started,
+        format!(
+            "→ breakglass monitor rules --format kql --out {rules}: {} detections; the first lines of {}:\n{}\n→ breakglass watch --once --webhook {url}: {} notification(s) delivered\n→ the sign-in: severity {}, credential {} ({}), \"{}\"",
+            rule_files.len(),
+            shown_rule.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+            rule_text.lines().take(8).map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"),
+            notifications.len(),
+            sign_in["severity"].as_str().unwrap_or("?"),
+            sign_in["credentialLabel"].as_str().unwrap_or("?"),
+            sign_in["credentialKeyId"].as_str().unwrap_or("?"),
+            sign_in["title"].as_str().unwrap_or("?"),
+        ),
+        &result,
+    )?;
+
     // Step 12: a command run with it.
     let title = "Run a command with the emergency credential";
     let why = "`breakglass exec` hands the credential to any tool through the Azure SDK \
                environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or a 0600 \
                certificate file removed afterwards) plus a fresh Graph token. Here the tool is \
                breakglass itself reading the tenant, signed in as the emergency app.";
-    let started = narrator.begin(12, title, why)?;
+    let started = narrator.begin(13, title, why)?;
     let program = std::env::current_exe()
         .map_err(|e| internal_error(e.to_string()))?
         .display()
@@ -633,7 +738,7 @@ async fn emergency_steps(
     let tenant: serde_json::Value =
         serde_json::from_str(&printed).unwrap_or(serde_json::Value::Null);
     narrator.finish(
-        12,
+        13,
         title,
         why,
         started,
@@ -647,7 +752,7 @@ async fn emergency_steps(
                expiry is written on the user itself, then counts down and removes it. With \
                --detach it returns at once and `breakglass sweep` (from cron) removes it when due. \
                The demo moves the simulator's clock six minutes on instead of waiting.";
-    let started = narrator.begin(13, title, why)?;
+    let started = narrator.begin(14, title, why)?;
     let created = stdout_of(
         &run_self(
             &["temp-user", "--ttl", "5m", "--detach", "--output", "json"],
@@ -691,7 +796,7 @@ async fn emergency_steps(
     };
     let result = serde_json::json!({"userPrincipalName": upn, "expires": expires, "leasesBefore": count(&before), "swept": swept, "leasesAfter": count(&after)});
     narrator.finish(
-        13,
+        14,
         title,
         why,
         started,
@@ -711,7 +816,7 @@ async fn emergency_steps(
                fires) and checks the emergency users; three custodians bring their shares for the \
                offline certificate. The record (JSON and Markdown, no secrets) says when the next \
                drill is due.";
-    let started = narrator.begin(14, title, why)?;
+    let started = narrator.begin(15, title, why)?;
     let sheets = folder.join("recovery-sheets");
     let mut shares: Vec<String> = std::fs::read_dir(&sheets)
         .map_err(|e| internal_error(format!("cannot read {}: {e}", sheets.display())))?
@@ -749,7 +854,7 @@ async fn emergency_steps(
     }
     let result = serde_json::json!({"exitCode": output.status.code(), "records": records});
     narrator.finish(
-        14,
+        15,
         title,
         why,
         started,
@@ -757,4 +862,60 @@ async fn emergency_steps(
         &result,
     )?;
     Ok(())
+}
+
+/// A loopback HTTP receiver that answers 200 to every request and hands over the bodies.
+fn webhook_receiver() -> Result<(String, std::sync::mpsc::Receiver<Vec<u8>>), CommandError> {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| internal_error(format!("cannot listen for the demo webhook: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| internal_error(e.to_string()))?
+        .port();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                let Ok(mut writer) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = std::io::BufReader::new(stream);
+                // One connection may carry several requests (keep-alive).
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let trimmed = line.trim_end();
+                        if trimmed.is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = trimmed.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let _ = sender.send(body);
+                    if writer
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Ok((format!("http://127.0.0.1:{port}/alerts"), receiver))
 }
