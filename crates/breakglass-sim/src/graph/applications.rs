@@ -788,52 +788,15 @@ fn remove_password(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> Sim
     else {
         return ctx.bad_request("Property 'keyId' is required and must be a GUID.");
     };
-    let mut updated = object.clone();
-    let before = updated
-        .data
-        .get("passwordCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
-    let mut found = false;
-    if let Some(Value::Array(list)) = updated.data.get_mut("passwordCredentials") {
-        let length = list.len();
-        list.retain(|c| c.get("keyId").and_then(Value::as_str) != Some(key_id));
-        found = list.len() != length;
-    }
-    if !found {
-        return ctx.error(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
-            &format!("No password credential found with keyId {key_id}."),
-        );
-    }
-    updated.private.secret_sha256.remove(key_id);
-    let after = updated
-        .data
-        .get("passwordCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
-    let target = Target::of(&updated).modified(
-        "KeyDescription",
-        key_description(&before),
-        key_description(&after),
-    );
-    tenant.objects.insert(updated.id().to_string(), updated);
-    let activity = if kind == Kind::Application {
-        "Update application \u{2013} Certificates and secrets management"
-    } else {
-        "Remove service principal credentials"
-    };
-    tenant.audit(
+    remove_credential(
+        ctx,
+        &mut tenant,
+        &object,
+        kind,
+        Credentials::Passwords,
+        key_id,
         now,
-        &ctx.caller.actor,
-        "ApplicationManagement",
-        activity,
-        "Update",
-        vec![target],
-    );
-    ctx.sim.persist(&tenant);
-    ctx.no_content()
+    )
 }
 
 /// Checks an addKey/removeKey proof: a JWT signed by a currently valid certificate of
@@ -997,14 +960,43 @@ fn remove_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimRespo
     let Some(key_id) = body.get("keyId").and_then(Value::as_str) else {
         return ctx.bad_request("Property 'keyId' is required.");
     };
+    remove_credential(
+        ctx,
+        &mut tenant,
+        &object,
+        kind,
+        Credentials::Certificates,
+        key_id,
+        now,
+    )
+}
+
+/// The two credential collections of an application or service principal.
+#[derive(Clone, Copy)]
+enum Credentials {
+    Passwords,
+    Certificates,
+}
+
+/// Removes one credential by key id, with the audit record Entra writes; shared by
+/// removePassword and removeKey once each has checked its own preconditions.
+fn remove_credential(
+    ctx: &Ctx<'_>,
+    tenant: &mut Tenant,
+    object: &DirObject,
+    kind: Kind,
+    which: Credentials,
+    key_id: &str,
+    now: Timestamp,
+) -> SimResponse {
+    let (list_name, noun) = match which {
+        Credentials::Passwords => ("passwordCredentials", "password credential"),
+        Credentials::Certificates => ("keyCredentials", "key credential"),
+    };
     let mut updated = object.clone();
-    let before = updated
-        .data
-        .get("keyCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
+    let before = updated.data.get(list_name).cloned().unwrap_or(json!([]));
     let mut found = false;
-    if let Some(Value::Array(list)) = updated.data.get_mut("keyCredentials") {
+    if let Some(Value::Array(list)) = updated.data.get_mut(list_name) {
         let length = list.len();
         list.retain(|c| c.get("keyId").and_then(Value::as_str) != Some(key_id));
         found = list.len() != length;
@@ -1013,15 +1005,14 @@ fn remove_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimRespo
         return ctx.error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
-            &format!("No key credential found with keyId {key_id}."),
+            &format!("No {noun} found with keyId {key_id}."),
         );
     }
-    updated.private.certificates.remove(key_id);
-    let after = updated
-        .data
-        .get("keyCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
+    match which {
+        Credentials::Passwords => updated.private.secret_sha256.remove(key_id),
+        Credentials::Certificates => updated.private.certificates.remove(key_id),
+    };
+    let after = updated.data.get(list_name).cloned().unwrap_or(json!([]));
     let target = Target::of(&updated).modified(
         "KeyDescription",
         key_description(&before),
@@ -1041,7 +1032,7 @@ fn remove_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimRespo
         "Update",
         vec![target],
     );
-    ctx.sim.persist(&tenant);
+    ctx.sim.persist(tenant);
     ctx.no_content()
 }
 
