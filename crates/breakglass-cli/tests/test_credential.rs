@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{
-    ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions, Query,
-};
+use breakglass_entra::{ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, Query};
 use breakglass_sim::FaultRule;
 use breakglass_store::KeePassStore;
 use breakglass_store::secrecy::SecretString;
@@ -51,23 +49,12 @@ impl Tenant {
             .enable_all()
             .build()
             .expect("runtime");
-        let path = simulator.cloud_profile();
-        let profile = breakglass_core::CloudProfile::from_json(
-            &std::fs::read_to_string(&path).expect("cloud.json"),
-            &path,
-        )
-        .expect("profile");
-        let operator = simulator.operator();
-        let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
-        let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
-        let flow = ClientCredentialsFlow::new(
-            &http,
-            &profile,
-            &tenant,
-            &operator.client_id,
-            ClientCredential::secret(operator.client_secret.clone()),
-        );
-        let graph = GraphClient::new(http.clone(), &profile, flow.into_provider());
+        let crate::common::OperatorGraph {
+            profile,
+            tenant,
+            http,
+            graph,
+        } = simulator.operator_graph();
         Tenant {
             runtime,
             http,

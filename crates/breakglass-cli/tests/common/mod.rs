@@ -363,6 +363,14 @@ pub fn client_credentials_token(_env: &TestEnv, simulator: &Simulator) -> String
     })
 }
 
+/// What [`InProcessSimulator::operator_graph`] signs in with, and the client it makes.
+pub struct OperatorGraph {
+    pub profile: breakglass_core::CloudProfile,
+    pub tenant: breakglass_core::TenantId,
+    pub http: breakglass_entra::HttpClient,
+    pub graph: breakglass_entra::GraphClient,
+}
+
 /// A simulator running inside the test process, for tests that inject faults.
 pub struct InProcessSimulator {
     runtime: tokio::runtime::Runtime,
@@ -411,6 +419,37 @@ impl InProcessSimulator {
     /// Moves the simulator's clock forward by `seconds` (as `POST /_sim/clock`).
     pub fn advance_clock(&self, seconds: i64) {
         self.running().advance_clock(seconds);
+    }
+
+    /// A Graph client signed in as the seeded operator, for tests that read or change the
+    /// tenant directly, as an administrator would in Graph Explorer.
+    pub fn operator_graph(&self) -> OperatorGraph {
+        use breakglass_entra::{
+            ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions,
+        };
+        let path = self.cloud_profile();
+        let profile = breakglass_core::CloudProfile::from_json(
+            &std::fs::read_to_string(&path).expect("cloud.json"),
+            &path,
+        )
+        .expect("profile");
+        let operator = self.operator();
+        let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
+        let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
+        let flow = ClientCredentialsFlow::new(
+            &http,
+            &profile,
+            &tenant,
+            &operator.client_id,
+            ClientCredential::secret(operator.client_secret.clone()),
+        );
+        let graph = GraphClient::new(http.clone(), &profile, flow.into_provider());
+        OperatorGraph {
+            profile,
+            tenant,
+            http,
+            graph,
+        }
     }
 
     /// How many answers a `hold_nth_change` fault holds back right now.
