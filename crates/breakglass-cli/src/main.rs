@@ -12,6 +12,7 @@ mod monitor;
 mod output;
 mod provision;
 mod session;
+mod signals;
 mod ui;
 mod watch;
 

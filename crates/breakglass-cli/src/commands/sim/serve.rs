@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
+use crate::signals::{Signal, Signals};
 use crate::ui::{OutputFormat, Ui};
 
 /// Starts a local HTTPS simulator of an Entra ID tenant and Microsoft Graph.
@@ -61,6 +62,9 @@ impl Report for Listening {
 
 pub async fn cmd_serve(helper: &CommandHelper, args: &ServeArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
+    // Handlers go in before the address is announced: a supervisor that reads the
+    // address and sends SIGTERM at once must get a clean stop, not the default kill.
+    let mut signals = Signals::new()?;
     let spinner = ui.spinner("starting the tenant simulator…");
     let simulator = RunningSimulator::start(SimOptions {
         listen: args.listen,
@@ -98,32 +102,12 @@ pub async fn cmd_serve(helper: &CommandHelper, args: &ServeArgs) -> Result<(), C
     ));
     ui.status("press Ctrl-C to stop.");
 
-    let signal = wait_for_shutdown_signal().await;
+    let signal = match signals.next().await {
+        Signal::Interrupt => "interrupted",
+        Signal::Terminate => "terminated",
+    };
     ui.status(format!("{signal}: stopping the simulator…"));
     simulator.shutdown().await;
     ui.status("simulator stopped.");
     Ok(())
-}
-
-/// Waits for Ctrl-C, or SIGTERM on Unix; returns the signal's name.
-async fn wait_for_shutdown_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => "interrupted",
-                _ = terminate.recv() => "terminated",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "interrupted"
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "interrupted"
-    }
 }

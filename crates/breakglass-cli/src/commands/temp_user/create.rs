@@ -25,6 +25,7 @@ use crate::error::{CommandError, ErrorKind, usage_error};
 use crate::lease::{self, LeaseFile, OperatorIdentity, Step};
 use crate::output::{Report, table};
 use crate::session::{OperatorArgs, Session};
+use crate::signals::{Signal, Signals};
 use crate::ui::Ui;
 
 /// How often the countdown reads the lease back from the tenant, to notice an extension.
@@ -185,57 +186,6 @@ impl Report for EndReport {
                 _ => "already removed elsewhere",
             }
         )
-    }
-}
-
-/// A signal the command reacts to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Signal {
-    Interrupt,
-    Terminate,
-}
-
-/// Ctrl-C and SIGTERM, listened to for the whole command so none is missed.
-struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> Result<Signals, CommandError> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let listen = |kind| {
-                signal(kind).map_err(|err| {
-                    crate::error::internal_error(format!("cannot listen for signals: {err}"))
-                })
-            };
-            Ok(Signals {
-                interrupt: listen(SignalKind::interrupt())?,
-                terminate: listen(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    async fn next(&mut self) -> Signal {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                Some(()) = self.interrupt.recv() => Signal::Interrupt,
-                Some(()) = self.terminate.recv() => Signal::Terminate,
-                else => std::future::pending().await,
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            Signal::Interrupt
-        }
     }
 }
 
