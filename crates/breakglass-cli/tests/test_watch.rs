@@ -1,23 +1,22 @@
 //! `breakglass watch` against an in-process simulator and a webhook receiver in the test:
 //! one signed notification per sign-in, nothing sent twice, retries, the cursor kept
-//! across kill -9, change notifications, and the Slack and Teams shapes.
+//! across kill -9, change notifications (a Conditional Access policy losing the emergency
+//! exclusion among them), and the Slack and Teams shapes.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{
-    ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions,
-};
+use breakglass_entra::Query;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin};
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const SECRET: &str = "a-test-webhook-secret-of-32-chars";
@@ -137,8 +136,12 @@ fn hmac_hex(body: &[u8]) -> String {
 
 /// `init` and `apply` against a fresh simulator, the webhook secret in the environment.
 fn applied() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
+    applied_to(TestEnv::new(), None)
+}
+
+/// As [`applied`], the simulator seeded from `tenant_file`.
+fn applied_to(mut env: TestEnv, tenant_file: Option<&Path>) -> (TestEnv, InProcessSimulator) {
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), tenant_file);
     simulator.configure(&mut env);
     env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
     env.set_env("BREAKGLASS_WEBHOOK_SECRET", SECRET);
@@ -351,23 +354,7 @@ fn a_password_added_to_the_emergency_app_is_a_change_notification() {
         .enable_all()
         .build()
         .expect("runtime");
-    let path = simulator.cloud_profile();
-    let profile = breakglass_core::CloudProfile::from_json(
-        &std::fs::read_to_string(&path).expect("cloud.json"),
-        &path,
-    )
-    .expect("profile");
-    let operator = simulator.operator();
-    let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
-    let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
-    let flow = ClientCredentialsFlow::new(
-        &http,
-        &profile,
-        &tenant,
-        &operator.client_id,
-        ClientCredential::secret(operator.client_secret.clone()),
-    );
-    let graph = GraphClient::new(http, &profile, flow.into_provider());
+    let graph = simulator.operator_graph().graph;
     let _: Value = runtime
         .block_on(graph.post_json(
             V1,
@@ -394,6 +381,131 @@ fn a_password_added_to_the_emergency_app_is_a_change_notification() {
             .unwrap()
             .contains("Certificates and secrets management"),
         "{change:#}"
+    );
+}
+
+#[test]
+fn a_conditional_access_policy_losing_the_emergency_exclusion_is_notified() {
+    let env = TestEnv::new();
+    // Changing policies takes Policy.ReadWrite.ConditionalAccess, which the seeded
+    // operator lacks: breakglass itself only reads them.
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let operator = tenant["applications"]
+            .as_array_mut()
+            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
+            .expect("the operator app");
+        operator["applicationPermissions"]
+            .as_array_mut()
+            .expect("applicationPermissions")
+            .push(json!("Policy.ReadWrite.ConditionalAccess"));
+    });
+    let (env, simulator) = applied_to(env, Some(&tenant));
+    let identities = env.run(["monitor", "identities", "--output", "json"]);
+    identities.assert_success();
+    let group = identities.json()["exclusionGroupId"]
+        .as_str()
+        .expect("exclusionGroupId")
+        .to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let graph = simulator.operator_graph().graph;
+    let policies: Vec<Value> = runtime
+        .block_on(graph.list_all(V1, "identity/conditionalAccess/policies", &Query::new()))
+        .expect("list policies");
+    let policy = policies.first().expect("the seeded tenant has a policy");
+    let path = format!(
+        "identity/conditionalAccess/policies/{}",
+        policy["id"].as_str().expect("id")
+    );
+    let name = policy["displayName"].as_str().expect("displayName");
+    let exclude = |groups: Value| {
+        runtime
+            .block_on(graph.patch_json(
+                V1,
+                &path,
+                &json!({"conditions": {"users": {"excludeGroups": groups}}}),
+            ))
+            .expect("update the policy");
+    };
+
+    exclude(json!([group]));
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    let policy_notifications = |receiver: &Receiver| -> Vec<Value> {
+        receiver
+            .received()
+            .iter()
+            .map(Received::json)
+            .filter(|n| {
+                n["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Conditional Access")
+            })
+            .collect()
+    };
+    assert!(
+        policy_notifications(&receiver).is_empty(),
+        "adding the exclusion is not an alert: {:#?}",
+        receiver.received()
+    );
+
+    exclude(json!([]));
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    let raised = policy_notifications(&receiver);
+    assert_eq!(raised.len(), 1, "{raised:#?}");
+    assert_eq!(
+        raised[0]["title"],
+        format!("Conditional Access policy {name} no longer excludes exclusion group")
+    );
+    assert_eq!(raised[0]["kind"], "auditChange");
+    assert_eq!(raised[0]["source"], "directoryAudits");
+}
+
+#[test]
+fn a_temporary_administrator_is_notified_when_created_and_when_deleted() {
+    let (mut env, simulator) = applied();
+    let state = env.root().join("state").display().to_string();
+    env.set_env("BREAKGLASS_STATE_DIR", state);
+    baseline(&env);
+    let lifecycle = |receiver: &Receiver| -> Vec<String> {
+        receiver
+            .received()
+            .iter()
+            .map(Received::json)
+            .filter_map(|n| n["title"].as_str().map(str::to_string))
+            .filter(|title| title.starts_with("Temporary administrator"))
+            .collect()
+    };
+
+    let created = env.run(["temp-user", "--ttl", "10m", "--detach", "--output", "json"]);
+    created.assert_success();
+    let upn = created.json()["userPrincipalName"]
+        .as_str()
+        .expect("userPrincipalName")
+        .to_string();
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    assert_eq!(
+        lifecycle(&receiver),
+        [format!("Temporary administrator {upn} created")]
+    );
+
+    simulator.advance_clock(11 * 60);
+    env.run(["sweep"]).assert_success();
+    let receiver = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &receiver.url()]).assert_success();
+    let mut deleted = lifecycle(&receiver);
+    deleted.sort();
+    assert_eq!(
+        deleted,
+        [
+            format!("Temporary administrator {upn} deleted"),
+            format!("Temporary administrator {upn} permanently deleted")
+        ]
     );
 }
 

@@ -100,6 +100,60 @@ impl EmergencyIdentities {
         ids.retain(|id| !id.is_empty());
         ids
     }
+
+    /// The object ids Conditional Access policies must exclude: the exclusion group, the
+    /// emergency app's service principal and the emergency users.
+    pub fn conditional_access_exclusions(&self) -> Vec<&str> {
+        let mut ids = vec![
+            self.exclusion_group_id.as_str(),
+            self.service_principal_id.as_str(),
+        ];
+        ids.extend(self.users.iter().map(|u| u.id.as_str()));
+        ids.retain(|id| !id.trim().is_empty());
+        ids
+    }
+
+    /// The exclusions a Conditional Access policy update dropped: ids named in the policy's
+    /// old value and missing from its new one (as the `ca-exclusion-removed` rule decides).
+    pub fn exclusions_removed(&self, old_value: &str, new_value: &str) -> Vec<&str> {
+        let old_value = old_value.to_ascii_lowercase();
+        let new_value = new_value.to_ascii_lowercase();
+        self.conditional_access_exclusions()
+            .into_iter()
+            .filter(|id| {
+                let id = id.trim().to_ascii_lowercase();
+                old_value.contains(&id) && !new_value.contains(&id)
+            })
+            .collect()
+    }
+
+    /// A person-readable name for one of the watched ids, key ids or user principal names.
+    pub fn describe(&self, id: &str) -> Option<String> {
+        let is = |candidate: &str| !candidate.is_empty() && candidate.eq_ignore_ascii_case(id);
+        if is(&self.application_object_id) {
+            return Some("emergency app (application)".into());
+        }
+        if is(&self.service_principal_id) {
+            return Some("emergency app (service principal)".into());
+        }
+        if is(&self.app_id) {
+            return Some("emergency app".into());
+        }
+        if is(&self.exclusion_group_id) {
+            return Some("exclusion group".into());
+        }
+        if let Some(user) = self
+            .users
+            .iter()
+            .find(|u| is(&u.id) || is(&u.user_principal_name))
+        {
+            return Some(user.user_principal_name.clone());
+        }
+        self.credentials
+            .iter()
+            .find(|c| is(&c.key_id))
+            .map(|c| format!("credential {}", c.label))
+    }
 }
 
 /// The severity a credential with this store gets: offline (sheet, shares) is critical.
@@ -135,5 +189,34 @@ mod tests {
         assert_eq!(identities.label_of_key("AAA"), Some("rotating"));
         assert!(identities.is_emergency_user("BG-X@contoso.onmicrosoft.com"));
         assert!(!identities.is_emergency_user("someone"));
+        assert_eq!(
+            identities.describe("U1").as_deref(),
+            Some("bg-x@contoso.onmicrosoft.com")
+        );
+        assert_eq!(
+            identities.describe("aaa").as_deref(),
+            Some("credential rotating")
+        );
+        assert_eq!(identities.describe(""), None);
+    }
+
+    #[test]
+    fn a_policy_update_that_drops_an_exclusion_is_told_apart_from_one_that_keeps_it() {
+        let identities = EmergencyIdentities {
+            exclusion_group_id: "GROUP-1".into(),
+            service_principal_id: "sp-1".into(),
+            users: vec![MonitoredUser {
+                id: "user-1".into(),
+                user_principal_name: "bg-x@contoso.onmicrosoft.com".into(),
+            }],
+            ..EmergencyIdentities::default()
+        };
+        let old =
+            r#"{"conditions":{"users":{"excludeGroups":["group-1"],"excludeUsers":["user-1"]}}}"#;
+        let kept = r#"{"conditions":{"users":{"excludeGroups":["group-1"],"excludeUsers":["user-1"]},"state":"enabled"}}"#;
+        let dropped = r#"{"conditions":{"users":{"excludeGroups":[],"excludeUsers":["user-1"]}}}"#;
+        assert!(identities.exclusions_removed(old, kept).is_empty());
+        assert_eq!(identities.exclusions_removed(old, dropped), vec!["GROUP-1"]);
+        assert!(identities.exclusions_removed(dropped, old).is_empty());
     }
 }

@@ -351,34 +351,6 @@ fn match_signin(
     })
 }
 
-/// Names an object id for people.
-fn describe_object(identities: &EmergencyIdentities, id: &str) -> Option<String> {
-    if eq(id, &identities.application_object_id) {
-        return Some("emergency app (application)".into());
-    }
-    if eq(id, &identities.service_principal_id) {
-        return Some("emergency app (service principal)".into());
-    }
-    if eq(id, &identities.app_id) {
-        return Some("emergency app".into());
-    }
-    if eq(id, &identities.exclusion_group_id) {
-        return Some("exclusion group".into());
-    }
-    identities
-        .users
-        .iter()
-        .find(|u| eq(id, &u.id) || eq(id, &u.user_principal_name))
-        .map(|u| u.user_principal_name.clone())
-        .or_else(|| {
-            identities
-                .credentials
-                .iter()
-                .find(|c| eq(id, &c.key_id))
-                .map(|c| format!("credential {}", c.label))
-        })
-}
-
 fn match_audit(
     view: &View<'_>,
     identities: &EmergencyIdentities,
@@ -391,8 +363,9 @@ fn match_audit(
         for target in &targets {
             let id = path_text(target, &["id"]).unwrap_or_default();
             let upn = path_text(target, &["userPrincipalName"]).unwrap_or_default();
-            if let Some(name) =
-                describe_object(identities, &id).or_else(|| describe_object(identities, &upn))
+            if let Some(name) = identities
+                .describe(&id)
+                .or_else(|| identities.describe(&upn))
             {
                 who = Some(name);
                 break;
@@ -408,9 +381,7 @@ fn match_audit(
             &["user", "id"][..],
             &["user", "userPrincipalName"][..],
         ] {
-            if let Some(name) =
-                path_text(init, path).and_then(|id| describe_object(identities, &id))
-            {
+            if let Some(name) = path_text(init, path).and_then(|id| identities.describe(&id)) {
                 actor = Some(name);
                 break;
             }
@@ -421,7 +392,9 @@ fn match_audit(
         (Some(target), None, _) => target.clone(),
         (None, Some(by), _) => format!("by {by}"),
         (None, None, Some(needle)) => {
-            let name = describe_object(identities, needle).unwrap_or_else(|| needle.to_string());
+            let name = identities
+                .describe(needle)
+                .unwrap_or_else(|| needle.to_string());
             format!("mentions {name}")
         }
         (None, None, None) => return None,

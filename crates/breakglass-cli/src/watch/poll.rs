@@ -4,7 +4,11 @@
 
 use breakglass_core::cloud::GraphVersion::{Beta, V1};
 use breakglass_core::identities::EmergencyIdentities;
-use breakglass_core::monitor::{CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES};
+use breakglass_core::identities::Severity;
+use breakglass_core::monitor::{
+    CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES,
+    names_temporary_admin,
+};
 use breakglass_entra::{GraphClient, Query, odata_string};
 use breakglass_scan::{EventKind, SourceLocation, match_record};
 use jiff::Timestamp;
@@ -152,6 +156,14 @@ pub fn notification(
         line: None,
         record: None,
     };
+    if source == Source::DirectoryAudits && is_policy_update(record) {
+        return exclusion_removed(id, record, identities, location);
+    }
+    if source == Source::DirectoryAudits
+        && let Some(notification) = temporary_admin_change(&id, record, identities, &location)
+    {
+        return Some(notification);
+    }
     let event = match_record(record, identities, None, location)?;
     let expected = match source {
         Source::UserSignIns => EventKind::UserSignIn,
@@ -199,6 +211,141 @@ pub fn notification(
         ip_address: event.ip_address,
         result: event.result,
         source: source.name().to_string(),
+    })
+}
+
+/// A temporary administrator created or deleted (as the `temporary-admin-lifecycle` rule
+/// decides): the user is not a watched object, its marker or alias in the target names it.
+fn temporary_admin_change(
+    id: &str,
+    record: &Value,
+    identities: &EmergencyIdentities,
+    location: &SourceLocation,
+) -> Option<Notification> {
+    let activity = record
+        .get("activityDisplayName")
+        .and_then(Value::as_str)?
+        .trim();
+    if !USER_LIFECYCLE_ACTIVITIES
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(activity))
+    {
+        return None;
+    }
+    let targets = record.get("targetResources")?;
+    if !names_temporary_admin(identities, &targets.to_string()) {
+        return None;
+    }
+    let user = targets
+        .get(0)
+        .and_then(|t| {
+            ["userPrincipalName", "displayName", "id"]
+                .iter()
+                .find_map(|key| t.get(*key).and_then(Value::as_str))
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or("(unnamed)")
+        .to_string();
+    let change = if activity.eq_ignore_ascii_case("Add user") {
+        "created"
+    } else if activity.eq_ignore_ascii_case("Hard Delete user") {
+        "permanently deleted"
+    } else {
+        "deleted"
+    };
+    let event = match_record(record, identities, Some(&user), location.clone());
+    let result = record
+        .get("result")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_ascii_lowercase();
+    Some(Notification {
+        id: id.to_string(),
+        time: record
+            .get("activityDateTime")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        severity: Severity::High,
+        kind: EventKind::AuditChange,
+        title: format!("Temporary administrator {user} {change}"),
+        identity: user,
+        credential_key_id: None,
+        credential_label: None,
+        ip_address: event.and_then(|e| e.ip_address),
+        result: if result == "success" || result == "failure" {
+            result
+        } else {
+            "unknown".to_string()
+        },
+        source: Source::DirectoryAudits.name().to_string(),
+    })
+}
+
+const POLICY_UPDATE: &str = "Update conditional access policy";
+
+fn is_policy_update(record: &Value) -> bool {
+    record
+        .get("activityDisplayName")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.trim().eq_ignore_ascii_case(POLICY_UPDATE))
+}
+
+/// A Conditional Access policy update that dropped an emergency exclusion: the policy is not
+/// a watched object, so the ids are looked for in its old and new values, as the
+/// `ca-exclusion-removed` rule does.
+fn exclusion_removed(
+    id: String,
+    record: &Value,
+    identities: &EmergencyIdentities,
+    location: SourceLocation,
+) -> Option<Notification> {
+    let policy = record.get("targetResources")?.get(0)?;
+    let mut old_values = String::new();
+    let mut new_values = String::new();
+    for property in policy
+        .get("modifiedProperties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for (key, out) in [("oldValue", &mut old_values), ("newValue", &mut new_values)] {
+            match property.get(key) {
+                Some(Value::String(text)) => out.push_str(text),
+                Some(Value::Null) | None => {}
+                Some(other) => out.push_str(&other.to_string()),
+            }
+            out.push(' ');
+        }
+    }
+    let removed = identities.exclusions_removed(&old_values, &new_values);
+    let first = removed.first()?;
+    let event = match_record(record, identities, Some(first), location)?;
+    let names: Vec<String> = removed
+        .iter()
+        .map(|id| identities.describe(id).unwrap_or_else(|| id.to_string()))
+        .collect();
+    let policy_name = policy
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .or_else(|| policy.get("id").and_then(Value::as_str))
+        .unwrap_or("(unnamed)");
+    Some(Notification {
+        id,
+        time: event.time,
+        severity: event.severity,
+        kind: EventKind::AuditChange,
+        title: format!(
+            "Conditional Access policy {policy_name} no longer excludes {}",
+            names.join(", ")
+        ),
+        identity: names.join(", "),
+        credential_key_id: None,
+        credential_label: None,
+        ip_address: event.ip_address,
+        result: event.result,
+        source: Source::DirectoryAudits.name().to_string(),
     })
 }
 
@@ -289,5 +436,31 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn a_policy_update_is_raised_only_when_it_drops_an_exclusion() {
+        let mut ids = identities();
+        ids.exclusion_group_id = "66666666-6666-6666-6666-666666666666".into();
+        let update = |old: &str, new: &str| {
+            json!({
+                "id": "p1", "activityDateTime": "2026-01-01T00:00:00Z",
+                "activityDisplayName": "Update conditional access policy", "result": "success",
+                "initiatedBy": {"user": {"id": "x", "ipAddress": "192.0.2.7"}},
+                "targetResources": [{"id": "pol", "displayName": "Require MFA", "type": "Policy",
+                    "modifiedProperties": [{"displayName": "ConditionalAccessPolicy",
+                        "oldValue": old, "newValue": new}]}]
+            })
+        };
+        let with = r#"{"excludeGroups":["66666666-6666-6666-6666-666666666666"]}"#;
+        let without = r#"{"excludeGroups":[]}"#;
+        let n = notification(&update(with, without), &ids, Source::DirectoryAudits).unwrap();
+        assert_eq!(
+            n.title,
+            "Conditional Access policy Require MFA no longer excludes exclusion group"
+        );
+        assert_eq!(n.ip_address.as_deref(), Some("192.0.2.7"));
+        assert!(notification(&update(without, with), &ids, Source::DirectoryAudits).is_none());
+        assert!(notification(&update(with, with), &ids, Source::DirectoryAudits).is_none());
     }
 }

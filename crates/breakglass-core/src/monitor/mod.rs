@@ -18,6 +18,7 @@ use crate::identities::{EmergencyIdentities, Severity};
 
 pub use queries::{
     CREDENTIAL_ACTIVITIES, TEMPORARY_USER_ALIAS_PREFIX, USER_AUTHENTICATION_ACTIVITIES,
+    USER_LIFECYCLE_ACTIVITIES, names_temporary_admin,
 };
 
 /// The namespace of breakglass's rule ids (UUID v5). Never change it: every deployed rule's

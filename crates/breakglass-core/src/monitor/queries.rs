@@ -16,6 +16,28 @@ use super::{Detection, EntityMapping, RuleKind, severity_name};
 /// names them. Audit records of deleted users carry the name but not the `employeeType`.
 pub const TEMPORARY_USER_ALIAS_PREFIX: &str = "bg-temp-";
 
+/// The activities that create or delete a user: the lifecycle of a temporary administrator.
+pub const USER_LIFECYCLE_ACTIVITIES: &[&str] = &["Add user", "Delete user", "Hard Delete user"];
+
+fn temporary_user_marker(identities: &EmergencyIdentities) -> &str {
+    match identities.temporary_user_marker.trim() {
+        "" => MARKER_PREFIX,
+        marker => marker,
+    }
+}
+
+/// Whether an audit record's target resources, as text, name a temporary administrator: its
+/// `employeeType` marker or its alias (as the `temporary-admin-lifecycle` rule decides).
+pub fn names_temporary_admin(identities: &EmergencyIdentities, target_resources: &str) -> bool {
+    let text = target_resources.to_ascii_lowercase();
+    [
+        temporary_user_marker(identities),
+        TEMPORARY_USER_ALIAS_PREFIX,
+    ]
+    .iter()
+    .any(|needle| text.contains(&needle.to_ascii_lowercase()))
+}
+
 const SP_SIGN_INS: &[&str] = &["AADServicePrincipalSignInLogs"];
 const USER_SIGN_INS: &[&str] = &["SigninLogs", "AADNonInteractiveUserSignInLogs"];
 const AUDIT: &[&str] = &["AuditLogs"];
@@ -523,11 +545,7 @@ AuditLogs
 
 fn ca_exclusion_removed(identities: &EmergencyIdentities) -> Detection {
     let severity = Severity::High;
-    let mut excluded: Vec<&str> = vec![
-        identities.exclusion_group_id.as_str(),
-        identities.service_principal_id.as_str(),
-    ];
-    excluded.extend(identities.users.iter().map(|u| u.id.as_str()));
+    let excluded = identities.conditional_access_exclusions();
     let query = format!(
         r#"let EmergencyExclusions = {excluded};
 AuditLogs
@@ -568,21 +586,18 @@ AuditLogs
 
 fn temporary_admin(identities: &EmergencyIdentities) -> Detection {
     let severity = Severity::High;
-    let marker = if identities.temporary_user_marker.trim().is_empty() {
-        MARKER_PREFIX
-    } else {
-        identities.temporary_user_marker.trim()
-    };
+    let marker = temporary_user_marker(identities);
     let query = format!(
         r#"let TemporaryMarker = {marker};
 let TemporaryAlias = {alias};
 AuditLogs
-| where OperationName in~ ("Add user", "Delete user", "Hard Delete user")
+| where OperationName in~ ({lifecycle})
 | where tostring(TargetResources) contains TemporaryMarker or tostring(TargetResources) contains TemporaryAlias
 | extend Change = iff(OperationName =~ "Add user", "created", "deleted")
 {tail}"#,
         marker = kql_string(marker),
         alias = kql_string(TEMPORARY_USER_ALIAS_PREFIX),
+        lifecycle = kql_strings(USER_LIFECYCLE_ACTIVITIES),
         tail = audit_tail(severity, ", Change"),
     );
     let mut entities = actor_entities();
