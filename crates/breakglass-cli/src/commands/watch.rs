@@ -1,5 +1,5 @@
-//! `breakglass watch`: notify a webhook, Slack or Teams of every sign-in of, and every
-//! change to, the emergency identities.
+//! `breakglass watch`: notify a webhook, Slack, Teams or email of every sign-in of, and
+//! every change to, the emergency identities.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +16,9 @@ use crate::provision::{ConfigArgs, Workspace};
 use crate::session::{OperatorArgs, Session};
 use crate::ui::Ui;
 use crate::watch::cursor::{WatchState, default_state_path, ensure_parent, read_from};
+use crate::watch::email::{
+    EmailSettings, EmailSink, Security, parse_address, parse_smtp_url, read_ca, read_password,
+};
 use crate::watch::poll::{Source, fetch, notification, record_time};
 use crate::watch::sinks::{Delivery, Sink, parse_url};
 use crate::watch::{Notification, severity_name};
@@ -28,13 +31,15 @@ use crate::watch::{Notification, severity_name};
 /// directory audits that change the emergency objects (credentials, owners, roles, the
 /// exclusion group, the users' passwords and methods). Each event goes to every receiver
 /// given: `--webhook` (JSON signed with HMAC-SHA256, the secret from
-/// BREAKGLASS_WEBHOOK_SECRET or `--webhook-secret-file`), `--slack`, `--teams`.
+/// BREAKGLASS_WEBHOOK_SECRET or `--webhook-secret-file`), `--slack`, `--teams`, and email
+/// (`--email-to`, `--email-from`, `--smtp`).
 ///
-/// Delivery is at least once: the Graph record id is the event id, each receiver's 2xx is
-/// recorded in the state file at once, and a log's cursor only moves past events every
-/// receiver confirmed; each poll reads `--overlap` further back for late records, and
-/// events already confirmed are not sent again. Receivers that fail (5xx, 408, 429,
-/// timeouts) are retried with backoff.
+/// Delivery is at least once: the Graph record id is the event id, each receiver's 2xx
+/// (an SMTP server's acceptance of the message) is recorded in the state file at once, and
+/// a log's cursor only moves past events every receiver confirmed; each poll reads
+/// `--overlap` further back for late records, and events already confirmed are not sent
+/// again. Receivers that fail (5xx, 408, 429, SMTP 4xx, timeouts) are retried with
+/// backoff.
 ///
 /// With `--once`, polls once and exits (for cron or a systemd timer): exit 0 when every
 /// event was delivered, 6 when one could not be. See docs/watch.md.
@@ -73,6 +78,11 @@ pub struct WatchArgs {
     )]
     pub teams: Option<String>,
 
+    /// Email: --email-to, --email-from, --smtp and the SMTP sign-in (boxed: the flags are
+    /// many and `Command` keeps its variants small).
+    #[command(flatten)]
+    pub email: Box<EmailArgs>,
+
     /// The state file: cursors and recently delivered event ids [default:
     /// $XDG_STATE_HOME/breakglass/watch.json].
     #[arg(long, value_name = "FILE")]
@@ -108,6 +118,59 @@ pub struct WatchArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub operator: OperatorArgs,
+}
+
+/// The email receiver's flags.
+#[derive(Debug, clap::Args)]
+pub struct EmailArgs {
+    /// Send each event by email to this address (repeat for more; BREAKGLASS_EMAIL_TO takes
+    /// a comma-separated list). Needs --email-from and --smtp.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "BREAKGLASS_EMAIL_TO",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub email_to: Vec<String>,
+
+    /// The sender of the emails, an address the SMTP server lets you send as.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "BREAKGLASS_EMAIL_FROM",
+        hide_env_values = true
+    )]
+    pub email_from: Option<String>,
+
+    /// The SMTP server: smtp://HOST[:587] (STARTTLS, required) or smtps://HOST[:465] (TLS);
+    /// without TLS only to a loopback address, smtp://127.0.0.1[:25].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "BREAKGLASS_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp: Option<String>,
+
+    /// The SMTP user name; the password comes from BREAKGLASS_SMTP_PASSWORD or
+    /// --smtp-password-file, never from the command line.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "BREAKGLASS_SMTP_USER",
+        hide_env_values = true
+    )]
+    pub smtp_user: Option<String>,
+
+    /// A file whose first line is the SMTP password (instead of BREAKGLASS_SMTP_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+
+    /// PEM certificates of a CA to trust for the SMTP server, in addition to the system's
+    /// (a private relay).
+    #[arg(long, value_name = "FILE")]
+    pub smtp_ca: Option<PathBuf>,
 }
 
 /// Parses `90`, `90s`, `15m`, `1h`.
@@ -167,7 +230,79 @@ fn webhook_secret(args: &WatchArgs) -> Result<Zeroizing<Vec<u8>>, CommandError> 
     Ok(secret)
 }
 
-fn sinks(args: &WatchArgs) -> Result<Vec<Sink>, CommandError> {
+/// The email receiver, when `--email-to`, `--email-from` and `--smtp` are given; the
+/// SMTP flags without them are a usage error.
+fn email_sink(args: &EmailArgs, timeout: Duration) -> Result<Option<Sink>, CommandError> {
+    let wanted = !args.email_to.is_empty() || args.email_from.is_some() || args.smtp.is_some();
+    if !wanted {
+        for (given, flag) in [
+            (args.smtp_user.is_some(), "--smtp-user"),
+            (args.smtp_password_file.is_some(), "--smtp-password-file"),
+            (args.smtp_ca.is_some(), "--smtp-ca"),
+        ] {
+            if given {
+                return Err(usage_error(format!("{flag} needs --smtp"))
+                    .hinted("email needs --email-to ADDR, --email-from ADDR and --smtp URL"));
+            }
+        }
+        return Ok(None);
+    }
+    let missing: Vec<&str> = [
+        (args.email_to.is_empty(), "--email-to"),
+        (args.email_from.is_none(), "--email-from"),
+        (args.smtp.is_none(), "--smtp"),
+    ]
+    .into_iter()
+    .filter_map(|(missing, flag)| missing.then_some(flag))
+    .collect();
+    if !missing.is_empty() {
+        return Err(usage_error(format!("email also needs {}", missing.join(" and ")))
+            .hinted("email needs --email-to ADDR, --email-from ADDR and --smtp URL (or BREAKGLASS_EMAIL_TO, BREAKGLASS_EMAIL_FROM, BREAKGLASS_SMTP_URL)"));
+    }
+    let server = parse_smtp_url(args.smtp.as_deref().unwrap_or_default())?;
+    let from = parse_address(
+        "--email-from",
+        args.email_from.as_deref().unwrap_or_default(),
+    )?;
+    let to = args
+        .email_to
+        .iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| parse_address("--email-to", a))
+        .collect::<Result<Vec<_>, _>>()?;
+    if to.is_empty() {
+        return Err(usage_error("--email-to names no address"));
+    }
+    let user = args
+        .smtp_user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    let password = read_password(args.smtp_password_file.as_deref())?;
+    if user.is_none() && args.smtp_password_file.is_some() {
+        return Err(usage_error("--smtp-password-file needs --smtp-user"));
+    }
+    let password = if user.is_some() { password } else { None };
+    if args.smtp_ca.is_some() && server.security == Security::Plain {
+        return Err(
+            usage_error("--smtp-ca needs TLS, and this --smtp URL has none")
+                .hinted("use smtps://HOST or smtp://HOST?tls=starttls"),
+        );
+    }
+    let ca = args.smtp_ca.as_deref().map(read_ca).transpose()?;
+    let settings = EmailSettings {
+        server,
+        from,
+        to,
+        user,
+        password,
+        ca,
+    };
+    Ok(Some(Sink::email(EmailSink::new(settings, timeout)?)))
+}
+
+fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError> {
     let mut sinks = Vec::new();
     if let Some(url) = &args.webhook {
         sinks.push(Sink::webhook(
@@ -183,9 +318,13 @@ fn sinks(args: &WatchArgs) -> Result<Vec<Sink>, CommandError> {
     if let Some(url) = &args.teams {
         sinks.push(Sink::teams(parse_url("--teams", url)?));
     }
+    if let Some(email) = email_sink(&args.email, timeout)? {
+        sinks.push(email);
+    }
     if sinks.is_empty() {
-        return Err(usage_error("watch needs somewhere to send notifications")
-            .hinted("pass --webhook URL, --slack URL or --teams URL"));
+        return Err(usage_error("watch needs somewhere to send notifications").hinted(
+            "pass --webhook URL, --slack URL, --teams URL, or --email-to ADDR --email-from ADDR --smtp URL",
+        ));
     }
     Ok(sinks)
 }
@@ -332,7 +471,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     if timeout.is_zero() {
         return Err(usage_error("--timeout must be at least 1s"));
     }
-    let sinks = sinks(args)?;
+    let sinks = sinks(args, timeout)?;
     let state_path = match &args.state {
         Some(path) => path.clone(),
         None => default_state_path()?,

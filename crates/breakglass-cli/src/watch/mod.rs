@@ -2,11 +2,13 @@
 //! send a notification for every event an alert rule would raise.
 //!
 //! [`poll`] reads Graph and turns records into [`Notification`]s (the detection itself is
-//! `breakglass_scan::match_record`, shared with `scan`), [`sinks`] delivers them, and
+//! `breakglass_scan::match_record`, shared with `scan`), [`sinks`] delivers them (email
+//! through [`email`]), and
 //! [`cursor`] remembers, durably, how far each source has been read and which events each
 //! receiver has confirmed.
 
 pub mod cursor;
+pub mod email;
 pub mod poll;
 pub mod sinks;
 

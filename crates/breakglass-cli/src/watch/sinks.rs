@@ -1,6 +1,7 @@
 //! Where notifications go: a generic webhook (JSON, signed with HMAC-SHA256), a Slack
-//! incoming webhook, a Microsoft Teams incoming webhook; each delivery retried with
-//! backoff on 5xx, 408, 429, timeouts and connection failures.
+//! incoming webhook, a Microsoft Teams incoming webhook, email over SMTP ([`super::email`]);
+//! each delivery retried with backoff on 5xx, 408, 429 (SMTP: 4xx replies), timeouts and
+//! connection failures.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use url::{Host, Url};
 use zeroize::Zeroizing;
 
+use super::email::EmailSink;
 use super::{Notification, severity_name};
 use crate::error::{CommandError, usage_error};
 
@@ -23,6 +25,7 @@ pub enum SinkKind {
     Webhook,
     Slack,
     Teams,
+    Email,
 }
 
 impl SinkKind {
@@ -32,6 +35,7 @@ impl SinkKind {
             SinkKind::Webhook => "webhook",
             SinkKind::Slack => "slack",
             SinkKind::Teams => "teams",
+            SinkKind::Email => "email",
         }
     }
 }
@@ -39,8 +43,16 @@ impl SinkKind {
 /// One receiver.
 pub struct Sink {
     pub kind: SinkKind,
-    url: Url,
-    secret: Option<Zeroizing<Vec<u8>>>,
+    target: Target,
+}
+
+/// Where a receiver is reached.
+enum Target {
+    Http {
+        url: Url,
+        secret: Option<Zeroizing<Vec<u8>>>,
+    },
+    Email(Box<EmailSink>),
 }
 
 impl std::fmt::Debug for Sink {
@@ -85,30 +97,48 @@ impl Sink {
     pub fn webhook(url: Url, secret: Zeroizing<Vec<u8>>) -> Sink {
         Sink {
             kind: SinkKind::Webhook,
-            url,
-            secret: Some(secret),
+            target: Target::Http {
+                url,
+                secret: Some(secret),
+            },
         }
     }
 
     pub fn slack(url: Url) -> Sink {
         Sink {
             kind: SinkKind::Slack,
-            url,
-            secret: None,
+            target: Target::Http { url, secret: None },
         }
     }
 
     pub fn teams(url: Url) -> Sink {
         Sink {
             kind: SinkKind::Teams,
-            url,
-            secret: None,
+            target: Target::Http { url, secret: None },
+        }
+    }
+
+    pub fn email(sink: EmailSink) -> Sink {
+        Sink {
+            kind: SinkKind::Email,
+            target: Target::Email(Box::new(sink)),
         }
     }
 
     /// The receiver's host, for messages.
     pub fn host(&self) -> String {
-        self.url.host_str().unwrap_or_default().to_string()
+        match &self.target {
+            Target::Http { url, .. } => url.host_str().unwrap_or_default().to_string(),
+            Target::Email(email) => email.host().to_string(),
+        }
+    }
+
+    /// How the receiver is named in messages.
+    fn describe(&self) -> String {
+        match self.kind {
+            SinkKind::Email => format!("SMTP server {}", self.host()),
+            kind => format!("{} receiver {}", kind.name(), self.host()),
+        }
     }
 
     /// The body this receiver gets for `n`.
@@ -117,6 +147,7 @@ impl Sink {
             SinkKind::Webhook => serde_json::to_value(n).unwrap_or(Value::Null),
             SinkKind::Slack => slack_payload(n),
             SinkKind::Teams => teams_payload(n),
+            SinkKind::Email => Value::Null,
         };
         serde_json::to_vec(&value).unwrap_or_default()
     }
@@ -133,7 +164,9 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     out
 }
 
-fn facts(n: &Notification) -> Vec<(&'static str, String)> {
+/// The facts every message shows besides its title: Slack's fields, Teams' FactSet, the
+/// lines of an email.
+pub(super) fn facts(n: &Notification) -> Vec<(&'static str, String)> {
     let mut facts = vec![
         ("Severity", severity_name(n.severity).to_string()),
         ("Identity", n.identity.clone()),
@@ -240,41 +273,66 @@ impl Delivery {
         })
     }
 
-    /// Sends `n` to `sink` until it answers 2xx, or the retries are spent, or it answers
-    /// an error retrying cannot fix. The error says why, never the URL or the secret.
+    /// One POST of `body`: Ok on 2xx; otherwise whether trying again may help, and why.
+    async fn post(
+        &self,
+        url: &Url,
+        secret: Option<&Zeroizing<Vec<u8>>>,
+        body: &[u8],
+        n: &Notification,
+    ) -> Result<(), (bool, String)> {
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header("Content-Type", "application/json")
+            .header(EVENT_ID_HEADER, n.id.as_str());
+        if let Some(secret) = secret {
+            request = request.header(SIGNATURE_HEADER, signature(secret, body));
+        }
+        match request.body(body.to_vec()).send().await {
+            Ok(response) => {
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(());
+                }
+                let code = status.as_u16();
+                let retry = status.is_server_error() || code == 408 || code == 429;
+                Err((retry, format!("answered HTTP {code}")))
+            }
+            Err(e) if e.is_timeout() => Err((true, "did not answer in time".to_string())),
+            Err(e) if e.is_connect() => Err((true, "could not be reached".to_string())),
+            Err(_) => Err((true, "failed to take the request".to_string())),
+        }
+    }
+
+    /// Sends `n` to `sink` until it confirms (HTTP 2xx; SMTP 250 at the end of DATA), or
+    /// the retries are spent, or it answers an error retrying cannot fix. The error says
+    /// why, never the URL, the secret or the password.
     pub async fn deliver(&self, sink: &Sink, n: &Notification) -> Result<(), String> {
         let body = sink.body(n);
+        let message = match &sink.target {
+            Target::Email(email) => Some(
+                email
+                    .message(n)
+                    .map_err(|why| format!("{} {why}", sink.describe()))?,
+            ),
+            Target::Http { .. } => None,
+        };
         let mut pause = self.backoff;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self
-                .client
-                .post(sink.url.clone())
-                .header("Content-Type", "application/json")
-                .header(EVENT_ID_HEADER, n.id.as_str());
-            if let Some(secret) = &sink.secret {
-                request = request.header(SIGNATURE_HEADER, signature(secret, &body));
-            }
-            let (retry, why) = match request.body(body.clone()).send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    if status.is_success() {
-                        return Ok(());
-                    }
-                    let code = status.as_u16();
-                    let retry = status.is_server_error() || code == 408 || code == 429;
-                    (retry, format!("answered HTTP {code}"))
+            let outcome = match (&sink.target, &message) {
+                (Target::Http { url, secret }, _) => {
+                    self.post(url, secret.as_ref(), &body, n).await
                 }
-                Err(e) if e.is_timeout() => (true, "did not answer in time".to_string()),
-                Err(e) if e.is_connect() => (true, "could not be reached".to_string()),
-                Err(_) => (true, "failed to take the request".to_string()),
+                (Target::Email(email), Some(message)) => email.send(message).await,
+                (Target::Email(_), None) => Err((false, "has no message".to_string())),
             };
-            let why = format!(
-                "{} receiver {} {why} (attempt {attempt})",
-                sink.kind.name(),
-                sink.host()
-            );
+            let Err((retry, why)) = outcome else {
+                return Ok(());
+            };
+            let why = format!("{} {why} (attempt {attempt})", sink.describe());
             if !retry || attempt > self.retries {
                 return Err(why);
             }
