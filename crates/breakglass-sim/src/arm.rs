@@ -349,7 +349,8 @@ fn one(
                 );
             };
             let existing = tenant.arm.resources.get(&key).cloned();
-            let resource = match build(tenant, kind, id, name, &body, existing.as_ref(), sim) {
+            let api_version = request.query_param("api-version").unwrap_or_default();
+            let resource = match build(tenant, kind, id, name, &body, sim, &api_version) {
                 Ok(resource) => resource,
                 Err(response) => return response,
             };
@@ -401,8 +402,8 @@ fn build(
     id: &str,
     name: &str,
     body: &Map<String, Value>,
-    existing: Option<&Value>,
     sim: &Simulator,
+    api_version: &str,
 ) -> Result<Value, SimResponse> {
     let Some(Value::Object(properties)) = body.get("properties") else {
         return Err(bad_request(
@@ -532,6 +533,11 @@ fn build(
                     "The alert rule kind must be one of 'Scheduled', 'NRT', 'Fusion', 'MicrosoftSecurityIncidentCreation'; the simulator serves Scheduled and NRT.",
                 ));
             }
+            if rule_kind == "NRT" && !api_version.ends_with("-preview") {
+                return Err(bad_request(&format!(
+                    "The alert rule kind 'NRT' is not supported in api-version '{api_version}'; use a preview api-version that defines it."
+                )));
+            }
             resource.insert("kind".into(), json!(rule_kind));
             require(&properties, "displayName", Value::is_string, "a string")?;
             require(&properties, "enabled", Value::is_boolean, "true or false")?;
@@ -593,7 +599,6 @@ fn build(
             resource.insert("etag".into(), json!(etag));
         }
     }
-    let _ = existing;
     resource.insert("properties".into(), Value::Object(properties));
     Ok(Value::Object(resource))
 }

@@ -1273,10 +1273,22 @@ fn arm_sentinel_rules_live_under_a_known_workspace_and_need_rbac() {
     let path = format!(
         "{ARM_WORKSPACE}/providers/Microsoft.SecurityInsights/alertRules/5c0f1d8e-0000-4000-8000-000000000001"
     );
+    // No stable api-version defines the NRT kind; the previews do.
     let (status, body, _) = h.graph(
         &token,
         Method::PUT,
         &format!("{path}{api}"),
+        Some(rule.clone()),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("'NRT'"),
+        "{body}"
+    );
+    let (status, body, _) = h.graph(
+        &token,
+        Method::PUT,
+        &format!("{path}?api-version=2025-07-01-preview"),
         Some(rule.clone()),
     );
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -299,7 +299,7 @@ pub fn desired_rules(
                 workspace.id(),
                 d.id(tenant)
             ),
-            api_version: render::SENTINEL_ALERT_RULES_API,
+            api_version: render::sentinel_alert_rules_api(d.kind),
             body: render::sentinel_alert_rule(d),
         }));
     }

@@ -319,8 +319,20 @@ pub fn action_group_resource(email: &str) -> Value {
     })
 }
 
-/// The Sentinel `alertRules` api-version `monitor deploy --sentinel` uses.
+/// The Sentinel `alertRules` api-version for scheduled rules: a stable one.
 pub const SENTINEL_ALERT_RULES_API: &str = "2023-02-01";
+
+/// The api-version for NRT rules. No stable `Microsoft.SecurityInsights` api-version (up to
+/// 2025-09-01) lists the `NRT` kind; the previews do, so NRT rules need one.
+pub const SENTINEL_NRT_ALERT_RULES_API: &str = "2025-07-01-preview";
+
+/// The api-version a Sentinel rule of this kind is deployed and read with.
+pub fn sentinel_alert_rules_api(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Nrt => SENTINEL_NRT_ALERT_RULES_API,
+        RuleKind::Scheduled { .. } => SENTINEL_ALERT_RULES_API,
+    }
+}
 
 /// The body of one detection's Microsoft Sentinel analytic rule (`PUT
 /// {workspace}/providers/Microsoft.SecurityInsights/alertRules/{id}`): the template's fields in
