@@ -23,6 +23,7 @@ mod test_temp_user;
 mod test_tenant;
 mod test_token;
 mod test_watch;
+mod test_watch_email;
 mod test_whoami;
 
 #[test]

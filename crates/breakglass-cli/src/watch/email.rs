@@ -346,7 +346,7 @@ fn classify(e: &lettre::transport::smtp::Error) -> (bool, String) {
         return (
             false,
             format!(
-                "refused the message: {} (a permanent error: check --email-from, --email-to and --smtp-user)",
+                "refused the message with {}; a permanent error: check --email-from, --email-to and --smtp-user",
                 reply(code)
             ),
         );
@@ -419,8 +419,9 @@ pub fn body(n: &Notification) -> String {
         ));
     }
     out.push_str(
-        "\nSent by breakglass watch: every sign-in of, and change to, the emergency access\n\
-         identities is notified. If nobody here broke glass, treat it as an incident.\n",
+        "\nSent by breakglass watch, which notifies every sign-in of, and change to,\n\
+         the emergency access identities. If nobody here broke glass, treat it as\n\
+         an incident.\n",
     );
     out
 }
