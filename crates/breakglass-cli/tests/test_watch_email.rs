@@ -6,9 +6,9 @@
 //! flags are checked before anything is sent.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +33,14 @@ struct Behaviour {
     data_fail_first: usize,
     /// Advertise AUTH PLAIN (and require it before MAIL).
     auth: bool,
+    /// TLS: from the first byte (`implicit`), or after STARTTLS, which is then offered.
+    tls: Option<TlsMode>,
+}
+
+#[derive(Clone)]
+struct TlsMode {
+    config: Arc<rustls::ServerConfig>,
+    implicit: bool,
 }
 
 /// One message the server accepted.
@@ -42,13 +50,15 @@ struct Mail {
     rcpt_to: Vec<String>,
     headers: BTreeMap<String, String>,
     body: String,
+    /// Whether it came over TLS.
+    tls: bool,
 }
 
 #[derive(Default)]
 struct Seen {
     accepted: Vec<Mail>,
-    /// `\0user\0password` of every AUTH PLAIN.
-    auth: Vec<String>,
+    /// `\0user\0password` of every AUTH PLAIN, and whether it came over TLS.
+    auth: Vec<(String, bool)>,
     /// Every command line, for the assertions' messages (AUTH lines left out).
     commands: Vec<String>,
 }
@@ -75,7 +85,7 @@ impl SmtpServer {
                 c.fetch_add(1, Ordering::SeqCst);
                 let (s, d, b) = (s.clone(), d.clone(), behaviour.clone());
                 std::thread::spawn(move || {
-                    let _ = converse(stream, &b, &s, &d);
+                    let _ = serve(stream, &b, &s, &d);
                 });
             }
         });
@@ -96,7 +106,23 @@ impl SmtpServer {
     }
 
     fn auth(&self) -> Vec<String> {
-        self.seen.lock().unwrap().auth.clone()
+        self.seen
+            .lock()
+            .unwrap()
+            .auth
+            .iter()
+            .map(|(a, _)| a.clone())
+            .collect()
+    }
+
+    fn auth_over_tls(&self) -> Vec<bool> {
+        self.seen
+            .lock()
+            .unwrap()
+            .auth
+            .iter()
+            .map(|(_, t)| *t)
+            .collect()
     }
 
     fn commands(&self) -> Vec<String> {
@@ -112,8 +138,42 @@ impl SmtpServer {
     }
 }
 
-fn reply(stream: &mut TcpStream, line: &str) -> std::io::Result<()> {
-    stream.write_all(format!("{line}\r\n").as_bytes())
+fn reply<S: Write>(stream: &mut S, line: &str) -> std::io::Result<()> {
+    stream.write_all(format!("{line}\r\n").as_bytes())?;
+    stream.flush()
+}
+
+fn tls_stream(
+    config: &Arc<rustls::ServerConfig>,
+    tcp: TcpStream,
+) -> std::io::Result<rustls::StreamOwned<rustls::ServerConnection, TcpStream>> {
+    let connection =
+        rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+    Ok(rustls::StreamOwned::new(connection, tcp))
+}
+
+/// One connection: plain, TLS from the start, or plain until STARTTLS and TLS after it.
+fn serve(
+    tcp: TcpStream,
+    behaviour: &Behaviour,
+    seen: &Mutex<Seen>,
+    data_ends: &AtomicUsize,
+) -> std::io::Result<()> {
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    match &behaviour.tls {
+        None => converse(tcp, behaviour, seen, data_ends, false).map(drop),
+        Some(mode) if mode.implicit => {
+            let tls = tls_stream(&mode.config, tcp)?;
+            converse(tls, behaviour, seen, data_ends, true).map(drop)
+        }
+        Some(mode) => {
+            if let Some(tcp) = converse(tcp, behaviour, seen, data_ends, false)? {
+                let tls = tls_stream(&mode.config, tcp)?;
+                converse(tls, behaviour, seen, data_ends, true)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `<a@b>` out of `MAIL FROM:<a@b> BODY=8BITMIME`.
@@ -163,20 +223,23 @@ fn decode_quoted_printable(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn converse(
-    stream: TcpStream,
+/// Speaks SMTP on `stream` until QUIT or the end; returns the stream when the client
+/// asked for STARTTLS and was told to go ahead (the greeting is not repeated after it).
+fn converse<S: Read + Write>(
+    stream: S,
     behaviour: &Behaviour,
     seen: &Mutex<Seen>,
     data_ends: &AtomicUsize,
-) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
-    let mut out = stream.try_clone()?;
+    encrypted: bool,
+) -> std::io::Result<Option<S>> {
     let mut reader = BufReader::new(stream);
+    let starttls_offered = behaviour.tls.as_ref().is_some_and(|m| !m.implicit) && !encrypted;
+    let after_starttls = behaviour.tls.as_ref().is_some_and(|m| !m.implicit) && encrypted;
     if let Some(greeting) = behaviour.greeting {
-        reply(&mut out, greeting)?;
         // A refusing server still answers QUIT, as RFC 5321 says.
-    } else {
-        reply(&mut out, "220 smtp.test ESMTP ready")?;
+        reply(reader.get_mut(), greeting)?;
+    } else if !after_starttls {
+        reply(reader.get_mut(), "220 smtp.test ESMTP ready")?;
     }
     let refusing = behaviour.greeting.is_some();
     let mut authenticated = !behaviour.auth;
@@ -186,7 +249,7 @@ fn converse(
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let command = line.trim_end().to_string();
         let upper = command.to_ascii_uppercase();
@@ -194,61 +257,67 @@ fn converse(
             seen.lock().unwrap().commands.push(command.clone());
         }
         if upper.starts_with("QUIT") {
-            reply(&mut out, "221 bye")?;
-            return Ok(());
+            reply(reader.get_mut(), "221 bye")?;
+            return Ok(None);
         }
         if refusing {
-            reply(&mut out, "503 no service here")?;
+            reply(reader.get_mut(), "503 no service here")?;
             continue;
         }
         if upper.starts_with("EHLO") {
-            reply(&mut out, "250-smtp.test")?;
-            if behaviour.auth {
-                reply(&mut out, "250-AUTH PLAIN")?;
+            reply(reader.get_mut(), "250-smtp.test")?;
+            if starttls_offered {
+                reply(reader.get_mut(), "250-STARTTLS")?;
             }
-            reply(&mut out, "250 8BITMIME")?;
+            if behaviour.auth {
+                reply(reader.get_mut(), "250-AUTH PLAIN")?;
+            }
+            reply(reader.get_mut(), "250 8BITMIME")?;
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
-            reply(&mut out, "250 ok")?;
+            reply(reader.get_mut(), "250 ok")?;
         } else if upper.starts_with("RSET") {
             mail_from = None;
             rcpt_to.clear();
-            reply(&mut out, "250 ok")?;
+            reply(reader.get_mut(), "250 ok")?;
+        } else if upper == "STARTTLS" && starttls_offered {
+            reply(reader.get_mut(), "220 2.0.0 go ahead")?;
+            return Ok(Some(reader.into_inner()));
         } else if upper.starts_with("AUTH PLAIN") {
             let encoded = command.split_whitespace().nth(2).unwrap_or_default();
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            seen.lock().unwrap().auth.push(decoded);
+            seen.lock().unwrap().auth.push((decoded, encrypted));
             authenticated = true;
-            reply(&mut out, "235 2.7.0 authenticated")?;
+            reply(reader.get_mut(), "235 2.7.0 authenticated")?;
         } else if upper.starts_with("MAIL FROM:") {
             if !authenticated {
-                reply(&mut out, "530 5.7.0 authentication required")?;
+                reply(reader.get_mut(), "530 5.7.0 authentication required")?;
                 continue;
             }
             mail_from = Some(path_of(&command[10..]));
             rcpt_to.clear();
-            reply(&mut out, "250 2.1.0 ok")?;
+            reply(reader.get_mut(), "250 2.1.0 ok")?;
         } else if upper.starts_with("RCPT TO:") {
             match behaviour.rcpt {
-                Some(refusal) => reply(&mut out, refusal)?,
+                Some(refusal) => reply(reader.get_mut(), refusal)?,
                 None => {
                     rcpt_to.push(path_of(&command[8..]));
-                    reply(&mut out, "250 2.1.5 ok")?;
+                    reply(reader.get_mut(), "250 2.1.5 ok")?;
                 }
             }
         } else if upper == "DATA" {
             if mail_from.is_none() || rcpt_to.is_empty() {
-                reply(&mut out, "503 5.5.1 no valid recipients")?;
+                reply(reader.get_mut(), "503 5.5.1 no valid recipients")?;
                 continue;
             }
-            reply(&mut out, "354 end with <CRLF>.<CRLF>")?;
+            reply(reader.get_mut(), "354 end with <CRLF>.<CRLF>")?;
             let mut data = String::new();
             loop {
                 line.clear();
                 if reader.read_line(&mut line)? == 0 {
-                    return Ok(());
+                    return Ok(None);
                 }
                 if line == ".\r\n" {
                     break;
@@ -258,7 +327,7 @@ fn converse(
             }
             let n = data_ends.fetch_add(1, Ordering::SeqCst);
             if n < behaviour.data_fail_first {
-                reply(&mut out, "451 4.3.0 try again later")?;
+                reply(reader.get_mut(), "451 4.3.0 try again later")?;
             } else {
                 let (headers, mut body) = parse_message(&data);
                 if headers
@@ -272,15 +341,54 @@ fn converse(
                     rcpt_to: std::mem::take(&mut rcpt_to),
                     headers,
                     body,
+                    tls: encrypted,
                 });
-                reply(&mut out, "250 2.0.0 queued")?;
+                reply(reader.get_mut(), "250 2.0.0 queued")?;
             }
             mail_from = None;
             rcpt_to.clear();
         } else {
-            reply(&mut out, "500 5.5.2 unknown command")?;
+            reply(reader.get_mut(), "500 5.5.2 unknown command")?;
         }
     }
+}
+
+/// A private CA, written to `dir/relay-ca.pem`, and a server configuration with a
+/// certificate it issued for `localhost`: a private relay, as `--smtp-ca` is for.
+fn private_relay_tls(dir: &Path) -> (PathBuf, Arc<rustls::ServerConfig>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.distinguished_name
+        .push(DnType::CommonName, "breakglass test relay CA");
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_pem = ca.self_signed(&ca_key).expect("CA certificate").pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("server key");
+    let mut server = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    server
+        .distinguished_name
+        .push(DnType::CommonName, "smtp.test");
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let certificate = server.signed_by(&key, &issuer).expect("server certificate");
+    let path = dir.join("relay-ca.pem");
+    std::fs::write(&path, ca_pem).expect("write the CA");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certificate.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .expect("TLS configuration");
+    (path, Arc::new(config))
 }
 
 /// `init` and `apply` against a fresh simulator.
@@ -548,6 +656,61 @@ fn a_451_is_retried_and_the_message_delivered_once() {
     assert!(
         failed.stderr.contains("451 4.3.0 try again later"),
         "{failed}"
+    );
+}
+
+#[test]
+fn tls_and_starttls_to_a_private_relay_need_its_ca() {
+    let (mut env, _simulator) = applied();
+    baseline(&env);
+    use_rotating(&env);
+    let (ca, config) = private_relay_tls(env.root());
+    let ca = ca.display().to_string();
+
+    // Implicit TLS: without --smtp-ca the certificate is not trusted and nothing is sent.
+    let tls = SmtpServer::start(Behaviour {
+        tls: Some(TlsMode {
+            config: config.clone(),
+            implicit: true,
+        }),
+        ..Behaviour::default()
+    });
+    let url = format!("smtps://localhost:{}", tls.port);
+    let untrusted = email_once(&env, &url, &[]);
+    untrusted.assert_code(6);
+    assert!(untrusted.stderr.contains("TLS"), "{untrusted}");
+    assert!(untrusted.stderr.contains("--smtp-ca"), "{untrusted}");
+    assert!(tls.commands().is_empty(), "{:?}", tls.commands());
+
+    // With it, the message goes over TLS.
+    let trusted = email_once(&env, &url, &["--smtp-ca", &ca]);
+    trusted.assert_success();
+    let mails = tls.accepted();
+    assert_eq!(mails.len(), 1, "{trusted}");
+    assert!(mails[0].tls);
+
+    // STARTTLS, with AUTH: the password only after the upgrade.
+    use_rotating(&env);
+    env.set_env("BREAKGLASS_SMTP_PASSWORD", SMTP_PASSWORD);
+    let starttls = SmtpServer::start(Behaviour {
+        auth: true,
+        tls: Some(TlsMode {
+            config,
+            implicit: false,
+        }),
+        ..Behaviour::default()
+    });
+    let url = format!("smtp://localhost:{}?tls=starttls", starttls.port);
+    let output = email_once(&env, &url, &["--smtp-ca", &ca, "--smtp-user", "alice"]);
+    output.assert_success();
+    let mails = starttls.accepted();
+    assert_eq!(sign_ins(&mails).len(), 1, "{output}");
+    assert!(mails.iter().all(|m| m.tls));
+    assert_eq!(starttls.auth_over_tls(), vec![true]);
+    assert!(
+        starttls.commands().iter().any(|c| c == "STARTTLS"),
+        "{:?}",
+        starttls.commands()
     );
 }
 

@@ -329,6 +329,27 @@ fn reason(e: &lettre::transport::smtp::Error) -> String {
     text
 }
 
+/// The TLS error behind `e`, if the handshake failed (an untrusted certificate, a name
+/// that does not match): retrying will not help.
+fn tls_failure(e: &lettre::transport::smtp::Error) -> Option<String> {
+    use std::error::Error as _;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(err) = cause {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        if let Some(tls) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(tls.to_string());
+        }
+        cause = err.source();
+    }
+    e.is_tls().then(|| reason(e))
+}
+
 fn classify(e: &lettre::transport::smtp::Error) -> (bool, String) {
     let text = reason(e);
     let reply = |code: String| {
@@ -354,10 +375,10 @@ fn classify(e: &lettre::transport::smtp::Error) -> (bool, String) {
     if e.is_timeout() {
         return (true, "did not answer in time".to_string());
     }
-    if e.is_tls() {
+    if let Some(tls) = tls_failure(e) {
         return (
             false,
-            format!("failed the TLS handshake: {text} (a private relay's CA goes in --smtp-ca)"),
+            format!("failed the TLS handshake: {tls} (a private relay's CA goes in --smtp-ca)"),
         );
     }
     if e.is_client() {
