@@ -22,6 +22,8 @@ pub struct Config {
     pub stores: StoresConfig,
     #[serde(default)]
     pub drift: DriftConfig,
+    #[serde(default)]
+    pub conditional_access: ConditionalAccessConfig,
 }
 
 /// Which tenant and cloud; both may come from the environment instead.
@@ -181,6 +183,26 @@ impl Default for DriftConfig {
     }
 }
 
+/// Whether `apply` keeps the emergency identities excluded from Conditional Access.
+///
+/// Off by default: changing Conditional Access policies needs
+/// `Policy.ReadWrite.ConditionalAccess` (or the Conditional Access Administrator role),
+/// and a tenant that manages its policies elsewhere (Terraform, a pipeline) should not have
+/// two owners of them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalAccessConfig {
+    /// Add the exclusion group to `excludeGroups` of every policy that targets users, and the
+    /// emergency app's service principal to `excludeServicePrincipals` of every policy that
+    /// targets workload identities, whatever the policy's state.
+    #[serde(default)]
+    pub exclude_from_policies: bool,
+    /// Object ids of policies to leave as they are, e.g. one that deliberately requires
+    /// phishing-resistant authentication of the emergency accounts.
+    #[serde(default)]
+    pub skip_policies: Vec<String>,
+}
+
 /// Why a configuration cannot be used, each naming what to change.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -212,6 +234,8 @@ pub enum ConfigError {
     BadPrefix(String),
     #[error("[group] {0}")]
     BadGroup(String),
+    #[error("[conditional_access] skip_policies: `{0}` is not a policy object id (a GUID)")]
+    BadPolicyId(String),
 }
 
 /// A `k-of-n` Shamir threshold.
@@ -345,6 +369,11 @@ impl Config {
                 "mail_nickname `{nickname}` must be 1-64 letters, digits, '-' or '_'"
             )));
         }
+        for id in &self.conditional_access.skip_policies {
+            if uuid::Uuid::parse_str(id.trim()).is_err() {
+                return Err(ConfigError::BadPolicyId(id.clone()));
+            }
+        }
         Ok(())
     }
 
@@ -422,6 +451,18 @@ sheets = "recovery-sheets"
 remove_owners = true
 remove_unknown_credentials = true
 restore_roles = true
+
+[conditional_access]
+# Microsoft asks that emergency access accounts be excluded from every Conditional Access
+# policy. With true, apply adds the group above to excludeGroups of every policy that
+# targets users, and the emergency app to excludeServicePrincipals of every policy for
+# workload identities, enabled, report-only or disabled alike. It needs
+# Policy.ReadWrite.ConditionalAccess (or the Conditional Access Administrator role).
+# With false, plan only notes the policies that do not exclude the group.
+exclude_from_policies = false
+# Object ids of policies to leave alone, e.g. one that requires phishing-resistant
+# authentication of the emergency accounts on purpose.
+# skip_policies = ["00000000-0000-0000-0000-000000000000"]
 "#;
 
 #[cfg(test)]
@@ -477,6 +518,37 @@ mod tests {
         );
         assert!(matches!(
             with("lock_credentials = true", "lock_credentails = true"),
+            Err(ConfigError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn conditional_access_is_opt_in() {
+        let config = Config::parse(STARTER).unwrap();
+        assert!(!config.conditional_access.exclude_from_policies);
+        // A file written before the section existed means the same.
+        let start = STARTER.find("[conditional_access]").unwrap();
+        let older = Config::parse(&STARTER[..start]).unwrap();
+        assert_eq!(older.conditional_access, ConditionalAccessConfig::default());
+
+        let on = with(
+            "exclude_from_policies = false",
+            "exclude_from_policies = true",
+        )
+        .unwrap();
+        assert!(on.conditional_access.exclude_from_policies);
+        assert_eq!(
+            with(
+                "# skip_policies = [\"00000000-0000-0000-0000-000000000000\"]",
+                "skip_policies = [\"Require MFA\"]"
+            ),
+            Err(ConfigError::BadPolicyId("Require MFA".into()))
+        );
+        assert!(matches!(
+            with(
+                "exclude_from_policies = false",
+                "exclude_from_policy = true"
+            ),
             Err(ConfigError::Syntax(_))
         ));
     }

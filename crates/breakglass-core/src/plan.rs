@@ -52,6 +52,50 @@ pub struct Observed {
     pub held_key_ids: Option<BTreeSet<String>>,
     /// Object ids of the emergency users whose passwords a store holds; `None` when unknown.
     pub held_user_ids: Option<BTreeSet<String>>,
+    /// Every Conditional Access policy; `None` when the operator may not read them.
+    pub conditional_access: Option<Vec<ObservedPolicy>>,
+}
+
+/// The parts of a Conditional Access policy that decide whom it applies to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedPolicy {
+    pub id: String,
+    pub display_name: String,
+    /// `enabled`, `disabled` or `enabledForReportingButNotEnforced`.
+    pub state: String,
+    /// `conditions.users`: object ids, or `All`, `None`, `GuestsOrExternalUsers`.
+    pub include_users: Vec<String>,
+    pub include_groups: Vec<String>,
+    pub include_roles: Vec<String>,
+    /// Whether `includeGuestsOrExternalUsers` is set.
+    pub includes_guests: bool,
+    pub exclude_groups: Vec<String>,
+    /// `conditions.clientApplications`: service principal ids or `ServicePrincipalsInMyTenant`.
+    pub include_service_principals: Vec<String>,
+    pub exclude_service_principals: Vec<String>,
+}
+
+impl ObservedPolicy {
+    /// Whether the policy applies to any user at all (`None` alone applies to nobody; a
+    /// policy for workload identities has only that).
+    pub fn targets_users(&self) -> bool {
+        self.include_users
+            .iter()
+            .any(|u| !u.eq_ignore_ascii_case("None"))
+            || !self.include_groups.is_empty()
+            || !self.include_roles.is_empty()
+            || self.includes_guests
+    }
+
+    /// Whether the policy applies to service principals (Conditional Access for workload
+    /// identities).
+    pub fn targets_workload_identities(&self) -> bool {
+        !self.include_service_principals.is_empty()
+    }
+}
+
+fn contains_id(list: &[String], id: &str) -> bool {
+    list.iter().any(|x| x.eq_ignore_ascii_case(id))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -216,6 +260,29 @@ pub enum Action {
     CreateTemporaryAccessPass {
         principal: Principal,
     },
+    /// Add the exclusion group to a Conditional Access policy's `excludeGroups`.
+    ExcludeGroupFromPolicy {
+        policy_id: String,
+        policy_name: String,
+        state: String,
+    },
+    /// Add the emergency app's service principal to the `excludeServicePrincipals` of a
+    /// Conditional Access policy for workload identities.
+    ExcludeAppFromPolicy {
+        policy_id: String,
+        policy_name: String,
+        state: String,
+    },
+}
+
+impl Action {
+    /// Whether this action changes a Conditional Access policy.
+    pub fn is_conditional_access(&self) -> bool {
+        matches!(
+            self,
+            Action::ExcludeGroupFromPolicy { .. } | Action::ExcludeAppFromPolicy { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -504,6 +571,10 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
     }
     plan_users(config, observed, &mut actions, &mut notices);
 
+    // --- Conditional Access, last: the group has its members and the app its service
+    // principal before any policy refers to them ---
+    plan_conditional_access(config, observed, sp, &mut actions, &mut notices);
+
     if observed.held_key_ids.is_none() {
         info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());
     }
@@ -725,6 +796,96 @@ fn plan_users(
     }
 }
 
+fn policy_state(state: &str) -> &'static str {
+    match state {
+        "enabled" => "on",
+        "disabled" => "off",
+        "enabledForReportingButNotEnforced" => "report-only",
+        _ => "state unknown",
+    }
+}
+
+fn plan_conditional_access(
+    config: &Config,
+    observed: &Observed,
+    sp: Option<&ObservedServicePrincipal>,
+    actions: &mut Vec<Action>,
+    notices: &mut Vec<Notice>,
+) {
+    let wanted = config.conditional_access.exclude_from_policies;
+    let Some(policies) = &observed.conditional_access else {
+        if wanted {
+            warn(
+                notices,
+                "the Conditional Access policies could not be read, so none is changed; the operator needs Policy.Read.All".into(),
+            );
+        }
+        return;
+    };
+    let group = observed.group.as_ref().map(|g| g.id.as_str());
+    let user_ids: Vec<String> = observed.users.iter().map(|u| u.id.clone()).collect();
+    let mut lacking = 0usize;
+    for policy in policies {
+        if contains_id(&config.conditional_access.skip_policies, &policy.id) {
+            continue;
+        }
+        let excluded_group = group.is_some_and(|g| contains_id(&policy.exclude_groups, g));
+        if policy.targets_users() && !excluded_group {
+            // A policy aimed at the emergency accounts themselves (say, one requiring
+            // phishing-resistant authentication of them) would mean nothing once excluded.
+            let aimed_at_them = group.is_some_and(|g| contains_id(&policy.include_groups, g))
+                || user_ids
+                    .iter()
+                    .any(|u| contains_id(&policy.include_users, u));
+            if aimed_at_them {
+                if wanted {
+                    info(
+                        notices,
+                        format!(
+                            "Conditional Access policy \"{}\" names the emergency accounts in its assignments, so it is left as it is; list {} in skip_policies to say so",
+                            policy.display_name, policy.id
+                        ),
+                    );
+                }
+            } else if wanted {
+                actions.push(Action::ExcludeGroupFromPolicy {
+                    policy_id: policy.id.clone(),
+                    policy_name: policy.display_name.clone(),
+                    state: policy.state.clone(),
+                });
+            } else {
+                lacking += 1;
+            }
+        }
+        let excluded_app =
+            sp.is_some_and(|sp| contains_id(&policy.exclude_service_principals, &sp.id));
+        if policy.targets_workload_identities() && !excluded_app {
+            if wanted {
+                actions.push(Action::ExcludeAppFromPolicy {
+                    policy_id: policy.id.clone(),
+                    policy_name: policy.display_name.clone(),
+                    state: policy.state.clone(),
+                });
+            } else {
+                lacking += 1;
+            }
+        }
+    }
+    if lacking > 0 {
+        info(
+            notices,
+            format!(
+                "{lacking} Conditional Access {} not exclude the emergency access group (or, for workload identities, the emergency app); set exclude_from_policies = true under [conditional_access] to have apply exclude them",
+                if lacking == 1 {
+                    "policy does"
+                } else {
+                    "policies do"
+                }
+            ),
+        );
+    }
+}
+
 /// A one-line description of an action, for plans and apply progress.
 pub fn describe(action: &Action) -> String {
     let principal = |p: &Principal| match p {
@@ -814,6 +975,18 @@ pub fn describe(action: &Action) -> String {
         Action::CreateTemporaryAccessPass { principal: p } => {
             format!("create a Temporary Access Pass for {}", principal(p))
         }
+        Action::ExcludeGroupFromPolicy {
+            policy_name, state, ..
+        } => format!(
+            "exclude the emergency access group from Conditional Access policy \"{policy_name}\" ({})",
+            policy_state(state)
+        ),
+        Action::ExcludeAppFromPolicy {
+            policy_name, state, ..
+        } => format!(
+            "exclude the emergency app from workload identity Conditional Access policy \"{policy_name}\" ({})",
+            policy_state(state)
+        ),
     }
 }
 
@@ -894,6 +1067,7 @@ mod tests {
             }),
             held_key_ids: Some(["k-offline".to_string(), "k-rotating".to_string()].into()),
             held_user_ids: Some(["u1".to_string(), "u2".to_string()].into()),
+            conditional_access: None,
         }
     }
 
@@ -1141,6 +1315,169 @@ mod tests {
                 .iter()
                 .any(|n| n.message.contains("expires on 2027-11-20"))
         );
+    }
+
+    fn policy(id: &str, state: &str) -> ObservedPolicy {
+        ObservedPolicy {
+            id: id.into(),
+            display_name: format!("Policy {id}"),
+            state: state.into(),
+            include_users: vec!["All".into()],
+            ..ObservedPolicy::default()
+        }
+    }
+
+    fn workload_policy(id: &str) -> ObservedPolicy {
+        ObservedPolicy {
+            include_users: vec!["None".into()],
+            include_service_principals: vec!["ServicePrincipalsInMyTenant".into()],
+            ..policy(id, "enabled")
+        }
+    }
+
+    fn excluding() -> Config {
+        let mut config = config();
+        config.conditional_access.exclude_from_policies = true;
+        config
+    }
+
+    fn kinds(plan: &Plan) -> Vec<String> {
+        plan.actions
+            .iter()
+            .map(|a| {
+                serde_json::to_value(a).unwrap()["action"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn conditional_access_left_alone_by_default_but_noted() {
+        let mut observed = converged();
+        observed.conditional_access = Some(vec![
+            policy("p1", "enabled"),
+            policy("p2", "disabled"),
+            workload_policy("p3"),
+        ]);
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert_eq!(plan.notices.len(), 1, "{:?}", plan.notices);
+        assert_eq!(plan.notices[0].severity, Severity::Info);
+        assert!(
+            plan.notices[0]
+                .message
+                .starts_with("3 Conditional Access policies")
+                && plan.notices[0].message.contains("exclude_from_policies"),
+            "{:?}",
+            plan.notices
+        );
+        // Unreadable policies say nothing when the option is off.
+        observed.conditional_access = None;
+        assert!(
+            super::plan(&config(), &observed, now())
+                .unwrap()
+                .notices
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_policy_whatever_its_state_gets_the_group_excluded() {
+        let mut observed = converged();
+        let mut done = policy("p4", "enabled");
+        done.exclude_groups = vec!["G".into()]; // ids compare without case
+        observed.conditional_access = Some(vec![
+            policy("p1", "enabled"),
+            policy("p2", "enabledForReportingButNotEnforced"),
+            policy("p3", "disabled"),
+            done,
+        ]);
+        let plan = super::plan(&excluding(), &observed, now()).unwrap();
+        let ids: Vec<&str> = plan
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::ExcludeGroupFromPolicy { policy_id, .. } => policy_id.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, ["p1", "p2", "p3"]);
+        assert!(describe(&plan.actions[1]).contains("\"Policy p2\" (report-only)"));
+        assert!(describe(&plan.actions[2]).contains("(off)"));
+    }
+
+    #[test]
+    fn workload_identity_policies_get_the_app_excluded() {
+        let mut observed = converged();
+        let mut done = workload_policy("p2");
+        done.exclude_service_principals = vec!["sp".into()];
+        observed.conditional_access = Some(vec![workload_policy("p1"), done]);
+        let plan = super::plan(&excluding(), &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::ExcludeAppFromPolicy {
+                policy_id: "p1".into(),
+                policy_name: "Policy p1".into(),
+                state: "enabled".into()
+            }]
+        );
+        assert!(describe(&plan.actions[0]).contains("workload identity"));
+    }
+
+    #[test]
+    fn policies_come_after_the_group_its_members_and_the_app() {
+        let observed = Observed {
+            initial_domain: "contoso.onmicrosoft.com".into(),
+            held_key_ids: Some(BTreeSet::new()),
+            conditional_access: Some(vec![policy("p1", "enabled"), workload_policy("p2")]),
+            ..Observed::default()
+        };
+        let plan = super::plan(&excluding(), &observed, now()).unwrap();
+        let kinds = kinds(&plan);
+        let last_member = kinds.iter().rposition(|k| k == "addGroupMember").unwrap();
+        let created_sp = kinds
+            .iter()
+            .position(|k| k == "createServicePrincipal")
+            .unwrap();
+        let first_policy = kinds.iter().position(|k| k.starts_with("exclude")).unwrap();
+        assert!(
+            created_sp < first_policy && last_member < first_policy,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            &kinds[first_policy..],
+            ["excludeGroupFromPolicy", "excludeAppFromPolicy"]
+        );
+    }
+
+    #[test]
+    fn skipped_policies_and_policies_aimed_at_the_emergency_accounts_are_left_alone() {
+        let mut config = excluding();
+        config.conditional_access.skip_policies = vec!["P1".into()];
+        let mut observed = converged();
+        let mut aimed = policy("p2", "enabled");
+        aimed.include_users = vec![];
+        aimed.include_groups = vec!["g".into()];
+        let mut nobody = policy("p3", "enabled");
+        nobody.include_users = vec!["None".into()];
+        observed.conditional_access = Some(vec![policy("p1", "enabled"), aimed, nobody]);
+        let plan = super::plan(&config, &observed, now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert_eq!(plan.notices.len(), 1, "{:?}", plan.notices);
+        assert!(
+            plan.notices[0]
+                .message
+                .contains("\"Policy p2\" names the emergency accounts")
+        );
+    }
+
+    #[test]
+    fn unreadable_policies_are_a_warning_when_the_option_is_on() {
+        let plan = super::plan(&excluding(), &converged(), now()).unwrap();
+        assert_eq!(plan.actions, vec![]);
+        assert!(plan.notices[0].message.contains("Policy.Read.All"));
     }
 
     #[test]
