@@ -22,6 +22,7 @@ mod http;
 mod identity;
 mod odata;
 mod permissions;
+mod persist;
 mod pki;
 mod seed;
 mod server;
@@ -109,7 +110,7 @@ pub(crate) struct Simulator {
     pub faults: faults::Faults,
     pub base_url: Url,
     pub device_codes: Mutex<identity::DeviceCodes>,
-    state_path: PathBuf,
+    state: persist::StateWriter,
 }
 
 impl Simulator {
@@ -146,9 +147,10 @@ impl Simulator {
             faults: faults::Faults::default(),
             base_url,
             device_codes: Mutex::new(identity::DeviceCodes::default()),
-            state_path,
+            state: persist::StateWriter::start(state_path),
         };
         simulator.persist(&simulator.tenant());
+        simulator.state.flush();
         Ok((simulator, operator, pki.server_config))
     }
 
@@ -158,14 +160,11 @@ impl Simulator {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Saves the tenant; called after every change so a restart sees it.
+    /// Saves the tenant; called after every change, with the tenant locked, so a restart
+    /// sees it. The write to disk happens off the request path (see [`persist`]).
     pub fn persist(&self, tenant: &state::Tenant) {
         match serde_json::to_vec_pretty(tenant) {
-            Ok(bytes) => {
-                if let Err(err) = files::write_private(&self.state_path, &bytes) {
-                    tracing::error!("saving the tenant failed: {err}");
-                }
-            }
+            Ok(bytes) => self.state.save(bytes),
             Err(err) => tracing::error!("serializing the tenant failed: {err}"),
         }
     }
@@ -293,6 +292,7 @@ impl RunningSimulator {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        self.simulator.state.close();
     }
 }
 
