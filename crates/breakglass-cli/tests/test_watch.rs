@@ -172,6 +172,27 @@ fn use_rotating(env: &TestEnv) {
         .assert_success();
 }
 
+/// One field of `monitor identities --output json`.
+fn identity(env: &TestEnv, field: &str) -> String {
+    let identities = env.run(["monitor", "identities", "--output", "json"]);
+    identities.assert_success();
+    identities.json()[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {}", identities.stdout))
+        .to_string()
+}
+
+/// A runtime and the operator's Graph client, to change the tenant as an administrator would.
+fn operator(
+    simulator: &InProcessSimulator,
+) -> (tokio::runtime::Runtime, breakglass_entra::GraphClient) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    (runtime, simulator.operator_graph().graph)
+}
+
 fn sign_in_notifications(receiver: &Receiver) -> Vec<Value> {
     receiver
         .received()
@@ -343,18 +364,8 @@ fn kill_9_during_delivery_loses_nothing_and_repeats_nothing_confirmed() {
 fn a_password_added_to_the_emergency_app_is_a_change_notification() {
     let (env, simulator) = applied();
     baseline(&env);
-    let identities = env.run(["monitor", "identities", "--output", "json"]);
-    identities.assert_success();
-    let object_id = identities.json()["applicationObjectId"]
-        .as_str()
-        .expect("applicationObjectId")
-        .to_string();
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let graph = simulator.operator_graph().graph;
+    let object_id = identity(&env, "applicationObjectId");
+    let (runtime, graph) = operator(&simulator);
     let _: Value = runtime
         .block_on(graph.post_json(
             V1,
@@ -400,17 +411,8 @@ fn a_conditional_access_policy_losing_the_emergency_exclusion_is_notified() {
             .push(json!("Policy.ReadWrite.ConditionalAccess"));
     });
     let (env, simulator) = applied_to(env, Some(&tenant));
-    let identities = env.run(["monitor", "identities", "--output", "json"]);
-    identities.assert_success();
-    let group = identities.json()["exclusionGroupId"]
-        .as_str()
-        .expect("exclusionGroupId")
-        .to_string();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let graph = simulator.operator_graph().graph;
+    let group = identity(&env, "exclusionGroupId");
+    let (runtime, graph) = operator(&simulator);
     let policies: Vec<Value> = runtime
         .block_on(graph.list_all(V1, "identity/conditionalAccess/policies", &Query::new()))
         .expect("list policies");
