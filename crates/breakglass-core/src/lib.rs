@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aadsts;
+pub mod audit;
 pub mod cloud;
 pub mod config;
 pub mod drill;

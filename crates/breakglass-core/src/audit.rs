@@ -1,0 +1,1382 @@
+//! The rules of `breakglass audit`: the tenant's emergency access posture against
+//! Microsoft's emergency access guidance, and every way someone could take the emergency
+//! app over.
+//!
+//! The CLI reads the tenant into a [`Snapshot`]; [`audit`] turns it into [`Finding`]s
+//! without I/O, so every rule is unit-tested here. A fact the operator could not read is a
+//! [`Fact::Unreadable`] naming the permission it lacks, and every check that needs it comes
+//! out [`Status::NotChecked`], never as a pass.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::drill::{self, CaPolicy, CaSubject, VALIDATION_INTERVAL_DAYS};
+use crate::plan::label_of;
+use crate::roles::{self, BuiltInRole};
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses `critical`, `high`, `medium`, `low` or `info`, ignoring case.
+    pub fn parse(text: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.label().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// What came of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    Pass,
+    Finding,
+    /// The operator may not read what the check needs; the finding names the permission.
+    NotChecked,
+}
+
+/// The checks, in the order they are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    EmergencyApp,
+    AppOwners,
+    ServicePrincipalOwners,
+    AppCredentials,
+    ServicePrincipalCredentials,
+    CredentialLock,
+    SignInAudience,
+    ServicePrincipalEnabled,
+    CredentialAdminRoles,
+    OwnerAdminRoles,
+    TierZeroRoles,
+    GraphPermissions,
+    WorkloadConditionalAccess,
+    EmergencyAccessPaths,
+    UserCloudOnly,
+    UserDomain,
+    UserEnabled,
+    UserRole,
+    UserConditionalAccess,
+    UserPhishingResistant,
+    GlobalAdminCount,
+    LastDrill,
+}
+
+impl CheckId {
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckId::EmergencyApp => "emergency-app",
+            CheckId::AppOwners => "app-owners",
+            CheckId::ServicePrincipalOwners => "service-principal-owners",
+            CheckId::AppCredentials => "app-credentials",
+            CheckId::ServicePrincipalCredentials => "service-principal-credentials",
+            CheckId::CredentialLock => "credential-lock",
+            CheckId::SignInAudience => "sign-in-audience",
+            CheckId::ServicePrincipalEnabled => "service-principal-enabled",
+            CheckId::CredentialAdminRoles => "credential-admin-roles",
+            CheckId::OwnerAdminRoles => "owner-admin-roles",
+            CheckId::TierZeroRoles => "tier-zero-roles",
+            CheckId::GraphPermissions => "graph-permissions",
+            CheckId::WorkloadConditionalAccess => "workload-conditional-access",
+            CheckId::EmergencyAccessPaths => "emergency-access-paths",
+            CheckId::UserCloudOnly => "user-cloud-only",
+            CheckId::UserDomain => "user-domain",
+            CheckId::UserEnabled => "user-enabled",
+            CheckId::UserRole => "user-role",
+            CheckId::UserConditionalAccess => "user-conditional-access",
+            CheckId::UserPhishingResistant => "user-phishing-resistant",
+            CheckId::GlobalAdminCount => "global-admin-count",
+            CheckId::LastDrill => "last-drill",
+        }
+    }
+}
+
+/// An object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub id: String,
+    pub name: String,
+    /// `user`, `servicePrincipal`, `group`, `application`, `credential`, `policy`…
+    pub kind: String,
+    /// What about the object: a role, a permission, a key id's display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One result: a pass, a finding with its severity, or a check that could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub check: CheckId,
+    pub status: Status,
+    /// Set for findings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    fn pass(check: CheckId, summary: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            status: Status::Pass,
+            severity: None,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            hint: None,
+        }
+    }
+
+    fn found(check: CheckId, severity: Severity, summary: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            status: Status::Finding,
+            severity: Some(severity),
+            summary: summary.into(),
+            evidence: Vec::new(),
+            hint: None,
+        }
+    }
+
+    fn not_checked(check: CheckId, missing: &Missing) -> Finding {
+        Finding {
+            check,
+            status: Status::NotChecked,
+            severity: None,
+            summary: format!("not checked: {}", missing.detail),
+            evidence: Vec::new(),
+            hint: Some(format!(
+                "grant the operator {} (or run the audit as an operator who holds it)",
+                missing.permission
+            )),
+        }
+    }
+
+    fn with(mut self, evidence: Evidence) -> Finding {
+        self.evidence.push(evidence);
+        self
+    }
+
+    fn hinted(mut self, hint: impl Into<String>) -> Finding {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Why a fact could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The Graph permission or directory role that would allow the read.
+    pub permission: String,
+    /// What could not be read, e.g. `GET /roleManagement/directory/roleEligibilityScheduleInstances answered 403`.
+    pub detail: String,
+}
+
+/// A fact from the tenant, or why it could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact<T> {
+    Known(T),
+    Unreadable(Missing),
+}
+
+impl<T> Fact<T> {
+    pub fn unreadable(permission: impl Into<String>, detail: impl Into<String>) -> Fact<T> {
+        Fact::Unreadable(Missing {
+            permission: permission.into(),
+            detail: detail.into(),
+        })
+    }
+
+    fn get(&self) -> Result<&T, &Missing> {
+        match self {
+            Fact::Known(value) => Ok(value),
+            Fact::Unreadable(missing) => Err(missing),
+        }
+    }
+}
+
+/// A directory object that holds something: a role, a permission, ownership.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Principal {
+    pub id: String,
+    /// The user principal name, or the display name.
+    pub name: String,
+    /// `user`, `servicePrincipal`, `group` (from `@odata.type`), or `unknown`.
+    pub kind: String,
+}
+
+impl Principal {
+    fn evidence(&self, detail: Option<String>) -> Evidence {
+        Evidence {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            detail,
+        }
+    }
+}
+
+/// A directory role held by a principal, active or eligible (PIM).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub principal: Principal,
+    pub role_template_id: String,
+    /// `/` for the whole tenant, `/{object id}` for one object.
+    pub directory_scope_id: String,
+}
+
+/// A Microsoft Graph application permission held by a service principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionGrant {
+    pub principal: Principal,
+    /// The permission's value, e.g. `Application.ReadWrite.All`.
+    pub permission: String,
+}
+
+/// A credential on the app or its service principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    pub key_id: String,
+    /// `secret` or `certificate`.
+    pub kind: String,
+    pub display_name: Option<String>,
+}
+
+/// The emergency app and its service principal as the tenant holds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppFacts {
+    pub object_id: String,
+    pub app_id: String,
+    pub display_name: String,
+    pub sign_in_audience: String,
+    /// `servicePrincipalLockConfiguration` is enabled and covers credentials.
+    pub credentials_locked: bool,
+    pub owners: Fact<Vec<Principal>>,
+    pub credentials: Vec<Credential>,
+    pub service_principal: Option<ServicePrincipalFacts>,
+}
+
+impl Default for Fact<Vec<Principal>> {
+    fn default() -> Self {
+        Fact::Known(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServicePrincipalFacts {
+    pub id: String,
+    pub account_enabled: bool,
+    pub owners: Fact<Vec<Principal>>,
+    pub credentials: Vec<Credential>,
+}
+
+/// The parts of a Conditional Access policy that target workload identities.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkloadPolicy {
+    pub id: String,
+    pub display_name: String,
+    pub state: String,
+    /// Service principal object ids, or `ServicePrincipalsInMyTenant`.
+    pub include_service_principals: Vec<String>,
+    pub exclude_service_principals: Vec<String>,
+    pub grant_controls: Vec<String>,
+}
+
+/// One emergency user (`employeeType` marker).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserFacts {
+    pub id: String,
+    pub user_principal_name: String,
+    pub account_enabled: bool,
+    /// `onPremisesSyncEnabled`: `Some(true)` for an account synchronised from Active Directory.
+    pub on_premises_sync_enabled: Option<bool>,
+    /// Role template ids the user holds actively at `/`.
+    pub active_roles: Vec<String>,
+    /// Group ids the user is a direct member of.
+    pub group_ids: Fact<Vec<String>>,
+    /// `@odata.type`s of the user's registered authentication methods.
+    pub method_types: Fact<Vec<String>>,
+}
+
+/// Everything the audit looks at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub now: Timestamp,
+    /// The tenant's initial `*.onmicrosoft.com` domain.
+    pub initial_domain: String,
+    /// The credential labels `breakglass.toml` declares.
+    pub declared_labels: Vec<String>,
+    /// The declared role of the emergency users (Global Administrator by default).
+    pub user_role: BuiltInRole,
+    pub app: Option<AppFacts>,
+    /// Every active directory role assignment in the tenant.
+    pub active_roles: Fact<Vec<RoleGrant>>,
+    /// Every PIM-eligible directory role assignment in the tenant.
+    pub eligible_roles: Fact<Vec<RoleGrant>>,
+    /// Every Microsoft Graph application permission granted in the tenant.
+    pub graph_permissions: Fact<Vec<PermissionGrant>>,
+    /// Conditional Access policies, as the drill reads them (users) and for workload identities.
+    pub policies: Fact<Vec<(CaPolicy, WorkloadPolicy)>>,
+    pub users: Vec<UserFacts>,
+    /// The newest drill record on this machine, if any was found.
+    pub last_drill: Option<Timestamp>,
+}
+
+/// Directory roles whose holders can add a credential to any application and service principal
+/// (`microsoft.directory/applications/credentials/update`, `…/servicePrincipals/credentials/update`).
+pub const CREDENTIAL_ADMIN_ROLES: &[BuiltInRole] = &[
+    roles::APPLICATION_ADMINISTRATOR,
+    roles::CLOUD_APPLICATION_ADMINISTRATOR,
+];
+
+/// Hybrid Identity Administrator: its published permissions hold
+/// `microsoft.directory/applications/owners/update` and `…/servicePrincipals/owners/update`
+/// but not `…/credentials/update`; it can make itself an owner, and an owner can add a credential.
+pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    display_name: "Hybrid Identity Administrator",
+    template_id: uuid::uuid!("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"),
+    privileged: true,
+};
+
+/// Roles that hold, or can grant themselves, everything.
+pub const TIER_ZERO_ROLES: &[BuiltInRole] = &[
+    roles::GLOBAL_ADMINISTRATOR,
+    roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+];
+
+/// Graph application permissions that reach any app: add a credential
+/// (`Application.ReadWrite.All`), grant oneself that permission
+/// (`AppRoleAssignment.ReadWrite.All`), or assign oneself a role that can
+/// (`RoleManagement.ReadWrite.Directory`).
+pub const TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "Application.ReadWrite.All",
+        "can add a credential to any app and service principal",
+    ),
+    (
+        "AppRoleAssignment.ReadWrite.All",
+        "can grant itself Application.ReadWrite.All",
+    ),
+    (
+        "RoleManagement.ReadWrite.Directory",
+        "can assign itself Global Administrator or Application Administrator",
+    ),
+];
+
+/// Reaches the app only when the holder owns it.
+pub const OWNED_BY_PERMISSION: &str = "Application.ReadWrite.OwnedBy";
+
+/// Microsoft recommends fewer than this many Global Administrators.
+pub const GLOBAL_ADMIN_LIMIT: usize = 5;
+
+fn same(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+fn role_name(template_id: &str) -> String {
+    template_id
+        .parse()
+        .ok()
+        .and_then(roles::by_template_id)
+        .map(|r| r.display_name.to_string())
+        .or_else(|| {
+            same(
+                template_id,
+                &HYBRID_IDENTITY_ADMINISTRATOR.template_id.to_string(),
+            )
+            .then(|| HYBRID_IDENTITY_ADMINISTRATOR.display_name.to_string())
+        })
+        .unwrap_or_else(|| template_id.to_string())
+}
+
+fn is_role(grant: &RoleGrant, role: &BuiltInRole) -> bool {
+    same(&grant.role_template_id, &role.template_id.to_string())
+}
+
+/// Runs every check. Findings come in [`CheckId`] order, passes included.
+pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let emergency_ids: Vec<String> = snapshot
+        .app
+        .iter()
+        .filter_map(|a| a.service_principal.as_ref().map(|sp| sp.id.clone()))
+        .chain(snapshot.users.iter().map(|u| u.id.clone()))
+        .collect();
+    let is_emergency = |id: &str| emergency_ids.iter().any(|e| same(e, id));
+
+    match &snapshot.app {
+        None => out.push(
+            Finding::found(
+                CheckId::EmergencyApp,
+                Severity::High,
+                "no application carries the tag breakglass:emergency-access",
+            )
+            .hinted("run `breakglass plan` and `breakglass apply` to create the emergency app"),
+        ),
+        Some(app) => {
+            out.push(
+                Finding::pass(
+                    CheckId::EmergencyApp,
+                    format!("\"{}\" (app id {})", app.display_name, app.app_id),
+                )
+                .with(Evidence {
+                    id: app.object_id.clone(),
+                    name: app.display_name.clone(),
+                    kind: "application".into(),
+                    detail: Some(format!("appId {}", app.app_id)),
+                }),
+            );
+            app_checks(snapshot, app, &mut out);
+        }
+    }
+    role_checks(snapshot, &is_emergency, &mut out);
+    permission_checks(snapshot, &is_emergency, &mut out);
+    workload_ca_check(snapshot, &mut out);
+    user_checks(snapshot, &mut out);
+    global_admin_count(snapshot, &mut out);
+    last_drill(snapshot, &mut out);
+    out.sort_by_key(|f| f.check);
+    out
+}
+
+fn owner_check(
+    check: CheckId,
+    object: &str,
+    owners: &Fact<Vec<Principal>>,
+    out: &mut Vec<Finding>,
+) {
+    match owners.get() {
+        Err(missing) => out.push(Finding::not_checked(check, missing)),
+        Ok(owners) if owners.is_empty() => {
+            out.push(Finding::pass(check, format!("the {object} has no owners")));
+        }
+        Ok(owners) => {
+            let mut finding = Finding::found(
+                check,
+                Severity::Critical,
+                format!(
+                    "the {object} has {} owner(s); any owner can add a credential and sign in as the emergency app",
+                    owners.len()
+                ),
+            )
+            .hinted("remove the owners (`breakglass apply` does, unless [drift] remove_owners = false)");
+            for owner in owners {
+                finding = finding.with(owner.evidence(Some(format!("owner of the {object}"))));
+            }
+            out.push(finding);
+        }
+    }
+}
+
+fn credential_evidence(credential: &Credential, detail: String) -> Evidence {
+    Evidence {
+        id: credential.key_id.clone(),
+        name: credential
+            .display_name
+            .clone()
+            .unwrap_or_else(|| "(no display name)".into()),
+        kind: format!("{} credential", credential.kind),
+        detail: Some(detail),
+    }
+}
+
+fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
+    owner_check(CheckId::AppOwners, "application", &app.owners, out);
+
+    // Credentials on the app: only those breakglass made for a declared label.
+    let declared = |c: &Credential| {
+        label_of(c.display_name.as_deref())
+            .is_some_and(|l| snapshot.declared_labels.iter().any(|d| d == l))
+    };
+    let foreign: Vec<&Credential> = app
+        .credentials
+        .iter()
+        .filter(|c| label_of(c.display_name.as_deref()).is_none())
+        .collect();
+    let stale: Vec<&Credential> = app
+        .credentials
+        .iter()
+        .filter(|c| label_of(c.display_name.as_deref()).is_some() && !declared(c))
+        .collect();
+    if foreign.is_empty() && stale.is_empty() {
+        out.push(Finding::pass(
+            CheckId::AppCredentials,
+            format!(
+                "{} credential(s), each made by breakglass for a declared label",
+                app.credentials.len()
+            ),
+        ));
+    }
+    if !foreign.is_empty() {
+        let mut finding = Finding::found(
+            CheckId::AppCredentials,
+            Severity::Critical,
+            format!(
+                "{} credential(s) on the app that breakglass did not make: whoever holds them can sign in as the emergency app",
+                foreign.len()
+            ),
+        )
+        .hinted("find out who added them (audit log: \"Update application – Certificates and secrets management\"), then remove them with `breakglass apply`");
+        for c in foreign {
+            finding = finding.with(credential_evidence(c, "not made by breakglass".into()));
+        }
+        out.push(finding);
+    }
+    if !stale.is_empty() {
+        let mut finding = Finding::found(
+            CheckId::AppCredentials,
+            Severity::Medium,
+            format!(
+                "{} breakglass credential(s) for a label breakglass.toml no longer declares",
+                stale.len()
+            ),
+        )
+        .hinted("remove them with `breakglass apply` (or `breakglass credential remove`), or declare the label again");
+        for c in stale {
+            finding = finding.with(credential_evidence(c, "label not declared".into()));
+        }
+        out.push(finding);
+    }
+
+    match &app.service_principal {
+        None => out.push(
+            Finding::found(
+                CheckId::ServicePrincipalEnabled,
+                Severity::High,
+                "the emergency app has no service principal, so nothing can sign in as it",
+            )
+            .hinted("run `breakglass apply` to create it"),
+        ),
+        Some(sp) => {
+            owner_check(
+                CheckId::ServicePrincipalOwners,
+                "service principal",
+                &sp.owners,
+                out,
+            );
+            if sp.credentials.is_empty() {
+                out.push(Finding::pass(
+                    CheckId::ServicePrincipalCredentials,
+                    "no credentials on the service principal",
+                ));
+            } else {
+                let mut finding = Finding::found(
+                    CheckId::ServicePrincipalCredentials,
+                    Severity::Critical,
+                    format!(
+                        "{} credential(s) on the service principal object; the portal's app registration blade does not show them, and each signs in as the emergency app",
+                        sp.credentials.len()
+                    ),
+                )
+                .hinted("remove them (`breakglass apply` does) and lock the service principal's credentials (`lock_credentials = true`)");
+                for c in &sp.credentials {
+                    finding =
+                        finding.with(credential_evidence(c, "on the service principal".into()));
+                }
+                out.push(finding);
+            }
+            if sp.account_enabled {
+                out.push(Finding::pass(
+                    CheckId::ServicePrincipalEnabled,
+                    "the service principal is enabled",
+                ));
+            } else {
+                out.push(
+                    Finding::found(
+                        CheckId::ServicePrincipalEnabled,
+                        Severity::Critical,
+                        "the service principal is disabled: the emergency app cannot sign in",
+                    )
+                    .with(Evidence {
+                        id: sp.id.clone(),
+                        name: app.display_name.clone(),
+                        kind: "servicePrincipal".into(),
+                        detail: Some("accountEnabled false".into()),
+                    })
+                    .hinted("run `breakglass apply` to enable it"),
+                );
+            }
+        }
+    }
+
+    if app.credentials_locked {
+        out.push(Finding::pass(
+            CheckId::CredentialLock,
+            "servicePrincipalLockConfiguration locks the service principal's credentials",
+        ));
+    } else {
+        out.push(
+            Finding::found(
+                CheckId::CredentialLock,
+                Severity::High,
+                "servicePrincipalLockConfiguration does not lock credentials: anyone who may write the service principal can add a credential there, out of the app blade's sight",
+            )
+            .with(Evidence {
+                id: app.object_id.clone(),
+                name: app.display_name.clone(),
+                kind: "application".into(),
+                detail: Some("servicePrincipalLockConfiguration".into()),
+            })
+            .hinted("set `lock_credentials = true` in breakglass.toml and run `breakglass apply`"),
+        );
+    }
+
+    if app.sign_in_audience == "AzureADMyOrg" {
+        out.push(Finding::pass(
+            CheckId::SignInAudience,
+            "single tenant (AzureADMyOrg)",
+        ));
+    } else {
+        out.push(
+            Finding::found(
+                CheckId::SignInAudience,
+                Severity::High,
+                format!(
+                    "signInAudience is {}: other tenants can create a service principal of the app, and Conditional Access for workload identities covers single-tenant apps only",
+                    if app.sign_in_audience.is_empty() { "unset" } else { &app.sign_in_audience }
+                ),
+            )
+            .with(Evidence {
+                id: app.object_id.clone(),
+                name: app.display_name.clone(),
+                kind: "application".into(),
+                detail: Some(format!("signInAudience {}", app.sign_in_audience)),
+            })
+            .hinted("run `breakglass apply` to set it back to AzureADMyOrg"),
+        );
+    }
+}
+
+fn scope_reaches_app(scope: &str, app: Option<&AppFacts>) -> bool {
+    if scope == "/" {
+        return true;
+    }
+    let id = scope.trim_start_matches('/');
+    app.is_some_and(|a| {
+        same(id, &a.object_id)
+            || a.service_principal
+                .as_ref()
+                .is_some_and(|sp| same(id, &sp.id))
+    })
+}
+
+type Grants<'a> = Result<&'a Vec<RoleGrant>, &'a Missing>;
+
+fn grants(snapshot: &Snapshot) -> (Grants<'_>, Grants<'_>) {
+    (snapshot.active_roles.get(), snapshot.eligible_roles.get())
+}
+
+/// Holders of `roles` at a scope that reaches the app, active then eligible, without the
+/// emergency identities themselves.
+fn holders<'a>(
+    snapshot: &'a Snapshot,
+    list: &'a [RoleGrant],
+    wanted: &[BuiltInRole],
+    is_emergency: &dyn Fn(&str) -> bool,
+) -> Vec<&'a RoleGrant> {
+    list.iter()
+        .filter(|g| wanted.iter().any(|r| is_role(g, r)))
+        .filter(|g| scope_reaches_app(&g.directory_scope_id, snapshot.app.as_ref()))
+        .filter(|g| !is_emergency(&g.principal.id))
+        .collect()
+}
+
+fn role_evidence(grant: &RoleGrant, how: &str) -> Evidence {
+    let scope = if grant.directory_scope_id == "/" {
+        "tenant-wide".to_string()
+    } else {
+        format!("scoped to {}", grant.directory_scope_id)
+    };
+    grant.principal.evidence(Some(format!(
+        "{} ({how}, {scope})",
+        role_name(&grant.role_template_id)
+    )))
+}
+
+/// Who holding which roles can do what to the emergency app, and how bad that is
+/// (active, eligible).
+struct RoleRule<'a> {
+    check: CheckId,
+    wanted: &'a [BuiltInRole],
+    what: &'a str,
+    severities: (Severity, Severity),
+    hint: &'a str,
+}
+
+fn role_check(
+    snapshot: &Snapshot,
+    is_emergency: &dyn Fn(&str) -> bool,
+    rule: RoleRule<'_>,
+    out: &mut Vec<Finding>,
+) {
+    let RoleRule {
+        check,
+        wanted,
+        what,
+        severities,
+        hint,
+    } = rule;
+    let names: Vec<&str> = wanted.iter().map(|r| r.display_name).collect();
+    let (active, eligible) = grants(snapshot);
+    let active_holders = active
+        .as_ref()
+        .map(|l| holders(snapshot, l, wanted, is_emergency))
+        .unwrap_or_default();
+    let eligible_holders = eligible
+        .as_ref()
+        .map(|l| holders(snapshot, l, wanted, is_emergency))
+        .unwrap_or_default();
+    if let Err(missing) = active {
+        out.push(Finding::not_checked(check, missing));
+    }
+    if let Err(missing) = eligible {
+        let mut finding = Finding::not_checked(check, missing);
+        finding.summary = format!("PIM-eligible assignments {}", finding.summary);
+        out.push(finding);
+    }
+    if !active_holders.is_empty() {
+        let mut finding = Finding::found(
+            check,
+            severities.0,
+            format!(
+                "{} active assignment(s) of {}: {what}",
+                active_holders.len(),
+                names.join(" / ")
+            ),
+        )
+        .hinted(hint);
+        for g in &active_holders {
+            finding = finding.with(role_evidence(g, "active"));
+        }
+        out.push(finding);
+    }
+    if !eligible_holders.is_empty() {
+        let mut finding = Finding::found(
+            check,
+            severities.1,
+            format!(
+                "{} PIM-eligible assignment(s) of {}: after activation, {what}",
+                eligible_holders.len(),
+                names.join(" / ")
+            ),
+        )
+        .hinted(hint);
+        for g in &eligible_holders {
+            finding = finding.with(role_evidence(g, "eligible"));
+        }
+        out.push(finding);
+    }
+    if active.is_ok()
+        && eligible.is_ok()
+        && active_holders.is_empty()
+        && eligible_holders.is_empty()
+    {
+        out.push(Finding::pass(
+            check,
+            format!(
+                "nobody holds {} tenant-wide or on the emergency app, actively or eligibly",
+                names.join(" / ")
+            ),
+        ));
+    }
+}
+
+fn role_checks(snapshot: &Snapshot, is_emergency: &dyn Fn(&str) -> bool, out: &mut Vec<Finding>) {
+    role_check(
+        snapshot,
+        is_emergency,
+        RoleRule {
+            check: CheckId::CredentialAdminRoles,
+            wanted: CREDENTIAL_ADMIN_ROLES,
+            what: "each can add a credential to the emergency app and so become Global Administrator",
+            severities: (Severity::Critical, Severity::High),
+            hint: "remove these assignments, or scope them to the apps each person looks after (an administrative unit or the app's object id), never tenant-wide",
+        },
+        out,
+    );
+    role_check(
+        snapshot,
+        is_emergency,
+        RoleRule {
+            check: CheckId::OwnerAdminRoles,
+            wanted: &[HYBRID_IDENTITY_ADMINISTRATOR],
+            what: "each can make itself an owner of the emergency app, and an owner can add a credential",
+            severities: (Severity::High, Severity::Medium),
+            hint: "keep Hybrid Identity Administrator for the few who run Entra Connect, PIM-eligible with approval",
+        },
+        out,
+    );
+    role_check(
+        snapshot,
+        is_emergency,
+        RoleRule {
+            check: CheckId::TierZeroRoles,
+            wanted: TIER_ZERO_ROLES,
+            what: "each can take the emergency app over, as they can everything else (Privileged Role Administrator by granting itself any role)",
+            severities: (Severity::Low, Severity::Info),
+            hint: "keep these roles to very few people, PIM-eligible with approval, and watch the emergency app's audit log",
+        },
+        out,
+    );
+}
+
+fn permission_checks(
+    snapshot: &Snapshot,
+    is_emergency: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    let check = CheckId::GraphPermissions;
+    let grants = match snapshot.graph_permissions.get() {
+        Err(missing) => {
+            out.push(Finding::not_checked(check, missing));
+            return;
+        }
+        Ok(grants) => grants,
+    };
+    let owner_ids: Vec<String> = snapshot
+        .app
+        .iter()
+        .flat_map(|a| {
+            let app_owners = match a.owners.get() {
+                Ok(o) => o.clone(),
+                Err(_) => Vec::new(),
+            };
+            let sp_owners = a
+                .service_principal
+                .as_ref()
+                .and_then(|sp| sp.owners.get().ok().cloned())
+                .unwrap_or_default();
+            app_owners.into_iter().chain(sp_owners)
+        })
+        .map(|p| p.id)
+        .collect();
+    let mut finding = Finding::found(
+        check,
+        Severity::Critical,
+        String::new(),
+    )
+    .hinted("remove these Microsoft Graph application permissions, or replace them with narrower ones (Application.ReadWrite.OwnedBy for apps the holder owns); the holders' own credentials are as powerful as the emergency app's");
+    for grant in grants.iter().filter(|g| !is_emergency(&g.principal.id)) {
+        if let Some((_, why)) = TAKEOVER_PERMISSIONS
+            .iter()
+            .find(|(p, _)| same(p, &grant.permission))
+        {
+            finding = finding.with(
+                grant
+                    .principal
+                    .evidence(Some(format!("{} ({why})", grant.permission))),
+            );
+        } else if same(&grant.permission, OWNED_BY_PERMISSION)
+            && owner_ids.iter().any(|o| same(o, &grant.principal.id))
+        {
+            finding = finding.with(grant.principal.evidence(Some(format!(
+                "{OWNED_BY_PERMISSION} and owns the emergency app (can add a credential to it)"
+            ))));
+        }
+    }
+    if finding.evidence.is_empty() {
+        out.push(Finding::pass(
+            check,
+            "no other service principal holds a Microsoft Graph application permission that reaches the emergency app",
+        ));
+    } else {
+        finding.summary = format!(
+            "{} grant(s) of Microsoft Graph application permissions reach the emergency app (invisible in the role assignment lists)",
+            finding.evidence.len()
+        );
+        out.push(finding);
+    }
+}
+
+fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::WorkloadConditionalAccess;
+    let Some(sp) = snapshot
+        .app
+        .as_ref()
+        .and_then(|a| a.service_principal.as_ref())
+    else {
+        return;
+    };
+    let policies = match snapshot.policies.get() {
+        Err(missing) => {
+            out.push(Finding::not_checked(check, missing));
+            return;
+        }
+        Ok(policies) => policies,
+    };
+    let mut blocking = Vec::new();
+    let mut reporting = Vec::new();
+    for (_, policy) in policies {
+        let targets = policy
+            .include_service_principals
+            .iter()
+            .any(|i| same(i, "ServicePrincipalsInMyTenant") || same(i, &sp.id));
+        let excluded = policy
+            .exclude_service_principals
+            .iter()
+            .any(|e| same(e, &sp.id));
+        if !targets || excluded {
+            continue;
+        }
+        let how = if policy
+            .include_service_principals
+            .iter()
+            .any(|i| same(i, &sp.id))
+        {
+            "includes the emergency service principal"
+        } else {
+            "includes ServicePrincipalsInMyTenant without excluding it"
+        };
+        let evidence = Evidence {
+            id: policy.id.clone(),
+            name: policy.display_name.clone(),
+            kind: "conditionalAccessPolicy".into(),
+            detail: Some(format!(
+                "{} ({how}; grant {})",
+                policy.state,
+                policy.grant_controls.join(", ")
+            )),
+        };
+        match policy.state.as_str() {
+            "enabled" => blocking.push(evidence),
+            "enabledForReportingButNotEnforced" => reporting.push(evidence),
+            _ => {}
+        }
+    }
+    let hint = "add the emergency service principal's object id to each policy's excluded service principals (Workload identities, Exclude)";
+    if !blocking.is_empty() {
+        let mut finding = Finding::found(
+            check,
+            Severity::Critical,
+            format!(
+                "{} enabled Conditional Access policy(ies) for workload identities apply to the emergency app: it can be blocked (AADSTS53003) when it is needed",
+                blocking.len()
+            ),
+        )
+        .hinted(hint);
+        finding.evidence = blocking;
+        out.push(finding);
+    }
+    if !reporting.is_empty() {
+        let mut finding = Finding::found(
+            check,
+            Severity::Low,
+            format!(
+                "{} report-only policy(ies) for workload identities apply to the emergency app; they block nothing now, but would once enabled",
+                reporting.len()
+            ),
+        )
+        .hinted(hint);
+        finding.evidence = reporting;
+        out.push(finding);
+    }
+    if out
+        .iter()
+        .all(|f| f.check != check || f.status == Status::Pass)
+    {
+        out.push(Finding::pass(
+            check,
+            format!(
+                "no enabled or report-only policy among {} targets the emergency service principal",
+                policies.len()
+            ),
+        ));
+    }
+}
+
+fn user_evidence(user: &UserFacts, detail: impl Into<String>) -> Evidence {
+    Evidence {
+        id: user.id.clone(),
+        name: user.user_principal_name.clone(),
+        kind: "user".into(),
+        detail: Some(detail.into()),
+    }
+}
+
+/// Adds a pass when no user failed `check`, or one finding per severity with every user.
+fn per_user(
+    check: CheckId,
+    users: &[UserFacts],
+    pass: &str,
+    judge: impl Fn(&UserFacts) -> Option<(Severity, String)>,
+    summary: impl Fn(usize) -> String,
+    hint: &str,
+    out: &mut Vec<Finding>,
+) {
+    let mut by_severity: Vec<(Severity, Vec<Evidence>)> = Vec::new();
+    for user in users {
+        if let Some((severity, detail)) = judge(user) {
+            match by_severity.iter_mut().find(|(s, _)| *s == severity) {
+                Some((_, list)) => list.push(user_evidence(user, detail)),
+                None => by_severity.push((severity, vec![user_evidence(user, detail)])),
+            }
+        }
+    }
+    if by_severity.is_empty() {
+        if !users.is_empty() {
+            out.push(Finding::pass(check, pass));
+        }
+        return;
+    }
+    by_severity.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+    for (severity, evidence) in by_severity {
+        let mut finding = Finding::found(check, severity, summary(evidence.len())).hinted(hint);
+        finding.evidence = evidence;
+        out.push(finding);
+    }
+}
+
+fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let users = &snapshot.users;
+    let app_path = snapshot
+        .app
+        .as_ref()
+        .is_some_and(|a| a.service_principal.is_some() && !a.credentials.is_empty());
+    let paths = users.len() + usize::from(app_path);
+    let summary = format!(
+        "{} emergency user(s){}",
+        users.len(),
+        if app_path {
+            " and the emergency app"
+        } else {
+            ", no usable emergency app"
+        }
+    );
+    if paths < 2 {
+        out.push(
+            Finding::found(
+                CheckId::EmergencyAccessPaths,
+                Severity::High,
+                format!("{summary}: fewer than two independent ways in"),
+            )
+            .hinted("declare two emergency users ([users] count = 2) and run `breakglass apply`"),
+        );
+    } else if users.len() < 2 {
+        out.push(
+            Finding::found(
+                CheckId::EmergencyAccessPaths,
+                Severity::Medium,
+                format!("{summary}: Microsoft asks for at least two emergency access accounts"),
+            )
+            .hinted("declare two emergency users ([users] count = 2) and run `breakglass apply`"),
+        );
+    } else {
+        out.push(Finding::pass(CheckId::EmergencyAccessPaths, summary));
+    }
+
+    per_user(
+        CheckId::UserCloudOnly,
+        users,
+        "every emergency user is cloud-only",
+        |u| {
+            (u.on_premises_sync_enabled == Some(true)).then(|| {
+                (
+                    Severity::High,
+                    "synchronised from on-premises Active Directory".to_string(),
+                )
+            })
+        },
+        |n| {
+            format!(
+                "{n} emergency user(s) synchronised from on-premises: an on-premises compromise or outage reaches them"
+            )
+        },
+        "use cloud-only accounts created in Entra ID (`breakglass apply` creates them)",
+        out,
+    );
+    let initial = snapshot.initial_domain.to_ascii_lowercase();
+    per_user(
+        CheckId::UserDomain,
+        users,
+        "every emergency user is on the initial *.onmicrosoft.com domain",
+        |u| {
+            let domain = u
+                .user_principal_name
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .unwrap_or_default();
+            (domain != initial).then(|| (Severity::High, format!("on {domain}, not {initial}")))
+        },
+        |n| {
+            format!(
+                "{n} emergency user(s) not on the initial *.onmicrosoft.com domain: a federation or DNS problem of a custom domain can lock them out"
+            )
+        },
+        "create emergency users on the initial domain (`breakglass apply` does)",
+        out,
+    );
+    per_user(
+        CheckId::UserEnabled,
+        users,
+        "every emergency user is enabled",
+        |u| (!u.account_enabled).then(|| (Severity::High, "accountEnabled false".to_string())),
+        |n| format!("{n} emergency user(s) disabled"),
+        "run `breakglass apply` to enable them",
+        out,
+    );
+    let role = snapshot.user_role;
+    let role_id = role.template_id.to_string();
+    let eligible_ids: Vec<&str> = match snapshot.eligible_roles.get() {
+        Ok(list) => list
+            .iter()
+            .filter(|g| same(&g.role_template_id, &role_id) && g.directory_scope_id == "/")
+            .map(|g| g.principal.id.as_str())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    per_user(
+        CheckId::UserRole,
+        users,
+        &format!(
+            "every emergency user holds {} permanently and actively at /",
+            role.display_name
+        ),
+        |u| {
+            if u.active_roles.iter().any(|r| same(r, &role_id)) {
+                None
+            } else if eligible_ids.iter().any(|e| same(e, &u.id)) {
+                Some((
+                    Severity::High,
+                    format!(
+                        "{} only PIM-eligible: activation can fail in the emergency",
+                        role.display_name
+                    ),
+                ))
+            } else {
+                Some((Severity::High, format!("no active {}", role.display_name)))
+            }
+        },
+        |n| {
+            format!(
+                "{n} emergency user(s) without a permanent active {}",
+                role.display_name
+            )
+        },
+        "run `breakglass apply` to assign the role permanently and actively",
+        out,
+    );
+
+    // Conditional Access for users, as the drill judges it.
+    match snapshot.policies.get() {
+        Err(missing) => {
+            if !users.is_empty() {
+                out.push(Finding::not_checked(
+                    CheckId::UserConditionalAccess,
+                    missing,
+                ));
+            }
+        }
+        Ok(policies) => {
+            let user_policies: Vec<CaPolicy> = policies.iter().map(|(p, _)| p.clone()).collect();
+            let unreadable: Vec<&UserFacts> = users
+                .iter()
+                .filter(|u| u.group_ids.get().is_err())
+                .collect();
+            for user in &unreadable {
+                if let Err(missing) = user.group_ids.get() {
+                    let mut finding = Finding::not_checked(CheckId::UserConditionalAccess, missing);
+                    finding
+                        .evidence
+                        .push(user_evidence(user, "group memberships unreadable"));
+                    out.push(finding);
+                }
+            }
+            let readable: Vec<UserFacts> = users
+                .iter()
+                .filter(|u| u.group_ids.get().is_ok())
+                .cloned()
+                .collect();
+            per_user(
+                CheckId::UserConditionalAccess,
+                &readable,
+                "every emergency user is excluded from, or not targeted by, every enabled Conditional Access policy",
+                |u| {
+                    let subject = CaSubject {
+                        user_id: u.id.clone(),
+                        group_ids: u.group_ids.get().cloned().unwrap_or_default(),
+                        role_ids: u.active_roles.clone(),
+                    };
+                    let (_, found) = drill::conditional_access(&user_policies, &subject);
+                    let worst = found.iter().map(|f| f.status).max()?;
+                    let names: Vec<String> = found
+                        .iter()
+                        .map(|f| format!("\"{}\" ({})", f.display_name, f.effect))
+                        .collect();
+                    let severity = if worst == drill::Status::Failure {
+                        Severity::Critical
+                    } else {
+                        Severity::Medium
+                    };
+                    Some((severity, format!("not excluded from {}", names.join(", "))))
+                },
+                |n| {
+                    format!(
+                        "{n} emergency user(s) not excluded from enabled Conditional Access policies (a block locks them out; report-only policies do not count)"
+                    )
+                },
+                "add the exclusion group to each policy's excluded users and groups",
+                out,
+            );
+        }
+    }
+
+    let unreadable: Vec<&UserFacts> = users
+        .iter()
+        .filter(|u| u.method_types.get().is_err())
+        .collect();
+    for user in &unreadable {
+        if let Err(missing) = user.method_types.get() {
+            let mut finding = Finding::not_checked(CheckId::UserPhishingResistant, missing);
+            finding
+                .evidence
+                .push(user_evidence(user, "authentication methods unreadable"));
+            out.push(finding);
+        }
+    }
+    let readable: Vec<UserFacts> = users
+        .iter()
+        .filter(|u| u.method_types.get().is_ok())
+        .cloned()
+        .collect();
+    per_user(
+        CheckId::UserPhishingResistant,
+        &readable,
+        "every emergency user has a phishing-resistant method (FIDO2 key, passkey or certificate)",
+        |u| {
+            let check = drill::phishing_resistant(
+                u.method_types.get().map(Vec::as_slice).unwrap_or_default(),
+            );
+            (check.status != drill::Status::Pass).then_some((Severity::Medium, check.detail))
+        },
+        |n| {
+            format!(
+                "{n} emergency user(s) without a phishing-resistant method; mandatory MFA for admin portals applies to emergency accounts too"
+            )
+        },
+        "the owner registers a FIDO2 security key or passkey (`[users] temporary_access_pass = true` issues a pass to do it)",
+        out,
+    );
+}
+
+fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::GlobalAdminCount;
+    let (active, eligible) = grants(snapshot);
+    let Ok(active) = active else {
+        if let Err(missing) = active {
+            out.push(Finding::not_checked(check, missing));
+        }
+        return;
+    };
+    let mut principals: Vec<&Principal> = Vec::new();
+    let eligible_list: &[RoleGrant] = eligible.map(Vec::as_slice).unwrap_or_default();
+    for grant in active.iter().chain(eligible_list) {
+        if is_role(grant, &roles::GLOBAL_ADMINISTRATOR)
+            && grant.directory_scope_id == "/"
+            && !principals.iter().any(|p| same(&p.id, &grant.principal.id))
+        {
+            principals.push(&grant.principal);
+        }
+    }
+    let note = if eligible.is_ok() {
+        "active or eligible"
+    } else {
+        "active; eligible ones unreadable"
+    };
+    if principals.len() < GLOBAL_ADMIN_LIMIT {
+        out.push(Finding::pass(
+            check,
+            format!(
+                "{} Global Administrator(s) ({note}), fewer than {GLOBAL_ADMIN_LIMIT}",
+                principals.len()
+            ),
+        ));
+    } else {
+        let mut finding = Finding::found(
+            check,
+            Severity::Medium,
+            format!(
+                "{} Global Administrators ({note}); Microsoft recommends fewer than {GLOBAL_ADMIN_LIMIT}",
+                principals.len()
+            ),
+        )
+        .hinted("move day-to-day work to narrower roles and keep Global Administrator for the emergency identities and very few people");
+        for p in principals {
+            finding = finding.with(p.evidence(Some("Global Administrator".into())));
+        }
+        out.push(finding);
+    }
+}
+
+fn last_drill(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::LastDrill;
+    match snapshot.last_drill {
+        None => out.push(
+            Finding::found(
+                check,
+                Severity::Medium,
+                "no drill record found on this machine: nothing shows that emergency access was tried",
+            )
+            .hinted("run `breakglass drill` (Microsoft asks for validation at least every 90 days)"),
+        ),
+        Some(at) => {
+            let ago = drill::days_between(at, snapshot.now);
+            if ago > VALIDATION_INTERVAL_DAYS {
+                out.push(
+                    Finding::found(
+                        check,
+                        Severity::Medium,
+                        format!("the last drill was {ago} days ago, more than {VALIDATION_INTERVAL_DAYS}"),
+                    )
+                    .hinted("run `breakglass drill`"),
+                );
+            } else {
+                out.push(Finding::pass(
+                    check,
+                    format!("the last drill was {ago} day(s) ago"),
+                ));
+            }
+        }
+    }
+}
+
+/// Whether any finding is at or above `threshold`, or a check could not be made.
+pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
+    findings.iter().any(|f| {
+        f.status == Status::NotChecked
+            || (f.status == Status::Finding && f.severity.is_some_and(|s| s >= threshold))
+    })
+}
+
+#[cfg(test)]
+mod tests;
