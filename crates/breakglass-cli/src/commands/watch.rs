@@ -279,11 +279,15 @@ fn email_sink(args: &EmailArgs, timeout: Duration) -> Result<Option<Sink>, Comma
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(str::to_string);
-    let password = read_password(args.smtp_password_file.as_deref())?;
     if user.is_none() && args.smtp_password_file.is_some() {
-        return Err(usage_error("--smtp-password-file needs --smtp-user"));
+        return Err(usage_error("--smtp-password-file needs --smtp-user")
+            .hinted("the password is only sent with a user name"));
     }
-    let password = if user.is_some() { password } else { None };
+    // Without a user name no AUTH is sent, so a password in the environment is not read.
+    let password = match user {
+        Some(_) => read_password(args.smtp_password_file.as_deref())?,
+        None => None,
+    };
     if args.smtp_ca.is_some() && server.security == Security::Plain {
         return Err(
             usage_error("--smtp-ca needs TLS, and this --smtp URL has none")

@@ -309,14 +309,14 @@ impl Delivery {
     /// the retries are spent, or it answers an error retrying cannot fix. The error says
     /// why, never the URL, the secret or the password.
     pub async fn deliver(&self, sink: &Sink, n: &Notification) -> Result<(), String> {
-        let body = sink.body(n);
-        let message = match &sink.target {
-            Target::Email(email) => Some(
-                email
+        let (body, message) = match &sink.target {
+            Target::Email(email) => {
+                let message = email
                     .message(n)
-                    .map_err(|why| format!("{} {why}", sink.describe()))?,
-            ),
-            Target::Http { .. } => None,
+                    .map_err(|why| format!("{} {why}", sink.describe()))?;
+                (Vec::new(), Some(message))
+            }
+            Target::Http { .. } => (sink.body(n), None),
         };
         let mut pause = self.backoff;
         let mut attempt = 0;
