@@ -8,6 +8,7 @@ mod test_cli;
 mod test_cli_reference;
 mod test_client_against_sim;
 mod test_cloud;
+mod test_conditional_access;
 mod test_credential;
 mod test_demo;
 mod test_device_code;

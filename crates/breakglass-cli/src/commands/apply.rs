@@ -84,6 +84,13 @@ impl ApplyReporter for Progress<'_> {
             detail,
         });
     }
+
+    fn refused(&mut self, index: usize, reason: &str) {
+        self.ui.warn(format!(
+            "refused: {}: {reason}; going on with the others",
+            self.descriptions[index]
+        ));
+    }
 }
 
 pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), CommandError> {

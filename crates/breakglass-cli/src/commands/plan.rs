@@ -56,7 +56,9 @@ fn symbol(action: &Action) -> &'static str {
         | Action::RevokeGraphPermission { .. } => "-",
         Action::UpdateApplication { .. }
         | Action::EnableServicePrincipal
-        | Action::EnableUser { .. } => "~",
+        | Action::EnableUser { .. }
+        | Action::ExcludeGroupFromPolicy { .. }
+        | Action::ExcludeAppFromPolicy { .. } => "~",
         _ => "+",
     }
 }

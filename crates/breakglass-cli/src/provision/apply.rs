@@ -30,6 +30,32 @@ use crate::error::{CommandError, ErrorKind};
 pub trait ApplyReporter {
     fn started(&mut self, index: usize, total: usize, description: &str);
     fn finished(&mut self, index: usize, detail: Option<String>);
+    /// A step the tenant refused while the others go on (a Conditional Access policy that
+    /// cannot be changed); apply fails at the end.
+    fn refused(&mut self, _index: usize, _reason: &str) {}
+}
+
+/// How changing one Conditional Access policy failed.
+enum PolicyFailure {
+    /// This policy refused the change; the others are still tried.
+    Refused(CommandError),
+    /// Nothing else will work either (no permission, throttled, unreachable): stop.
+    Fatal(CommandError),
+}
+
+/// A 4xx other than "not signed in", "not allowed" or "slow down" concerns this policy
+/// only, e.g. a Microsoft-managed policy or one needing a licence the tenant lacks.
+fn policy_failure(error: EntraError) -> PolicyFailure {
+    let refused = error
+        .graph()
+        .is_some_and(|g| (400..500).contains(&g.status) && ![401, 403, 429].contains(&g.status));
+    if refused {
+        PolicyFailure::Refused(error.into())
+    } else {
+        PolicyFailure::Fatal(CommandError::from(error).hinted(
+            "to change Conditional Access policies the app needs Policy.Read.All and Policy.ReadWrite.ConditionalAccess, or a signed-in operator Conditional Access Administrator or Security Administrator; or set exclude_from_policies = false under [conditional_access]",
+        ))
+    }
 }
 
 /// The tenant facts apply needs beyond the plan.
@@ -95,12 +121,102 @@ impl Applier<'_> {
             group_id: existing.group_id,
             ..Resolved::default()
         };
+        let mut refused: Vec<(String, CommandError)> = Vec::new();
         for (index, action) in actions.iter().enumerate() {
             reporter.started(index, actions.len(), &describe(action));
+            if action.is_conditional_access() {
+                match self.exclude_from_policy(action, &resolved).await {
+                    Ok(detail) => reporter.finished(index, detail),
+                    Err(PolicyFailure::Refused(error)) => {
+                        reporter.refused(index, &error.to_string());
+                        refused.push((describe(action), error));
+                    }
+                    Err(PolicyFailure::Fatal(error)) => return Err(error),
+                }
+                continue;
+            }
             let detail = self.run(action, &mut resolved).await?;
             reporter.finished(index, detail);
         }
-        Ok(())
+        match refused.len() {
+            0 => Ok(()),
+            count => {
+                let (first, error) = &refused[0];
+                let mut summary = CommandError::new(
+                    ErrorKind::Service,
+                    format!(
+                        "{count} Conditional Access change(s) were refused; the first: {first}: {error}"
+                    ),
+                );
+                for (_, error) in &refused {
+                    for hint in error.hints() {
+                        summary = summary.hinted(hint.clone());
+                    }
+                }
+                Err(summary.hinted(
+                    "exclude the emergency access group (or app) from the refused policies by hand in the Microsoft Entra admin center, or list their ids in skip_policies under [conditional_access]",
+                ))
+            }
+        }
+    }
+
+    /// Adds the exclusion group (or the emergency service principal) to one policy's
+    /// exclusions. The policy is read just before the PATCH and the PATCH carries only that
+    /// one list, so an exclusion someone else added meanwhile is kept; a policy that already
+    /// excludes it is left alone, so an interrupted apply converges.
+    async fn exclude_from_policy(
+        &self,
+        action: &Action,
+        resolved: &Resolved,
+    ) -> Result<Option<String>, PolicyFailure> {
+        let (policy_id, part, list, member) = match action {
+            Action::ExcludeGroupFromPolicy { policy_id, .. } => (
+                policy_id,
+                "users",
+                "excludeGroups",
+                resolved.group_id.clone().ok_or_else(|| {
+                    PolicyFailure::Fatal(service_error(
+                        "the exclusion group is missing; plan again",
+                    ))
+                })?,
+            ),
+            Action::ExcludeAppFromPolicy { policy_id, .. } => (
+                policy_id,
+                "clientApplications",
+                "excludeServicePrincipals",
+                self.service_principal_id(resolved)
+                    .map_err(PolicyFailure::Fatal)?,
+            ),
+            _ => return Ok(None),
+        };
+        let graph = self.graph;
+        let path = format!("identity/conditionalAccess/policies/{policy_id}");
+        let policy: Value = match graph.get_json(V1, &path, &Query::new()).await {
+            Ok(policy) => policy,
+            Err(e) if e.status() == Some(404) => {
+                return Ok(Some("the policy no longer exists".into()));
+            }
+            Err(e) => return Err(policy_failure(e)),
+        };
+        let mut excluded: Vec<Value> = policy
+            .pointer(&format!("/conditions/{part}/{list}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if excluded
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|id| id.eq_ignore_ascii_case(&member))
+        {
+            return Ok(Some("already excluded".into()));
+        }
+        excluded.push(Value::String(member));
+        let body = json!({"conditions": {part: {list: excluded}}});
+        match graph.patch_json(V1, &path, &body).await {
+            Ok(()) => Ok(None),
+            Err(e) if e.status() == Some(404) => Ok(Some("the policy no longer exists".into())),
+            Err(e) => Err(policy_failure(e)),
+        }
     }
 
     async fn run(
@@ -349,6 +465,12 @@ impl Applier<'_> {
                     Ok(()) => Ok(None),
                     Err(e) if is_conflict(&e) => Ok(Some("already a member".into())),
                     Err(e) => Err(e.into()),
+                }
+            }
+            Action::ExcludeGroupFromPolicy { .. } | Action::ExcludeAppFromPolicy { .. } => {
+                match self.exclude_from_policy(action, resolved).await {
+                    Ok(detail) => Ok(detail),
+                    Err(PolicyFailure::Refused(error) | PolicyFailure::Fatal(error)) => Err(error),
                 }
             }
             Action::CreateTemporaryAccessPass { principal } => {

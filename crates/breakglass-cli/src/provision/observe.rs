@@ -10,7 +10,8 @@ use breakglass_core::config::{Config, CredentialKind};
 use breakglass_core::graph_permissions;
 use breakglass_core::plan::{
     APP_TAG, Observed, ObservedApp, ObservedCredential, ObservedGrant, ObservedGroup,
-    ObservedOwner, ObservedRoleAssignment, ObservedServicePrincipal, ObservedUser, USER_MARKER,
+    ObservedOwner, ObservedPolicy, ObservedRoleAssignment, ObservedServicePrincipal, ObservedUser,
+    USER_MARKER,
 };
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_entra::{GraphClient, Query, odata_string};
@@ -251,7 +252,58 @@ pub async fn observe(
             id,
         });
     }
+    observed.conditional_access =
+        conditional_access(graph, config.conditional_access.exclude_from_policies).await?;
     Ok(observed)
+}
+
+/// Every Conditional Access policy (`Policy.Read.All`). When `required` is false the
+/// policies only feed a note, so an operator who may not read them sees no difference.
+async fn conditional_access(
+    graph: &GraphClient,
+    required: bool,
+) -> Result<Option<Vec<ObservedPolicy>>, CommandError> {
+    let listed: Result<Vec<Value>, _> = graph
+        .list_all(V1, "identity/conditionalAccess/policies", &Query::new())
+        .await;
+    match listed {
+        Ok(policies) => Ok(Some(policies.iter().map(policy_of).collect())),
+        Err(_) if !required => Ok(None),
+        Err(e) => Err(CommandError::from(e).hinted(
+            "[conditional_access] exclude_from_policies = true needs the Conditional Access policies: grant Policy.Read.All (and Policy.ReadWrite.ConditionalAccess to apply), or set it to false",
+        )),
+    }
+}
+
+/// The assignments of one policy, as the plan needs them.
+pub fn policy_of(policy: &Value) -> ObservedPolicy {
+    let list = |pointer: &str| -> Vec<String> {
+        policy
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    ObservedPolicy {
+        id: text(policy, "id"),
+        display_name: text(policy, "displayName"),
+        state: text(policy, "state"),
+        include_users: list("/conditions/users/includeUsers"),
+        include_groups: list("/conditions/users/includeGroups"),
+        include_roles: list("/conditions/users/includeRoles"),
+        includes_guests: policy
+            .pointer("/conditions/users/includeGuestsOrExternalUsers")
+            .is_some_and(|v| !v.is_null()),
+        exclude_groups: list("/conditions/users/excludeGroups"),
+        include_service_principals: list("/conditions/clientApplications/includeServicePrincipals"),
+        exclude_service_principals: list("/conditions/clientApplications/excludeServicePrincipals"),
+    }
 }
 
 async fn role_assignments_of(

@@ -1,0 +1,505 @@
+//! `[conditional_access] exclude_from_policies` through the real binary: off, nothing
+//! changes; on, `plan` lists one change per policy, `apply` adds the exclusion group (and,
+//! for workload identity policies, the emergency app) without losing what others added,
+//! converges after a kill at every policy change, reports a policy that refuses and goes
+//! on, and names the permission an operator lacks.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_entra::{GraphClient, Query};
+use breakglass_sim::FaultRule;
+use serde_json::{Value, json};
+
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+const POLICIES: &str = "identity/conditionalAccess/policies";
+
+/// The seeded tenant with, if `may_write`, an operator allowed to change Conditional Access,
+/// plus a report-only Conditional Access policy for workload identities.
+fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
+    let mut env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        if may_write {
+            let operator = tenant["applications"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|a| a["operator"] == true)
+                .unwrap();
+            operator["applicationPermissions"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!("Policy.ReadWrite.ConditionalAccess"));
+        }
+        tenant["conditionalAccessPolicies"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "displayName": "Block workload identities outside trusted locations",
+                "state": "enabledForReportingButNotEnforced",
+                "includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
+                "grant": ["block"]
+            }));
+    });
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    set_option(&env, option);
+    (env, simulator)
+}
+
+fn set_option(env: &TestEnv, on: bool) {
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path).expect("breakglass.toml");
+    let (from, to) = if on {
+        ("exclude_from_policies = false", "exclude_from_policies = true")
+    } else {
+        ("exclude_from_policies = true", "exclude_from_policies = false")
+    };
+    std::fs::write(&path, text.replace(from, to)).expect("write");
+}
+
+/// Reads and changes the tenant directly, as an administrator would in Graph Explorer.
+struct Probe {
+    runtime: tokio::runtime::Runtime,
+    graph: GraphClient,
+}
+
+impl Probe {
+    fn new(simulator: &InProcessSimulator) -> Probe {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Probe {
+            runtime,
+            graph: simulator.operator_graph().graph,
+        }
+    }
+
+    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
+        let query = if filter.is_empty() {
+            Query::new()
+        } else {
+            Query::new().filter(filter)
+        };
+        self.runtime
+            .block_on(self.graph.list_all(V1, path, &query))
+            .expect("list")
+    }
+
+    fn patch(&self, path: &str, body: Value) {
+        self.runtime
+            .block_on(self.graph.patch_json(V1, path, &body))
+            .expect("patch")
+    }
+
+    fn policies(&self) -> Vec<Value> {
+        self.list(POLICIES, "")
+    }
+
+    fn policy(&self, name: &str) -> Value {
+        self.policies()
+            .into_iter()
+            .find(|p| p["displayName"] == name)
+            .unwrap_or_else(|| panic!("no policy {name}"))
+    }
+
+    fn group_id(&self, nickname: &str) -> String {
+        self.list("groups", &format!("mailNickname eq '{nickname}'"))[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn emergency_sp_id(&self) -> String {
+        let app = &self.list(
+            "applications",
+            "tags/any(t:t eq 'breakglass:emergency-access')",
+        )[0];
+        let sp = &self.list(
+            "servicePrincipals",
+            &format!("appId eq '{}'", app["appId"].as_str().unwrap()),
+        )[0];
+        sp["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn excluded_groups(policy: &Value) -> Vec<String> {
+    strings(&policy["conditions"]["users"]["excludeGroups"])
+}
+
+fn excluded_apps(policy: &Value) -> Vec<String> {
+    strings(&policy["conditions"]["clientApplications"]["excludeServicePrincipals"])
+}
+
+fn is_workload(policy: &Value) -> bool {
+    !strings(&policy["conditions"]["clientApplications"]["includeServicePrincipals"]).is_empty()
+}
+
+/// Every policy excludes the group exactly once (those for users) or the app exactly once
+/// (those for workload identities).
+fn assert_all_excluded(probe: &Probe, context: &str) {
+    let group = probe.group_id("breakglass-emergency-access");
+    let sp = probe.emergency_sp_id();
+    for policy in probe.policies() {
+        let (list, ours) = if is_workload(&policy) {
+            (excluded_apps(&policy), &sp)
+        } else {
+            (excluded_groups(&policy), &group)
+        };
+        assert_eq!(
+            list.iter().filter(|id| *id == ours).count(),
+            1,
+            "{context}: {policy:#}"
+        );
+    }
+}
+
+fn plan_kinds(env: &TestEnv) -> Vec<String> {
+    let output = env.run(["plan", "--output", "json"]);
+    output.assert_success();
+    output.json()["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn env_of(env: &TestEnv) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = env.vars().clone();
+    vars.insert("HOME".into(), env.root().join("home").display().to_string());
+    vars.insert("PATH".into(), "/usr/bin:/bin".into());
+    vars.insert("NO_COLOR".into(), "1".into());
+    vars
+}
+
+fn spawn_apply(env: &TestEnv) -> std::process::Child {
+    std::process::Command::new(breakglass_bin())
+        .args(["apply", "--yes", "--quiet"])
+        .env_clear()
+        .envs(env_of(env))
+        .current_dir(env.root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn apply")
+}
+
+/// Waits until the simulator holds an answer; false when apply ended first.
+fn wait_for_hold(simulator: &InProcessSimulator, child: &mut std::process::Child) -> bool {
+    let started = Instant::now();
+    loop {
+        if simulator.held_answers() > 0 {
+            return true;
+        }
+        if let Some(status) = child.try_wait().expect("poll") {
+            assert!(status.success(), "apply failed on its own");
+            return false;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "apply neither finished nor reached the held change"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn off_by_default_nothing_changes_but_a_note() {
+    let (env, simulator) = workspace(true, false);
+    let output = env.run(["plan", "--output", "json"]);
+    output.assert_success();
+    let plan = output.json();
+    assert_eq!(plan["changes"], 12, "{plan:#}");
+    assert!(
+        plan["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("4 Conditional Access policies do not exclude")),
+        "{plan:#}"
+    );
+    let before = Probe::new(&simulator).policies();
+    env.run(["apply", "--yes"]).assert_success();
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+    let after = Probe::new(&simulator).policies();
+    assert_eq!(before, after, "no policy was touched");
+}
+
+#[test]
+fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
+    let (env, simulator) = workspace(true, true);
+    let kinds = plan_kinds(&env);
+    assert_eq!(kinds.len(), 16, "{kinds:?}");
+    // Three policies for users (enabled, enabled, report-only), one for workload identities,
+    // after everything else.
+    assert_eq!(
+        &kinds[12..],
+        [
+            "excludeGroupFromPolicy",
+            "excludeGroupFromPolicy",
+            "excludeGroupFromPolicy",
+            "excludeAppFromPolicy"
+        ]
+    );
+    let human = env.run(["plan"]);
+    assert!(
+        human.stdout.contains(
+            "~ exclude the emergency access group from Conditional Access policy \"Require MFA for all users\" (report-only)"
+        ),
+        "{human}"
+    );
+
+    let applied = env.run(["apply", "--yes", "--output", "json"]);
+    applied.assert_success();
+    assert_eq!(
+        applied.json()["applied"].as_array().map(Vec::len),
+        Some(16)
+    );
+    let probe = Probe::new(&simulator);
+    assert_all_excluded(&probe, "after apply");
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+    let again = env.run(["apply", "--yes"]);
+    again.assert_success();
+    assert!(again.stdout.contains("Nothing to do"), "{again}");
+
+    // The PATCHes are in the audit log as Conditional Access changes.
+    let audits = probe.list(
+        "auditLogs/directoryAudits",
+        "activityDisplayName eq 'Update conditional access policy'",
+    );
+    assert_eq!(audits.len(), 4, "{audits:#?}");
+
+    // drill keeps reporting, and now finds every policy excludes the users.
+    let drill = env.run(["drill", "--log-wait", "0", "--output", "json"]);
+    drill.assert_success();
+    let report = drill.json();
+    for user in report["users"].as_array().unwrap() {
+        let check = user["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "conditionalAccess")
+            .unwrap();
+        assert_eq!(check["status"], "pass", "{user:#}");
+    }
+
+    // Someone removes the exclusion: plan sees the drift, apply restores it.
+    let group = probe.group_id("breakglass-emergency-access");
+    let policy = probe.policy("Require MFA for administrators");
+    let id = policy["id"].as_str().unwrap();
+    probe.patch(
+        &format!("{POLICIES}/{id}"),
+        json!({"conditions": {"users": {"excludeGroups": []}}}),
+    );
+    assert_eq!(plan_kinds(&env), ["excludeGroupFromPolicy"]);
+    env.run(["apply", "--yes"]).assert_success();
+    assert_eq!(
+        excluded_groups(&probe.policy("Require MFA for administrators")),
+        [group]
+    );
+}
+
+#[test]
+fn an_exclusion_added_by_someone_else_during_apply_is_kept() {
+    let (env, simulator) = workspace(true, false);
+    env.run(["apply", "--yes"]).assert_success();
+    set_option(&env, true);
+    let probe = Probe::new(&simulator);
+    let service_desk = probe.group_id("servicedesk");
+    // Hold the answer to apply's first policy change; apply has read every policy by then.
+    simulator.set_faults(vec![FaultRule {
+        method: Some("PATCH".into()),
+        path_prefix: Some(format!("/v1.0/{POLICIES}")),
+        hold_nth_change: Some(1),
+        ..FaultRule::default()
+    }]);
+    let mut child = spawn_apply(&env);
+    assert!(wait_for_hold(&simulator, &mut child), "apply was held");
+    // Meanwhile an administrator excludes Service Desk from the legacy-auth policy.
+    let legacy = probe.policy("Block legacy authentication");
+    let id = legacy["id"].as_str().unwrap().to_string();
+    probe.patch(
+        &format!("{POLICIES}/{id}"),
+        json!({"conditions": {"users": {"excludeGroups": [service_desk]}}}),
+    );
+    simulator.set_faults(Vec::new());
+    let status = child.wait().expect("apply ends");
+    assert!(status.success(), "apply finished");
+    let group = probe.group_id("breakglass-emergency-access");
+    let kept = excluded_groups(&probe.policy("Block legacy authentication"));
+    assert!(
+        kept.contains(&service_desk) && kept.contains(&group),
+        "both exclusions: {kept:?}"
+    );
+    assert_all_excluded(&probe, "after a concurrent edit");
+}
+
+#[test]
+fn apply_killed_at_every_policy_change_converges() {
+    let (env, simulator) = workspace(true, false);
+    env.run(["apply", "--yes"]).assert_success();
+    set_option(&env, true);
+    let probe = Probe::new(&simulator);
+    let mut n = 1;
+    loop {
+        // Start from policies that exclude nothing of ours.
+        for policy in probe.policies() {
+            let id = policy["id"].as_str().unwrap();
+            let body = if is_workload(&policy) {
+                json!({"conditions": {"clientApplications": {"excludeServicePrincipals": []}}})
+            } else {
+                json!({"conditions": {"users": {"excludeGroups": []}}})
+            };
+            probe.patch(&format!("{POLICIES}/{id}"), body);
+        }
+        simulator.set_faults(vec![FaultRule {
+            path_prefix: Some("/v1.0/".into()),
+            hold_nth_change: Some(n),
+            ..FaultRule::default()
+        }]);
+        let mut child = spawn_apply(&env);
+        let killed = wait_for_hold(&simulator, &mut child);
+        if killed {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+        }
+        simulator.set_faults(Vec::new());
+        env.run(["apply", "--yes"]).assert_success();
+        let plan = env.run(["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, Some(0), "not converged after a kill at {n}:\n{plan}");
+        assert_all_excluded(&probe, &format!("after a kill at change {n}"));
+        if !killed {
+            assert_eq!(n, 5, "four policy changes, then none to kill");
+            break;
+        }
+        n += 1;
+    }
+}
+
+#[test]
+fn a_policy_that_refuses_is_reported_and_the_others_are_changed() {
+    let (env, simulator) = workspace(true, false);
+    env.run(["apply", "--yes"]).assert_success();
+    set_option(&env, true);
+    let probe = Probe::new(&simulator);
+    let refusing = probe.policy("Block legacy authentication");
+    let id = refusing["id"].as_str().unwrap().to_string();
+    simulator.set_faults(vec![FaultRule {
+        method: Some("PATCH".into()),
+        path_prefix: Some(format!("/v1.0/{POLICIES}/{id}")),
+        status: Some(400),
+        ..FaultRule::default()
+    }]);
+    let output = env.run(["apply", "--yes"]);
+    output.assert_code(1);
+    assert!(
+        output.stderr.contains("refused")
+            && output.stderr.contains("Block legacy authentication"),
+        "{output}"
+    );
+    assert!(output.stderr.contains("skip_policies"), "{output}");
+    let group = probe.group_id("breakglass-emergency-access");
+    for policy in probe.policies() {
+        if is_workload(&policy) {
+            continue;
+        }
+        let expected: Vec<String> = if policy["id"] == id.as_str() {
+            vec![]
+        } else {
+            vec![group.clone()]
+        };
+        assert_eq!(excluded_groups(&policy), expected, "{policy:#}");
+    }
+    assert_eq!(plan_kinds(&env), ["excludeGroupFromPolicy"]);
+    // Once the policy accepts the change, a rerun finishes.
+    simulator.set_faults(Vec::new());
+    env.run(["apply", "--yes"]).assert_success();
+    assert_all_excluded(&probe, "after the rerun");
+}
+
+#[test]
+fn an_operator_without_the_permission_is_told_which_one() {
+    // The seeded operator may read policies (Policy.Read.All) but not change them.
+    let (env, simulator) = workspace(false, true);
+    let kinds = plan_kinds(&env);
+    assert_eq!(kinds.len(), 16, "plan works with read access: {kinds:?}");
+    let output = env.run(["apply", "--yes"]);
+    output.assert_code(5);
+    assert!(
+        output.stderr.contains("Policy.ReadWrite.ConditionalAccess"),
+        "{output}"
+    );
+    assert!(
+        output.stderr.contains("run `breakglass apply` again"),
+        "{output}"
+    );
+    // Everything but the policies was made; nothing half-done stands in a rerun's way.
+    assert_eq!(
+        plan_kinds(&env),
+        [
+            "excludeGroupFromPolicy",
+            "excludeGroupFromPolicy",
+            "excludeGroupFromPolicy",
+            "excludeAppFromPolicy"
+        ]
+    );
+    let probe = Probe::new(&simulator);
+    for policy in probe.policies() {
+        assert!(
+            excluded_groups(&policy).is_empty() && excluded_apps(&policy).is_empty(),
+            "{policy:#}"
+        );
+    }
+}
+
+#[test]
+fn an_operator_who_cannot_read_policies_cannot_plan_them() {
+    let mut env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let operator = tenant["applications"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["operator"] == true)
+            .unwrap();
+        operator["applicationPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|p| p != "Policy.Read.All");
+    });
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    // Off, the policies are not needed and nothing is said about them.
+    let plan = env.run(["plan", "--output", "json"]);
+    plan.assert_success();
+    assert_eq!(plan.json()["notices"], json!([]), "{plan}");
+    set_option(&env, true);
+    let output = env.run(["plan"]);
+    output.assert_code(5);
+    assert!(output.stderr.contains("Policy.Read.All"), "{output}");
+    assert!(output.stderr.contains("exclude_from_policies"), "{output}");
+}
