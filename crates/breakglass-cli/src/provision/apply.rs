@@ -49,12 +49,17 @@ fn policy_failure(error: EntraError) -> PolicyFailure {
     let refused = error
         .graph()
         .is_some_and(|g| (400..500).contains(&g.status) && ![401, 403, 429].contains(&g.status));
+    let denied = error.status() == Some(403);
+    let error = CommandError::from(error);
     if refused {
-        PolicyFailure::Refused(error.into())
-    } else {
-        PolicyFailure::Fatal(CommandError::from(error).hinted(
-            "to change Conditional Access policies the app needs Policy.Read.All and Policy.ReadWrite.ConditionalAccess, or a signed-in operator Conditional Access Administrator or Security Administrator; or set exclude_from_policies = false under [conditional_access]",
+        PolicyFailure::Refused(error)
+    } else if denied {
+        // The Graph hint names the permissions; say how to do without them.
+        PolicyFailure::Fatal(error.hinted(
+            "or set exclude_from_policies = false under [conditional_access] and have someone who may change Conditional Access exclude the group",
         ))
+    } else {
+        PolicyFailure::Fatal(error)
     }
 }
 
