@@ -92,6 +92,7 @@ COLLECTIONS = [
     ("/v1.0/servicePrincipals", True),
     ("/v1.0/roleManagement/directory/roleDefinitions", True),
     ("/v1.0/roleManagement/directory/roleAssignments", True),
+    ("/v1.0/roleManagement/directory/roleEligibilityScheduleInstances", False),
     ("/v1.0/identity/conditionalAccess/policies", False),
     ("/v1.0/auditLogs/directoryAudits", True),
     ("/v1.0/auditLogs/signIns", True),

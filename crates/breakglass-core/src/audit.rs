@@ -363,11 +363,7 @@ pub const CREDENTIAL_ADMIN_ROLES: &[BuiltInRole] = &[
 /// Hybrid Identity Administrator: its published permissions hold
 /// `microsoft.directory/applications/owners/update` and `…/servicePrincipals/owners/update`
 /// but not `…/credentials/update`; it can make itself an owner, and an owner can add a credential.
-pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = BuiltInRole {
-    display_name: "Hybrid Identity Administrator",
-    template_id: uuid::uuid!("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"),
-    privileged: true,
-};
+pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = roles::HYBRID_IDENTITY_ADMINISTRATOR;
 
 /// Roles that hold, or can grant themselves, everything.
 pub const TIER_ZERO_ROLES: &[BuiltInRole] = &[

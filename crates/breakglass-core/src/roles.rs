@@ -64,6 +64,12 @@ pub const AUTHENTICATION_ADMINISTRATOR: BuiltInRole = BuiltInRole {
     template_id: uuid!("c4e39bd9-1100-46d3-8c65-fb160da0071f"),
     privileged: true,
 };
+/// Runs Entra Connect and federation; may change the owners of any app and service principal.
+pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    display_name: "Hybrid Identity Administrator",
+    template_id: uuid!("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"),
+    privileged: true,
+};
 pub const EXCHANGE_ADMINISTRATOR: BuiltInRole = BuiltInRole {
     display_name: "Exchange Administrator",
     template_id: uuid!("29232cdf-9323-42fd-ade2-1d097af3e4de"),
@@ -92,6 +98,7 @@ pub const ALL: &[BuiltInRole] = &[
     USER_ADMINISTRATOR,
     HELPDESK_ADMINISTRATOR,
     AUTHENTICATION_ADMINISTRATOR,
+    HYBRID_IDENTITY_ADMINISTRATOR,
     EXCHANGE_ADMINISTRATOR,
     GLOBAL_READER,
     SECURITY_READER,

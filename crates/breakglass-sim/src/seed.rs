@@ -66,6 +66,15 @@ pub(crate) struct UserDescription {
     pub job_title: Option<String>,
     #[serde(default = "yes")]
     pub account_enabled: bool,
+    /// Directory roles the user is PIM-eligible for (not active).
+    #[serde(default)]
+    pub eligible_roles: Vec<String>,
+    /// E.g. `breakglass:emergency-access`, to seed an emergency user breakglass did not make.
+    #[serde(default)]
+    pub employee_type: Option<String>,
+    /// A user synchronised from on-premises Active Directory (Entra Connect).
+    #[serde(default)]
+    pub on_premises_sync_enabled: bool,
 }
 
 fn yes() -> bool {
@@ -92,6 +101,9 @@ pub(crate) struct ApplicationDescription {
     pub application_permissions: Vec<String>,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Directory roles the app's service principal is PIM-eligible for.
+    #[serde(default)]
+    pub eligible_roles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +119,8 @@ pub(crate) struct PolicyDescription {
     pub exclude_users: Vec<String>,
     #[serde(default)]
     pub include_service_principals: Vec<String>,
+    #[serde(default)]
+    pub exclude_service_principals: Vec<String>,
     #[serde(default = "all_client_apps")]
     pub client_app_types: Vec<String>,
     pub grant: Vec<String>,
@@ -155,6 +169,7 @@ pub(crate) fn build(
             .map(|r| entities::role_definition(r.display_name, r.template_id))
             .collect(),
         role_assignments: Vec::new(),
+        role_eligibilities: Vec::new(),
         conditional_access_policies: Vec::new(),
         directory_audits: Vec::new(),
         sign_ins: Vec::new(),
@@ -248,6 +263,7 @@ pub(crate) fn build(
         .unwrap_or_default();
 
     let mut principal_roles: Vec<(String, Vec<String>)> = Vec::new();
+    let mut principal_eligible: Vec<(String, Vec<String>)> = Vec::new();
     for user in &description.users {
         let upn = user.user_principal_name.to_ascii_lowercase();
         let domain_part = upn.split_once('@').map(|(_, d)| d).unwrap_or_default();
@@ -261,7 +277,7 @@ pub(crate) fn build(
         }
         let id = Uuid::new_v4();
         let nickname = upn.split('@').next().unwrap_or_default().to_string();
-        let data = entities::user(NewUser {
+        let mut data = entities::user(NewUser {
             id,
             display_name: &user.display_name,
             user_principal_name: &upn,
@@ -270,12 +286,24 @@ pub(crate) fn build(
             created: &created,
             job_title: user.job_title.as_deref(),
         });
+        if let Some(employee_type) = &user.employee_type {
+            data.insert("employeeType".into(), json!(employee_type));
+        }
+        if user.on_premises_sync_enabled {
+            // Entra Connect writes the source anchor (the AD objectGUID, base64) with the sync flag.
+            use base64::Engine as _;
+            let anchor =
+                base64::engine::general_purpose::STANDARD.encode(Uuid::new_v4().as_bytes());
+            data.insert("onPremisesSyncEnabled".into(), json!(true));
+            data.insert("onPremisesImmutableId".into(), json!(anchor));
+        }
         let private = Private {
             password_sha256: Some(sha256_hex(&user.password)),
             ..Private::default()
         };
         insert(&mut tenant, Kind::User, data, private);
         principal_roles.push((id.to_string(), user.roles.clone()));
+        principal_eligible.push((id.to_string(), user.eligible_roles.clone()));
     }
 
     for group in &description.groups {
@@ -396,6 +424,7 @@ pub(crate) fn build(
         insert(&mut tenant, Kind::Application, data, app_private);
         insert(&mut tenant, Kind::ServicePrincipal, sp_data, sp_private);
         principal_roles.push((sp_id.to_string(), app.roles.clone()));
+        principal_eligible.push((sp_id.to_string(), app.eligible_roles.clone()));
     }
 
     for (principal, names) in principal_roles {
@@ -406,6 +435,24 @@ pub(crate) fn build(
             tenant
                 .role_assignments
                 .push(role_assignment(role.template_id, principal_id));
+        }
+    }
+
+    for (principal, names) in principal_eligible {
+        for name in names {
+            let role = roles::by_name(&name)
+                .ok_or_else(|| bad(origin, format!("unknown directory role `{name}`")))?;
+            tenant.role_eligibilities.push(json!({
+                "id": Uuid::new_v4().to_string(),
+                "principalId": principal,
+                "roleDefinitionId": role.template_id.to_string(),
+                "directoryScopeId": "/",
+                "appScopeId": null,
+                "startDateTime": created,
+                "endDateTime": null,
+                "memberType": "Direct",
+                "roleEligibilityScheduleId": Uuid::new_v4().to_string(),
+            }));
         }
     }
 
@@ -443,10 +490,40 @@ pub(crate) fn build(
         } else {
             policy.include_users.clone()
         };
+        // Service principals are named by object id, `ServicePrincipalsInMyTenant`, or (in
+        // the description only) the display name of a seeded application.
+        let resolve = |names: &[String]| -> Result<Vec<String>, SimError> {
+            names
+                .iter()
+                .map(|name| {
+                    if name == "ServicePrincipalsInMyTenant" || Uuid::parse_str(name).is_ok() {
+                        return Ok(name.clone());
+                    }
+                    tenant
+                        .objects
+                        .values()
+                        .find(|o| o.kind == Kind::ServicePrincipal && o.display_name() == name)
+                        .map(|o| o.id().to_string())
+                        .ok_or_else(|| {
+                            bad(
+                                origin,
+                                format!(
+                                    "policy `{}` names service principal `{name}`, which is not among the applications",
+                                    policy.display_name
+                                ),
+                            )
+                        })
+                })
+                .collect()
+        };
         let client_applications = if policy.include_service_principals.is_empty() {
             Value::Null
         } else {
-            json!({"includeServicePrincipals": policy.include_service_principals, "excludeServicePrincipals": [], "servicePrincipalFilter": null})
+            json!({
+                "includeServicePrincipals": resolve(&policy.include_service_principals)?,
+                "excludeServicePrincipals": resolve(&policy.exclude_service_principals)?,
+                "servicePrincipalFilter": null
+            })
         };
         tenant.conditional_access_policies.push(json!({
             "id": Uuid::new_v4().to_string(),

@@ -133,6 +133,10 @@ pub(crate) struct Tenant {
     pub objects: BTreeMap<String, DirObject>,
     pub role_definitions: Vec<Value>,
     pub role_assignments: Vec<Value>,
+    /// PIM-eligible role assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only;
+    /// absent in state files written before they existed.
+    #[serde(default)]
+    pub role_eligibilities: Vec<Value>,
     pub conditional_access_policies: Vec<Value>,
     pub directory_audits: Vec<Value>,
     pub sign_ins: Vec<SignInRecord>,

@@ -1345,3 +1345,127 @@ fn arm_sentinel_rules_live_under_a_known_workspace_and_need_rbac() {
     let (status, _, _) = h.graph("", Method::GET, &format!("{path}{api}"), None);
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[test]
+fn audit_reads_eligible_roles_graph_grants_synced_users_and_workload_policies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
+    tenant["users"].as_array_mut().unwrap().push(json!({
+        "displayName": "Synced Admin",
+        "userPrincipalName": "synced@contoso.example",
+        "password": "Sim-Synced-Passw0rd!",
+        "roles": ["Global Administrator"],
+        "eligibleRoles": ["Hybrid Identity Administrator"],
+        "employeeType": "breakglass:emergency-access",
+        "onPremisesSyncEnabled": true
+    }));
+    tenant["applications"].as_array_mut().unwrap().push(json!({
+        "displayName": "CI deployer",
+        "applicationPermissions": ["Application.ReadWrite.All"],
+        "eligibleRoles": ["Cloud Application Administrator"]
+    }));
+    tenant["conditionalAccessPolicies"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "displayName": "Block workload identities",
+            "state": "enabledForReportingButNotEnforced",
+            "includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
+            "excludeServicePrincipals": ["breakglass operator automation"],
+            "grant": ["block"]
+        }));
+    let file = dir.path().join("tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    let options = SimOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        state_dir: dir.path().join("state"),
+        tenant_file: Some(file),
+    };
+    std::fs::create_dir_all(&options.state_dir).unwrap();
+    let pki = pki::load_or_create(&options.state_dir).expect("keys");
+    let base = url::Url::parse("https://127.0.0.1:9/").expect("url");
+    let (sim, operator, _) = Simulator::open(&options, pki, base).expect("open");
+    let h = Harness {
+        sim,
+        operator,
+        _dir: dir,
+    };
+    let token = h.operator_token();
+    let operator_sp = claims(&token)["oid"].as_str().unwrap().to_string();
+
+    let (status, body, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal",
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = body["value"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{body:#}");
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["principal"]["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Synced Admin", "CI deployer"]);
+    assert_eq!(
+        items[0]["roleDefinitionId"],
+        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"
+    );
+    assert_eq!(items[0]["directoryScopeId"], "/");
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("roleEligibilityScheduleInstances(principal())")
+    );
+
+    let (_, graph, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/servicePrincipals?$filter=appId eq '00000003-0000-0000-c000-000000000000'",
+        None,
+    );
+    let graph_id = graph["value"][0]["id"].as_str().unwrap().to_string();
+    let (status, body, _) = h.graph(
+        &token,
+        Method::GET,
+        &format!("/v1.0/servicePrincipals/{graph_id}/appRoleAssignedTo"),
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let grants = body["value"].as_array().unwrap();
+    assert!(
+        grants
+            .iter()
+            .any(|g| g["principalDisplayName"] == "CI deployer"
+                && g["appRoleId"] == "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9")
+    );
+    assert!(grants.iter().all(|g| g["resourceId"] == graph_id.as_str()));
+
+    let (_, users, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/users/synced@contoso.example?$select=id,employeeType,onPremisesSyncEnabled,onPremisesImmutableId",
+        None,
+    );
+    assert_eq!(users["employeeType"], "breakglass:emergency-access");
+    assert_eq!(users["onPremisesSyncEnabled"], true);
+    assert!(users["onPremisesImmutableId"].is_string());
+
+    let (_, policies, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/identity/conditionalAccess/policies",
+        None,
+    );
+    let policy = policies["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["displayName"] == "Block workload identities")
+        .unwrap();
+    assert_eq!(
+        policy["conditions"]["clientApplications"]["excludeServicePrincipals"],
+        json!([operator_sp])
+    );
+}

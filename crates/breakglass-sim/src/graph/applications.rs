@@ -83,6 +83,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, parts: &[&str]) -> Option<SimResponse> {
         (Some(key), ["appRoleAssignments"], Method::GET) if kind == Kind::ServicePrincipal => {
             app_role_assignments(ctx, &key)
         }
+        (Some(key), ["appRoleAssignedTo"], Method::GET) if kind == Kind::ServicePrincipal => {
+            app_role_assigned_to(ctx, &key)
+        }
         (Some(key), ["appRoleAssignments"], Method::POST) if kind == Kind::ServicePrincipal => {
             add_app_role_assignment(ctx, &key)
         }
@@ -1192,6 +1195,44 @@ fn app_role_assignments(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         ctx,
         items,
         &format!("servicePrincipals('{key}')/appRoleAssignments"),
+        DIRECTORY_PAGING,
+        None,
+    )
+}
+
+/// `GET /servicePrincipals/{id}/appRoleAssignedTo`: the app role assignments granted *for*
+/// this resource (e.g. every Microsoft Graph application permission in the tenant).
+fn app_role_assigned_to(ctx: &Ctx<'_>, key: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require_read(
+        &tenant,
+        &[
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "AppRoleAssignment.ReadWrite.All",
+        ],
+    ) {
+        return denied;
+    }
+    let Some(resource) = tenant
+        .object(key)
+        .filter(|o| o.kind == Kind::ServicePrincipal && o.deleted_at.is_none())
+    else {
+        return ctx.not_found(key);
+    };
+    let resource_id = resource.id().to_string();
+    let items: Vec<Value> = tenant
+        .objects
+        .values()
+        .filter(|o| o.kind == Kind::ServicePrincipal && o.deleted_at.is_none())
+        .flat_map(|o| o.private.app_role_assignments.iter())
+        .filter(|a| a.get("resourceId").and_then(Value::as_str) == Some(resource_id.as_str()))
+        .cloned()
+        .collect();
+    list(
+        ctx,
+        items,
+        &format!("servicePrincipals('{key}')/appRoleAssignedTo"),
         DIRECTORY_PAGING,
         None,
     )

@@ -20,6 +20,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         (["directory", "roleAssignments"], Method::POST) => assign(ctx),
         (["directory", "roleAssignments", id], Method::GET) => assignment(ctx, id),
         (["directory", "roleAssignments", id], Method::DELETE) => unassign(ctx, id),
+        (["directory", "roleEligibilityScheduleInstances"], Method::GET) => eligibilities(ctx),
         _ => return None,
     })
 }
@@ -116,6 +117,43 @@ fn assignments(ctx: &Ctx<'_>) -> SimResponse {
     } else {
         format!(
             "roleManagement/directory/roleAssignments({})",
+            expand_list
+                .iter()
+                .map(|e| format!("{e}()"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    list(ctx, items, &context, DIRECTORY_PAGING, None)
+}
+
+/// PIM-eligible assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only: the
+/// simulator has no PIM requests.
+fn eligibilities(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require_read(
+        &tenant,
+        &[
+            "RoleEligibilitySchedule.Read.Directory",
+            "RoleEligibilitySchedule.ReadWrite.Directory",
+            "RoleManagement.Read.Directory",
+            "RoleManagement.ReadWrite.Directory",
+            "RoleManagement.Read.All",
+        ],
+    ) {
+        return denied;
+    }
+    let expand_list = expansions(ctx);
+    let items: Vec<Value> = tenant
+        .role_eligibilities
+        .iter()
+        .map(|a| expand(&tenant, a, &expand_list))
+        .collect();
+    let context = if expand_list.is_empty() {
+        "roleManagement/directory/roleEligibilityScheduleInstances".to_string()
+    } else {
+        format!(
+            "roleManagement/directory/roleEligibilityScheduleInstances({})",
             expand_list
                 .iter()
                 .map(|e| format!("{e}()"))
