@@ -58,6 +58,9 @@ pub enum ErrorKind {
     /// `monitor status`: an alert rule is missing, changed or disabled; the table is on stdout
     /// (exit 11).
     MonitoringIncomplete,
+    /// `audit` found something at or above `--fail-on`, or could not make a check; the
+    /// report is on stdout (exit 12).
+    AuditFindings,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -79,6 +82,7 @@ impl ErrorKind {
             ErrorKind::ChangesPending => 2,
             ErrorKind::EventsFound => 10,
             ErrorKind::MonitoringIncomplete => 11,
+            ErrorKind::AuditFindings => 12,
             ErrorKind::CommandNotFound => 127,
             ErrorKind::CommandNotExecutable => 126,
             ErrorKind::CommandStatus(code) => code,
@@ -134,13 +138,11 @@ impl CommandError {
     }
 
     /// Returns the kind.
-    #[cfg(test)]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// Returns the one-line message.
-    #[cfg(test)]
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -380,13 +382,14 @@ mod tests {
             ErrorKind::DrillOverdue,
             ErrorKind::EventsFound,
             ErrorKind::MonitoringIncomplete,
+            ErrorKind::AuditFindings,
             ErrorKind::Internal,
             ErrorKind::Interrupted,
         ]
         .iter()
         .map(|kind| kind.exit_code())
         .collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 70, 130]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 70, 130]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_audit;
 mod test_azcli;
 mod test_certificate;
 mod test_cli;

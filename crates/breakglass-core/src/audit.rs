@@ -393,6 +393,41 @@ pub const TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[
 /// Reaches the app only when the holder owns it.
 pub const OWNED_BY_PERMISSION: &str = "Application.ReadWrite.OwnedBy";
 
+/// The Microsoft Graph app role ids of the permissions above, the same in every tenant, for
+/// naming the grants `appRoleAssignedTo` lists by id.
+pub const PERMISSION_IDS: &[(&str, &str)] = &[
+    (
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+        "Application.ReadWrite.All",
+    ),
+    (
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+        "AppRoleAssignment.ReadWrite.All",
+    ),
+    (
+        "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+        "RoleManagement.ReadWrite.Directory",
+    ),
+    (
+        "18a4783c-866b-4cc7-a460-3d5e5662c884",
+        "Application.ReadWrite.OwnedBy",
+    ),
+];
+
+/// The permission value of a Microsoft Graph app role id, if it is one the audit knows.
+pub fn permission_of(app_role_id: &str) -> Option<&'static str> {
+    PERMISSION_IDS
+        .iter()
+        .find(|(id, _)| same(id, app_role_id))
+        .map(|(_, value)| *value)
+        .or_else(|| {
+            crate::graph_permissions::KNOWN
+                .iter()
+                .find(|p| same(&p.id.to_string(), app_role_id))
+                .map(|p| p.value)
+        })
+}
+
 /// Microsoft recommends fewer than this many Global Administrators.
 pub const GLOBAL_ADMIN_LIMIT: usize = 5;
 
@@ -1151,37 +1186,43 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             .collect(),
         Err(_) => Vec::new(),
     };
-    per_user(
-        CheckId::UserRole,
-        users,
-        &format!(
-            "every emergency user holds {} permanently and actively at /",
-            role.display_name
-        ),
-        |u| {
-            if u.active_roles.iter().any(|r| same(r, &role_id)) {
-                None
-            } else if eligible_ids.iter().any(|e| same(e, &u.id)) {
-                Some((
-                    Severity::High,
-                    format!(
-                        "{} only PIM-eligible: activation can fail in the emergency",
-                        role.display_name
-                    ),
-                ))
-            } else {
-                Some((Severity::High, format!("no active {}", role.display_name)))
-            }
-        },
-        |n| {
-            format!(
-                "{n} emergency user(s) without a permanent active {}",
+    if let Err(missing) = snapshot.active_roles.get() {
+        if !users.is_empty() {
+            out.push(Finding::not_checked(CheckId::UserRole, missing));
+        }
+    } else {
+        per_user(
+            CheckId::UserRole,
+            users,
+            &format!(
+                "every emergency user holds {} permanently and actively at /",
                 role.display_name
-            )
-        },
-        "run `breakglass apply` to assign the role permanently and actively",
-        out,
-    );
+            ),
+            |u| {
+                if u.active_roles.iter().any(|r| same(r, &role_id)) {
+                    None
+                } else if eligible_ids.iter().any(|e| same(e, &u.id)) {
+                    Some((
+                        Severity::High,
+                        format!(
+                            "{} only PIM-eligible: activation can fail in the emergency",
+                            role.display_name
+                        ),
+                    ))
+                } else {
+                    Some((Severity::High, format!("no active {}", role.display_name)))
+                }
+            },
+            |n| {
+                format!(
+                    "{n} emergency user(s) without a permanent active {}",
+                    role.display_name
+                )
+            },
+            "run `breakglass apply` to assign the role permanently and actively",
+            out,
+        );
+    }
 
     // Conditional Access for users, as the drill judges it.
     match snapshot.policies.get() {

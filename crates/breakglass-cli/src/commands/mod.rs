@@ -5,6 +5,7 @@ use crate::error::CommandError;
 
 pub mod admins;
 pub mod apply;
+pub mod audit;
 pub mod cloud;
 pub mod credential;
 pub mod demo;
@@ -49,6 +50,7 @@ pub enum Command {
     Exec(exec::ExecArgs),
     Drill(drill::DrillArgs),
     Watch(watch::WatchArgs),
+    Audit(audit::AuditArgs),
 }
 
 impl Command {
@@ -91,5 +93,6 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Exec(args) => exec::cmd_exec(helper, args).await,
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
         Command::Watch(args) => watch::cmd_watch(helper, args).await,
+        Command::Audit(args) => audit::cmd_audit(helper, args).await,
     }
 }

@@ -549,3 +549,34 @@ fn thresholds() {
     assert!(fails(&findings, Severity::Medium));
     assert!(!fails(&findings, Severity::High));
 }
+
+#[test]
+fn unreadable_role_assignments_leave_the_users_role_not_checked() {
+    let mut s = clean();
+    s.active_roles = Fact::unreadable(
+        "RoleManagement.Read.Directory",
+        "GET /roleManagement/directory/roleAssignments answered 403",
+    );
+    let findings = audit(&s);
+    for check in [
+        CheckId::UserRole,
+        CheckId::CredentialAdminRoles,
+        CheckId::GlobalAdminCount,
+    ] {
+        let of: Vec<&Finding> = findings.iter().filter(|f| f.check == check).collect();
+        assert!(!of.is_empty(), "{check:?}");
+        assert!(
+            of.iter().any(|f| f.status == Status::NotChecked)
+                && of.iter().all(|f| f.status != Status::Pass),
+            "{check:?}: {of:#?}"
+        );
+    }
+    assert_eq!(
+        permission_of("18A4783C-866B-4CC7-A460-3D5E5662C884"),
+        Some("Application.ReadWrite.OwnedBy")
+    );
+    assert_eq!(
+        permission_of("741f803b-c850-494e-b5df-cde7c675a1ca"),
+        Some("User.ReadWrite.All")
+    );
+}

@@ -1,0 +1,488 @@
+//! `breakglass audit` through the binary, after `init` and `apply` against an in-process
+//! simulator: the checks a freshly provisioned tenant passes, the takeover paths the seeded
+//! tenant holds, and tenants made risky on purpose (an owner, a credential on the service
+//! principal, an unlocked app, an app with Application.ReadWrite.All, eligible and hybrid
+//! administrators, a synced emergency user on a custom domain, a workload-identity
+//! Conditional Access policy), each with its evidence and exit code.
+
+use std::path::Path;
+
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_entra::{GraphClient, Query};
+use serde_json::{Value, json};
+
+use crate::common::{InProcessSimulator, TestEnv, edited_default_tenant};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+
+fn applied_to(
+    mut env: TestEnv,
+    tenant_file: Option<&Path>,
+    edit_config: impl FnOnce(String) -> String,
+) -> (TestEnv, InProcessSimulator) {
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), tenant_file);
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path).expect("breakglass.toml");
+    std::fs::write(&path, edit_config(text)).expect("write breakglass.toml");
+    env.run(["apply", "--yes"]).assert_success();
+    (env, simulator)
+}
+
+/// Changes the tenant directly, as an administrator would in Graph Explorer.
+struct Admin {
+    runtime: tokio::runtime::Runtime,
+    graph: GraphClient,
+}
+
+impl Admin {
+    fn new(simulator: &InProcessSimulator) -> Admin {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Admin {
+            runtime,
+            graph: simulator.operator_graph().graph,
+        }
+    }
+
+    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
+        let query = if filter.is_empty() {
+            Query::new()
+        } else {
+            Query::new().filter(filter)
+        };
+        self.runtime
+            .block_on(self.graph.list_all(V1, path, &query))
+            .expect("list")
+    }
+
+    fn one(&self, path: &str, filter: &str) -> Value {
+        self.list(path, filter).into_iter().next().expect("found")
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.runtime
+            .block_on(self.graph.post_json(V1, path, &body))
+            .expect("post")
+    }
+
+    fn post_no_content(&self, path: &str, body: Value) {
+        self.runtime
+            .block_on(self.graph.post_no_content(V1, path, Some(&body)))
+            .expect("post")
+    }
+
+    fn patch(&self, path: &str, body: Value) {
+        self.runtime
+            .block_on(self.graph.patch_json(V1, path, &body))
+            .expect("patch")
+    }
+
+    fn delete(&self, path: &str) {
+        self.runtime
+            .block_on(self.graph.delete(V1, path))
+            .expect("delete")
+    }
+
+    fn emergency_app(&self) -> Value {
+        self.one(
+            "applications",
+            "tags/any(t:t eq 'breakglass:emergency-access')",
+        )
+    }
+
+    fn emergency_sp(&self) -> Value {
+        let app_id = self.emergency_app()["appId"]
+            .as_str()
+            .expect("appId")
+            .to_string();
+        self.one("servicePrincipals", &format!("appId eq '{app_id}'"))
+    }
+}
+
+fn audit(env: &TestEnv, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["audit", "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = env.run(&args);
+    let code = output.code.unwrap_or(-1);
+    assert!(matches!(code, 0 | 12), "audit exited {code}:\n{output}");
+    (code, output.json())
+}
+
+fn results<'a>(report: &'a Value, check: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+fn passes(report: &Value, check: &str) -> bool {
+    let found = results(report, check);
+    !found.is_empty() && found.iter().all(|f| f["status"] == "pass")
+}
+
+/// The one finding of `check` at `severity`.
+fn finding<'a>(report: &'a Value, check: &str, severity: &str) -> &'a Value {
+    let found: Vec<&Value> = results(report, check)
+        .into_iter()
+        .filter(|f| f["status"] == "finding" && f["severity"] == severity)
+        .collect();
+    assert_eq!(found.len(), 1, "{check} {severity}: {report:#}");
+    found[0]
+}
+
+fn evidence_names(finding: &Value) -> Vec<String> {
+    finding["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| e["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn evidence_ids(finding: &Value) -> Vec<String> {
+    finding["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| e["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_provisioned_tenant_passes_the_app_and_user_checks_and_names_the_seeded_takeover_paths() {
+    let (env, _simulator) = applied_to(TestEnv::new(), None, |c| c);
+    let (code, report) = audit(&env, &[]);
+    assert_eq!(code, 12, "the seeded tenant has critical paths: {report:#}");
+    assert_eq!(report["failOn"], "high");
+    assert_eq!(report["failed"], true);
+    for check in [
+        "emergency-app",
+        "app-owners",
+        "service-principal-owners",
+        "app-credentials",
+        "service-principal-credentials",
+        "credential-lock",
+        "sign-in-audience",
+        "service-principal-enabled",
+        "owner-admin-roles",
+        "workload-conditional-access",
+        "emergency-access-paths",
+        "user-cloud-only",
+        "user-domain",
+        "user-enabled",
+        "user-role",
+        "global-admin-count",
+    ] {
+        assert!(passes(&report, check), "{check} should pass: {report:#}");
+    }
+    // Diego is an Application Administrator tenant-wide: he can add a credential to the app.
+    let admins = finding(&report, "credential-admin-roles", "critical");
+    assert_eq!(evidence_names(admins), ["diego@contoso.example"]);
+    // The operator automation app holds Application.ReadWrite.All and friends.
+    let graph = finding(&report, "graph-permissions", "critical");
+    let details: Vec<&str> = graph["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        evidence_names(graph)
+            .iter()
+            .all(|n| n == "breakglass operator automation"),
+        "{graph:#}"
+    );
+    for permission in [
+        "Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All",
+        "RoleManagement.ReadWrite.Directory",
+    ] {
+        assert!(
+            details.iter().any(|d| d.starts_with(permission)),
+            "{permission}: {graph:#}"
+        );
+    }
+    let tier0 = finding(&report, "tier-zero-roles", "low");
+    let names = evidence_names(tier0);
+    for who in [
+        "adele@contoso.example",
+        "ben@contoso.example",
+        "breakglass operator automation",
+    ] {
+        assert!(names.iter().any(|n| n == who), "{who}: {tier0:#}");
+    }
+    // The seeded tenant registers no FIDO2 keys, and no drill has run here.
+    finding(&report, "user-phishing-resistant", "medium");
+    finding(&report, "last-drill", "medium");
+    assert_eq!(report["counts"]["notChecked"], 0);
+
+    // The human table names the same, and the error line says why it failed.
+    let human = env.run(["audit", "--findings-only"]);
+    human.assert_code(12);
+    assert!(human.stdout.contains("CRITICAL"), "{human}");
+    assert!(human.stdout.contains("diego@contoso.example"), "{human}");
+    assert!(
+        !human.stdout.contains("app-owners"),
+        "passes hidden: {human}"
+    );
+    assert!(human.stderr.contains("error: the audit found"), "{human}");
+    assert!(!human.stdout.contains(KEEPASS_PASSWORD));
+
+    // `--fail-on never` reports the same and exits 0; a bad severity is a usage error.
+    let (code, _) = audit(&env, &["--fail-on", "never"]);
+    assert_eq!(code, 0);
+    env.run(["audit", "--fail-on", "urgent"]).assert_code(2);
+}
+
+#[test]
+fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        for user in tenant["users"].as_array_mut().unwrap() {
+            if user["userPrincipalName"] == "diego@contoso.example" {
+                user["roles"] = json!([]);
+            }
+        }
+    });
+    let (env, simulator) = applied_to(env, Some(&tenant), |c| c);
+    // After provisioning, the operator gives up the Graph permissions that reach the app
+    // (AppRoleAssignment.ReadWrite.All last, since it is what removes them).
+    let admin = Admin::new(&simulator);
+    let operator = admin.one(
+        "servicePrincipals",
+        &format!("appId eq '{}'", simulator.operator().client_id),
+    );
+    let operator_id = operator["id"].as_str().unwrap().to_string();
+    let grants = admin.list(
+        &format!("servicePrincipals/{operator_id}/appRoleAssignments"),
+        "",
+    );
+    let mut order: Vec<(&str, String)> = Vec::new();
+    for (role, name) in breakglass_core::audit::PERMISSION_IDS {
+        if let Some(g) = grants.iter().find(|g| g["appRoleId"] == *role) {
+            order.push((name, g["id"].as_str().unwrap().to_string()));
+        }
+    }
+    order.sort_by_key(|(name, _)| *name == "AppRoleAssignment.ReadWrite.All");
+    assert_eq!(order.len(), 3, "{grants:#?}");
+    for (_, id) in order {
+        admin.delete(&format!(
+            "servicePrincipals/{operator_id}/appRoleAssignments/{id}"
+        ));
+    }
+
+    let (code, report) = audit(&env, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["failed"], false);
+    assert!(passes(&report, "credential-admin-roles"), "{report:#}");
+    assert!(passes(&report, "graph-permissions"), "{report:#}");
+    assert_eq!(report["counts"]["critical"], 0);
+    assert_eq!(report["counts"]["high"], 0);
+    // The tier-zero holders are still listed, and fail a stricter threshold.
+    finding(&report, "tier-zero-roles", "low");
+    let (code, _) = audit(&env, &["--fail-on", "low"]);
+    assert_eq!(code, 12);
+}
+
+#[test]
+fn every_takeover_path_is_found_with_its_evidence() {
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let users = tenant["users"].as_array_mut().unwrap();
+        users.push(json!({
+            "displayName": "Mallory Cloud Apps",
+            "userPrincipalName": "mallory@contoso.example",
+            "password": "Sim-Mallory-Passw0rd!",
+            "eligibleRoles": ["Cloud Application Administrator"]
+        }));
+        users.push(json!({
+            "displayName": "Hank Hybrid",
+            "userPrincipalName": "hank@contoso.example",
+            "password": "Sim-Hank-Passw0rd!",
+            "roles": ["Hybrid Identity Administrator"]
+        }));
+        // An emergency account someone made by hand: synced, on the custom domain.
+        users.push(json!({
+            "displayName": "Old break glass",
+            "userPrincipalName": "breakglass-old@contoso.example",
+            "password": "Sim-Old-Passw0rd!",
+            "roles": ["Global Administrator"],
+            "employeeType": "breakglass:emergency-access",
+            "onPremisesSyncEnabled": true
+        }));
+        tenant["applications"].as_array_mut().unwrap().push(json!({
+            "displayName": "CI deployer",
+            "applicationPermissions": ["Application.ReadWrite.All"]
+        }));
+    });
+    // The service principal's credentials left unlocked, so one can be added there.
+    let (env, simulator) = applied_to(env, Some(&tenant), |c| {
+        let replaced = c.replace("lock_credentials = true", "lock_credentials = false");
+        if replaced.contains("lock_credentials = false") {
+            replaced
+        } else {
+            replaced.replace(
+                "[[app.credentials]]",
+                "lock_credentials = false\n\n[[app.credentials]]",
+            )
+        }
+    });
+    let admin = Admin::new(&simulator);
+    let app = admin.emergency_app();
+    let app_object = app["id"].as_str().unwrap().to_string();
+    let sp = admin.emergency_sp();
+    let sp_id = sp["id"].as_str().unwrap().to_string();
+    let emma = admin.one("users", "userPrincipalName eq 'emma@contoso.example'");
+    let emma_id = emma["id"].as_str().unwrap().to_string();
+    admin.post_no_content(
+        &format!("applications/{app_object}/owners/$ref"),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{emma_id}")}),
+    );
+    let added = admin.post(
+        &format!("servicePrincipals/{sp_id}/addPassword"),
+        json!({"passwordCredential": {"displayName": "quick fix"}}),
+    );
+    let key_id = added["keyId"].as_str().unwrap().to_string();
+
+    let (code, report) = audit(&env, &[]);
+    assert_eq!(code, 12);
+
+    let owners = finding(&report, "app-owners", "critical");
+    assert_eq!(evidence_ids(owners), [emma_id.as_str()]);
+    assert_eq!(evidence_names(owners), ["emma@contoso.example"]);
+    assert!(passes(&report, "service-principal-owners"));
+
+    let on_sp = finding(&report, "service-principal-credentials", "critical");
+    assert_eq!(evidence_ids(on_sp), [key_id.as_str()]);
+    assert_eq!(evidence_names(on_sp), ["quick fix"]);
+    assert!(
+        !report
+            .to_string()
+            .contains(added["secretText"].as_str().unwrap())
+    );
+
+    let lock = finding(&report, "credential-lock", "high");
+    assert_eq!(evidence_ids(lock), [app_object.as_str()]);
+
+    let eligible = finding(&report, "credential-admin-roles", "high");
+    assert_eq!(evidence_names(eligible), ["mallory@contoso.example"]);
+    assert!(
+        eligible["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Cloud Application Administrator (eligible, tenant-wide)"),
+        "{eligible:#}"
+    );
+    let hybrid = finding(&report, "owner-admin-roles", "high");
+    assert_eq!(evidence_names(hybrid), ["hank@contoso.example"]);
+
+    let graph = finding(&report, "graph-permissions", "critical");
+    let ci = graph["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "CI deployer")
+        .unwrap_or_else(|| panic!("CI deployer: {graph:#}"));
+    assert_eq!(ci["kind"], "servicePrincipal");
+    assert!(
+        ci["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Application.ReadWrite.All")
+    );
+
+    let synced = finding(&report, "user-cloud-only", "high");
+    assert_eq!(evidence_names(synced), ["breakglass-old@contoso.example"]);
+    let domain = finding(&report, "user-domain", "high");
+    assert_eq!(evidence_names(domain), ["breakglass-old@contoso.example"]);
+    assert!(
+        domain["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("contososim.onmicrosoft.com")
+    );
+    // The two users breakglass made pass what the old one fails.
+    assert!(passes(&report, "user-enabled"));
+    assert!(passes(&report, "user-role"));
+}
+
+#[test]
+fn a_workload_identity_policy_that_can_block_the_emergency_app_is_critical_until_excluded() {
+    let env = TestEnv::new();
+    // Enabling the policy takes Policy.ReadWrite.ConditionalAccess; breakglass only reads.
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let operator = tenant["applications"]
+            .as_array_mut()
+            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
+            .expect("the operator app");
+        operator["applicationPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("Policy.ReadWrite.ConditionalAccess"));
+        tenant["conditionalAccessPolicies"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "displayName": "Block workload identities outside trusted locations",
+                "state": "disabled",
+                "includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
+                "excludeServicePrincipals": ["breakglass operator automation"],
+                "grant": ["block"]
+            }));
+    });
+    let (env, simulator) = applied_to(env, Some(&tenant), |c| c);
+    let (_, report) = audit(&env, &[]);
+    assert!(
+        passes(&report, "workload-conditional-access"),
+        "a disabled policy blocks nothing: {report:#}"
+    );
+
+    let admin = Admin::new(&simulator);
+    let policy = admin
+        .list("identity/conditionalAccess/policies", "")
+        .into_iter()
+        .find(|p| p["displayName"] == "Block workload identities outside trusted locations")
+        .expect("the seeded policy");
+    let path = format!(
+        "identity/conditionalAccess/policies/{}",
+        policy["id"].as_str().unwrap()
+    );
+    admin.patch(&path, json!({"state": "enabledForReportingButNotEnforced"}));
+    let (_, report) = audit(&env, &[]);
+    finding(&report, "workload-conditional-access", "low");
+
+    admin.patch(&path, json!({"state": "enabled"}));
+    let (code, report) = audit(&env, &[]);
+    assert_eq!(code, 12);
+    let blocked = finding(&report, "workload-conditional-access", "critical");
+    assert_eq!(evidence_ids(blocked), [policy["id"].as_str().unwrap()]);
+    assert!(
+        blocked["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ServicePrincipalsInMyTenant"),
+        "{blocked:#}"
+    );
+    // The emergency app cannot sign in now: exactly what the finding warns about.
+    env.run(["token", "--credential", "rotating"])
+        .assert_code(4);
+
+    let sp_id = admin.emergency_sp()["id"].as_str().unwrap().to_string();
+    let mut excluded = policy["conditions"]["clientApplications"]["excludeServicePrincipals"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    excluded.push(json!(sp_id));
+    let mut conditions = policy["conditions"].clone();
+    conditions["clientApplications"]["excludeServicePrincipals"] = Value::Array(excluded);
+    admin.patch(&path, json!({"conditions": conditions}));
+    let (_, report) = audit(&env, &[]);
+    assert!(passes(&report, "workload-conditional-access"), "{report:#}");
+}
