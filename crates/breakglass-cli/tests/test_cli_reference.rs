@@ -37,6 +37,7 @@ const COMMANDS: &[&[&str]] = &[
     &["exec"],
     &["drill"],
     &["watch"],
+    &["audit"],
 ];
 
 fn render(env: &TestEnv) -> String {
