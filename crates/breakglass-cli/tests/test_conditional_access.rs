@@ -18,7 +18,8 @@ const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const POLICIES: &str = "identity/conditionalAccess/policies";
 
 /// The seeded tenant with, if `may_write`, an operator allowed to change Conditional Access,
-/// plus a report-only Conditional Access policy for workload identities.
+/// plus a disabled Conditional Access policy that blocks every workload identity of the
+/// tenant (see [`enable_workload_policy`]).
 fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
     let mut env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
@@ -39,7 +40,7 @@ fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
             .unwrap()
             .push(json!({
                 "displayName": "Block workload identities outside trusted locations",
-                "state": "enabledForReportingButNotEnforced",
+                "state": "disabled",
                 "includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
                 "grant": ["block"]
             }));
@@ -56,9 +57,15 @@ fn set_option(env: &TestEnv, on: bool) {
     let path = env.root().join("breakglass.toml");
     let text = std::fs::read_to_string(&path).expect("breakglass.toml");
     let (from, to) = if on {
-        ("exclude_from_policies = false", "exclude_from_policies = true")
+        (
+            "exclude_from_policies = false",
+            "exclude_from_policies = true",
+        )
     } else {
-        ("exclude_from_policies = true", "exclude_from_policies = false")
+        (
+            "exclude_from_policies = true",
+            "exclude_from_policies = false",
+        )
     };
     std::fs::write(&path, text.replace(from, to)).expect("write");
 }
@@ -127,6 +134,22 @@ impl Probe {
         )[0];
         sp["id"].as_str().unwrap().to_string()
     }
+}
+
+/// Switches the workload identity policy on, excluding the operator's own app as its
+/// owner would, and keeping the exclusions it has.
+fn enable_workload_policy(probe: &Probe, simulator: &InProcessSimulator) {
+    let policy = probe.policy("Block workload identities outside trusted locations");
+    let operator = &probe.list(
+        "servicePrincipals",
+        &format!("appId eq '{}'", simulator.operator().client_id),
+    )[0];
+    let mut excluded = excluded_apps(&policy);
+    excluded.push(operator["id"].as_str().unwrap().to_string());
+    probe.patch(
+        &format!("{POLICIES}/{}", policy["id"].as_str().unwrap()),
+        json!({"state": "enabled", "conditions": {"clientApplications": {"excludeServicePrincipals": excluded}}}),
+    );
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -245,6 +268,11 @@ fn off_by_default_nothing_changes_but_a_note() {
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
     let after = Probe::new(&simulator).policies();
     assert_eq!(before, after, "no policy was touched");
+    // So the workload identity policy, once on, blocks the emergency app: the drill fails.
+    enable_workload_policy(&Probe::new(&simulator), &simulator);
+    let drill = env.run(["drill", "--log-wait", "0"]);
+    drill.assert_code(8);
+    assert!(drill.stdout.contains("53003"), "{drill}");
 }
 
 #[test]
@@ -273,10 +301,7 @@ fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
 
     let applied = env.run(["apply", "--yes", "--output", "json"]);
     applied.assert_success();
-    assert_eq!(
-        applied.json()["applied"].as_array().map(Vec::len),
-        Some(16)
-    );
+    assert_eq!(applied.json()["applied"].as_array().map(Vec::len), Some(16));
     let probe = Probe::new(&simulator);
     assert_all_excluded(&probe, "after apply");
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
@@ -291,10 +316,19 @@ fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
     );
     assert_eq!(audits.len(), 4, "{audits:#?}");
 
-    // drill keeps reporting, and now finds every policy excludes the users.
+    // drill keeps reporting, and now finds every policy excludes the users; and the
+    // emergency app signs in although a policy blocks every other workload identity.
+    enable_workload_policy(&probe, &simulator);
     let drill = env.run(["drill", "--log-wait", "0", "--output", "json"]);
     drill.assert_success();
     let report = drill.json();
+    let rotating = report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "rotating")
+        .unwrap();
+    assert_eq!(rotating["proven"], true, "{rotating:#}");
     for user in report["users"].as_array().unwrap() {
         let check = user["checks"]
             .as_array()
@@ -388,7 +422,11 @@ fn apply_killed_at_every_policy_change_converges() {
         simulator.set_faults(Vec::new());
         env.run(["apply", "--yes"]).assert_success();
         let plan = env.run(["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, Some(0), "not converged after a kill at {n}:\n{plan}");
+        assert_eq!(
+            plan.code,
+            Some(0),
+            "not converged after a kill at {n}:\n{plan}"
+        );
         assert_all_excluded(&probe, &format!("after a kill at change {n}"));
         if !killed {
             assert_eq!(n, 5, "four policy changes, then none to kill");
@@ -415,8 +453,7 @@ fn a_policy_that_refuses_is_reported_and_the_others_are_changed() {
     let output = env.run(["apply", "--yes"]);
     output.assert_code(1);
     assert!(
-        output.stderr.contains("refused")
-            && output.stderr.contains("Block legacy authentication"),
+        output.stderr.contains("refused") && output.stderr.contains("Block legacy authentication"),
         "{output}"
     );
     assert!(output.stderr.contains("skip_policies"), "{output}");
