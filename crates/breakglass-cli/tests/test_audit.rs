@@ -350,6 +350,18 @@ fn every_takeover_path_is_found_with_its_evidence() {
         json!({"passwordCredential": {"displayName": "quick fix"}}),
     );
     let key_id = added["keyId"].as_str().unwrap().to_string();
+    // Chloe is made Application Administrator of the emergency app alone.
+    let chloe = admin.one("users", "userPrincipalName eq 'chloe@contoso.example'");
+    let scoped = admin.post(
+        "roleManagement/directory/roleAssignments",
+        json!({
+            "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+            "roleDefinitionId": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+            "principalId": chloe["id"],
+            "directoryScopeId": format!("/{app_object}"),
+        }),
+    );
+    assert_eq!(scoped["directoryScopeId"], format!("/{app_object}"));
 
     let (code, report) = audit(&env, &[]);
     assert_eq!(code, 12);
@@ -371,6 +383,20 @@ fn every_takeover_path_is_found_with_its_evidence() {
     let lock = finding(&report, "credential-lock", "high");
     assert_eq!(evidence_ids(lock), [app_object.as_str()]);
 
+    let active = finding(&report, "credential-admin-roles", "critical");
+    assert_eq!(
+        evidence_names(active),
+        ["diego@contoso.example", "chloe@contoso.example"]
+    );
+    assert!(
+        active["evidence"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "Application Administrator (active, scoped to /{app_object})"
+            )),
+        "{active:#}"
+    );
     let eligible = finding(&report, "credential-admin-roles", "high");
     assert_eq!(evidence_names(eligible), ["mallory@contoso.example"]);
     assert!(

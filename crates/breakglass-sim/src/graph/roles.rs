@@ -203,9 +203,17 @@ fn assign(ctx: &Ctx<'_>) -> SimResponse {
         return ctx.bad_request("Properties 'roleDefinitionId' and 'principalId' are required.");
     };
     let scope = text("directoryScopeId").unwrap_or_else(|| "/".into());
-    if scope != "/" {
-        return ctx
-            .bad_request("Only the tenant-wide directory scope '/' is supported by this tenant.");
+    // Besides the tenant, the application-management roles may be scoped to one app
+    // registration or service principal (`/{object id}`).
+    let app_scoped = scope
+        .strip_prefix('/')
+        .filter(|id| !id.is_empty())
+        .and_then(|id| tenant.object(id))
+        .is_some_and(|o| matches!(o.kind, Kind::Application | Kind::ServicePrincipal));
+    if scope != "/" && !app_scoped {
+        return ctx.bad_request(
+            "Only the tenant-wide directory scope '/' or an application's object id ('/{id}') is supported by this tenant.",
+        );
     }
     let Some(definition) = tenant
         .role_definitions
@@ -238,16 +246,35 @@ fn assign(ctx: &Ctx<'_>) -> SimResponse {
         .and_then(|t| Uuid::parse_str(t).ok())
         .unwrap_or_default();
     let principal_uuid = Uuid::parse_str(&principal_id).unwrap_or_default();
-    let assignment = role_assignment(template, principal_uuid);
+    if scope != "/"
+        && template != builtin::APPLICATION_ADMINISTRATOR.template_id
+        && template != builtin::CLOUD_APPLICATION_ADMINISTRATOR.template_id
+    {
+        return ctx.bad_request(
+            "This role cannot be assigned at the scope of one application; assign it at '/'.",
+        );
+    }
+    let mut assignment = role_assignment(template, principal_uuid);
+    if scope != "/" {
+        // Scoped assignments get an opaque id of their own; the simulator mints a GUID.
+        assignment["id"] = Value::String(Uuid::new_v4().to_string());
+        assignment["directoryScopeId"] = Value::String(scope.clone());
+    }
     let id = assignment
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    let same_grant = |a: &Value| {
+        let field = |name: &str| a.get(name).and_then(Value::as_str).unwrap_or_default();
+        field("principalId") == principal_id
+            && field("roleDefinitionId").eq_ignore_ascii_case(&template.to_string())
+            && field("directoryScopeId") == scope
+    };
     if tenant
         .role_assignments
         .iter()
-        .any(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()))
+        .any(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()) || same_grant(a))
     {
         return ctx.bad_request("A conflicting object with one or more of the specified property values is present in the directory.");
     }
