@@ -512,3 +512,65 @@ fn a_workload_identity_policy_that_can_block_the_emergency_app_is_critical_until
     let (_, report) = audit(&env, &[]);
     assert!(passes(&report, "workload-conditional-access"), "{report:#}");
 }
+
+#[test]
+fn checks_the_operator_may_not_make_are_not_checked_with_the_permission_named() {
+    let env = TestEnv::new();
+    // An auditor that reads the directory and its roles, but not Conditional Access or
+    // authentication methods.
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        tenant["applications"].as_array_mut().unwrap().push(json!({
+            "displayName": "Posture auditor",
+            "applicationPermissions": ["Directory.Read.All", "RoleManagement.Read.Directory"]
+        }));
+    });
+    let (mut env, simulator) = applied_to(env, Some(&tenant), |c| c);
+    let admin = Admin::new(&simulator);
+    let auditor = admin.one("applications", "displayName eq 'Posture auditor'");
+    let secret = admin.post(
+        &format!(
+            "applications/{}/addPassword",
+            auditor["id"].as_str().unwrap()
+        ),
+        json!({"passwordCredential": {"displayName": "audit"}}),
+    );
+    env.set_env("AZURE_CLIENT_ID", auditor["appId"].as_str().unwrap());
+    env.set_env(
+        "AZURE_CLIENT_SECRET",
+        secret["secretText"].as_str().unwrap(),
+    );
+
+    let (code, report) = audit(&env, &["--fail-on", "critical"]);
+    assert_eq!(
+        code, 12,
+        "a check not made is never a silent pass: {report:#}"
+    );
+    for (check, permission) in [
+        ("workload-conditional-access", "Policy.Read.All"),
+        ("user-conditional-access", "Policy.Read.All"),
+        (
+            "user-phishing-resistant",
+            "UserAuthenticationMethod.Read.All",
+        ),
+    ] {
+        let of = results(&report, check);
+        assert!(!of.is_empty(), "{check}: {report:#}");
+        assert!(
+            of.iter().all(|f| f["status"] == "notChecked"),
+            "{check}: {of:#?}"
+        );
+        assert!(
+            of.iter()
+                .all(|f| f["hint"].as_str().unwrap().contains(permission)),
+            "{check}: {of:#?}"
+        );
+    }
+    // What it may read is still checked.
+    assert!(passes(&report, "app-owners"), "{report:#}");
+    assert!(passes(&report, "user-role"), "{report:#}");
+    assert!(report["counts"]["notChecked"].as_u64().unwrap() >= 4);
+
+    let human = env.run(["audit", "--fail-on", "never"]);
+    human.assert_success();
+    assert!(human.stdout.contains("NOT CHECKED"), "{human}");
+}
