@@ -134,7 +134,12 @@ impl Applier<'_> {
                     Ok(detail) => reporter.finished(index, detail),
                     Err(PolicyFailure::Refused(error)) => {
                         reporter.refused(index, &error.to_string());
-                        refused.push((describe(action), error));
+                        let id = match action {
+                            Action::ExcludeGroupFromPolicy { policy_id, .. }
+                            | Action::ExcludeAppFromPolicy { policy_id, .. } => policy_id.as_str(),
+                            _ => "",
+                        };
+                        refused.push((format!("{} (policy id {id})", describe(action)), error));
                     }
                     Err(PolicyFailure::Fatal(error)) => return Err(error),
                 }
