@@ -18,8 +18,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 use secrecy::{ExposeSecret as _, SecretString};
 use url::{Host, Url};
 
-use super::sinks::{EVENT_ID_HEADER, facts};
-use super::{Notification, severity_name};
+use super::{EVENT_ID_HEADER, Notification, facts, severity_name};
 use crate::error::{CommandError, config_error, usage_error};
 
 /// How the connection to the SMTP server is protected.

@@ -13,6 +13,7 @@ pub mod poll;
 pub mod sinks;
 
 use breakglass_core::identities::Severity;
+pub use breakglass_core::monitor::severity_name;
 use breakglass_scan::EventKind;
 use serde::Serialize;
 
@@ -38,13 +39,28 @@ pub struct Notification {
     pub source: String,
 }
 
-/// The name of a severity, as the rules spell it.
-pub fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Informational => "informational",
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-        Severity::Critical => "critical",
+/// The header carrying the event id, for receivers that de-duplicate without parsing.
+pub const EVENT_ID_HEADER: &str = "X-Breakglass-Event-Id";
+
+/// The facts every message shows besides its title: Slack's fields, Teams' FactSet, the
+/// lines of an email.
+pub(super) fn facts(n: &Notification) -> Vec<(&'static str, String)> {
+    let mut facts = vec![
+        ("Severity", severity_name(n.severity).to_string()),
+        ("Identity", n.identity.clone()),
+        ("Time", n.time.clone()),
+        ("Result", n.result.clone()),
+    ];
+    if let Some(label) = &n.credential_label {
+        facts.push(("Credential", label.clone()));
     }
+    if let Some(key) = &n.credential_key_id {
+        facts.push(("Key id", key.clone()));
+    }
+    if let Some(ip) = &n.ip_address {
+        facts.push(("IP address", ip.clone()));
+    }
+    facts.push(("Source", n.source.clone()));
+    facts.push(("Event id", n.id.clone()));
+    facts
 }

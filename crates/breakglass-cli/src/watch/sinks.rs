@@ -11,13 +11,11 @@ use url::{Host, Url};
 use zeroize::Zeroizing;
 
 use super::email::EmailSink;
-use super::{Notification, severity_name};
+use super::{EVENT_ID_HEADER, Notification, facts, severity_name};
 use crate::error::{CommandError, usage_error};
 
 /// The header carrying the webhook body's signature: `sha256=<hex>`.
 pub const SIGNATURE_HEADER: &str = "X-Breakglass-Signature";
-/// The header carrying the event id, for receivers that de-duplicate without parsing.
-pub const EVENT_ID_HEADER: &str = "X-Breakglass-Event-Id";
 
 /// The format a receiver expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,29 +160,6 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
         out.push_str(&format!("{byte:02x}"));
     }
     out
-}
-
-/// The facts every message shows besides its title: Slack's fields, Teams' FactSet, the
-/// lines of an email.
-pub(super) fn facts(n: &Notification) -> Vec<(&'static str, String)> {
-    let mut facts = vec![
-        ("Severity", severity_name(n.severity).to_string()),
-        ("Identity", n.identity.clone()),
-        ("Time", n.time.clone()),
-        ("Result", n.result.clone()),
-    ];
-    if let Some(label) = &n.credential_label {
-        facts.push(("Credential", label.clone()));
-    }
-    if let Some(key) = &n.credential_key_id {
-        facts.push(("Key id", key.clone()));
-    }
-    if let Some(ip) = &n.ip_address {
-        facts.push(("IP address", ip.clone()));
-    }
-    facts.push(("Source", n.source.clone()));
-    facts.push(("Event id", n.id.clone()));
-    facts
 }
 
 /// A Slack incoming-webhook message: `text` for notifications, `blocks` for the channel.
