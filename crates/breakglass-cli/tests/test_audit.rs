@@ -252,6 +252,9 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
         }
     });
     let (env, simulator) = applied_to(env, Some(&tenant), |c| c);
+    // A drill leaves its record in drills/, which the last-drill check reads.
+    let drill = env.run(["drill", "--log-wait", "0"]);
+    assert!(matches!(drill.code, Some(0 | 8)), "{drill}");
     // After provisioning, the operator gives up the Graph permissions that reach the app
     // (AppRoleAssignment.ReadWrite.All last, since it is what removes them).
     let admin = Admin::new(&simulator);
@@ -285,10 +288,15 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
     assert!(passes(&report, "graph-permissions"), "{report:#}");
     assert_eq!(report["counts"]["critical"], 0);
     assert_eq!(report["counts"]["high"], 0);
+    assert!(passes(&report, "last-drill"), "{report:#}");
     // The tier-zero holders are still listed, and fail a stricter threshold.
     finding(&report, "tier-zero-roles", "low");
     let (code, _) = audit(&env, &["--fail-on", "low"]);
     assert_eq!(code, 12);
+    // Records elsewhere: none there, so no drill is known.
+    let empty = env.root().join("no-drills");
+    let (_, report) = audit(&env, &["--drills", empty.to_str().unwrap()]);
+    finding(&report, "last-drill", "medium");
 }
 
 #[test]
