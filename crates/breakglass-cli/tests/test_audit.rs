@@ -358,6 +358,12 @@ fn every_takeover_path_is_found_with_its_evidence() {
         json!({"passwordCredential": {"displayName": "quick fix"}}),
     );
     let key_id = added["keyId"].as_str().unwrap().to_string();
+    // A secret named like breakglass's own: only its key id gives it away.
+    let lookalike = admin.post(
+        &format!("applications/{app_object}/addPassword"),
+        json!({"passwordCredential": {"displayName": "breakglass:rotating"}}),
+    );
+    let lookalike_id = lookalike["keyId"].as_str().unwrap().to_string();
     // Chloe is made Application Administrator of the emergency app alone.
     let chloe = admin.one("users", "userPrincipalName eq 'chloe@contoso.example'");
     let scoped = admin.post(
@@ -386,6 +392,16 @@ fn every_takeover_path_is_found_with_its_evidence() {
         !report
             .to_string()
             .contains(added["secretText"].as_str().unwrap())
+    );
+
+    let unheld = finding(&report, "app-credentials", "critical");
+    assert_eq!(evidence_ids(unheld), [lookalike_id.as_str()]);
+    assert!(
+        unheld["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no local store holds"),
+        "{unheld:#}"
     );
 
     let lock = finding(&report, "credential-lock", "high");
@@ -445,6 +461,25 @@ fn every_takeover_path_is_found_with_its_evidence() {
     // The two users breakglass made pass what the old one fails.
     assert!(passes(&report, "user-enabled"));
     assert!(passes(&report, "user-role"));
+
+    // Without the KeePass password the key ids cannot be compared, and the audit says so.
+    let mut env = env;
+    env.remove_env("BREAKGLASS_KEEPASS_PASSWORD");
+    let (_, report) = audit(&env, &[]);
+    let info = finding(&report, "app-credentials", "info");
+    assert!(
+        info["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no KeePass password given"),
+        "{info:#}"
+    );
+    assert!(
+        results(&report, "app-credentials")
+            .iter()
+            .all(|f| f["severity"] != "critical"),
+        "{report:#}"
+    );
 }
 
 #[test]

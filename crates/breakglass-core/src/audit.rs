@@ -337,6 +337,9 @@ pub struct Snapshot {
     pub initial_domain: String,
     /// The credential labels `breakglass.toml` declares.
     pub declared_labels: Vec<String>,
+    /// Key ids the local stores (KeePass, the sheets' manifest) hold, or why they could not
+    /// be compared (no KeePass password given, no stores on this machine).
+    pub held_key_ids: Result<Vec<String>, String>,
     /// The declared role of the emergency users (Global Administrator by default).
     pub user_role: BuiltInRole,
     pub app: Option<AppFacts>,
@@ -441,13 +444,6 @@ fn role_name(template_id: &str) -> String {
         .ok()
         .and_then(roles::by_template_id)
         .map(|r| r.display_name.to_string())
-        .or_else(|| {
-            same(
-                template_id,
-                &HYBRID_IDENTITY_ADMINISTRATOR.template_id.to_string(),
-            )
-            .then(|| HYBRID_IDENTITY_ADMINISTRATOR.display_name.to_string())
-        })
         .unwrap_or_else(|| template_id.to_string())
 }
 
@@ -560,14 +556,54 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
         .iter()
         .filter(|c| label_of(c.display_name.as_deref()).is_some() && !declared(c))
         .collect();
-    if foreign.is_empty() && stale.is_empty() {
+    // A display name is no proof: whoever adds a credential may name it `breakglass:rotating`.
+    // Only a key id the stores hold is breakglass's own.
+    let unheld: Vec<&Credential> = match &snapshot.held_key_ids {
+        Ok(held) => app
+            .credentials
+            .iter()
+            .filter(|c| declared(c) && !held.iter().any(|k| same(k, &c.key_id)))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    if foreign.is_empty() && stale.is_empty() && unheld.is_empty() {
         out.push(Finding::pass(
             CheckId::AppCredentials,
             format!(
-                "{} credential(s), each made by breakglass for a declared label",
-                app.credentials.len()
+                "{} credential(s), each made by breakglass for a declared label{}",
+                app.credentials.len(),
+                if snapshot.held_key_ids.is_ok() {
+                    ", each held by a local store"
+                } else {
+                    ""
+                }
             ),
         ));
+    }
+    if !unheld.is_empty() {
+        let mut finding = Finding::found(
+            CheckId::AppCredentials,
+            Severity::Critical,
+            format!(
+                "{} credential(s) carry a breakglass label but no local store holds their key id: someone may have named them to look like breakglass's, or an interrupted run left them",
+                unheld.len()
+            ),
+        )
+        .hinted("compare with `breakglass credential list`; `breakglass apply` removes credentials no store holds");
+        for c in unheld {
+            finding = finding.with(credential_evidence(c, "key id in no store".into()));
+        }
+        out.push(finding);
+    }
+    if let Err(why) = &snapshot.held_key_ids {
+        out.push(
+            Finding::found(
+                CheckId::AppCredentials,
+                Severity::Info,
+                format!("key ids were not compared with the local stores: {why}"),
+            )
+            .hinted("run the audit where the stores are, with BREAKGLASS_KEEPASS_PASSWORD or `--keepass-password-file`"),
+        );
     }
     if !foreign.is_empty() {
         let mut finding = Finding::found(

@@ -18,6 +18,7 @@ use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles;
 use breakglass_entra::{GraphClient, Query, odata_string};
 use jiff::Timestamp;
+use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -25,6 +26,8 @@ use crate::commands::drill::record;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::output::{Report, table};
+use crate::provision::KEEPASS_PASSWORD_ENV;
+use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
 
@@ -59,6 +62,12 @@ pub struct AuditArgs {
     /// breakglass.toml.
     #[arg(long, value_name = "DIR")]
     pub drills: Option<PathBuf>,
+
+    /// A file whose first line is the KeePass master password, to compare the app's key ids
+    /// with the stores. Without it, BREAKGLASS_KEEPASS_PASSWORD is used; the audit never
+    /// prompts, and without either it compares display names only (an info finding says so).
+    #[arg(long, value_name = "PATH", help_heading = "Configuration")]
+    pub keepass_password_file: Option<PathBuf>,
 
     /// The configuration file (credential labels, the users' role).
     #[arg(
@@ -531,11 +540,64 @@ fn load_config(path: &Path) -> Result<Config, CommandError> {
     Config::parse(&text).map_err(|e| config_error(format!("{} is not usable: {e}", path.display())))
 }
 
+/// Key ids the local stores hold, or why they cannot be compared. The KeePass password comes
+/// from `--keepass-password-file` or the environment only: an audit never prompts.
+fn held_key_ids(
+    args: &AuditArgs,
+    config: &Config,
+) -> Result<Result<Vec<String>, String>, CommandError> {
+    let base = args
+        .config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let keepass = base.join(&config.stores.keepass);
+    if !keepass.exists() {
+        return Ok(Err(format!(
+            "no KeePass database at {} on this machine",
+            keepass.display()
+        )));
+    }
+    let password = match &args.keepass_password_file {
+        Some(file) => {
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+                config_error(format!(
+                    "cannot read the KeePass password file {}: {e}",
+                    file.display()
+                ))
+            })?);
+            let line = text.lines().next().unwrap_or_default().to_string();
+            if line.is_empty() {
+                return Err(config_error(format!(
+                    "the KeePass password file {} is empty",
+                    file.display()
+                )));
+            }
+            KeePassPassword::Given(SecretString::from(line))
+        }
+        None => match std::env::var(KEEPASS_PASSWORD_ENV) {
+            Ok(value) if !value.is_empty() => KeePassPassword::Given(SecretString::from(value)),
+            _ => {
+                return Ok(Err(format!(
+                    "no KeePass password given ({KEEPASS_PASSWORD_ENV} or --keepass-password-file)"
+                )));
+            }
+        },
+    };
+    let mut vault = LocalVault::new(config, &base, password);
+    Ok(match vault.held_key_ids()? {
+        Some(held) => Ok(held.into_iter().collect()),
+        None => Err("the stores could not be read".to_string()),
+    })
+}
+
 /// Reads everything the audit looks at.
 async fn snapshot(
     ui: &Ui,
     graph: &GraphClient,
     config: &Config,
+    held_key_ids: Result<Vec<String>, String>,
     last_drill: Option<Timestamp>,
 ) -> Result<Snapshot, CommandError> {
     let _spinner = ui.spinner("reading the tenant…");
@@ -600,6 +662,7 @@ async fn snapshot(
             .iter()
             .map(|c| c.label.clone())
             .collect(),
+        held_key_ids,
         user_role: roles::by_name(&config.users.role).unwrap_or(roles::GLOBAL_ADMINISTRATOR),
         app,
         active_roles,
@@ -621,6 +684,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         })?),
     };
     let config = load_config(&args.config)?;
+    let held = held_key_ids(args, &config)?;
     let records = record::read_all(ui, &drills_folder(args))?;
     let last_drill = records.iter().map(|r| r.started).max();
     let mut operator = args.operator.clone();
@@ -629,7 +693,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
     }
     let session = helper.sign_in(&operator).await?;
     let tenant_id = session.token.claims()?.tid.clone().unwrap_or_default();
-    let snapshot = snapshot(ui, &session.graph, &config, last_drill).await?;
+    let snapshot = snapshot(ui, &session.graph, &config, held, last_drill).await?;
     let findings = audit::audit(&snapshot);
     let failed = threshold.is_some_and(|t| audit::fails(&findings, t));
     let report = AuditReport {

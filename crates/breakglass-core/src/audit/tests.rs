@@ -51,6 +51,7 @@ fn clean() -> Snapshot {
         now: now(),
         initial_domain: "contoso.onmicrosoft.com".into(),
         declared_labels: vec!["offline".into(), "rotating".into()],
+        held_key_ids: Ok(vec!["k1".into(), "K2".into()]),
         user_role: roles::GLOBAL_ADMINISTRATOR,
         app: Some(AppFacts {
             object_id: APP.into(),
@@ -579,4 +580,27 @@ fn unreadable_role_assignments_leave_the_users_role_not_checked() {
         permission_of("741f803b-c850-494e-b5df-cde7c675a1ca"),
         Some("User.ReadWrite.All")
     );
+}
+
+#[test]
+fn a_breakglass_label_is_no_proof_without_a_key_id_the_stores_hold() {
+    let mut s = clean();
+    s.app
+        .as_mut()
+        .unwrap()
+        .credentials
+        .push(secret("k9", Some("breakglass:rotating")));
+    let findings = audit(&s);
+    let f = only(&findings, CheckId::AppCredentials);
+    assert_eq!(f.severity, Some(Severity::Critical));
+    assert_eq!(f.evidence[0].id, "k9");
+
+    // Without the stores the label is all there is: an info finding says so.
+    s.held_key_ids = Err("no KeePass password given".into());
+    let findings = audit(&s);
+    let f = only(&findings, CheckId::AppCredentials);
+    assert_eq!(f.severity, Some(Severity::Info));
+    assert!(f.summary.contains("no KeePass password given"));
+    assert!(!fails(&findings, Severity::Low));
+    assert!(fails(&findings, Severity::Info));
 }
