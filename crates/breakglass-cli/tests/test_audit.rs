@@ -209,6 +209,10 @@ fn a_provisioned_tenant_passes_the_app_and_user_checks_and_names_the_seeded_take
             "{permission}: {graph:#}"
         );
     }
+    // UserAuthenticationMethod.ReadWrite.All can issue an emergency user a Temporary Access Pass.
+    let users = finding(&report, "user-takeover-permissions", "critical");
+    assert_eq!(evidence_names(users), ["breakglass operator automation"]);
+    assert!(passes(&report, "user-takeover-roles"), "{report:#}");
     let tier0 = finding(&report, "tier-zero-roles", "low");
     let names = evidence_names(tier0);
     for who in [
@@ -250,6 +254,15 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
                 user["roles"] = json!([]);
             }
         }
+        // Reading methods stays possible once the write permission is given up.
+        let operator = tenant["applications"]
+            .as_array_mut()
+            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
+            .expect("the operator app");
+        operator["applicationPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("UserAuthenticationMethod.Read.All"));
     });
     let (env, simulator) = applied_to(env, Some(&tenant), |c| c);
     // A drill leaves its record in drills/, which the last-drill check reads.
@@ -274,7 +287,7 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
         }
     }
     order.sort_by_key(|(name, _)| *name == "AppRoleAssignment.ReadWrite.All");
-    assert_eq!(order.len(), 3, "{grants:#?}");
+    assert_eq!(order.len(), 4, "{grants:#?}");
     for (_, id) in order {
         admin.delete(&format!(
             "servicePrincipals/{operator_id}/appRoleAssignments/{id}"
@@ -286,6 +299,7 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
     assert_eq!(report["failed"], false);
     assert!(passes(&report, "credential-admin-roles"), "{report:#}");
     assert!(passes(&report, "graph-permissions"), "{report:#}");
+    assert!(passes(&report, "user-takeover-permissions"), "{report:#}");
     assert_eq!(report["counts"]["critical"], 0);
     assert_eq!(report["counts"]["high"], 0);
     assert!(passes(&report, "last-drill"), "{report:#}");
@@ -309,6 +323,12 @@ fn every_takeover_path_is_found_with_its_evidence() {
             "userPrincipalName": "mallory@contoso.example",
             "password": "Sim-Mallory-Passw0rd!",
             "eligibleRoles": ["Cloud Application Administrator"]
+        }));
+        users.push(json!({
+            "displayName": "Paula Auth Admin",
+            "userPrincipalName": "paula@contoso.example",
+            "password": "Sim-Paula-Passw0rd!",
+            "roles": ["Privileged Authentication Administrator"]
         }));
         users.push(json!({
             "displayName": "Hank Hybrid",
@@ -430,6 +450,8 @@ fn every_takeover_path_is_found_with_its_evidence() {
             .contains("Cloud Application Administrator (eligible, tenant-wide)"),
         "{eligible:#}"
     );
+    let paa = finding(&report, "user-takeover-roles", "critical");
+    assert_eq!(evidence_names(paa), ["paula@contoso.example"]);
     let hybrid = finding(&report, "owner-admin-roles", "high");
     assert_eq!(evidence_names(hybrid), ["hank@contoso.example"]);
 

@@ -76,6 +76,8 @@ pub enum CheckId {
     OwnerAdminRoles,
     TierZeroRoles,
     GraphPermissions,
+    UserTakeoverRoles,
+    UserTakeoverPermissions,
     WorkloadConditionalAccess,
     EmergencyAccessPaths,
     UserCloudOnly,
@@ -103,6 +105,8 @@ impl CheckId {
             CheckId::OwnerAdminRoles => "owner-admin-roles",
             CheckId::TierZeroRoles => "tier-zero-roles",
             CheckId::GraphPermissions => "graph-permissions",
+            CheckId::UserTakeoverRoles => "user-takeover-roles",
+            CheckId::UserTakeoverPermissions => "user-takeover-permissions",
             CheckId::WorkloadConditionalAccess => "workload-conditional-access",
             CheckId::EmergencyAccessPaths => "emergency-access-paths",
             CheckId::UserCloudOnly => "user-cloud-only",
@@ -415,6 +419,10 @@ pub const PERMISSION_IDS: &[(&str, &str)] = &[
         "18a4783c-866b-4cc7-a460-3d5e5662c884",
         "Application.ReadWrite.OwnedBy",
     ),
+    (
+        "50483e42-d915-4231-9639-7fdb7fd190e5",
+        "UserAuthenticationMethod.ReadWrite.All",
+    ),
 ];
 
 /// The permission value of a Microsoft Graph app role id, if it is one the audit knows.
@@ -430,6 +438,17 @@ pub fn permission_of(app_role_id: &str) -> Option<&'static str> {
                 .map(|p| p.value)
         })
 }
+
+/// Roles that may reset the password and the authentication methods of any user, Global
+/// Administrators included: a way to take an emergency user over.
+pub const USER_TAKEOVER_ROLES: &[BuiltInRole] = &[roles::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR];
+
+/// Graph application permissions that may add an authentication method (a Temporary Access
+/// Pass) to any user, and so sign in as an emergency user.
+pub const USER_TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[(
+    "UserAuthenticationMethod.ReadWrite.All",
+    "can issue a Temporary Access Pass to an emergency user and sign in as it",
+)];
 
 /// Microsoft recommends fewer than this many Global Administrators.
 pub const GLOBAL_ADMIN_LIMIT: usize = 5;
@@ -916,6 +935,20 @@ fn role_checks(snapshot: &Snapshot, is_emergency: &dyn Fn(&str) -> bool, out: &m
         },
         out,
     );
+    if !snapshot.users.is_empty() {
+        role_check(
+            snapshot,
+            is_emergency,
+            RoleRule {
+                check: CheckId::UserTakeoverRoles,
+                wanted: USER_TAKEOVER_ROLES,
+                what: "each can reset an emergency user's password and authentication methods, and sign in as it",
+                severities: (Severity::Critical, Severity::High),
+                hint: "keep Privileged Authentication Administrator PIM-eligible with approval for very few people",
+            },
+            out,
+        );
+    }
 }
 
 fn permission_checks(
@@ -927,6 +960,12 @@ fn permission_checks(
     let grants = match snapshot.graph_permissions.get() {
         Err(missing) => {
             out.push(Finding::not_checked(check, missing));
+            if !snapshot.users.is_empty() {
+                out.push(Finding::not_checked(
+                    CheckId::UserTakeoverPermissions,
+                    missing,
+                ));
+            }
             return;
         }
         Ok(grants) => grants,
@@ -970,6 +1009,38 @@ fn permission_checks(
             finding = finding.with(grant.principal.evidence(Some(format!(
                 "{OWNED_BY_PERMISSION} and owns the emergency app (can add a credential to it)"
             ))));
+        }
+    }
+    if !snapshot.users.is_empty() {
+        let mut users = Finding::found(
+            CheckId::UserTakeoverPermissions,
+            Severity::Critical,
+            String::new(),
+        )
+        .hinted("remove the permission from apps that do not need it; the app that provisions emergency users needs it only while issuing their first pass");
+        for grant in grants.iter().filter(|g| !is_emergency(&g.principal.id)) {
+            if let Some((_, why)) = USER_TAKEOVER_PERMISSIONS
+                .iter()
+                .find(|(p, _)| same(p, &grant.permission))
+            {
+                users = users.with(
+                    grant
+                        .principal
+                        .evidence(Some(format!("{} ({why})", grant.permission))),
+                );
+            }
+        }
+        if users.evidence.is_empty() {
+            out.push(Finding::pass(
+                CheckId::UserTakeoverPermissions,
+                "no service principal holds a Microsoft Graph application permission that can add an authentication method to an emergency user",
+            ));
+        } else {
+            users.summary = format!(
+                "{} service principal(s) can add an authentication method to any user, the emergency users included",
+                users.evidence.len()
+            );
+            out.push(users);
         }
     }
     if finding.evidence.is_empty() {

@@ -211,9 +211,12 @@ async fn readable<T>(
 ) -> Result<Fact<T>, CommandError> {
     match read.await {
         Ok(value) => Ok(Fact::Known(value)),
-        Err(err) if matches!(err.kind(), ErrorKind::Authorization | ErrorKind::Service) => Ok(
-            Fact::unreadable(permission, format!("{what}: {}", err.message())),
-        ),
+        Err(err) if matches!(err.kind(), ErrorKind::Authorization | ErrorKind::Service) => {
+            // The request and correlation ids are for support, not for the report.
+            let message = err.message();
+            let message = message.split(" (request-id").next().unwrap_or(message);
+            Ok(Fact::unreadable(permission, format!("{what}: {message}")))
+        }
         Err(err) => Err(err),
     }
 }

@@ -121,6 +121,8 @@ fn a_clean_tenant_passes_every_check() {
         CheckId::OwnerAdminRoles,
         CheckId::TierZeroRoles,
         CheckId::GraphPermissions,
+        CheckId::UserTakeoverRoles,
+        CheckId::UserTakeoverPermissions,
         CheckId::WorkloadConditionalAccess,
         CheckId::EmergencyAccessPaths,
         CheckId::UserCloudOnly,
@@ -603,4 +605,39 @@ fn a_breakglass_label_is_no_proof_without_a_key_id_the_stores_hold() {
     assert!(f.summary.contains("no KeePass password given"));
     assert!(!fails(&findings, Severity::Low));
     assert!(fails(&findings, Severity::Info));
+}
+
+#[test]
+fn who_can_take_an_emergency_user_over() {
+    let mut s = clean();
+    if let Fact::Known(list) = &mut s.active_roles {
+        list.push(grant(
+            "paa",
+            "helpdesk-lead@contoso.com",
+            "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+            "/",
+        ));
+    }
+    s.graph_permissions = Fact::Known(vec![PermissionGrant {
+        principal: principal("x1", "HR onboarding", "servicePrincipal"),
+        permission: "UserAuthenticationMethod.ReadWrite.All".into(),
+    }]);
+    let findings = audit(&s);
+    let roles = only(&findings, CheckId::UserTakeoverRoles);
+    assert_eq!(roles.severity, Some(Severity::Critical));
+    assert_eq!(roles.evidence[0].id, "paa");
+    let permissions = only(&findings, CheckId::UserTakeoverPermissions);
+    assert_eq!(permissions.evidence[0].name, "HR onboarding");
+    // It does not reach the app: no graph-permissions finding.
+    assert!(findings_of(&findings, CheckId::GraphPermissions).is_empty());
+
+    // Without emergency users there is nobody to take over.
+    s.users.clear();
+    let findings = audit(&s);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.check != CheckId::UserTakeoverRoles
+                && f.check != CheckId::UserTakeoverPermissions)
+    );
 }
