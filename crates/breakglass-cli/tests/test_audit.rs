@@ -178,6 +178,7 @@ fn a_provisioned_tenant_passes_the_app_and_user_checks_and_names_the_seeded_take
         "user-domain",
         "user-enabled",
         "user-role",
+        "exclusion-group",
         "global-admin-count",
     ] {
         assert!(passes(&report, check), "{check} should pass: {report:#}");
@@ -378,6 +379,18 @@ fn every_takeover_path_is_found_with_its_evidence() {
         json!({"passwordCredential": {"displayName": "quick fix"}}),
     );
     let key_id = added["keyId"].as_str().unwrap().to_string();
+    // Emma joins the exclusion group, and Ben becomes its owner.
+    let group = admin.one("groups", "mailNickname eq 'breakglass-emergency-access'");
+    let group_id = group["id"].as_str().unwrap().to_string();
+    admin.post_no_content(
+        &format!("groups/{group_id}/members/$ref"),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{emma_id}")}),
+    );
+    let ben = admin.one("users", "userPrincipalName eq 'ben@contoso.example'");
+    admin.post_no_content(
+        &format!("groups/{group_id}/owners/$ref"),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", ben["id"].as_str().unwrap())}),
+    );
     // A secret named like breakglass's own: only its key id gives it away.
     let lookalike = admin.post(
         &format!("applications/{app_object}/addPassword"),
@@ -450,6 +463,27 @@ fn every_takeover_path_is_found_with_its_evidence() {
             .contains("Cloud Application Administrator (eligible, tenant-wide)"),
         "{eligible:#}"
     );
+    let group_findings: Vec<&Value> = results(&report, "exclusion-group")
+        .into_iter()
+        .filter(|f| f["status"] == "finding")
+        .collect();
+    assert_eq!(group_findings.len(), 2, "{group_findings:#?}");
+    let named: Vec<String> = group_findings
+        .iter()
+        .flat_map(|f| evidence_names(f))
+        .collect();
+    assert!(
+        named.contains(&"emma@contoso.example".to_string()),
+        "{named:?}"
+    );
+    assert!(
+        named.contains(&"ben@contoso.example".to_string()),
+        "{named:?}"
+    );
+    // The synced account the seed marked was added to the group by apply: it is an
+    // emergency user, so not among the strangers.
+    assert!(!named.contains(&"breakglass-old@contoso.example".to_string()));
+
     let paa = finding(&report, "user-takeover-roles", "critical");
     assert_eq!(evidence_names(paa), ["paula@contoso.example"]);
     let hybrid = finding(&report, "owner-admin-roles", "high");

@@ -86,6 +86,7 @@ pub enum CheckId {
     UserRole,
     UserConditionalAccess,
     UserPhishingResistant,
+    ExclusionGroup,
     GlobalAdminCount,
     LastDrill,
 }
@@ -115,6 +116,7 @@ impl CheckId {
             CheckId::UserRole => "user-role",
             CheckId::UserConditionalAccess => "user-conditional-access",
             CheckId::UserPhishingResistant => "user-phishing-resistant",
+            CheckId::ExclusionGroup => "exclusion-group",
             CheckId::GlobalAdminCount => "global-admin-count",
             CheckId::LastDrill => "last-drill",
         }
@@ -333,6 +335,16 @@ pub struct UserFacts {
     pub method_types: Fact<Vec<String>>,
 }
 
+/// The group Conditional Access policies exclude (`[group]` in breakglass.toml).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupFacts {
+    pub id: String,
+    pub display_name: String,
+    pub is_assignable_to_role: bool,
+    pub owners: Fact<Vec<Principal>>,
+    pub members: Fact<Vec<Principal>>,
+}
+
 /// Everything the audit looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -356,6 +368,8 @@ pub struct Snapshot {
     /// Conditional Access policies, as the drill reads them (users) and for workload identities.
     pub policies: Fact<Vec<(CaPolicy, WorkloadPolicy)>>,
     pub users: Vec<UserFacts>,
+    /// The exclusion group, if it exists.
+    pub exclusion_group: Option<GroupFacts>,
     /// The newest drill record on this machine, if any was found.
     pub last_drill: Option<Timestamp>,
 }
@@ -510,6 +524,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     permission_checks(snapshot, &is_emergency, &mut out);
     workload_ca_check(snapshot, &mut out);
     user_checks(snapshot, &mut out);
+    exclusion_group(snapshot, &mut out);
     global_admin_count(snapshot, &mut out);
     last_drill(snapshot, &mut out);
     out.sort_by_key(|f| f.check);
@@ -1431,6 +1446,107 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         "the owner registers a FIDO2 security key or passkey (`[users] temporary_access_pass = true` issues a pass to do it)",
         out,
     );
+}
+
+fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::ExclusionGroup;
+    if snapshot.users.is_empty() {
+        return;
+    }
+    let Some(group) = &snapshot.exclusion_group else {
+        out.push(
+            Finding::found(
+                check,
+                Severity::Medium,
+                "no exclusion group: each Conditional Access policy must name the emergency users one by one",
+            )
+            .hinted("run `breakglass apply` to create it"),
+        );
+        return;
+    };
+    let evidence = Evidence {
+        id: group.id.clone(),
+        name: group.display_name.clone(),
+        kind: "group".into(),
+        detail: None,
+    };
+    let mut clean = true;
+    if !group.is_assignable_to_role {
+        clean = false;
+        out.push(
+            Finding::found(
+                check,
+                Severity::High,
+                "the exclusion group is not role-assignable: User and Groups Administrators, and apps with Group.ReadWrite.All or GroupMember.ReadWrite.All, can add anyone to it, and every member escapes Conditional Access",
+            )
+            .with(evidence.clone())
+            .hinted("recreate it role-assignable (isAssignableToRole cannot be changed later); only Privileged Role and Global Administrators can change its members then"),
+        );
+    }
+    match group.owners.get() {
+        Err(missing) => {
+            clean = false;
+            out.push(Finding::not_checked(check, missing));
+        }
+        Ok(owners) if !owners.is_empty() => {
+            clean = false;
+            let mut finding = Finding::found(
+                check,
+                Severity::High,
+                format!(
+                    "the exclusion group has {} owner(s), who can add members that then escape Conditional Access",
+                    owners.len()
+                ),
+            )
+            .hinted("remove the owners");
+            for owner in owners {
+                finding = finding.with(owner.evidence(Some("owner of the exclusion group".into())));
+            }
+            out.push(finding);
+        }
+        Ok(_) => {}
+    }
+    match group.members.get() {
+        Err(missing) => {
+            clean = false;
+            out.push(Finding::not_checked(check, missing));
+        }
+        Ok(members) => {
+            let others: Vec<&Principal> = members
+                .iter()
+                .filter(|m| !snapshot.users.iter().any(|u| same(&u.id, &m.id)))
+                .collect();
+            if !others.is_empty() {
+                clean = false;
+                let mut finding = Finding::found(
+                    check,
+                    Severity::High,
+                    format!(
+                        "{} member(s) of the exclusion group are not emergency users: they escape every policy that excludes the group",
+                        others.len()
+                    ),
+                )
+                .hinted("remove them from the group");
+                for m in others {
+                    finding =
+                        finding.with(m.evidence(Some("member of the exclusion group".into())));
+                }
+                out.push(finding);
+            }
+        }
+    }
+    if clean {
+        out.push(
+            Finding::pass(
+                check,
+                format!(
+                    "\"{}\" is role-assignable, has no owners, and holds only emergency users",
+                    group.display_name
+                ),
+            )
+            .with(evidence),
+        );
+    }
 }
 
 fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {

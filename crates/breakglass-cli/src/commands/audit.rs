@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use breakglass_core::audit::{
-    self, AppFacts, Credential, Fact, Finding, PermissionGrant, Principal, RoleGrant,
+    self, AppFacts, Credential, Fact, Finding, GroupFacts, PermissionGrant, Principal, RoleGrant,
     ServicePrincipalFacts, Severity, Snapshot, Status, UserFacts, WorkloadPolicy,
 };
 use breakglass_core::cloud::GraphVersion::V1;
@@ -519,6 +519,54 @@ async fn read_users(
     Ok(out)
 }
 
+async fn read_group(
+    graph: &GraphClient,
+    config: &Config,
+) -> Result<Option<GroupFacts>, CommandError> {
+    let groups = list(
+        graph,
+        "groups",
+        Query::new().filter(format!(
+            "mailNickname eq {}",
+            odata_string(&config.group.mail_nickname)
+        )),
+    )
+    .await?;
+    let Some(group) = groups.first() else {
+        return Ok(None);
+    };
+    let id = text(group, "id");
+    let principals = |relation: &'static str| {
+        let path = format!("groups/{id}/{relation}");
+        async move {
+            readable(
+                &format!("GET /groups/{{id}}/{relation}"),
+                "GroupMember.Read.All (or Directory.Read.All)",
+                async {
+                    let found = list(
+                        graph,
+                        &path,
+                        Query::new().select(["id", "displayName", "userPrincipalName"]),
+                    )
+                    .await?;
+                    Ok(found.iter().map(principal_of).collect())
+                },
+            )
+            .await
+        }
+    };
+    Ok(Some(GroupFacts {
+        display_name: text(group, "displayName"),
+        is_assignable_to_role: group
+            .get("isAssignableToRole")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        owners: principals("owners").await?,
+        members: principals("members").await?,
+        id,
+    }))
+}
+
 fn drills_folder(args: &AuditArgs) -> PathBuf {
     if let Some(dir) = &args.drills {
         return dir.clone();
@@ -656,6 +704,7 @@ async fn snapshot(
     )
     .await?;
     let users = read_users(graph, &active_roles).await?;
+    let exclusion_group = read_group(graph, config).await?;
     Ok(Snapshot {
         now: Timestamp::now(),
         initial_domain,
@@ -673,6 +722,7 @@ async fn snapshot(
         graph_permissions,
         policies,
         users,
+        exclusion_group,
         last_drill,
     })
 }

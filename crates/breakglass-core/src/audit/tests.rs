@@ -83,6 +83,16 @@ fn clean() -> Snapshot {
             user("u1", "bg1@contoso.onmicrosoft.com"),
             user("u2", "bg2@contoso.onmicrosoft.com"),
         ],
+        exclusion_group: Some(GroupFacts {
+            id: "group".into(),
+            display_name: "Emergency access accounts".into(),
+            is_assignable_to_role: true,
+            owners: Fact::Known(vec![]),
+            members: Fact::Known(vec![
+                principal("u1", "bg1@contoso.onmicrosoft.com", "user"),
+                principal("u2", "bg2@contoso.onmicrosoft.com", "user"),
+            ]),
+        }),
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
     }
 }
@@ -131,6 +141,7 @@ fn a_clean_tenant_passes_every_check() {
         CheckId::UserRole,
         CheckId::UserConditionalAccess,
         CheckId::UserPhishingResistant,
+        CheckId::ExclusionGroup,
         CheckId::GlobalAdminCount,
         CheckId::LastDrill,
     ] {
@@ -639,5 +650,36 @@ fn who_can_take_an_emergency_user_over() {
             .iter()
             .all(|f| f.check != CheckId::UserTakeoverRoles
                 && f.check != CheckId::UserTakeoverPermissions)
+    );
+}
+
+#[test]
+fn the_exclusion_group_must_be_role_assignable_ownerless_and_hold_only_emergency_users() {
+    let mut s = clean();
+    let group = s.exclusion_group.as_mut().unwrap();
+    group.is_assignable_to_role = false;
+    group.owners = Fact::Known(vec![principal("o1", "owner@contoso.com", "user")]);
+    if let Fact::Known(members) = &mut group.members {
+        members.push(principal("m1", "eve@contoso.com", "user"));
+    }
+    let findings = audit(&s);
+    let found = findings_of(&findings, CheckId::ExclusionGroup);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found.iter().all(|f| f.severity == Some(Severity::High)));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.evidence.iter().any(|e| e.id == "m1"))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.evidence.iter().any(|e| e.id == "o1"))
+    );
+
+    s.exclusion_group = None;
+    assert_eq!(
+        only(&audit(&s), CheckId::ExclusionGroup).severity,
+        Some(Severity::Medium)
     );
 }

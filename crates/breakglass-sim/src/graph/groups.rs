@@ -28,6 +28,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         ([id], Method::PATCH) => update(ctx, id),
         ([id], Method::DELETE) => delete(ctx, id),
         ([id, "members"], Method::GET) => members(ctx, id),
+        ([id, "owners"], Method::GET) => owners(ctx, id),
+        ([id, "owners", "$ref"], Method::POST) => add_owner(ctx, id),
         ([id, "members", "$ref"], Method::POST) => add_member(ctx, id),
         ([id, "members", member, "$ref"], Method::DELETE) => remove_member(ctx, id, member),
         _ => return None,
@@ -259,6 +261,71 @@ fn members(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         .map(directory_object_json)
         .collect();
     list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
+}
+
+fn owners(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id) else {
+        return ctx.not_found(id);
+    };
+    let items: Vec<Value> = group
+        .private
+        .owners
+        .iter()
+        .filter_map(|m| tenant.object(m))
+        .map(directory_object_json)
+        .collect();
+    list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
+}
+
+/// `POST /groups/{id}/owners/$ref`: a user or service principal; a role-assignable group
+/// needs a Privileged Role Administrator, as for its members.
+fn add_owner(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id).cloned() else {
+        return ctx.not_found(id);
+    };
+    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
+        return denied;
+    }
+    let Some(owner_id) = reference_id(&body) else {
+        return ctx
+            .bad_request("The @odata.id reference is missing or is not a directory object URL.");
+    };
+    let Some(owner) = tenant
+        .object(&owner_id)
+        .filter(|o| matches!(o.kind, Kind::User | Kind::ServicePrincipal))
+        .cloned()
+    else {
+        return ctx.not_found(&owner_id);
+    };
+    if group.private.owners.contains(&owner_id) {
+        return ctx.bad_request("One or more added object references already exist for the following modified properties: 'owners'.");
+    }
+    let mut updated = group.clone();
+    updated.private.owners.push(owner_id);
+    tenant.objects.insert(id.to_string(), updated);
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Add owner to group",
+        "Assign",
+        vec![Target::of(&owner), Target::of(&group)],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
 }
 
 fn add_member(ctx: &Ctx<'_>, id: &str) -> SimResponse {
