@@ -391,6 +391,31 @@ fn every_takeover_path_is_found_with_its_evidence() {
         &format!("groups/{group_id}/owners/$ref"),
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", ben["id"].as_str().unwrap())}),
     );
+    // A role-assignable group holds Cloud Application Administrator; Emma is in it.
+    let app_admins = admin.post(
+        "groups",
+        json!({
+            "displayName": "App admins",
+            "mailNickname": "appadmins",
+            "mailEnabled": false,
+            "securityEnabled": true,
+            "isAssignableToRole": true
+        }),
+    );
+    let app_admins_id = app_admins["id"].as_str().unwrap().to_string();
+    admin.post_no_content(
+        &format!("groups/{app_admins_id}/members/$ref"),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{emma_id}")}),
+    );
+    admin.post(
+        "roleManagement/directory/roleAssignments",
+        json!({
+            "@odata.type": "#microsoft.graph.unifiedRoleAssignment",
+            "roleDefinitionId": "158c047a-c907-4556-b7ef-446551a6b5f7",
+            "principalId": app_admins_id,
+            "directoryScopeId": "/",
+        }),
+    );
     // A secret named like breakglass's own: only its key id gives it away.
     let lookalike = admin.post(
         &format!("applications/{app_object}/addPassword"),
@@ -443,10 +468,16 @@ fn every_takeover_path_is_found_with_its_evidence() {
     let active = finding(&report, "credential-admin-roles", "critical");
     assert_eq!(
         evidence_names(active),
-        ["diego@contoso.example", "chloe@contoso.example"]
+        [
+            "diego@contoso.example",
+            "emma@contoso.example (member of App admins)",
+            "App admins",
+            "chloe@contoso.example"
+        ]
     );
+    assert_eq!(active["evidence"][2]["kind"], "group");
     assert!(
-        active["evidence"][1]["detail"]
+        active["evidence"][3]["detail"]
             .as_str()
             .unwrap()
             .contains(&format!(

@@ -643,6 +643,48 @@ fn held_key_ids(
     })
 }
 
+/// A role held by a (role-assignable) group is held by its members: each becomes a grant of
+/// its own, named with the group, next to the group's.
+async fn expand_groups(
+    graph: &GraphClient,
+    grants: Fact<Vec<RoleGrant>>,
+) -> Result<Fact<Vec<RoleGrant>>, CommandError> {
+    let Fact::Known(grants) = grants else {
+        return Ok(grants);
+    };
+    let mut out = Vec::new();
+    for grant in grants {
+        if grant.principal.kind == "group" {
+            let members = readable(
+                "GET /groups/{id}/members",
+                "GroupMember.Read.All (or Directory.Read.All)",
+                list(
+                    graph,
+                    &format!("groups/{}/members", grant.principal.id),
+                    Query::new().select(["id", "displayName", "userPrincipalName"]),
+                ),
+            )
+            .await?;
+            match members {
+                Fact::Known(members) => {
+                    for member in &members {
+                        let mut principal = principal_of(member);
+                        principal.name =
+                            format!("{} (member of {})", principal.name, grant.principal.name);
+                        out.push(RoleGrant {
+                            principal,
+                            ..grant.clone()
+                        });
+                    }
+                }
+                Fact::Unreadable(missing) => return Ok(Fact::Unreadable(missing)),
+            }
+        }
+        out.push(grant);
+    }
+    Ok(Fact::Known(out))
+}
+
 /// Reads everything the audit looks at.
 async fn snapshot(
     ui: &Ui,
@@ -688,6 +730,8 @@ async fn snapshot(
         },
     )
     .await?;
+    let active_roles = expand_groups(graph, active_roles).await?;
+    let eligible_roles = expand_groups(graph, eligible_roles).await?;
     let graph_permissions = readable(
         "GET /servicePrincipals/{Microsoft Graph}/appRoleAssignedTo",
         "Application.Read.All",
