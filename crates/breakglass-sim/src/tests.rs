@@ -1407,6 +1407,25 @@ fn audit_reads_eligible_roles_graph_grants_synced_users_and_workload_policies() 
         .map(|i| i["principal"]["displayName"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Synced Admin", "CI deployer"]);
+    // Only properties unifiedRoleEligibilityScheduleInstance declares in the v1.0 CSDL (and
+    // its base unifiedRoleScheduleInstanceBase), plus the expanded navigation property.
+    let declared = [
+        "id",
+        "appScopeId",
+        "directoryScopeId",
+        "principalId",
+        "roleDefinitionId",
+        "endDateTime",
+        "memberType",
+        "roleEligibilityScheduleId",
+        "startDateTime",
+        "principal",
+    ];
+    for item in items {
+        for key in item.as_object().unwrap().keys() {
+            assert!(declared.contains(&key.as_str()), "{key} is not in the CSDL");
+        }
+    }
     assert_eq!(
         items[0]["roleDefinitionId"],
         "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"
