@@ -171,6 +171,7 @@ fn a_provisioned_tenant_passes_the_app_and_user_checks_and_names_the_seeded_take
         "credential-lock",
         "sign-in-audience",
         "service-principal-enabled",
+        "app-role",
         "owner-admin-roles",
         "workload-conditional-access",
         "emergency-access-paths",

@@ -72,6 +72,7 @@ pub enum CheckId {
     CredentialLock,
     SignInAudience,
     ServicePrincipalEnabled,
+    AppRole,
     CredentialAdminRoles,
     OwnerAdminRoles,
     TierZeroRoles,
@@ -102,6 +103,7 @@ impl CheckId {
             CheckId::CredentialLock => "credential-lock",
             CheckId::SignInAudience => "sign-in-audience",
             CheckId::ServicePrincipalEnabled => "service-principal-enabled",
+            CheckId::AppRole => "app-role",
             CheckId::CredentialAdminRoles => "credential-admin-roles",
             CheckId::OwnerAdminRoles => "owner-admin-roles",
             CheckId::TierZeroRoles => "tier-zero-roles",
@@ -358,6 +360,8 @@ pub struct Snapshot {
     pub held_key_ids: Result<Vec<String>, String>,
     /// The declared role of the emergency users (Global Administrator by default).
     pub user_role: BuiltInRole,
+    /// The declared role of the emergency app; `None` when it holds Graph permissions instead.
+    pub app_role: Option<BuiltInRole>,
     pub app: Option<AppFacts>,
     /// Every active directory role assignment in the tenant.
     pub active_roles: Fact<Vec<RoleGrant>>,
@@ -726,6 +730,48 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
                         detail: Some("accountEnabled false".into()),
                     })
                     .hinted("run `breakglass apply` to enable it"),
+                );
+            }
+        }
+    }
+
+    if let (Some(role), Some(sp)) = (snapshot.app_role, &app.service_principal) {
+        let role_id = role.template_id.to_string();
+        let holds = |list: &[RoleGrant]| {
+            list.iter().any(|g| {
+                same(&g.principal.id, &sp.id)
+                    && same(&g.role_template_id, &role_id)
+                    && g.directory_scope_id == "/"
+            })
+        };
+        match snapshot.active_roles.get() {
+            Err(missing) => out.push(Finding::not_checked(CheckId::AppRole, missing)),
+            Ok(active) if holds(active) => out.push(Finding::pass(
+                CheckId::AppRole,
+                format!(
+                    "the service principal holds {} permanently and actively at /",
+                    role.display_name
+                ),
+            )),
+            Ok(_) => {
+                let eligible = snapshot.eligible_roles.get().is_ok_and(|list| holds(list));
+                out.push(
+                    Finding::found(
+                        CheckId::AppRole,
+                        Severity::High,
+                        if eligible {
+                            format!("the service principal is only PIM-eligible for {}: an app cannot activate it in an emergency", role.display_name)
+                        } else {
+                            format!("the service principal holds no active {} at /: the emergency app cannot do what it is for", role.display_name)
+                        },
+                    )
+                    .with(Evidence {
+                        id: sp.id.clone(),
+                        name: app.display_name.clone(),
+                        kind: "servicePrincipal".into(),
+                        detail: Some(role.display_name.to_string()),
+                    })
+                    .hinted("run `breakglass apply` to assign the role permanently and actively"),
                 );
             }
         }

@@ -760,6 +760,11 @@ async fn snapshot(
             .collect(),
         held_key_ids,
         user_role: roles::by_name(&config.users.role).unwrap_or(roles::GLOBAL_ADMINISTRATOR),
+        app_role: config
+            .app
+            .role
+            .as_deref()
+            .map(|r| roles::by_name(r).unwrap_or(roles::GLOBAL_ADMINISTRATOR)),
         app,
         active_roles,
         eligible_roles,

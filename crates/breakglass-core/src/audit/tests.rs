@@ -53,6 +53,7 @@ fn clean() -> Snapshot {
         declared_labels: vec!["offline".into(), "rotating".into()],
         held_key_ids: Ok(vec!["k1".into(), "K2".into()]),
         user_role: roles::GLOBAL_ADMINISTRATOR,
+        app_role: Some(roles::GLOBAL_ADMINISTRATOR),
         app: Some(AppFacts {
             object_id: APP.into(),
             app_id: "appid".into(),
@@ -127,6 +128,7 @@ fn a_clean_tenant_passes_every_check() {
         CheckId::CredentialLock,
         CheckId::SignInAudience,
         CheckId::ServicePrincipalEnabled,
+        CheckId::AppRole,
         CheckId::CredentialAdminRoles,
         CheckId::OwnerAdminRoles,
         CheckId::TierZeroRoles,
@@ -682,4 +684,28 @@ fn the_exclusion_group_must_be_role_assignable_ownerless_and_hold_only_emergency
         only(&audit(&s), CheckId::ExclusionGroup).severity,
         Some(Severity::Medium)
     );
+}
+
+#[test]
+fn the_emergency_app_must_hold_its_role_actively() {
+    let mut s = clean();
+    if let Fact::Known(list) = &mut s.active_roles {
+        list.retain(|g| g.principal.id != SP);
+    }
+    let f = audit(&s);
+    assert!(
+        only(&f, CheckId::AppRole)
+            .summary
+            .contains("no active Global Administrator")
+    );
+    s.eligible_roles = Fact::Known(vec![grant(SP, "Emergency access", GA, "/")]);
+    let f = audit(&s);
+    assert!(
+        only(&f, CheckId::AppRole)
+            .summary
+            .contains("only PIM-eligible")
+    );
+    // With Graph permissions instead of a role there is nothing to check.
+    s.app_role = None;
+    assert!(audit(&s).iter().all(|f| f.check != CheckId::AppRole));
 }
