@@ -168,6 +168,7 @@ fn a_provisioned_tenant_passes_the_app_and_user_checks_and_names_the_seeded_take
         "service-principal-owners",
         "app-credentials",
         "service-principal-credentials",
+        "federated-credentials",
         "credential-lock",
         "sign-in-audience",
         "service-principal-enabled",
@@ -417,6 +418,16 @@ fn every_takeover_path_is_found_with_its_evidence() {
             "directoryScopeId": "/",
         }),
     );
+    // A deployment pipeline trusted to sign in as the app.
+    let federated = admin.post(
+        &format!("applications/{app_object}/federatedIdentityCredentials"),
+        json!({
+            "name": "deploy-from-main",
+            "issuer": "https://token.actions.githubusercontent.com",
+            "subject": "repo:contoso/infra:ref:refs/heads/main",
+            "audiences": ["api://AzureADTokenExchange"]
+        }),
+    );
     // A secret named like breakglass's own: only its key id gives it away.
     let lookalike = admin.post(
         &format!("applications/{app_object}/addPassword"),
@@ -461,6 +472,15 @@ fn every_takeover_path_is_found_with_its_evidence() {
             .unwrap()
             .contains("no local store holds"),
         "{unheld:#}"
+    );
+
+    let fic = finding(&report, "federated-credentials", "critical");
+    assert_eq!(evidence_ids(fic), [federated["id"].as_str().unwrap()]);
+    assert!(
+        fic["evidence"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("repo:contoso/infra:ref:refs/heads/main")
     );
 
     let lock = finding(&report, "credential-lock", "high");

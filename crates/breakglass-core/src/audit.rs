@@ -69,6 +69,7 @@ pub enum CheckId {
     ServicePrincipalOwners,
     AppCredentials,
     ServicePrincipalCredentials,
+    FederatedCredentials,
     CredentialLock,
     SignInAudience,
     ServicePrincipalEnabled,
@@ -100,6 +101,7 @@ impl CheckId {
             CheckId::ServicePrincipalOwners => "service-principal-owners",
             CheckId::AppCredentials => "app-credentials",
             CheckId::ServicePrincipalCredentials => "service-principal-credentials",
+            CheckId::FederatedCredentials => "federated-credentials",
             CheckId::CredentialLock => "credential-lock",
             CheckId::SignInAudience => "sign-in-audience",
             CheckId::ServicePrincipalEnabled => "service-principal-enabled",
@@ -292,7 +294,25 @@ pub struct AppFacts {
     pub credentials_locked: bool,
     pub owners: Fact<Vec<Principal>>,
     pub credentials: Vec<Credential>,
+    /// Federated identity credentials: tokens of another identity provider that sign in as
+    /// the app.
+    pub federated_credentials: Fact<Vec<FederatedCredential>>,
     pub service_principal: Option<ServicePrincipalFacts>,
+}
+
+/// A federated identity credential (workload identity federation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FederatedCredential {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+}
+
+impl Default for Fact<Vec<FederatedCredential>> {
+    fn default() -> Self {
+        Fact::Known(Vec::new())
+    }
 }
 
 impl Default for Fact<Vec<Principal>> {
@@ -672,6 +692,34 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
             finding = finding.with(credential_evidence(c, "label not declared".into()));
         }
         out.push(finding);
+    }
+
+    match app.federated_credentials.get() {
+        Err(missing) => out.push(Finding::not_checked(CheckId::FederatedCredentials, missing)),
+        Ok(list) if list.is_empty() => out.push(Finding::pass(
+            CheckId::FederatedCredentials,
+            "no federated identity credentials",
+        )),
+        Ok(list) => {
+            let mut finding = Finding::found(
+                CheckId::FederatedCredentials,
+                Severity::Critical,
+                format!(
+                    "{} federated identity credential(s): a token from the named issuer and subject signs in as the emergency app, with no secret in any store",
+                    list.len()
+                ),
+            )
+            .hinted("delete them (breakglass never makes one): DELETE /applications/{id}/federatedIdentityCredentials/{id}");
+            for c in list {
+                finding = finding.with(Evidence {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    kind: "federatedIdentityCredential".into(),
+                    detail: Some(format!("issuer {}, subject {}", c.issuer, c.subject)),
+                });
+            }
+            out.push(finding);
+        }
     }
 
     match &app.service_principal {

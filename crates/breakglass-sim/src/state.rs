@@ -80,6 +80,9 @@ pub(crate) struct Private {
     pub app_role_assignments: Vec<Value>,
     /// temporaryAccessPassAuthenticationMethod objects (users), with the pass hashed.
     pub temporary_access_passes: Vec<Value>,
+    /// federatedIdentityCredential objects (applications): a navigation, not a property, so
+    /// Graph never shows them in the application itself.
+    pub federated_identity_credentials: Vec<Value>,
     /// The seeded automation app whose secret is written to operator.env.
     pub operator: bool,
 }

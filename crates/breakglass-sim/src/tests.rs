@@ -1488,3 +1488,61 @@ fn audit_reads_eligible_roles_graph_grants_synced_users_and_workload_policies() 
         json!([operator_sp])
     );
 }
+
+#[test]
+fn federated_identity_credentials_are_listed_under_their_application() {
+    let h = harness();
+    let token = h.operator_token();
+    let (_, apps, _) = h.graph(
+        &token,
+        Method::GET,
+        "/v1.0/applications?$filter=displayName eq 'Payroll Sync'",
+        None,
+    );
+    let app_id = apps["value"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/v1.0/applications/{app_id}/federatedIdentityCredentials");
+    let body = json!({
+        "name": "deploy",
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:contoso/payroll:environment:prod",
+        "audiences": ["api://AzureADTokenExchange"]
+    });
+    let (status, created, _) = h.graph(&token, Method::POST, &path, Some(body.clone()));
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let declared = [
+        "@odata.context",
+        "id",
+        "name",
+        "issuer",
+        "subject",
+        "description",
+        "audiences",
+    ];
+    for key in created.as_object().unwrap().keys() {
+        assert!(declared.contains(&key.as_str()), "{key} is not in the CSDL");
+    }
+    let (status, again, _) = h.graph(&token, Method::POST, &path, Some(body));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{again}");
+    let (status, _, _) = h.graph(
+        &token,
+        Method::POST,
+        &path,
+        Some(json!({"name": "x", "issuer": "i", "subject": "s", "audiences": []})),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, listed, _) = h.graph(&token, Method::GET, &path, None);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["value"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        listed["value"][0]["subject"],
+        "repo:contoso/payroll:environment:prod"
+    );
+    // Not a property of the application itself.
+    let (_, app, _) = h.graph(
+        &token,
+        Method::GET,
+        &format!("/v1.0/applications/{app_id}"),
+        None,
+    );
+    assert!(app.get("federatedIdentityCredentials").is_none());
+}

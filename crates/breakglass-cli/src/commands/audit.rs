@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use breakglass_core::audit::{
-    self, AppFacts, Credential, Fact, Finding, GroupFacts, PermissionGrant, Principal, RoleGrant,
-    ServicePrincipalFacts, Severity, Snapshot, Status, UserFacts, WorkloadPolicy,
+    self, AppFacts, Credential, Fact, FederatedCredential, Finding, GroupFacts, PermissionGrant,
+    Principal, RoleGrant, ServicePrincipalFacts, Severity, Snapshot, Status, UserFacts,
+    WorkloadPolicy,
 };
 use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::config::Config;
@@ -333,7 +334,30 @@ async fn read_app(graph: &GraphClient) -> Result<Option<AppFacts>, CommandError>
         }
         None => None,
     };
+    let federated_credentials = readable(
+        "GET /applications/{id}/federatedIdentityCredentials",
+        "Application.Read.All",
+        async {
+            let found = list(
+                graph,
+                &format!("applications/{object_id}/federatedIdentityCredentials"),
+                Query::new(),
+            )
+            .await?;
+            Ok(found
+                .iter()
+                .map(|c| FederatedCredential {
+                    id: text(c, "id"),
+                    name: text(c, "name"),
+                    issuer: text(c, "issuer"),
+                    subject: text(c, "subject"),
+                })
+                .collect())
+        },
+    )
+    .await?;
     Ok(Some(AppFacts {
+        federated_credentials,
         owners: owners(graph, "applications", &object_id).await?,
         display_name: text(app, "displayName"),
         sign_in_audience: text(app, "signInAudience"),

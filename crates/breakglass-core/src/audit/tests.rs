@@ -65,6 +65,7 @@ fn clean() -> Snapshot {
                 secret("k1", Some("breakglass:offline")),
                 secret("k2", Some("breakglass:rotating")),
             ],
+            federated_credentials: Fact::Known(vec![]),
             service_principal: Some(ServicePrincipalFacts {
                 id: SP.into(),
                 account_enabled: true,
@@ -125,6 +126,7 @@ fn a_clean_tenant_passes_every_check() {
         CheckId::ServicePrincipalOwners,
         CheckId::AppCredentials,
         CheckId::ServicePrincipalCredentials,
+        CheckId::FederatedCredentials,
         CheckId::CredentialLock,
         CheckId::SignInAudience,
         CheckId::ServicePrincipalEnabled,
@@ -708,4 +710,25 @@ fn the_emergency_app_must_hold_its_role_actively() {
     // With Graph permissions instead of a role there is nothing to check.
     s.app_role = None;
     assert!(audit(&s).iter().all(|f| f.check != CheckId::AppRole));
+}
+
+#[test]
+fn a_federated_identity_credential_is_a_way_in_without_a_secret() {
+    let mut s = clean();
+    s.app.as_mut().unwrap().federated_credentials = Fact::Known(vec![FederatedCredential {
+        id: "fic".into(),
+        name: "deploy".into(),
+        issuer: "https://token.actions.githubusercontent.com".into(),
+        subject: "repo:someone/something:ref:refs/heads/main".into(),
+    }]);
+    let f = audit(&s);
+    let found = only(&f, CheckId::FederatedCredentials);
+    assert_eq!(found.severity, Some(Severity::Critical));
+    assert!(
+        found.evidence[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("githubusercontent")
+    );
 }
