@@ -418,6 +418,11 @@ fn every_takeover_path_is_found_with_its_evidence() {
             "directoryScopeId": "/",
         }),
     );
+    // Someone makes the app multi-tenant.
+    admin.patch(
+        &format!("applications/{app_object}"),
+        json!({"signInAudience": "AzureADMultipleOrgs"}),
+    );
     // A deployment pipeline trusted to sign in as the app.
     let federated = admin.post(
         &format!("applications/{app_object}/federatedIdentityCredentials"),
@@ -481,6 +486,14 @@ fn every_takeover_path_is_found_with_its_evidence() {
             .as_str()
             .unwrap()
             .contains("repo:contoso/infra:ref:refs/heads/main")
+    );
+
+    let audience = finding(&report, "sign-in-audience", "high");
+    assert!(
+        audience["summary"]
+            .as_str()
+            .unwrap()
+            .contains("AzureADMultipleOrgs")
     );
 
     let lock = finding(&report, "credential-lock", "high");
