@@ -55,7 +55,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: String,
 
-    /// Show findings and not-checked results only, without the passes.
+    /// Leave the passes out of the table (`--output json` always lists every result).
     #[arg(long)]
     pub findings_only: bool,
 
