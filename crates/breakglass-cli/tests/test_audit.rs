@@ -352,6 +352,10 @@ fn every_takeover_path_is_found_with_its_evidence() {
             "displayName": "CI deployer",
             "applicationPermissions": ["Application.ReadWrite.All"]
         }));
+        tenant["applications"].as_array_mut().unwrap().push(json!({
+            "displayName": "Owner bot",
+            "applicationPermissions": ["Application.ReadWrite.OwnedBy"]
+        }));
     });
     // The service principal's credentials left unlocked, so one can be added there.
     let (env, simulator) = applied_to(env, Some(&tenant), |c| {
@@ -418,6 +422,13 @@ fn every_takeover_path_is_found_with_its_evidence() {
             "directoryScopeId": "/",
         }),
     );
+    // An app that may write what it owns is made an owner of the service principal.
+    let bot = admin.one("servicePrincipals", "displayName eq 'Owner bot'");
+    let bot_id = bot["id"].as_str().unwrap().to_string();
+    admin.post_no_content(
+        &format!("servicePrincipals/{sp_id}/owners/$ref"),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{bot_id}")}),
+    );
     // Someone makes the app multi-tenant.
     admin.patch(
         &format!("applications/{app_object}"),
@@ -458,7 +469,8 @@ fn every_takeover_path_is_found_with_its_evidence() {
     let owners = finding(&report, "app-owners", "critical");
     assert_eq!(evidence_ids(owners), [emma_id.as_str()]);
     assert_eq!(evidence_names(owners), ["emma@contoso.example"]);
-    assert!(passes(&report, "service-principal-owners"));
+    let sp_owners = finding(&report, "service-principal-owners", "critical");
+    assert_eq!(evidence_ids(sp_owners), [bot_id.as_str()]);
 
     let on_sp = finding(&report, "service-principal-credentials", "critical");
     assert_eq!(evidence_ids(on_sp), [key_id.as_str()]);
@@ -562,6 +574,18 @@ fn every_takeover_path_is_found_with_its_evidence() {
         .find(|e| e["name"] == "CI deployer")
         .unwrap_or_else(|| panic!("CI deployer: {graph:#}"));
     assert_eq!(ci["kind"], "servicePrincipal");
+    let owner_bot = graph["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Owner bot")
+        .unwrap_or_else(|| panic!("Owner bot: {graph:#}"));
+    assert!(
+        owner_bot["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Application.ReadWrite.OwnedBy and owns the emergency app")
+    );
     assert!(
         ci["detail"]
             .as_str()
