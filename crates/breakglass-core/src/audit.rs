@@ -1016,7 +1016,7 @@ fn role_checks(snapshot: &Snapshot, is_emergency: &dyn Fn(&str) -> bool, out: &m
             wanted: CREDENTIAL_ADMIN_ROLES,
             what: "each can add a credential to the emergency app and so become Global Administrator",
             severities: (Severity::Critical, Severity::High),
-            hint: "remove these assignments, or scope them to the apps each person looks after (an administrative unit or the app's object id), never tenant-wide",
+            hint: "remove these assignments, or scope them to the apps each person looks after (an administrative unit, or another app's object id), never tenant-wide",
         },
         out,
     );
@@ -1655,8 +1655,10 @@ fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let mut principals: Vec<&Principal> = Vec::new();
     let eligible_list: &[RoleGrant] = eligible.map(Vec::as_slice).unwrap_or_default();
     for grant in active.iter().chain(eligible_list) {
+        // A group holding the role counts through its members (the CLI lists them).
         if is_role(grant, &roles::GLOBAL_ADMINISTRATOR)
             && grant.directory_scope_id == "/"
+            && grant.principal.kind != "group"
             && !principals.iter().any(|p| same(&p.id, &grant.principal.id))
         {
             principals.push(&grant.principal);
