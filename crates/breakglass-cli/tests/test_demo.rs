@@ -8,9 +8,9 @@ fn demo_runs_to_completion() {
     let state = env.root().join("demo");
     let output = env.run(["demo", "--state-dir", state.to_str().expect("utf-8")]);
     output.assert_success();
-    for step in 1..=15 {
+    for step in 1..=16 {
         assert!(
-            output.stdout.contains(&format!("Step {step}/15")),
+            output.stdout.contains(&format!("Step {step}/16")),
             "{output}"
         );
     }
@@ -43,6 +43,11 @@ fn demo_runs_to_completion() {
         "{output}"
     );
     assert!(output.stdout.contains("Drill passed"), "{output}");
+    // The provisioning operator's own Graph permissions are a way to the emergency app.
+    assert!(
+        output.stdout.contains("CRITICAL graph-permissions"),
+        "{output}"
+    );
     assert!(
         output
             .stdout
@@ -73,7 +78,7 @@ fn demo_json_records_the_steps() {
     let json = output.json();
     assert_eq!(json["ok"], true);
     let steps = json["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 15);
+    assert_eq!(steps.len(), 16);
     assert_eq!(steps[2]["title"], "Sign in as the operator");
     assert_eq!(steps[2]["result"]["kind"], "application");
     assert_eq!(steps[3]["result"]["displayName"], "Contoso (simulated)");
@@ -94,6 +99,16 @@ fn demo_json_records_the_steps() {
     assert_eq!(steps[11]["result"]["signIn"]["credentialLabel"], "rotating");
     assert_eq!(steps[11]["result"]["ruleFiles"], 11);
     assert_eq!(steps[13]["result"]["leasesAfter"], 0);
+    let audit = &steps[15]["result"];
+    assert!(audit["counts"]["critical"].as_u64() > Some(0), "{audit:#}");
+    assert!(
+        audit["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["check"] == "graph-permissions" && f["status"] == "finding"),
+        "{audit:#}"
+    );
     // The demo never prints the operator's secret nor the KeePass password.
     let secret = std::fs::read_to_string(state.join("tenant/operator.env"))
         .expect("operator.env is kept with --state-dir")

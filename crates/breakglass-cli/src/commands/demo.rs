@@ -67,7 +67,7 @@ struct DemoRecord {
     ok: bool,
 }
 
-const STEPS: usize = 15;
+const STEPS: usize = 16;
 
 /// Prints steps as they happen (human) or records them (JSON).
 struct Narrator<'a> {
@@ -219,8 +219,8 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
              access app, its credentials, two emergency users and the exclusion group, rotated the\n\
              secret, showed that a second apply has nothing to do, broke glass with the rotating\n\
              secret, saw the alert for that sign-in arrive at a webhook, ran a command with it, leased\n\
-             a temporary administrator until sweep removed it, and recorded a drill. The simulator\n\
-             is stopped.\n\n\
+             a temporary administrator until sweep removed it, recorded a drill, and audited who\n\
+             could take the emergency access over. The simulator is stopped.\n\n\
              Look at what it made in {dir}/workspace: breakglass.toml, breakglass.kdbx (its password\n\
              is in keepass-password.txt) and recovery-sheets/ (the offline certificate's 3-of-5\n\
              share sheets). Remove the folder with: rm -r {dir}\n\n\
@@ -861,7 +861,63 @@ async fn emergency_steps(
         format!("{human}→ records in {records}"),
         &result,
     )?;
+
+    // Step 16: who could take the emergency access over.
+    let title = "Audit: every way someone could take the emergency access over";
+    let why = "Whoever can add a credential to the emergency app is Global Administrator. \
+               `breakglass audit` reads the tenant (nothing is changed) and lists owners, \
+               credentials breakglass did not make, roles and Graph permissions that reach the \
+               app, Conditional Access for workload identities, and the emergency users' \
+               posture against Microsoft's guidance. The simulated tenant has a few findings on \
+               purpose: the operator that provisioned everything is itself one.";
+    let started = narrator.begin(16, title, why)?;
+    let output = run_self(
+        &[
+            "audit",
+            "--config",
+            config.as_str(),
+            "--keepass-password-file",
+            password_file.as_str(),
+            "--drills",
+            records.as_str(),
+            "--fail-on",
+            "never",
+            "--output",
+            "json",
+        ],
+        &env,
+    )?;
+    let report: serde_json::Value = serde_json::from_str(&stdout_of(&output, "breakglass audit")?)
+        .map_err(|e| internal_error(format!("the demo's audit printed no JSON report: {e}")))?;
+    narrator.finish(16, title, why, started, audit_summary(&report), &report)?;
     Ok(())
+}
+
+/// The audit's counts and its findings from high up, one line each.
+fn audit_summary(report: &serde_json::Value) -> String {
+    let count = |key: &str| report["counts"][key].as_u64().unwrap_or(0);
+    let mut text = format!(
+        "→ breakglass audit: {} critical, {} high, {} medium, {} low, {} info; {} passed\n",
+        count("critical"),
+        count("high"),
+        count("medium"),
+        count("low"),
+        count("info"),
+        count("passed")
+    );
+    for finding in report["findings"].as_array().into_iter().flatten() {
+        let severity = finding["severity"].as_str().unwrap_or_default();
+        if finding["status"] == "finding" && matches!(severity, "critical" | "high") {
+            text.push_str(&format!(
+                "  {:<8} {}: {}\n",
+                severity.to_uppercase(),
+                finding["check"].as_str().unwrap_or("?"),
+                finding["summary"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    text.push_str("→ the whole table, with evidence and hints: breakglass audit\n");
+    text
 }
 
 /// A loopback HTTP receiver that answers 200 to every request and hands over the bodies.
