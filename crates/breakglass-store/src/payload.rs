@@ -143,19 +143,15 @@ impl CredentialPayload {
     /// Parses what a scanner or a paste produced: either one payload, or the lines of several
     /// QR codes (`BGPART:` parts in any order, one per line).
     pub fn from_scanned(text: &str) -> Result<CredentialPayload, PayloadError> {
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        if lines
-            .iter()
-            .any(|l| l.to_ascii_uppercase().starts_with(crate::qr::PART_PREFIX))
-        {
-            let joined = crate::qr::join_parts(lines.iter().copied())?;
+        if let Some(parts) = crate::qr::part_lines(text) {
+            let joined = crate::qr::join_parts(parts)?;
             CredentialPayload::parse(joined.expose_secret())
         } else {
-            CredentialPayload::parse(text)
+            CredentialPayload::parse(text).or_else(|err| {
+                crate::qr::prefixed_line(text, PAYLOAD_PREFIX)
+                    .and_then(|line| CredentialPayload::parse(line).ok())
+                    .ok_or(err)
+            })
         }
     }
 

@@ -46,6 +46,30 @@ pub fn split_for_qr(text: &str) -> Vec<SecretString> {
         .collect()
 }
 
+/// The `BGPART:` lines of a scan, if it has any. A scanner decodes every code it finds on a
+/// page, and a line of print can pass for a linear barcode (zbarimg reads all symbologies
+/// unless told otherwise): lines that are not parts are left out. Nothing foreign can get in
+/// this way, since the joined text must match its tag.
+pub fn part_lines(text: &str) -> Option<Vec<&str>> {
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.to_ascii_uppercase().starts_with(PART_PREFIX))
+        .collect();
+    (!parts.is_empty()).then_some(parts)
+}
+
+/// The one line of a scan that starts with `prefix`, when the whole scan does not parse
+/// because a stray code was read with it. `None` when no line, or more than one, does.
+pub fn prefixed_line<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut found = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.to_ascii_uppercase().starts_with(prefix));
+    let line = found.next()?;
+    found.next().is_none().then_some(line)
+}
+
 /// Joins QR part texts, given in any order, back into the whole text. Duplicated scans of the
 /// same part are accepted.
 pub fn join_parts<'a>(
@@ -196,6 +220,32 @@ mod tests {
         let parts = split_for_qr("BREAKGLASS:V1:ABC:DEF");
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].expose_secret(), "BREAKGLASS:V1:ABC:DEF");
+    }
+
+    #[test]
+    fn a_stray_barcode_read_from_the_page_is_not_a_part() {
+        let text: String = (0..5000)
+            .map(|i| char::from(b'A' + (i % 26) as u8))
+            .collect();
+        let parts = split_for_qr(&text);
+        // What zbarimg printed for one sheet: the QR parts and a number read from the print.
+        let mut scan = String::from("0171092210264363\n");
+        for part in parts.iter().rev() {
+            scan.push_str(part.expose_secret());
+            scan.push('\n');
+        }
+        let lines = part_lines(&scan).unwrap();
+        assert_eq!(lines.len(), parts.len());
+        assert_eq!(join_parts(lines).unwrap().expose_secret(), text);
+        assert_eq!(part_lines("BREAKGLASS:V1:ABC\n0171092210264363"), None);
+        assert_eq!(
+            prefixed_line("0171092210264363\nBREAKGLASS:V1:ABC\n", "BREAKGLASS:V1:"),
+            Some("BREAKGLASS:V1:ABC")
+        );
+        assert_eq!(
+            prefixed_line("BREAKGLASS:V1:A\nBREAKGLASS:V1:B", "BREAKGLASS:V1:"),
+            None
+        );
     }
 
     #[test]

@@ -151,19 +151,15 @@ impl ShamirShare {
     /// Parses what a scanner or a paste produced: one share text, or the lines of the share's
     /// several QR codes (`BGPART:` parts, in any order).
     pub fn from_scanned(text: &str) -> Result<ShamirShare, ShamirError> {
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        if lines
-            .iter()
-            .any(|l| l.to_ascii_uppercase().starts_with(crate::qr::PART_PREFIX))
-        {
-            let joined = crate::qr::join_parts(lines.iter().copied())?;
+        if let Some(parts) = crate::qr::part_lines(text) {
+            let joined = crate::qr::join_parts(parts)?;
             ShamirShare::parse(joined.expose_secret())
         } else {
-            ShamirShare::parse(text)
+            ShamirShare::parse(text).or_else(|err| {
+                crate::qr::prefixed_line(text, SHARE_PREFIX)
+                    .and_then(|line| ShamirShare::parse(line).ok())
+                    .ok_or(err)
+            })
         }
     }
 }

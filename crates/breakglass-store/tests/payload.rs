@@ -82,6 +82,32 @@ fn certificate_payload_round_trips_exactly() {
 }
 
 #[test]
+fn a_stray_code_read_from_the_sheet_is_ignored() {
+    // zbarimg reads every symbology; a run of print can come back as a linear barcode.
+    let stray = "0171092210264363";
+    let secret = secret_credential("offline", KEY1).to_payload().unwrap();
+    let text = secret.text().expose_secret();
+    let scanned = format!("{stray}\n{text}\n");
+    let parsed = CredentialPayload::from_scanned(&scanned).unwrap();
+    assert_eq!(parsed.text().expose_secret(), text);
+
+    let certificate = certificate_credential("rotating", KEY2)
+        .to_payload()
+        .unwrap();
+    let mut lines: Vec<String> = certificate
+        .qr_texts()
+        .iter()
+        .map(|p| p.expose_secret().to_string())
+        .collect();
+    lines.insert(1, stray.to_string());
+    let parsed = CredentialPayload::from_scanned(&lines.join("\n")).unwrap();
+    assert_eq!(
+        parsed.text().expose_secret(),
+        certificate.text().expose_secret()
+    );
+}
+
+#[test]
 fn typed_payload_tolerates_case_and_line_breaks() {
     let payload = secret_credential("offline", KEY1).to_payload().unwrap();
     let text = payload.text().expose_secret();

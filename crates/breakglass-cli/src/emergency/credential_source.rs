@@ -615,7 +615,9 @@ fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, CommandE
     let share_lines = lines.iter().filter(|l| is_share(l)).count();
     if !lines.iter().any(|l| is_part(l)) && share_lines <= 1 {
         let joined = Zeroizing::new(lines.join("\n"));
-        return Ok(vec![ShamirShare::parse(&joined).map_err(share_error)?]);
+        return Ok(vec![
+            ShamirShare::from_scanned(&joined).map_err(share_error)?,
+        ]);
     }
     let mut whole: Vec<Zeroizing<String>> = Vec::new();
     let mut parts: BTreeMap<String, Vec<&str>> = BTreeMap::new();
@@ -627,12 +629,14 @@ fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, CommandE
                 .unwrap_or_default()
                 .to_ascii_uppercase();
             parts.entry(tag).or_default().push(line);
-        } else if is_share(line) || whole.is_empty() {
+        } else if is_share(line) {
             whole.push(Zeroizing::new(line.to_string()));
         } else if let Some(last) = whole.last_mut() {
             // A share typed over several lines continues here.
             last.push_str(line);
         }
+        // Anything else before the first share is a stray code the scanner read from the
+        // print (zbarimg reads every symbology): not a share, and left out.
     }
     let mut shares = Vec::new();
     for text in &whole {
