@@ -7,6 +7,7 @@ mod commands;
 mod context;
 mod emergency;
 mod error;
+mod json_fields;
 mod lease;
 mod monitor;
 mod output;

@@ -26,6 +26,7 @@ use serde_json::Value;
 use crate::commands::drill::record;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::json_fields::{strings, text};
 use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
 use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
@@ -179,27 +180,6 @@ impl Report for AuditReport {
         }
         out
     }
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn strings(value: &Value, pointer: &str) -> Vec<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A read that may be refused: 403 (and other refusals of the request, such as a tenant

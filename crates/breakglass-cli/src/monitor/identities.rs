@@ -18,6 +18,7 @@ use breakglass_store::{Overwrite, write_secret_file};
 use serde_json::Value;
 
 use crate::error::{CommandError, config_error, internal_error};
+use crate::json_fields::text;
 use crate::provision::credentials::EmergencyApp;
 use crate::session::Session;
 
@@ -27,14 +28,6 @@ pub struct Gathered {
     pub identities: EmergencyIdentities,
     /// Things monitoring treats as unknown, e.g. credentials breakglass did not make.
     pub notes: Vec<String>,
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Gathers the emergency identities with a signed-in session; the tenant id comes from the

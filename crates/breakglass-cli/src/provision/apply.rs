@@ -25,6 +25,7 @@ use super::credentials;
 use super::observe::microsoft_graph_service_principal;
 use super::vault::Vault;
 use crate::error::{CommandError, ErrorKind};
+use crate::json_fields::text;
 
 /// Reports each step as it starts and ends, so the CLI can show progress.
 pub trait ApplyReporter {
@@ -101,14 +102,6 @@ fn is_conflict(error: &EntraError) -> bool {
         g.status == 400
             && (g.message.contains("conflicting object") || g.message.contains("already exist"))
     })
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 impl Applier<'_> {

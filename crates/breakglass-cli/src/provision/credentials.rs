@@ -29,21 +29,7 @@ use super::apply::{TenantFacts, current_certificates};
 use super::keys::{self, Material};
 use super::vault::{LocalVault, NewCredential, StoredLocation, Vault};
 use crate::error::{CommandError, ErrorKind, config_error, internal_error};
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn time(value: &Value, key: &str) -> Option<Timestamp> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse().ok())
-}
+use crate::json_fields::{text, time};
 
 /// One credential as the tenant shows it (never its secret).
 #[derive(Clone, Debug, Serialize)]

@@ -15,25 +15,10 @@ use breakglass_core::plan::{
 };
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_entra::{GraphClient, Query, odata_string};
-use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::error::CommandError;
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn time(value: &Value, key: &str) -> Option<Timestamp> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse().ok())
-}
+use crate::json_fields::{text, time};
 
 fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value

@@ -24,6 +24,7 @@ use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::emergency::credential_source::{self, CredentialSourceArgs};
 use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::json_fields::{strings, text};
 use crate::lease;
 use crate::output::{Report, table};
 use crate::provision::Workspace;
@@ -222,27 +223,6 @@ fn parse_given(config: &Config, args: &DrillArgs) -> Result<BTreeMap<String, Giv
         }
     }
     Ok(given)
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn strings(value: &Value, pointer: &str) -> Vec<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A failure as a check: the message and the first hint.
