@@ -24,6 +24,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::commands::drill::record;
+use crate::commands::drill::run::ca_policy;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::json_fields::{strings, text};
@@ -413,40 +414,24 @@ async fn graph_permissions(graph: &GraphClient) -> Result<Vec<PermissionGrant>, 
         .collect())
 }
 
+/// The policy as the drill reads it, plus the workload-identity conditions only the audit weighs.
 fn policy_of(value: &Value) -> (CaPolicy, WorkloadPolicy) {
-    let id = text(value, "id");
-    let display_name = text(value, "displayName");
-    let state = text(value, "state");
-    let grant_controls = strings(value, "/grantControls/builtInControls");
-    (
-        CaPolicy {
-            id: id.clone(),
-            display_name: display_name.clone(),
-            state: state.clone(),
-            include_users: strings(value, "/conditions/users/includeUsers"),
-            exclude_users: strings(value, "/conditions/users/excludeUsers"),
-            include_groups: strings(value, "/conditions/users/includeGroups"),
-            exclude_groups: strings(value, "/conditions/users/excludeGroups"),
-            include_roles: strings(value, "/conditions/users/includeRoles"),
-            exclude_roles: strings(value, "/conditions/users/excludeRoles"),
-            client_app_types: strings(value, "/conditions/clientAppTypes"),
-            grant_controls: grant_controls.clone(),
-        },
-        WorkloadPolicy {
-            id,
-            display_name,
-            state,
-            include_service_principals: strings(
-                value,
-                "/conditions/clientApplications/includeServicePrincipals",
-            ),
-            exclude_service_principals: strings(
-                value,
-                "/conditions/clientApplications/excludeServicePrincipals",
-            ),
-            grant_controls,
-        },
-    )
+    let policy = ca_policy(value);
+    let workload = WorkloadPolicy {
+        id: policy.id.clone(),
+        display_name: policy.display_name.clone(),
+        state: policy.state.clone(),
+        include_service_principals: strings(
+            value,
+            "/conditions/clientApplications/includeServicePrincipals",
+        ),
+        exclude_service_principals: strings(
+            value,
+            "/conditions/clientApplications/excludeServicePrincipals",
+        ),
+        grant_controls: policy.grant_controls.clone(),
+    };
+    (policy, workload)
 }
 
 async fn read_users(

@@ -561,7 +561,9 @@ async fn role_assignments(
         .await?)
 }
 
-fn ca_policy(value: &Value) -> CaPolicy {
+/// A Conditional Access policy as Graph returns it; `audit` reads policies through this too,
+/// so both commands judge the same conditions.
+pub(crate) fn ca_policy(value: &Value) -> CaPolicy {
     CaPolicy {
         id: text(value, "id"),
         display_name: text(value, "displayName"),
