@@ -18,7 +18,7 @@ use breakglass_entra::{GraphClient, Query, odata_string};
 use serde_json::Value;
 
 use crate::error::CommandError;
-use crate::json_fields::{text, time};
+use crate::json_fields::{strings, text, time};
 
 fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value
@@ -129,11 +129,7 @@ pub async fn observe(
             display_name: text(app, "displayName"),
             created: time(app, "createdDateTime"),
             sign_in_audience: text(app, "signInAudience"),
-            tags: array(app, "tags")
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
+            tags: strings(app, "/tags"),
             notes: app.get("notes").and_then(Value::as_str).map(str::to_string),
             redirect_uris: redirect_uris(app),
             credentials_locked: locked(app),
@@ -262,32 +258,25 @@ async fn conditional_access(
 
 /// The assignments of one policy, as the plan needs them.
 pub fn policy_of(policy: &Value) -> ObservedPolicy {
-    let list = |pointer: &str| -> Vec<String> {
-        policy
-            .pointer(pointer)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     ObservedPolicy {
         id: text(policy, "id"),
         display_name: text(policy, "displayName"),
         state: text(policy, "state"),
-        include_users: list("/conditions/users/includeUsers"),
-        include_groups: list("/conditions/users/includeGroups"),
-        include_roles: list("/conditions/users/includeRoles"),
+        include_users: strings(policy, "/conditions/users/includeUsers"),
+        include_groups: strings(policy, "/conditions/users/includeGroups"),
+        include_roles: strings(policy, "/conditions/users/includeRoles"),
         includes_guests: policy
             .pointer("/conditions/users/includeGuestsOrExternalUsers")
             .is_some_and(|v| !v.is_null()),
-        exclude_groups: list("/conditions/users/excludeGroups"),
-        include_service_principals: list("/conditions/clientApplications/includeServicePrincipals"),
-        exclude_service_principals: list("/conditions/clientApplications/excludeServicePrincipals"),
+        exclude_groups: strings(policy, "/conditions/users/excludeGroups"),
+        include_service_principals: strings(
+            policy,
+            "/conditions/clientApplications/includeServicePrincipals",
+        ),
+        exclude_service_principals: strings(
+            policy,
+            "/conditions/clientApplications/excludeServicePrincipals",
+        ),
     }
 }
 
