@@ -11,19 +11,16 @@ use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_entra::{GraphClient, Query};
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, edited_default_tenant};
+use crate::common::{InProcessSimulator, TestEnv, edited_default_tenant, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 
 fn applied_to(
-    mut env: TestEnv,
+    env: TestEnv,
     tenant_file: Option<&Path>,
     edit_config: impl FnOnce(String) -> String,
 ) -> (TestEnv, InProcessSimulator) {
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), tenant_file);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(env, tenant_file, KEEPASS_PASSWORD);
     let path = env.root().join("breakglass.toml");
     let text = std::fs::read_to_string(&path).expect("breakglass.toml");
     std::fs::write(&path, edit_config(text)).expect("write breakglass.toml");

@@ -12,7 +12,9 @@ use breakglass_entra::{GraphClient, Query};
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
+use crate::common::{
+    InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const POLICIES: &str = "identity/conditionalAccess/policies";
@@ -21,7 +23,7 @@ const POLICIES: &str = "identity/conditionalAccess/policies";
 /// plus a disabled Conditional Access policy that blocks every workload identity of the
 /// tenant (see [`enable_workload_policy`]).
 fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
+    let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
         if may_write {
             let operator = tenant["applications"]
@@ -45,10 +47,7 @@ fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
                 "grant": ["block"]
             }));
     });
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
     set_option(&env, option);
     (env, simulator)
 }
@@ -513,7 +512,7 @@ fn an_operator_without_the_permission_is_told_which_one() {
 
 #[test]
 fn an_operator_who_cannot_read_policies_cannot_plan_them() {
-    let mut env = TestEnv::new();
+    let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
         let operator = tenant["applications"]
             .as_array_mut()
@@ -526,10 +525,7 @@ fn an_operator_who_cannot_read_policies_cannot_plan_them() {
             .unwrap()
             .retain(|p| p != "Policy.Read.All");
     });
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
     // Off, the policies are not needed and nothing is said about them.
     let plan = env.run(["plan", "--output", "json"]);
     plan.assert_success();

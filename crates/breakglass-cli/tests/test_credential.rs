@@ -13,17 +13,13 @@ use breakglass_store::KeePassStore;
 use breakglass_store::secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin};
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, initialised};
 
 const KEEPASS_PASSWORD: &str = "credential test password";
 
 /// A workspace after `init` and `apply`, pointed at an in-process simulator.
 fn applied(extra_config: &str) -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     if !extra_config.is_empty() {
         let path = env.root().join("breakglass.toml");
         let text = std::fs::read_to_string(&path).expect("read breakglass.toml");

@@ -8,17 +8,13 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv};
+use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 
 /// `init` and `apply` against a fresh simulator.
 fn applied() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     env.run(["apply", "--yes"]).assert_success();
     (env, simulator)
 }

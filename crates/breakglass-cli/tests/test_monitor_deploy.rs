@@ -4,18 +4,14 @@
 
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv};
+use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "monitor deploy test password";
 const WORKSPACE: &str = "/subscriptions/0b5e6c3a-7d2f-4b1e-9c8a-3f4e5d6c7b8a/resourceGroups/rg-security/providers/Microsoft.OperationalInsights/workspaces/law-contoso-security";
 const DETECTIONS: usize = 11;
 
 fn applied() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     env.run(["apply", "--yes", "--quiet"]).assert_success();
     (env, simulator)
 }

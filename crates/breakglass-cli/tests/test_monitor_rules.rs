@@ -6,17 +6,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv};
+use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "monitor test password";
 
 /// A workspace after `init` and `apply`, pointed at an in-process simulator.
 fn applied() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     env.run(["apply", "--yes", "--quiet"]).assert_success();
     (env, simulator)
 }

@@ -9,18 +9,15 @@ use breakglass_entra::{GraphClient, Query};
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
+use crate::common::{
+    InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 
 /// A workspace with `breakglass.toml` from `init`, pointed at an in-process simulator.
 fn workspace() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
-    (env, simulator)
+    initialised(TestEnv::new(), None, KEEPASS_PASSWORD)
 }
 
 /// Reads the tenant directly, as an operator would in Graph Explorer.
@@ -356,7 +353,7 @@ fn a_damaged_keepass_database_is_reported_and_left_alone() {
 
 #[test]
 fn an_operator_without_role_management_is_told_what_is_missing() {
-    let mut env = TestEnv::new();
+    let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "weak.json", |tenant| {
         let operator = tenant["applications"]
             .as_array_mut()
@@ -372,10 +369,7 @@ fn an_operator_without_role_management_is_told_what_is_missing() {
             "User.ReadWrite.All"
         ]);
     });
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&tenant));
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
     let output = env.run(["apply", "--yes"]);
     output.assert_code(5);
     assert!(

@@ -14,18 +14,14 @@ use breakglass_entra::{
 use secrecy::ExposeSecret as _;
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin};
+use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 /// `init` + `apply --yes` against an in-process simulator; returns the emergency app's id.
 fn provisioned() -> (TestEnv, InProcessSimulator, String) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     env.run(["apply", "--yes"]).assert_success();
     let app_id = emergency_app_id(&simulator);
     (env, simulator, app_id)

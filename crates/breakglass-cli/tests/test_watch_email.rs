@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv};
+use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const SMTP_PASSWORD: &str = "smtp-password-never-printed-7f3a";
@@ -393,11 +393,7 @@ fn private_relay_tls(dir: &Path) -> (PathBuf, Arc<rustls::ServerConfig>) {
 
 /// `init` and `apply` against a fresh simulator.
 fn applied() -> (TestEnv, InProcessSimulator) {
-    let mut env = TestEnv::new();
-    let simulator = InProcessSimulator::start(&env.root().join("sim"), None);
-    simulator.configure(&mut env);
-    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
-    env.run(["init"]).assert_success();
+    let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
     env.run(["apply", "--yes"]).assert_success();
     (env, simulator)
 }

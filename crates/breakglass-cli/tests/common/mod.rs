@@ -486,6 +486,21 @@ impl Drop for InProcessSimulator {
     }
 }
 
+/// `init` in `env`, pointed at a fresh in-process simulator of `tenant_file` (the built-in
+/// tenant when `None`); the KeePass password is in the environment so that a later `apply`
+/// writes the vault without asking for it.
+pub fn initialised(
+    mut env: TestEnv,
+    tenant_file: Option<&Path>,
+    keepass_password: &str,
+) -> (TestEnv, InProcessSimulator) {
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), tenant_file);
+    simulator.configure(&mut env);
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", keepass_password);
+    env.run(["init"]).assert_success();
+    (env, simulator)
+}
+
 /// The built-in tenant description with `edit` applied, written to `name` under the root.
 pub fn edited_default_tenant(
     env: &TestEnv,
