@@ -101,22 +101,19 @@ fn expansions(ctx: &Ctx<'_>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn assignments(ctx: &Ctx<'_>) -> SimResponse {
-    let tenant = ctx.sim.tenant();
-    if let Err(denied) = read_check(ctx, &tenant) {
-        return denied;
-    }
+/// A list answer of `items` with the `$expand`ed properties filled in; the OData context
+/// names the expansions, as Graph does (`path(principal(),roleDefinition())`).
+fn expanded_list(ctx: &Ctx<'_>, tenant: &Tenant, items: &[Value], path: &str) -> SimResponse {
     let expand_list = expansions(ctx);
-    let items: Vec<Value> = tenant
-        .role_assignments
+    let items: Vec<Value> = items
         .iter()
-        .map(|a| expand(&tenant, a, &expand_list))
+        .map(|a| expand(tenant, a, &expand_list))
         .collect();
     let context = if expand_list.is_empty() {
-        "roleManagement/directory/roleAssignments".to_string()
+        path.to_string()
     } else {
         format!(
-            "roleManagement/directory/roleAssignments({})",
+            "{path}({})",
             expand_list
                 .iter()
                 .map(|e| format!("{e}()"))
@@ -125,6 +122,19 @@ fn assignments(ctx: &Ctx<'_>) -> SimResponse {
         )
     };
     list(ctx, items, &context, DIRECTORY_PAGING, None)
+}
+
+fn assignments(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    expanded_list(
+        ctx,
+        &tenant,
+        &tenant.role_assignments,
+        "roleManagement/directory/roleAssignments",
+    )
 }
 
 /// PIM-eligible assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only: the
@@ -143,25 +153,12 @@ fn eligibilities(ctx: &Ctx<'_>) -> SimResponse {
     ) {
         return denied;
     }
-    let expand_list = expansions(ctx);
-    let items: Vec<Value> = tenant
-        .role_eligibilities
-        .iter()
-        .map(|a| expand(&tenant, a, &expand_list))
-        .collect();
-    let context = if expand_list.is_empty() {
-        "roleManagement/directory/roleEligibilityScheduleInstances".to_string()
-    } else {
-        format!(
-            "roleManagement/directory/roleEligibilityScheduleInstances({})",
-            expand_list
-                .iter()
-                .map(|e| format!("{e}()"))
-                .collect::<Vec<_>>()
-                .join(",")
-        )
-    };
-    list(ctx, items, &context, DIRECTORY_PAGING, None)
+    expanded_list(
+        ctx,
+        &tenant,
+        &tenant.role_eligibilities,
+        "roleManagement/directory/roleEligibilityScheduleInstances",
+    )
 }
 
 fn assignment(ctx: &Ctx<'_>, id: &str) -> SimResponse {
