@@ -24,6 +24,13 @@ const WRITE_ROLES: &[builtin::BuiltInRole] = &[
     builtin::CLOUD_APPLICATION_ADMINISTRATOR,
 ];
 
+/// Permissions that read a service principal's app role assignments, in either direction.
+const APP_ROLE_ASSIGNMENT_READERS: &[&str] = &[
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+];
+
 /// Properties Graph never lets a client set directly.
 const READ_ONLY: &[&str] = &[
     "id",
@@ -1086,6 +1093,35 @@ pub(crate) fn reference_id(body: &Value) -> Option<String> {
     Uuid::parse_str(id).ok().map(|u| u.to_string())
 }
 
+/// The owner an `owners/$ref` body names, and `object` with that owner added: Graph checks
+/// the reference the same way for applications, service principals and groups (only a user
+/// or service principal can own, and only once).
+pub(crate) fn with_owner_added(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    object: &DirObject,
+    body: &Value,
+) -> Result<(DirObject, DirObject), SimResponse> {
+    let Some(owner_id) = reference_id(body) else {
+        return Err(
+            ctx.bad_request("The @odata.id reference is missing or is not a directory object URL.")
+        );
+    };
+    let Some(owner) = tenant
+        .object(&owner_id)
+        .filter(|o| matches!(o.kind, Kind::User | Kind::ServicePrincipal))
+        .cloned()
+    else {
+        return Err(ctx.not_found(&owner_id));
+    };
+    if object.private.owners.contains(&owner_id) {
+        return Err(ctx.bad_request("One or more added object references already exist for the following modified properties: 'owners'."));
+    }
+    let mut updated = object.clone();
+    updated.private.owners.push(owner_id);
+    Ok((owner, updated))
+}
+
 fn add_owner(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimResponse {
     let body = match ctx.body() {
         Ok(body) => body,
@@ -1100,22 +1136,10 @@ fn add_owner(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimRespon
     let Some(object) = find(ctx, &tenant, kind, key, by_app_id).cloned() else {
         return ctx.not_found(key);
     };
-    let Some(owner_id) = reference_id(&body) else {
-        return ctx
-            .bad_request("The @odata.id reference is missing or is not a directory object URL.");
+    let (owner, updated) = match with_owner_added(ctx, &tenant, &object, &body) {
+        Ok(added) => added,
+        Err(refused) => return refused,
     };
-    let Some(owner) = tenant
-        .object(&owner_id)
-        .filter(|o| matches!(o.kind, Kind::User | Kind::ServicePrincipal))
-        .cloned()
-    else {
-        return ctx.not_found(&owner_id);
-    };
-    if object.private.owners.contains(&owner_id) {
-        return ctx.bad_request("One or more added object references already exist for the following modified properties: 'owners'.");
-    }
-    let mut updated = object.clone();
-    updated.private.owners.push(owner_id);
     tenant
         .objects
         .insert(updated.id().to_string(), updated.clone());
@@ -1182,14 +1206,7 @@ fn remove_owner(
 
 fn app_role_assignments(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     let tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require_read(
-        &tenant,
-        &[
-            "Application.Read.All",
-            "Application.ReadWrite.All",
-            "AppRoleAssignment.ReadWrite.All",
-        ],
-    ) {
+    if let Err(denied) = ctx.require_read(&tenant, APP_ROLE_ASSIGNMENT_READERS) {
         return denied;
     }
     let Some(object) = tenant
@@ -1324,14 +1341,7 @@ fn add_federated_credential(ctx: &Ctx<'_>, key: &str, by_app_id: bool) -> SimRes
 /// this resource (e.g. every Microsoft Graph application permission in the tenant).
 fn app_role_assigned_to(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     let tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require_read(
-        &tenant,
-        &[
-            "Application.Read.All",
-            "Application.ReadWrite.All",
-            "AppRoleAssignment.ReadWrite.All",
-        ],
-    ) {
+    if let Err(denied) = ctx.require_read(&tenant, APP_ROLE_ASSIGNMENT_READERS) {
         return denied;
     }
     let Some(resource) = tenant

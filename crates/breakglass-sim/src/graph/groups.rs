@@ -4,7 +4,7 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::applications::{directory_object_json, reference_id};
+use super::applications::{directory_object_json, reference_id, with_owner_added};
 use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities;
@@ -27,8 +27,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         ([id], Method::GET) => get(ctx, id),
         ([id], Method::PATCH) => update(ctx, id),
         ([id], Method::DELETE) => delete(ctx, id),
-        ([id, "members"], Method::GET) => members(ctx, id),
-        ([id, "owners"], Method::GET) => owners(ctx, id),
+        ([id, "members"], Method::GET) => related(ctx, id, |p| &p.members),
+        ([id, "owners"], Method::GET) => related(ctx, id, |p| &p.owners),
         ([id, "owners", "$ref"], Method::POST) => add_owner(ctx, id),
         ([id, "members", "$ref"], Method::POST) => add_member(ctx, id),
         ([id, "members", member, "$ref"], Method::DELETE) => remove_member(ctx, id, member),
@@ -245,7 +245,9 @@ fn delete(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     ctx.no_content()
 }
 
-fn members(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+/// `GET /groups/{id}/members` and `/owners`: the same directory-object listing of one of the
+/// group's id lists.
+fn related(ctx: &Ctx<'_>, id: &str, ids: fn(&Private) -> &[String]) -> SimResponse {
     let tenant = ctx.sim.tenant();
     if let Err(denied) = read_check(ctx, &tenant) {
         return denied;
@@ -253,27 +255,7 @@ fn members(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     let Some(group) = find(ctx, &tenant, id) else {
         return ctx.not_found(id);
     };
-    let items: Vec<Value> = group
-        .private
-        .members
-        .iter()
-        .filter_map(|m| tenant.object(m))
-        .map(directory_object_json)
-        .collect();
-    list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
-}
-
-fn owners(ctx: &Ctx<'_>, id: &str) -> SimResponse {
-    let tenant = ctx.sim.tenant();
-    if let Err(denied) = read_check(ctx, &tenant) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id) else {
-        return ctx.not_found(id);
-    };
-    let items: Vec<Value> = group
-        .private
-        .owners
+    let items: Vec<Value> = ids(&group.private)
         .iter()
         .filter_map(|m| tenant.object(m))
         .map(directory_object_json)
@@ -299,22 +281,10 @@ fn add_owner(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
         return denied;
     }
-    let Some(owner_id) = reference_id(&body) else {
-        return ctx
-            .bad_request("The @odata.id reference is missing or is not a directory object URL.");
+    let (owner, updated) = match with_owner_added(ctx, &tenant, &group, &body) {
+        Ok(added) => added,
+        Err(refused) => return refused,
     };
-    let Some(owner) = tenant
-        .object(&owner_id)
-        .filter(|o| matches!(o.kind, Kind::User | Kind::ServicePrincipal))
-        .cloned()
-    else {
-        return ctx.not_found(&owner_id);
-    };
-    if group.private.owners.contains(&owner_id) {
-        return ctx.bad_request("One or more added object references already exist for the following modified properties: 'owners'.");
-    }
-    let mut updated = group.clone();
-    updated.private.owners.push(owner_id);
     tenant.objects.insert(id.to_string(), updated);
     tenant.audit(
         now,
