@@ -7,11 +7,9 @@
 
 use std::path::Path;
 
-use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{GraphClient, Query};
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, edited_default_tenant, initialised};
+use crate::common::{InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 
@@ -26,79 +24,6 @@ fn applied_to(
     std::fs::write(&path, edit_config(text)).expect("write breakglass.toml");
     env.run(["apply", "--yes"]).assert_success();
     (env, simulator)
-}
-
-/// Changes the tenant directly, as an administrator would in Graph Explorer.
-struct Admin {
-    runtime: tokio::runtime::Runtime,
-    graph: GraphClient,
-}
-
-impl Admin {
-    fn new(simulator: &InProcessSimulator) -> Admin {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        Admin {
-            runtime,
-            graph: simulator.operator_graph().graph,
-        }
-    }
-
-    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
-        let query = if filter.is_empty() {
-            Query::new()
-        } else {
-            Query::new().filter(filter)
-        };
-        self.runtime
-            .block_on(self.graph.list_all(V1, path, &query))
-            .expect("list")
-    }
-
-    fn one(&self, path: &str, filter: &str) -> Value {
-        self.list(path, filter).into_iter().next().expect("found")
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.runtime
-            .block_on(self.graph.post_json(V1, path, &body))
-            .expect("post")
-    }
-
-    fn post_no_content(&self, path: &str, body: Value) {
-        self.runtime
-            .block_on(self.graph.post_no_content(V1, path, Some(&body)))
-            .expect("post")
-    }
-
-    fn patch(&self, path: &str, body: Value) {
-        self.runtime
-            .block_on(self.graph.patch_json(V1, path, &body))
-            .expect("patch")
-    }
-
-    fn delete(&self, path: &str) {
-        self.runtime
-            .block_on(self.graph.delete(V1, path))
-            .expect("delete")
-    }
-
-    fn emergency_app(&self) -> Value {
-        self.one(
-            "applications",
-            "tags/any(t:t eq 'breakglass:emergency-access')",
-        )
-    }
-
-    fn emergency_sp(&self) -> Value {
-        let app_id = self.emergency_app()["appId"]
-            .as_str()
-            .expect("appId")
-            .to_string();
-        self.one("servicePrincipals", &format!("appId eq '{app_id}'"))
-    }
 }
 
 fn audit(env: &TestEnv, extra: &[&str]) -> (i32, Value) {
@@ -270,7 +195,7 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
     assert!(matches!(drill.code, Some(0 | 8)), "{drill}");
     // After provisioning, the operator gives up the Graph permissions that reach the app
     // (AppRoleAssignment.ReadWrite.All last, since it is what removes them).
-    let admin = Admin::new(&simulator);
+    let admin = TenantGraph::new(&simulator);
     let operator = admin.one(
         "servicePrincipals",
         &format!("appId eq '{}'", simulator.operator().client_id),
@@ -366,7 +291,7 @@ fn every_takeover_path_is_found_with_its_evidence() {
             )
         }
     });
-    let admin = Admin::new(&simulator);
+    let admin = TenantGraph::new(&simulator);
     let app = admin.emergency_app();
     let app_object = app["id"].as_str().unwrap().to_string();
     let sp = admin.emergency_sp();
@@ -655,7 +580,7 @@ fn a_workload_identity_policy_that_can_block_the_emergency_app_is_critical_until
         "a disabled policy blocks nothing: {report:#}"
     );
 
-    let admin = Admin::new(&simulator);
+    let admin = TenantGraph::new(&simulator);
     let policy = admin
         .list("identity/conditionalAccess/policies", "")
         .into_iter()
@@ -710,7 +635,7 @@ fn checks_the_operator_may_not_make_are_not_checked_with_the_permission_named() 
         }));
     });
     let (mut env, simulator) = applied_to(env, Some(&tenant), |c| c);
-    let admin = Admin::new(&simulator);
+    let admin = TenantGraph::new(&simulator);
     let auditor = admin.one("applications", "displayName eq 'Posture auditor'");
     let secret = admin.post(
         &format!(

@@ -7,13 +7,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{GraphClient, Query};
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+    InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -69,41 +67,15 @@ fn set_option(env: &TestEnv, on: bool) {
     std::fs::write(&path, text.replace(from, to)).expect("write");
 }
 
-/// Reads and changes the tenant directly, as an administrator would in Graph Explorer.
-struct Probe {
-    runtime: tokio::runtime::Runtime,
-    graph: GraphClient,
+/// What these tests look up in the tenant, besides the common reads.
+trait Probe {
+    fn policies(&self) -> Vec<Value>;
+    fn policy(&self, name: &str) -> Value;
+    fn group_id(&self, nickname: &str) -> String;
+    fn emergency_sp_id(&self) -> String;
 }
 
-impl Probe {
-    fn new(simulator: &InProcessSimulator) -> Probe {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        Probe {
-            runtime,
-            graph: simulator.operator_graph().graph,
-        }
-    }
-
-    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
-        let query = if filter.is_empty() {
-            Query::new()
-        } else {
-            Query::new().filter(filter)
-        };
-        self.runtime
-            .block_on(self.graph.list_all(V1, path, &query))
-            .expect("list")
-    }
-
-    fn patch(&self, path: &str, body: Value) {
-        self.runtime
-            .block_on(self.graph.patch_json(V1, path, &body))
-            .expect("patch")
-    }
-
+impl Probe for TenantGraph {
     fn policies(&self) -> Vec<Value> {
         self.list(POLICIES, "")
     }
@@ -123,21 +95,13 @@ impl Probe {
     }
 
     fn emergency_sp_id(&self) -> String {
-        let app = &self.list(
-            "applications",
-            "tags/any(t:t eq 'breakglass:emergency-access')",
-        )[0];
-        let sp = &self.list(
-            "servicePrincipals",
-            &format!("appId eq '{}'", app["appId"].as_str().unwrap()),
-        )[0];
-        sp["id"].as_str().unwrap().to_string()
+        self.emergency_sp()["id"].as_str().unwrap().to_string()
     }
 }
 
 /// Switches the workload identity policy on, excluding the operator's own app as its
 /// owner would, and keeping the exclusions it has.
-fn enable_workload_policy(probe: &Probe, simulator: &InProcessSimulator) {
+fn enable_workload_policy(probe: &TenantGraph, simulator: &InProcessSimulator) {
     let policy = probe.policy("Block workload identities outside trusted locations");
     let operator = &probe.list(
         "servicePrincipals",
@@ -177,7 +141,7 @@ fn is_workload(policy: &Value) -> bool {
 
 /// Every policy excludes the group exactly once (those for users) or the app exactly once
 /// (those for workload identities).
-fn assert_all_excluded(probe: &Probe, context: &str) {
+fn assert_all_excluded(probe: &TenantGraph, context: &str) {
     let group = probe.group_id("breakglass-emergency-access");
     let sp = probe.emergency_sp_id();
     for policy in probe.policies() {
@@ -262,13 +226,13 @@ fn off_by_default_nothing_changes_but_a_note() {
                 .starts_with("4 Conditional Access policies do not exclude")),
         "{plan:#}"
     );
-    let before = Probe::new(&simulator).policies();
+    let before = TenantGraph::new(&simulator).policies();
     env.run(["apply", "--yes"]).assert_success();
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
-    let after = Probe::new(&simulator).policies();
+    let after = TenantGraph::new(&simulator).policies();
     assert_eq!(before, after, "no policy was touched");
     // So the workload identity policy, once on, blocks the emergency app: the drill fails.
-    enable_workload_policy(&Probe::new(&simulator), &simulator);
+    enable_workload_policy(&TenantGraph::new(&simulator), &simulator);
     let drill = env.run(["drill", "--log-wait", "0"]);
     drill.assert_code(8);
     assert!(drill.stdout.contains("53003"), "{drill}");
@@ -301,7 +265,7 @@ fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
     let applied = env.run(["apply", "--yes", "--output", "json"]);
     applied.assert_success();
     assert_eq!(applied.json()["applied"].as_array().map(Vec::len), Some(16));
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     assert_all_excluded(&probe, "after apply");
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
     let again = env.run(["apply", "--yes"]);
@@ -359,7 +323,7 @@ fn an_exclusion_added_by_someone_else_during_apply_is_kept() {
     let (env, simulator) = workspace(true, false);
     env.run(["apply", "--yes"]).assert_success();
     set_option(&env, true);
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let service_desk = probe.group_id("servicedesk");
     // Hold the answer to apply's first policy change; apply has read every policy by then.
     simulator.set_faults(vec![FaultRule {
@@ -394,7 +358,7 @@ fn apply_killed_at_every_policy_change_converges() {
     let (env, simulator) = workspace(true, false);
     env.run(["apply", "--yes"]).assert_success();
     set_option(&env, true);
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let mut n = 1;
     loop {
         // Start from policies that exclude nothing of ours.
@@ -440,7 +404,7 @@ fn a_policy_that_refuses_is_reported_and_the_others_are_changed() {
     let (env, simulator) = workspace(true, false);
     env.run(["apply", "--yes"]).assert_success();
     set_option(&env, true);
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let refusing = probe.policy("Block legacy authentication");
     let id = refusing["id"].as_str().unwrap().to_string();
     simulator.set_faults(vec![FaultRule {
@@ -501,7 +465,7 @@ fn an_operator_without_the_permission_is_told_which_one() {
             "excludeAppFromPolicy"
         ]
     );
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     for policy in probe.policies() {
         assert!(
             excluded_groups(&policy).is_empty() && excluded_apps(&policy).is_empty(),

@@ -4,13 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{GraphClient, Query};
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+    InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -18,59 +16,6 @@ const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 /// A workspace with `breakglass.toml` from `init`, pointed at an in-process simulator.
 fn workspace() -> (TestEnv, InProcessSimulator) {
     initialised(TestEnv::new(), None, KEEPASS_PASSWORD)
-}
-
-/// Reads the tenant directly, as an operator would in Graph Explorer.
-struct Probe {
-    runtime: tokio::runtime::Runtime,
-    graph: GraphClient,
-}
-
-impl Probe {
-    fn new(simulator: &InProcessSimulator) -> Probe {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let graph = simulator.operator_graph().graph;
-        Probe { runtime, graph }
-    }
-
-    fn list(&self, path: &str, filter: &str) -> Vec<Value> {
-        let query = if filter.is_empty() {
-            Query::new()
-        } else {
-            Query::new().filter(filter)
-        };
-        self.runtime
-            .block_on(self.graph.list_all(V1, path, &query))
-            .expect("list")
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.runtime
-            .block_on(self.graph.post_json(V1, path, &body))
-            .expect("post")
-    }
-
-    fn post_no_content(&self, path: &str, body: Value) {
-        self.runtime
-            .block_on(self.graph.post_no_content(V1, path, Some(&body)))
-            .expect("post")
-    }
-
-    fn delete(&self, path: &str) {
-        self.runtime
-            .block_on(self.graph.delete(V1, path))
-            .expect("delete")
-    }
-
-    fn emergency_apps(&self) -> Vec<Value> {
-        self.list(
-            "applications",
-            "tags/any(t:t eq 'breakglass:emergency-access')",
-        )
-    }
 }
 
 fn plan_json(env: &TestEnv) -> Value {
@@ -118,7 +63,7 @@ fn plan_then_apply_converges_and_a_second_apply_does_nothing() {
     assert!(again.stdout.contains("Nothing to do"), "{again}");
 
     // What Microsoft's guidance asks for, as the tenant now holds it.
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let apps = probe.emergency_apps();
     assert_eq!(apps.len(), 1);
     let app = &apps[0];
@@ -166,7 +111,7 @@ fn plan_then_apply_converges_and_a_second_apply_does_nothing() {
 fn drift_shows_in_plan_and_apply_repairs_it() {
     let (env, simulator) = workspace();
     env.run(["apply", "--yes"]).assert_success();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let app = probe.emergency_apps().remove(0);
     let app_object = app["id"].as_str().unwrap().to_string();
     let sp = probe
@@ -251,7 +196,7 @@ fn graph_permissions_instead_of_a_role_and_passes_for_the_users() {
     );
     assert!(output.stdout.contains("Temporary Access Pass"), "{output}");
 
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let app = probe.emergency_apps().remove(0);
     let sp = probe
         .list(
@@ -465,7 +410,7 @@ fn apply_killed_at_every_change_converges_without_orphans() {
             Some(0),
             "not converged after a kill at change {n}:\n{plan}"
         );
-        let probe = Probe::new(&simulator);
+        let probe = TenantGraph::new(&simulator);
         let apps = probe.emergency_apps();
         assert_eq!(
             apps.len(),

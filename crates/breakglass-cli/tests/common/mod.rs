@@ -16,6 +16,8 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_entra::Query;
 use tempfile::TempDir;
 
 /// The path of the binary under test.
@@ -483,6 +485,89 @@ impl Drop for InProcessSimulator {
         if let Some(simulator) = self.simulator.take() {
             self.runtime.block_on(simulator.shutdown());
         }
+    }
+}
+
+/// Reads and changes the tenant directly through Graph with the operator's credentials, as an
+/// administrator would in Graph Explorer, to set up or check what a command should find.
+/// Blocking; a failed call fails the test.
+pub struct TenantGraph {
+    runtime: tokio::runtime::Runtime,
+    graph: breakglass_entra::GraphClient,
+}
+
+impl TenantGraph {
+    pub fn new(simulator: &InProcessSimulator) -> TenantGraph {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        TenantGraph {
+            runtime,
+            graph: simulator.operator_graph().graph,
+        }
+    }
+
+    /// Every item at `path`, filtered by the OData `filter` unless it is empty.
+    pub fn list(&self, path: &str, filter: &str) -> Vec<serde_json::Value> {
+        let query = if filter.is_empty() {
+            Query::new()
+        } else {
+            Query::new().filter(filter)
+        };
+        self.runtime
+            .block_on(self.graph.list_all(V1, path, &query))
+            .expect("list")
+    }
+
+    /// The first item at `path` that `filter` keeps.
+    pub fn one(&self, path: &str, filter: &str) -> serde_json::Value {
+        self.list(path, filter).into_iter().next().expect("found")
+    }
+
+    pub fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        self.runtime
+            .block_on(self.graph.post_json(V1, path, &body))
+            .expect("post")
+    }
+
+    pub fn post_no_content(&self, path: &str, body: serde_json::Value) {
+        self.runtime
+            .block_on(self.graph.post_no_content(V1, path, Some(&body)))
+            .expect("post")
+    }
+
+    pub fn patch(&self, path: &str, body: serde_json::Value) {
+        self.runtime
+            .block_on(self.graph.patch_json(V1, path, &body))
+            .expect("patch")
+    }
+
+    pub fn delete(&self, path: &str) {
+        self.runtime
+            .block_on(self.graph.delete(V1, path))
+            .expect("delete")
+    }
+
+    /// The app registrations tagged as breakglass's emergency app.
+    pub fn emergency_apps(&self) -> Vec<serde_json::Value> {
+        self.list(
+            "applications",
+            "tags/any(t:t eq 'breakglass:emergency-access')",
+        )
+    }
+
+    pub fn emergency_app(&self) -> serde_json::Value {
+        self.emergency_apps().into_iter().next().expect("found")
+    }
+
+    /// The service principal of the emergency app.
+    pub fn emergency_sp(&self) -> serde_json::Value {
+        let app_id = self.emergency_app()["appId"]
+            .as_str()
+            .expect("appId")
+            .to_string();
+        self.one("servicePrincipals", &format!("appId eq '{app_id}'"))
     }
 }
 
