@@ -27,6 +27,16 @@ pub fn strings(value: &Value, pointer: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What a person knows a directory object by: a user's UPN, else its display name.
+pub fn object_name(value: &Value) -> String {
+    value
+        .get("userPrincipalName")
+        .or_else(|| value.get("displayName"))
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_string()
+}
+
 /// The timestamp at `key`, or `None` when it is missing or does not parse.
 pub fn time(value: &Value, key: &str) -> Option<Timestamp> {
     value

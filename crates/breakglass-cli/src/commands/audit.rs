@@ -27,7 +27,7 @@ use crate::commands::drill::record;
 use crate::commands::drill::run::ca_policy;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
-use crate::json_fields::{strings, text};
+use crate::json_fields::{object_name, strings, text};
 use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
 use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
@@ -213,12 +213,7 @@ fn principal_of(value: &Value) -> Principal {
         .to_string();
     Principal {
         id: text(value, "id"),
-        name: value
-            .get("userPrincipalName")
-            .or_else(|| value.get("displayName"))
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string(),
+        name: object_name(value),
         kind: if kind.is_empty() {
             "unknown".into()
         } else {

@@ -18,7 +18,7 @@ use breakglass_entra::{GraphClient, Query, odata_string};
 use serde_json::Value;
 
 use crate::error::CommandError;
-use crate::json_fields::{strings, text, time};
+use crate::json_fields::{object_name, strings, text, time};
 
 fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value
@@ -67,12 +67,7 @@ async fn owners(
         .iter()
         .map(|o| ObservedOwner {
             id: text(o, "id"),
-            display_name: o
-                .get("userPrincipalName")
-                .or_else(|| o.get("displayName"))
-                .and_then(Value::as_str)
-                .unwrap_or("unknown")
-                .to_string(),
+            display_name: object_name(o),
         })
         .collect())
 }
