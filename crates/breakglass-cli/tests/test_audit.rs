@@ -9,7 +9,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised};
+use crate::common::{
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised,
+    operator_permissions,
+};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 
@@ -180,14 +183,7 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
             }
         }
         // Reading methods stays possible once the write permission is given up.
-        let operator = tenant["applications"]
-            .as_array_mut()
-            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
-            .expect("the operator app");
-        operator["applicationPermissions"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!("UserAuthenticationMethod.Read.All"));
+        operator_permissions(tenant).push(json!("UserAuthenticationMethod.Read.All"));
     });
     let (env, simulator) = applied_to(env, Some(&tenant), |c| c);
     // A drill leaves its record in drills/, which the last-drill check reads.
@@ -554,14 +550,7 @@ fn a_workload_identity_policy_that_can_block_the_emergency_app_is_critical_until
     let env = TestEnv::new();
     // Enabling the policy takes Policy.ReadWrite.ConditionalAccess; breakglass only reads.
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
-        let operator = tenant["applications"]
-            .as_array_mut()
-            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
-            .expect("the operator app");
-        operator["applicationPermissions"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!("Policy.ReadWrite.ConditionalAccess"));
+        operator_permissions(tenant).push(json!("Policy.ReadWrite.ConditionalAccess"));
         tenant["conditionalAccessPolicies"]
             .as_array_mut()
             .unwrap()

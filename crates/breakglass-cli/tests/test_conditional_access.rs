@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+    operator_permissions,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -24,16 +25,7 @@ fn workspace(may_write: bool, option: bool) -> (TestEnv, InProcessSimulator) {
     let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
         if may_write {
-            let operator = tenant["applications"]
-                .as_array_mut()
-                .unwrap()
-                .iter_mut()
-                .find(|a| a["operator"] == true)
-                .unwrap();
-            operator["applicationPermissions"]
-                .as_array_mut()
-                .unwrap()
-                .push(json!("Policy.ReadWrite.ConditionalAccess"));
+            operator_permissions(tenant).push(json!("Policy.ReadWrite.ConditionalAccess"));
         }
         tenant["conditionalAccessPolicies"]
             .as_array_mut()
@@ -478,16 +470,7 @@ fn an_operator_without_the_permission_is_told_which_one() {
 fn an_operator_who_cannot_read_policies_cannot_plan_them() {
     let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
-        let operator = tenant["applications"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|a| a["operator"] == true)
-            .unwrap();
-        operator["applicationPermissions"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|p| p != "Policy.Read.All");
+        operator_permissions(tenant).retain(|p| p != "Policy.Read.All");
     });
     let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
     // Off, the policies are not needed and nothing is said about them.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+    operator_app,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -300,12 +301,7 @@ fn a_damaged_keepass_database_is_reported_and_left_alone() {
 fn an_operator_without_role_management_is_told_what_is_missing() {
     let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "weak.json", |tenant| {
-        let operator = tenant["applications"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|a| a["operator"] == true)
-            .unwrap();
+        let operator = operator_app(tenant);
         operator["roles"] = json!([]);
         operator["applicationPermissions"] = json!([
             "Application.ReadWrite.All",

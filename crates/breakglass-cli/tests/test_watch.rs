@@ -16,7 +16,9 @@ use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_entra::Query;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant};
+use crate::common::{
+    InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, operator_permissions,
+};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const SECRET: &str = "a-test-webhook-secret-of-32-chars";
@@ -401,14 +403,7 @@ fn a_conditional_access_policy_losing_the_emergency_exclusion_is_notified() {
     // Changing policies takes Policy.ReadWrite.ConditionalAccess, which the seeded
     // operator lacks: breakglass itself only reads them.
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
-        let operator = tenant["applications"]
-            .as_array_mut()
-            .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
-            .expect("the operator app");
-        operator["applicationPermissions"]
-            .as_array_mut()
-            .expect("applicationPermissions")
-            .push(json!("Policy.ReadWrite.ConditionalAccess"));
+        operator_permissions(tenant).push(json!("Policy.ReadWrite.ConditionalAccess"));
     });
     let (env, simulator) = applied_to(env, Some(&tenant));
     let group = identity(&env, "exclusionGroupId");

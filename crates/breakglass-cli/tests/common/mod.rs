@@ -586,6 +586,22 @@ pub fn initialised(
     (env, simulator)
 }
 
+/// The operator's app registration in a tenant description, for an `edited_default_tenant`
+/// that gives the operator more or fewer rights.
+pub fn operator_app(tenant: &mut serde_json::Value) -> &mut serde_json::Value {
+    tenant["applications"]
+        .as_array_mut()
+        .and_then(|apps| apps.iter_mut().find(|app| app["operator"] == true))
+        .expect("the operator app")
+}
+
+/// The application permissions of the operator's app in a tenant description.
+pub fn operator_permissions(tenant: &mut serde_json::Value) -> &mut Vec<serde_json::Value> {
+    operator_app(tenant)["applicationPermissions"]
+        .as_array_mut()
+        .expect("applicationPermissions")
+}
+
 /// The built-in tenant description with `edit` applied, written to `name` under the root.
 pub fn edited_default_tenant(
     env: &TestEnv,
