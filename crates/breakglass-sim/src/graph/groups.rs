@@ -70,6 +70,22 @@ fn role_assignable_check(
     Ok(())
 }
 
+/// The group `id`, once the caller may change it: with `permissions` or as a User
+/// Administrator, plus role management rights for a role-assignable group.
+fn changeable_group(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    id: &str,
+    permissions: &[&str],
+) -> Result<DirObject, SimResponse> {
+    ctx.require(tenant, permissions, &[builtin::USER_ADMINISTRATOR])?;
+    let group = find(ctx, tenant, id)
+        .cloned()
+        .ok_or_else(|| ctx.not_found(id))?;
+    role_assignable_check(ctx, tenant, &group)?;
+    Ok(group)
+}
+
 fn list_groups(ctx: &Ctx<'_>) -> SimResponse {
     let tenant = ctx.sim.tenant();
     if let Err(denied) = read_check(ctx, &tenant) {
@@ -173,15 +189,10 @@ fn update(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     let now = ctx.now();
     let mut tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id).cloned() else {
-        return ctx.not_found(id);
+    let group = match changeable_group(ctx, &tenant, id, WRITE_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
     };
-    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
-        return denied;
-    }
     let mut updated = group.clone();
     let mut target = Target::of(&group);
     for (name, value) in body.as_object().into_iter().flatten() {
@@ -218,15 +229,10 @@ fn update(ctx: &Ctx<'_>, id: &str) -> SimResponse {
 fn delete(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     let now = ctx.now();
     let mut tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id).cloned() else {
-        return ctx.not_found(id);
+    let group = match changeable_group(ctx, &tenant, id, WRITE_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
     };
-    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
-        return denied;
-    }
     if let Some(entry) = tenant.objects.get_mut(id) {
         entry.deleted_at = Some(now);
         entry
@@ -272,15 +278,10 @@ fn add_owner(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     let now = ctx.now();
     let mut tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id).cloned() else {
-        return ctx.not_found(id);
+    let group = match changeable_group(ctx, &tenant, id, WRITE_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
     };
-    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
-        return denied;
-    }
     let (owner, updated) = match with_owner_added(ctx, &tenant, &group, &body) {
         Ok(added) => added,
         Err(refused) => return refused,
@@ -305,15 +306,10 @@ fn add_member(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     let now = ctx.now();
     let mut tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require(&tenant, MEMBER_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id).cloned() else {
-        return ctx.not_found(id);
+    let group = match changeable_group(ctx, &tenant, id, MEMBER_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
     };
-    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
-        return denied;
-    }
     let Some(member_id) = reference_id(&body) else {
         return ctx
             .bad_request("The @odata.id reference is missing or is not a directory object URL.");
@@ -342,15 +338,10 @@ fn add_member(ctx: &Ctx<'_>, id: &str) -> SimResponse {
 fn remove_member(ctx: &Ctx<'_>, id: &str, member_id: &str) -> SimResponse {
     let now = ctx.now();
     let mut tenant = ctx.sim.tenant();
-    if let Err(denied) = ctx.require(&tenant, MEMBER_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
-        return denied;
-    }
-    let Some(group) = find(ctx, &tenant, id).cloned() else {
-        return ctx.not_found(id);
+    let group = match changeable_group(ctx, &tenant, id, MEMBER_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
     };
-    if let Err(denied) = role_assignable_check(ctx, &tenant, &group) {
-        return denied;
-    }
     if !group.private.members.iter().any(|m| m == member_id) {
         return ctx.not_found(member_id);
     }
