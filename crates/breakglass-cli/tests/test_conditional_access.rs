@@ -4,14 +4,13 @@
 //! converges after a kill at every policy change, reports a policy that refuses and goes
 //! on, and names the permission an operator lacks.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised,
     operator_permissions,
 };
 
@@ -161,24 +160,8 @@ fn plan_kinds(env: &TestEnv) -> Vec<String> {
         .collect()
 }
 
-fn env_of(env: &TestEnv) -> BTreeMap<String, String> {
-    let mut vars: BTreeMap<String, String> = env.vars().clone();
-    vars.insert("HOME".into(), env.root().join("home").display().to_string());
-    vars.insert("PATH".into(), "/usr/bin:/bin".into());
-    vars.insert("NO_COLOR".into(), "1".into());
-    vars
-}
-
 fn spawn_apply(env: &TestEnv) -> std::process::Child {
-    std::process::Command::new(breakglass_bin())
-        .args(["apply", "--yes", "--quiet"])
-        .env_clear()
-        .envs(env_of(env))
-        .current_dir(env.root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn apply")
+    env.spawn_quiet(["apply", "--yes", "--quiet"])
 }
 
 /// Waits until the simulator holds an answer; false when apply ended first.

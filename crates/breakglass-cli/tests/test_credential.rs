@@ -1,7 +1,6 @@
 //! `breakglass credential …` against the simulator: list, rotate (also killed at every
 //! change), remove, add, recover from shares, and a wrong KeePass password.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +12,7 @@ use breakglass_store::KeePassStore;
 use breakglass_store::secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, initialised};
+use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "credential test password";
 
@@ -265,14 +264,6 @@ fn rotate_replaces_the_rotating_secret() {
     assert_converged(&env, &tenant, "after a rotation");
 }
 
-fn env_of(env: &TestEnv) -> BTreeMap<String, String> {
-    let mut vars = env.vars().clone();
-    vars.insert("HOME".into(), env.root().join("home").display().to_string());
-    vars.insert("PATH".into(), "/usr/bin:/bin".into());
-    vars.insert("NO_COLOR".into(), "1".into());
-    vars
-}
-
 /// Runs `credential rotate LABEL` and SIGKILLs it once the simulator holds the answer to
 /// the n-th change. Returns false when the rotation finished before the n-th change.
 fn kill_rotate_at_change(
@@ -288,15 +279,7 @@ fn kill_rotate_at_change(
         hold_nth_change: Some(n),
         ..FaultRule::default()
     }]);
-    let mut child = std::process::Command::new(breakglass_bin())
-        .args(["credential", "rotate", label, "--quiet"])
-        .env_clear()
-        .envs(env_of(env))
-        .current_dir(env.root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn rotate");
+    let mut child = env.spawn_quiet(["credential", "rotate", label, "--quiet"]);
     let started = Instant::now();
     let killed = loop {
         if simulator.held_answers() > baseline {

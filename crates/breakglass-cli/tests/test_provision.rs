@@ -1,15 +1,13 @@
 //! `init`, `plan` and `apply` against the simulator: convergence, drift, bad input,
 //! faults mid-apply, and a kill at every change.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, edited_default_tenant, initialised,
-    operator_app,
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised, operator_app,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -354,15 +352,7 @@ fn kill_apply_at_change(env: &TestEnv, simulator: &InProcessSimulator, n: u32) -
         hold_nth_change: Some(n),
         ..FaultRule::default()
     }]);
-    let mut child = std::process::Command::new(breakglass_bin())
-        .args(["apply", "--yes", "--quiet"])
-        .env_clear()
-        .envs(env_of(env))
-        .current_dir(env.root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn apply");
+    let mut child = env.spawn_quiet(["apply", "--yes", "--quiet"]);
     let started = Instant::now();
     let killed = loop {
         if simulator.held_answers() > 0 {
@@ -382,14 +372,6 @@ fn kill_apply_at_change(env: &TestEnv, simulator: &InProcessSimulator, n: u32) -
     };
     simulator.set_faults(Vec::new());
     killed
-}
-
-fn env_of(env: &TestEnv) -> BTreeMap<String, String> {
-    let mut vars: BTreeMap<String, String> = env.vars().clone();
-    vars.insert("HOME".into(), env.root().join("home").display().to_string());
-    vars.insert("PATH".into(), "/usr/bin:/bin".into());
-    vars.insert("NO_COLOR".into(), "1".into());
-    vars
 }
 
 #[test]

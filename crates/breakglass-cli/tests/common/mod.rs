@@ -85,6 +85,31 @@ impl TestEnv {
         cmd
     }
 
+    /// Starts `breakglass ARGS` in the background with its output thrown away, for a test that
+    /// kills it mid-run.
+    pub fn spawn_quiet<I, S>(&self, args: I) -> Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut vars = self.env.clone();
+        vars.insert(
+            "HOME".into(),
+            self.root().join("home").display().to_string(),
+        );
+        vars.insert("PATH".into(), "/usr/bin:/bin".into());
+        vars.insert("NO_COLOR".into(), "1".into());
+        std::process::Command::new(breakglass_bin())
+            .args(args)
+            .env_clear()
+            .envs(vars)
+            .current_dir(self.root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn breakglass")
+    }
+
     /// Runs `breakglass ARGS` and captures its output.
     #[must_use = "assert on the output or its exit code"]
     pub fn run<I, S>(&self, args: I) -> CommandOutput
