@@ -7,12 +7,11 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{GraphClient, Query};
+use breakglass_entra::Query;
 use breakglass_sim::FaultRule;
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin};
+use crate::common::{InProcessSimulator, TenantGraph, TestEnv, breakglass_bin};
 
 /// An environment with its own state folder, pointed at an in-process simulator.
 fn setup() -> (TestEnv, InProcessSimulator) {
@@ -24,31 +23,18 @@ fn setup() -> (TestEnv, InProcessSimulator) {
     (env, simulator)
 }
 
-/// Reads the tenant directly, as an administrator would in Graph Explorer.
-struct Probe {
-    runtime: tokio::runtime::Runtime,
-    graph: GraphClient,
+/// What these tests look up in the tenant.
+trait Probe {
+    fn temporary_users(&self) -> Vec<Value>;
+    fn user_anywhere(&self, upn: &str) -> (bool, bool);
+    fn role_assignments_of(&self, principal_id: &str) -> Vec<Value>;
+    fn temporary_access_passes(&self, user_id: &str) -> Vec<Value>;
 }
 
-impl Probe {
-    fn new(simulator: &InProcessSimulator) -> Probe {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let graph = simulator.operator_graph().graph;
-        Probe { runtime, graph }
-    }
-
-    fn list(&self, path: &str, query: Query) -> Vec<Value> {
-        self.runtime
-            .block_on(self.graph.list_all(V1, path, &query))
-            .expect("list")
-    }
-
+impl Probe for TenantGraph {
     /// Users carrying the temporary marker.
     fn temporary_users(&self) -> Vec<Value> {
-        self.list(
+        self.query(
             "users",
             Query::new()
                 .filter("startswith(employeeType,'breakglass:temporary:')")
@@ -59,11 +45,11 @@ impl Probe {
     /// Whether a user with this UPN exists, live or in deleted items.
     fn user_anywhere(&self, upn: &str) -> (bool, bool) {
         let live = self
-            .list("users", Query::new().select(["id", "userPrincipalName"]))
+            .query("users", Query::new().select(["id", "userPrincipalName"]))
             .iter()
             .any(|u| u["userPrincipalName"] == upn);
         let deleted = self
-            .list(
+            .query(
                 "directory/deletedItems/microsoft.graph.user",
                 Query::new().select(["id", "userPrincipalName"]),
             )
@@ -73,14 +59,14 @@ impl Probe {
     }
 
     fn role_assignments_of(&self, principal_id: &str) -> Vec<Value> {
-        self.list(
+        self.query(
             "roleManagement/directory/roleAssignments",
             Query::new().filter(format!("principalId eq '{principal_id}'")),
         )
     }
 
     fn temporary_access_passes(&self, user_id: &str) -> Vec<Value> {
-        self.list(
+        self.query(
             &format!("users/{user_id}/authentication/temporaryAccessPassMethods"),
             Query::new(),
         )
@@ -205,7 +191,7 @@ fn sweep_json(env: &TestEnv) -> Value {
 #[test]
 fn a_detached_lease_is_listed_and_swept_only_after_it_expires() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let created = env.run(["temp-user", "--ttl", "10m", "--detach", "--output", "json"]);
     created.assert_success();
     let details = created.json();
@@ -357,7 +343,7 @@ fn a_detached_lease_is_listed_and_swept_only_after_it_expires() {
 #[test]
 fn a_killed_countdown_is_cleaned_up_by_sweep() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let mut countdown = Countdown::start(&env, &["temp-user", "--ttl", "5m"]);
     let upn = countdown.upn.clone();
     countdown.child.kill().expect("SIGKILL");
@@ -385,7 +371,7 @@ fn a_killed_countdown_is_cleaned_up_by_sweep() {
 #[test]
 fn ctrl_c_ends_the_lease_and_confirms_each_step() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let countdown = Countdown::start(&env, &["temp-user", "--ttl", "5m", "--yes"]);
     let upn = countdown.upn.clone();
     let id = probe.temporary_users()[0]["id"]
@@ -417,7 +403,7 @@ fn ctrl_c_ends_the_lease_and_confirms_each_step() {
 #[test]
 fn the_countdown_follows_an_extension_and_ends_when_the_tenant_clock_passes_expiry() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let countdown = Countdown::start(&env, &["temp-user", "--ttl", "5m", "--yes"]);
     let upn = countdown.upn.clone();
     env.run(["temp-user", "extend", &upn, "10m"])
@@ -455,7 +441,7 @@ fn ttl_bounds_and_unknown_roles_are_usage_errors() {
 #[test]
 fn one_temporary_admin_per_operator_unless_several_are_allowed() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     env.run(["temp-user", "--ttl", "5m", "--detach"])
         .assert_success();
     let refused = env.run(["temp-user", "--ttl", "5m", "--detach"]);
@@ -488,7 +474,7 @@ fn one_temporary_admin_per_operator_unless_several_are_allowed() {
 #[test]
 fn the_tap_variant_prints_a_pass_and_no_password() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     let output = env.run(["temp-user", "--ttl", "5m", "--tap", "--detach"]);
     output.assert_success();
     assert!(output.stdout.contains("access pass"), "{output}");
@@ -528,7 +514,7 @@ fn the_tap_variant_prints_a_pass_and_no_password() {
 #[test]
 fn a_failed_role_assignment_removes_the_user_again() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     simulator.set_faults(vec![FaultRule {
         method: Some("POST".into()),
         path_prefix: Some("/v1.0/roleManagement/directory/roleAssignments".into()),
@@ -541,7 +527,7 @@ fn a_failed_role_assignment_removes_the_user_again() {
     assert!(output.stdout.is_empty(), "no sign-in details: {output}");
     assert!(output.stderr.contains("removing it again"), "{output}");
     assert!(probe.temporary_users().is_empty());
-    let deleted = probe.list(
+    let deleted = probe.query(
         "directory/deletedItems/microsoft.graph.user",
         Query::new().select(["id", "employeeType"]),
     );
@@ -558,7 +544,7 @@ fn a_failed_role_assignment_removes_the_user_again() {
 #[test]
 fn a_crash_before_the_create_is_answered_leaves_a_lease_that_sweep_finds() {
     let (env, simulator) = setup();
-    let probe = Probe::new(&simulator);
+    let probe = TenantGraph::new(&simulator);
     // The user is created, but the answer never comes back; then the process dies.
     simulator.set_faults(vec![FaultRule {
         method: Some("POST".into()),

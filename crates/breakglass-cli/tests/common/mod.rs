@@ -540,6 +540,11 @@ impl TenantGraph {
         } else {
             Query::new().filter(filter)
         };
+        self.query(path, query)
+    }
+
+    /// Every item at `path` that `query` asks for.
+    pub fn query(&self, path: &str, query: Query) -> Vec<serde_json::Value> {
         self.runtime
             .block_on(self.graph.list_all(V1, path, &query))
             .expect("list")
