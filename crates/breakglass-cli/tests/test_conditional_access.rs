@@ -395,6 +395,10 @@ fn a_policy_that_refuses_is_reported_and_the_others_are_changed() {
         "{output}"
     );
     assert!(output.stderr.contains("skip_policies"), "{output}");
+    assert!(
+        !output.stderr.contains("run `breakglass apply` again"),
+        "everything but the refused policy was done: a rerun would only be refused again\n{output}"
+    );
     let group = probe.group_id("breakglass-emergency-access");
     for policy in probe.policies() {
         if is_workload(&policy) {

@@ -69,6 +69,8 @@ struct Progress<'a> {
     ui: &'a Ui,
     descriptions: Vec<String>,
     steps: Vec<AppliedStep>,
+    /// Changes the tenant refused while the others went on.
+    refused: usize,
 }
 
 impl ApplyReporter for Progress<'_> {
@@ -86,6 +88,7 @@ impl ApplyReporter for Progress<'_> {
     }
 
     fn refused(&mut self, index: usize, reason: &str) {
+        self.refused += 1;
         self.ui.warn(format!(
             "refused: {}: {reason}; going on with the others",
             self.descriptions[index]
@@ -128,6 +131,7 @@ pub async fn apply_prepared(
         ui,
         descriptions: Vec::new(),
         steps: Vec::new(),
+        refused: 0,
     };
     let mut applier = Applier {
         graph: &prepared.session.graph,
@@ -141,7 +145,12 @@ pub async fn apply_prepared(
         .await;
     if let Err(error) = result {
         let done = progress.steps.len();
-        return Err(error.hinted(format!("{done} of {} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped", prepared.plan.actions.len())));
+        let total = prepared.plan.actions.len();
+        // When every change but the refused ones was made, a rerun would only be refused again.
+        if done + progress.refused == total {
+            return Err(error);
+        }
+        return Err(error.hinted(format!("{done} of {total} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped")));
     }
     Ok(Applied {
         tenant_id: prepared.facts.tenant_id.clone(),
