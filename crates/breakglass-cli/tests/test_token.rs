@@ -7,14 +7,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use breakglass_core::cloud::GraphVersion::V1;
-use breakglass_entra::{
-    ClientCredential, ClientCredentialsFlow, GraphClient, HttpClient, HttpOptions, Query,
-};
 use secrecy::ExposeSecret as _;
 use serde_json::Value;
 
-use crate::common::{InProcessSimulator, TestEnv, breakglass_bin, initialised};
+use crate::common::{InProcessSimulator, TenantGraph, TestEnv, breakglass_bin, initialised};
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
 const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -29,34 +25,10 @@ fn provisioned() -> (TestEnv, InProcessSimulator, String) {
 
 /// The emergency app's client id, read from the tenant as an operator would.
 fn emergency_app_id(simulator: &InProcessSimulator) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let path = simulator.cloud_profile();
-    let profile = breakglass_core::CloudProfile::from_json(
-        &std::fs::read_to_string(&path).expect("cloud.json"),
-        &path,
-    )
-    .expect("profile");
-    let operator = simulator.operator();
-    let tenant: breakglass_core::TenantId = operator.tenant_id.parse().expect("tenant");
-    let http = HttpClient::new(&profile, HttpOptions::default()).expect("http");
-    let flow = ClientCredentialsFlow::new(
-        &http,
-        &profile,
-        &tenant,
-        &operator.client_id,
-        ClientCredential::secret(operator.client_secret.clone()),
+    let apps = TenantGraph::new(simulator).list(
+        "applications",
+        "tags/any(t:t eq 'breakglass:emergency-access')",
     );
-    let graph = GraphClient::new(http, &profile, flow.into_provider());
-    let apps: Vec<Value> = runtime
-        .block_on(graph.list_all(
-            V1,
-            "applications",
-            &Query::new().filter("tags/any(t:t eq 'breakglass:emergency-access')"),
-        ))
-        .expect("list apps");
     assert_eq!(apps.len(), 1, "{apps:?}");
     apps[0]["appId"].as_str().expect("appId").to_string()
 }
