@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::error::{CommandError, config_error, internal_error};
 use crate::json_fields::text;
 use crate::provision::credentials::EmergencyApp;
+use crate::provision::observe::exclusion_group;
 use crate::session::Session;
 
 /// What was gathered, and what a person should know about it.
@@ -123,19 +124,10 @@ pub async fn gather_from(
         .collect();
     users.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
 
-    let groups: Vec<Value> = graph
-        .list_all(
-            V1,
-            "groups",
-            &Query::new()
-                .filter(format!(
-                    "mailNickname eq {}",
-                    odata_string(&config.group.mail_nickname)
-                ))
-                .select(["id", "displayName"]),
-        )
-        .await?;
-    let exclusion_group_id = groups.first().map(|g| text(g, "id")).unwrap_or_default();
+    let exclusion_group_id = exclusion_group(graph, config)
+        .await?
+        .map(|g| text(&g, "id"))
+        .unwrap_or_default();
     if exclusion_group_id.is_empty() {
         notes.push(format!(
             "no group has the mail nickname `{}`; run `breakglass apply` to create the exclusion group",

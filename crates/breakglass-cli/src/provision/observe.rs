@@ -14,7 +14,7 @@ use breakglass_core::plan::{
     USER_MARKER,
 };
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::{EntraError, GraphClient, Query, odata_string};
 use serde_json::Value;
 
 use crate::error::CommandError;
@@ -199,6 +199,29 @@ pub async fn observe(
         });
     }
 
+    if let Some(group) = exclusion_group(graph, config).await? {
+        let id = text(&group, "id");
+        let member_ids = member_ids(graph, &id).await?;
+        observed.group = Some(ObservedGroup {
+            display_name: text(&group, "displayName"),
+            is_assignable_to_role: group
+                .get("isAssignableToRole")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            member_ids,
+            id,
+        });
+    }
+    observed.conditional_access =
+        conditional_access(graph, config.conditional_access.exclude_from_policies).await?;
+    Ok(observed)
+}
+
+/// The exclusion group: the group with the mail nickname breakglass.toml names.
+pub async fn exclusion_group(
+    graph: &GraphClient,
+    config: &Config,
+) -> Result<Option<Value>, EntraError> {
     let groups: Vec<Value> = graph
         .list_all(
             V1,
@@ -209,28 +232,19 @@ pub async fn observe(
             )),
         )
         .await?;
-    if let Some(group) = groups.first() {
-        let id = text(group, "id");
-        let members: Vec<Value> = graph
-            .list_all(
-                V1,
-                &format!("groups/{id}/members"),
-                &Query::new().select(["id"]),
-            )
-            .await?;
-        observed.group = Some(ObservedGroup {
-            display_name: text(group, "displayName"),
-            is_assignable_to_role: group
-                .get("isAssignableToRole")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            member_ids: members.iter().map(|m| text(m, "id")).collect(),
-            id,
-        });
-    }
-    observed.conditional_access =
-        conditional_access(graph, config.conditional_access.exclude_from_policies).await?;
-    Ok(observed)
+    Ok(groups.into_iter().next())
+}
+
+/// The object ids of a group's direct members.
+pub async fn member_ids(graph: &GraphClient, group_id: &str) -> Result<Vec<String>, EntraError> {
+    let members: Vec<Value> = graph
+        .list_all(
+            V1,
+            &format!("groups/{group_id}/members"),
+            &Query::new().select(["id"]),
+        )
+        .await?;
+    Ok(members.iter().map(|m| text(m, "id")).collect())
 }
 
 /// Every Conditional Access policy (`Policy.Read.All`). When `required` is false the

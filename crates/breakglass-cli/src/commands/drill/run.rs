@@ -29,6 +29,7 @@ use crate::lease;
 use crate::output::{Report, table};
 use crate::provision::Workspace;
 use crate::provision::credentials::{EmergencyApp, TenantCredential};
+use crate::provision::observe::{exclusion_group, member_ids};
 use crate::provision::vault::{KeePassPassword, LocalVault};
 use crate::ui::Ui;
 
@@ -876,35 +877,13 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
                 .count(),
         )
         .await?;
-    let group = {
-        let groups: Vec<Value> = graph
-            .list_all(
-                V1,
-                "groups",
-                &Query::new().filter(format!(
-                    "mailNickname eq {}",
-                    odata_string(&config.group.mail_nickname)
-                )),
-            )
-            .await?;
-        match groups.first() {
-            Some(g) => {
-                let id = text(g, "id");
-                let members: Vec<Value> = graph
-                    .list_all(
-                        V1,
-                        &format!("groups/{id}/members"),
-                        &Query::new().select(["id"]),
-                    )
-                    .await?;
-                Some((
-                    id,
-                    text(g, "displayName"),
-                    members.iter().map(|m| text(m, "id")).collect::<Vec<_>>(),
-                ))
-            }
-            None => None,
+    let group = match exclusion_group(graph, config).await? {
+        Some(g) => {
+            let id = text(&g, "id");
+            let members = member_ids(graph, &id).await?;
+            Some((id, text(&g, "displayName"), members))
         }
+        None => None,
     };
     let policies: Result<Vec<CaPolicy>, CommandError> = graph
         .list_all::<Value>(V1, "identity/conditionalAccess/policies", &Query::new())
