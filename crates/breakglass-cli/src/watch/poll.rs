@@ -10,7 +10,7 @@ use breakglass_core::monitor::{
     names_temporary_admin,
 };
 use breakglass_entra::{GraphClient, Query, odata_string};
-use breakglass_scan::{EventKind, SourceLocation, match_record};
+use breakglass_scan::{Event, EventKind, SourceLocation, match_record};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -157,7 +157,7 @@ pub fn notification(
         record: None,
     };
     if source == Source::DirectoryAudits && is_policy_update(record) {
-        return exclusion_removed(id, record, identities, location);
+        return exclusion_removed(&id, record, identities, &location);
     }
     if source == Source::DirectoryAudits
         && let Some(notification) = temporary_admin_change(&id, record, identities, &location)
@@ -214,6 +214,37 @@ pub fn notification(
     })
 }
 
+/// The audit record's activity, trimmed.
+fn activity(record: &Value) -> Option<&str> {
+    record
+        .get("activityDisplayName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+}
+
+/// A change notification from a directory audit the matcher described.
+fn audit_change(
+    id: &str,
+    event: Event,
+    severity: Severity,
+    title: String,
+    identity: String,
+) -> Notification {
+    Notification {
+        id: id.to_string(),
+        time: event.time,
+        severity,
+        kind: EventKind::AuditChange,
+        title,
+        identity,
+        credential_key_id: None,
+        credential_label: None,
+        ip_address: event.ip_address,
+        result: event.result,
+        source: Source::DirectoryAudits.name().to_string(),
+    }
+}
+
 /// A temporary administrator created or deleted (as the `temporary-admin-lifecycle` rule
 /// decides): the user is not a watched object, its marker or alias in the target names it.
 fn temporary_admin_change(
@@ -222,10 +253,7 @@ fn temporary_admin_change(
     identities: &EmergencyIdentities,
     location: &SourceLocation,
 ) -> Option<Notification> {
-    let activity = record
-        .get("activityDisplayName")
-        .and_then(Value::as_str)?
-        .trim();
+    let activity = activity(record)?;
     if !USER_LIFECYCLE_ACTIVITIES
         .iter()
         .any(|a| a.eq_ignore_ascii_case(activity))
@@ -253,52 +281,25 @@ fn temporary_admin_change(
     } else {
         "deleted"
     };
-    let event = match_record(record, identities, Some(&user), location.clone());
-    let result = record
-        .get("result")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown")
-        .to_ascii_lowercase();
-    Some(Notification {
-        id: id.to_string(),
-        time: record
-            .get("activityDateTime")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        severity: Severity::High,
-        kind: EventKind::AuditChange,
-        title: format!("Temporary administrator {user} {change}"),
-        identity: user,
-        credential_key_id: None,
-        credential_label: None,
-        ip_address: event.and_then(|e| e.ip_address),
-        result: if result == "success" || result == "failure" {
-            result
-        } else {
-            "unknown".to_string()
-        },
-        source: Source::DirectoryAudits.name().to_string(),
-    })
+    let event = match_record(record, identities, Some(&user), location.clone())?;
+    let title = format!("Temporary administrator {user} {change}");
+    Some(audit_change(id, event, Severity::High, title, user))
 }
 
 const POLICY_UPDATE: &str = "Update conditional access policy";
 
 fn is_policy_update(record: &Value) -> bool {
-    record
-        .get("activityDisplayName")
-        .and_then(Value::as_str)
-        .is_some_and(|a| a.trim().eq_ignore_ascii_case(POLICY_UPDATE))
+    activity(record).is_some_and(|a| a.eq_ignore_ascii_case(POLICY_UPDATE))
 }
 
 /// A Conditional Access policy update that dropped an emergency exclusion: the policy is not
 /// a watched object, so the ids are looked for in its old and new values, as the
 /// `ca-exclusion-removed` rule does.
 fn exclusion_removed(
-    id: String,
+    id: &str,
     record: &Value,
     identities: &EmergencyIdentities,
-    location: SourceLocation,
+    location: &SourceLocation,
 ) -> Option<Notification> {
     let policy = record.get("targetResources")?.get(0)?;
     let mut old_values = String::new();
@@ -320,33 +321,21 @@ fn exclusion_removed(
     }
     let removed = identities.exclusions_removed(&old_values, &new_values);
     let first = removed.first()?;
-    let event = match_record(record, identities, Some(first), location)?;
-    let names: Vec<String> = removed
+    let event = match_record(record, identities, Some(first), location.clone())?;
+    let names = removed
         .iter()
         .map(|id| identities.describe(id).unwrap_or_else(|| id.to_string()))
-        .collect();
+        .collect::<Vec<_>>()
+        .join(", ");
     let policy_name = policy
         .get("displayName")
         .and_then(Value::as_str)
         .filter(|name| !name.is_empty())
         .or_else(|| policy.get("id").and_then(Value::as_str))
         .unwrap_or("(unnamed)");
-    Some(Notification {
-        id,
-        time: event.time,
-        severity: event.severity,
-        kind: EventKind::AuditChange,
-        title: format!(
-            "Conditional Access policy {policy_name} no longer excludes {}",
-            names.join(", ")
-        ),
-        identity: names.join(", "),
-        credential_key_id: None,
-        credential_label: None,
-        ip_address: event.ip_address,
-        result: event.result,
-        source: Source::DirectoryAudits.name().to_string(),
-    })
+    let title = format!("Conditional Access policy {policy_name} no longer excludes {names}");
+    let severity = event.severity;
+    Some(audit_change(id, event, severity, title, names))
 }
 
 #[cfg(test)]
