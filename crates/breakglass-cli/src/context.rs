@@ -3,9 +3,13 @@
 //! Each piece is resolved only when a command asks for it, so `breakglass cloud list`
 //! does not fail because AZURE_TENANT_ID holds something odd.
 
+use breakglass_core::TenantId;
+use breakglass_core::config::Config;
+use breakglass_core::env::AZURE_TENANT_ID;
+
 use crate::cli::GlobalArgs;
 use crate::cloud::{self, ResolvedCloud};
-use crate::error::CommandError;
+use crate::error::{CommandError, config_error};
 use crate::session::{self, Operator, OperatorArgs, Session};
 use crate::ui::Ui;
 
@@ -47,5 +51,81 @@ impl CommandHelper {
             cloud.profile.authority_host
         ));
         session::sign_in(&self.ui, cloud, &operator, self.http_options()).await
+    }
+
+    /// Signs in to the tenant `breakglass.toml` names. `--tenant` (or AZURE_TENANT_ID) and
+    /// `[tenant] id` must agree when both are given: a stray variable from another shell
+    /// must never point provisioning at the wrong directory.
+    pub async fn sign_in_for(
+        &self,
+        args: &OperatorArgs,
+        config: &Config,
+    ) -> Result<Session, CommandError> {
+        let operator = operator_for(args, config)?;
+        let session = self.sign_in(&operator).await?;
+        if let Some(wanted) = configured_guid(config) {
+            let claims = session.token.claims()?;
+            if let Some(tid) = claims.tid.as_deref()
+                && !tid.eq_ignore_ascii_case(&wanted)
+            {
+                return Err(config_error(format!(
+                    "signed in to tenant {tid}, but [tenant] id in breakglass.toml is {wanted}"
+                ))
+                .hinted(
+                    "sign in to the tenant breakglass.toml names (with `--auth az`, `az login --tenant`; with a token, one issued for that tenant), or correct [tenant] id",
+                ));
+            }
+        }
+        Ok(session)
+    }
+}
+
+/// The operator arguments with the tenant of `breakglass.toml` filled in, or an error naming
+/// both when `--tenant`/AZURE_TENANT_ID says otherwise.
+pub fn operator_for(args: &OperatorArgs, config: &Config) -> Result<OperatorArgs, CommandError> {
+    let mut operator = args.clone();
+    let configured = config
+        .tenant
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+    let given = args
+        .tenant
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+    match (given, configured) {
+        (Some(given), Some(configured)) if !same_tenant(given, configured) => {
+            let source = match std::env::var(AZURE_TENANT_ID) {
+                Ok(value) if value.trim() == given => AZURE_TENANT_ID,
+                _ => "--tenant",
+            };
+            Err(config_error(format!(
+                "{source} is `{given}` but [tenant] id in breakglass.toml is `{configured}`; breakglass will not guess which tenant is meant"
+            ))
+            .hinted(format!(
+                "unset {source} or make it `{configured}`, or change [tenant] id, so both name the same tenant (its directory id is the safest)"
+            )))
+        }
+        (None, Some(configured)) => {
+            operator.tenant = Some(configured.to_string());
+            Ok(operator)
+        }
+        _ => Ok(operator),
+    }
+}
+
+fn same_tenant(a: &str, b: &str) -> bool {
+    match (a.parse::<TenantId>(), b.parse::<TenantId>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.eq_ignore_ascii_case(b),
+    }
+}
+
+fn configured_guid(config: &Config) -> Option<String> {
+    match config.tenant.id.as_deref()?.trim().parse::<TenantId>() {
+        Ok(TenantId::Guid(guid)) => Some(guid.hyphenated().to_string()),
+        _ => None,
     }
 }

@@ -1,13 +1,12 @@
 //! `init`, `plan` and `apply` against the simulator: convergence, drift, bad input,
 //! faults mid-apply, and a kill at every change.
 
-use std::time::{Duration, Instant};
-
 use breakglass_sim::FaultRule;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised, operator_app,
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, emergency_user_secrets,
+    initialised, kill_apply_at, operator_app,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -344,42 +343,12 @@ fn throttling_and_replication_delay_mid_apply_are_ridden_out() {
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
 }
 
-/// Runs `apply --yes` and kills it when the simulator holds the answer to the n-th change.
-/// Returns false when apply finished before reaching the n-th change.
-fn kill_apply_at_change(env: &TestEnv, simulator: &InProcessSimulator, n: u32) -> bool {
-    simulator.set_faults(vec![FaultRule {
-        path_prefix: Some("/v1.0/".into()),
-        hold_nth_change: Some(n),
-        ..FaultRule::default()
-    }]);
-    let mut child = env.spawn_quiet(["apply", "--yes", "--quiet"]);
-    let started = Instant::now();
-    let killed = loop {
-        if simulator.held_answers() > 0 {
-            child.kill().expect("SIGKILL");
-            let _ = child.wait();
-            break true;
-        }
-        if let Some(status) = child.try_wait().expect("poll") {
-            assert!(status.success(), "apply failed on its own at change {n}");
-            break false;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "apply neither finished nor reached change {n}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    simulator.set_faults(Vec::new());
-    killed
-}
-
 #[test]
 fn apply_killed_at_every_change_converges_without_orphans() {
     let mut n = 1;
     loop {
         let (env, simulator) = workspace();
-        let killed = kill_apply_at_change(&env, &simulator, n);
+        let killed = kill_apply_at(&env, &simulator, None, "/v1.0/", n);
         let output = env.run(["apply", "--yes"]);
         output.assert_success();
         let plan = env.run(["plan", "--detailed-exitcode"]);
@@ -409,6 +378,12 @@ fn apply_killed_at_every_change_converges_without_orphans() {
             2,
             "no orphan user after a kill at change {n}"
         );
+        for (upn, password, _) in emergency_user_secrets(&env, &simulator, KEEPASS_PASSWORD) {
+            assert!(
+                password.is_some_and(|p| simulator.password_works(&upn, &p)),
+                "KeePass holds a working password for {upn} after a kill at change {n}"
+            );
+        }
         if !killed {
             assert!(n > 10, "apply makes more than ten changes");
             break;

@@ -91,6 +91,7 @@ pub enum CheckId {
     ExclusionGroup,
     GlobalAdminCount,
     LastDrill,
+    LocalStores,
 }
 
 impl CheckId {
@@ -123,6 +124,7 @@ impl CheckId {
             CheckId::ExclusionGroup => "exclusion-group",
             CheckId::GlobalAdminCount => "global-admin-count",
             CheckId::LastDrill => "last-drill",
+            CheckId::LocalStores => "local-stores",
         }
     }
 }
@@ -396,6 +398,9 @@ pub struct Snapshot {
     pub exclusion_group: Option<GroupFacts>,
     /// The newest drill record on this machine, if any was found.
     pub last_drill: Option<Timestamp>,
+    /// Local stores missing though the tenant holds what they keep, or of another tenant,
+    /// as sentences naming the file (`breakglass_core::stores`).
+    pub store_problems: Vec<String>,
 }
 
 /// Directory roles whose holders can add a credential to any application and service principal
@@ -551,6 +556,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     exclusion_group(snapshot, &mut out);
     global_admin_count(snapshot, &mut out);
     last_drill(snapshot, &mut out);
+    local_stores(snapshot, &mut out);
     out.sort_by_key(|f| f.check);
     out
 }
@@ -1723,6 +1729,24 @@ fn last_drill(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 ));
             }
         }
+    }
+}
+
+/// A missing store reads as empty to every tool that trusts it: the next rotation or apply
+/// would revoke what the missing file holds.
+fn local_stores(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::LocalStores;
+    if snapshot.store_problems.is_empty() {
+        out.push(Finding::pass(
+            check,
+            "the stores breakglass.toml names hold what the tenant says they should (or are not needed yet)",
+        ));
+    }
+    for problem in &snapshot.store_problems {
+        out.push(
+            Finding::found(check, Severity::High, problem.clone())
+                .hinted("restore the store from its backup before anyone runs `breakglass apply` or `credential rotate` (they refuse to run until then); `breakglass plan` says what it should hold"),
+        );
     }
 }
 

@@ -20,6 +20,7 @@ pub mod monitor;
 pub mod plan;
 pub mod retry;
 pub mod roles;
+pub mod stores;
 
 pub use cloud::{CloudProfile, CloudProfileError, KnownCloud};
 pub use ids::{TenantId, TenantIdError};

@@ -50,8 +50,8 @@ pub struct Observed {
     pub group: Option<ObservedGroup>,
     /// Key ids the local stores hold; `None` when they could not be read.
     pub held_key_ids: Option<BTreeSet<String>>,
-    /// Object ids of the emergency users whose passwords a store holds; `None` when unknown.
-    pub held_user_ids: Option<BTreeSet<String>>,
+    /// The emergency users' entries in KeePass; `None` when it could not be read.
+    pub held_accounts: Option<Vec<HeldAccount>>,
     /// Every Conditional Access policy; `None` when the operator may not read them.
     pub conditional_access: Option<Vec<ObservedPolicy>>,
 }
@@ -157,6 +157,52 @@ pub struct ObservedUser {
     pub user_principal_name: String,
     pub account_enabled: bool,
     pub created: Option<Timestamp>,
+    /// Synchronised from on-premises Active Directory: its password is kept there, and
+    /// Entra refuses to change it.
+    pub synced: bool,
+}
+
+/// An emergency user's entry in KeePass, without its secrets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldAccount {
+    /// `None` while the user is being created: the entry is written before the user exists.
+    pub user_id: Option<String>,
+    pub user_principal_name: String,
+    /// Whether the tenant took the password; a pending one may never have reached it.
+    pub in_force: bool,
+    pub has_temporary_access_pass: bool,
+}
+
+/// What KeePass holds of one emergency user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct UserSecrets {
+    password: bool,
+    temporary_access_pass: bool,
+}
+
+/// Finds a user's entry: by object id, or by user name when it was written for a user not yet
+/// created. Such an entry is the user's password: the create request carried it, and the user
+/// exists, so Entra took it.
+fn secrets_of(accounts: &[HeldAccount], user: &ObservedUser) -> UserSecrets {
+    let entry = accounts
+        .iter()
+        .find(|a| {
+            a.user_id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(&user.id))
+        })
+        .or_else(|| {
+            accounts.iter().find(|a| {
+                a.user_id.is_none()
+                    && a.user_principal_name
+                        .eq_ignore_ascii_case(&user.user_principal_name)
+            })
+        });
+    UserSecrets {
+        password: entry.is_some_and(|a| a.in_force || a.user_id.is_none()),
+        temporary_access_pass: entry.is_some_and(|a| a.has_temporary_access_pass),
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -251,6 +297,12 @@ pub enum Action {
         ordinal: u32,
     },
     EnableUser {
+        id: String,
+        user_principal_name: String,
+    },
+    /// Give an emergency user a new password, written to KeePass before the tenant gets
+    /// it: no store holds the one it has.
+    ResetUserPassword {
         id: String,
         user_principal_name: String,
     },
@@ -730,24 +782,35 @@ fn plan_users(
                 ),
             );
         }
-        if observed
-            .held_user_ids
-            .as_ref()
-            .is_some_and(|held| !held.contains(&user.id))
-        {
-            warn(
-                notices,
-                format!(
-                    "no store holds the password of emergency user {}; issue a Temporary Access Pass so its owner can register a passkey, or reset the password as a Privileged Authentication Administrator",
-                    user.user_principal_name
-                ),
-            );
-        }
         if !user.account_enabled {
             actions.push(Action::EnableUser {
                 id: user.id.clone(),
                 user_principal_name: user.user_principal_name.clone(),
             });
+        }
+        if user.synced {
+            warn(
+                notices,
+                format!(
+                    "emergency user {} is synchronised from on-premises Active Directory: its password lives there, not in breakglass's store, and a sync or federation outage can lock it out; Microsoft's guidance asks for cloud-only accounts",
+                    user.user_principal_name
+                ),
+            );
+        }
+        // Its secrets are stored before it gains any power, as for a new user.
+        if let Some(accounts) = &observed.held_accounts {
+            let secrets = secrets_of(accounts, user);
+            if !secrets.password && !user.synced {
+                actions.push(Action::ResetUserPassword {
+                    id: user.id.clone(),
+                    user_principal_name: user.user_principal_name.clone(),
+                });
+            }
+            if config.users.temporary_access_pass && !secrets.temporary_access_pass {
+                actions.push(Action::CreateTemporaryAccessPass {
+                    principal: principal.clone(),
+                });
+            }
         }
         if !holds_role(observed, &user.id, &role) {
             if config.drift.restore_roles {
@@ -781,6 +844,11 @@ fn plan_users(
     for ordinal in users.len()..wanted {
         let ordinal = ordinal as u32 + 1;
         actions.push(Action::CreateUser { ordinal });
+        if config.users.temporary_access_pass {
+            actions.push(Action::CreateTemporaryAccessPass {
+                principal: Principal::NewUser { ordinal },
+            });
+        }
         actions.push(Action::AssignRole {
             principal: Principal::NewUser { ordinal },
             role: role_name.clone(),
@@ -788,11 +856,12 @@ fn plan_users(
         actions.push(Action::AddGroupMember {
             principal: Principal::NewUser { ordinal },
         });
-        if config.users.temporary_access_pass {
-            actions.push(Action::CreateTemporaryAccessPass {
-                principal: Principal::NewUser { ordinal },
-            });
-        }
+    }
+    if observed.held_accounts.is_none() && !users.is_empty() {
+        info(
+            notices,
+            "without the KeePass password, breakglass cannot tell whether it holds each emergency user's password".into(),
+        );
     }
 }
 
@@ -969,6 +1038,12 @@ pub fn describe(action: &Action) -> String {
             user_principal_name,
             ..
         } => format!("enable {user_principal_name}"),
+        Action::ResetUserPassword {
+            user_principal_name,
+            ..
+        } => format!(
+            "reset the password of {user_principal_name}, storing the new one in KeePass first: no store holds its password"
+        ),
         Action::AddGroupMember { principal: p } => {
             format!("add {} to the exclusion group", principal(p))
         }
@@ -1051,12 +1126,14 @@ mod tests {
                     user_principal_name: "breakglass-a1@contoso.onmicrosoft.com".into(),
                     account_enabled: true,
                     created: None,
+                    synced: false,
                 },
                 ObservedUser {
                     id: "u2".into(),
                     user_principal_name: "breakglass-b2@contoso.onmicrosoft.com".into(),
                     account_enabled: true,
                     created: None,
+                    synced: false,
                 },
             ],
             group: Some(ObservedGroup {
@@ -1066,21 +1143,108 @@ mod tests {
                 member_ids: vec!["u1".into(), "u2".into()],
             }),
             held_key_ids: Some(["k-offline".to_string(), "k-rotating".to_string()].into()),
-            held_user_ids: Some(["u1".to_string(), "u2".to_string()].into()),
+            held_accounts: Some(vec![held("u1"), held("u2")]),
             conditional_access: None,
         }
     }
 
+    fn held(id: &str) -> HeldAccount {
+        HeldAccount {
+            user_id: Some(id.into()),
+            user_principal_name: format!("{id}@contoso.onmicrosoft.com"),
+            in_force: true,
+            has_temporary_access_pass: false,
+        }
+    }
+
     #[test]
-    fn a_user_whose_password_no_store_holds_is_reported() {
+    fn a_user_whose_password_no_store_holds_gets_a_new_one_stored_first() {
         let mut observed = converged();
-        observed.held_user_ids = Some(["u1".to_string()].into());
+        observed.held_accounts = Some(vec![held("u1")]);
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::ResetUserPassword {
+                id: "u2".into(),
+                user_principal_name: "breakglass-b2@contoso.onmicrosoft.com".into(),
+            }]
+        );
+        assert!(describe(&plan.actions[0]).contains("KeePass first"));
+    }
+
+    #[test]
+    fn a_pending_password_is_not_held_but_one_staged_for_the_created_user_is() {
+        let mut observed = converged();
+        let mut pending = held("u1");
+        pending.in_force = false;
+        // Staged before the create request, which then went through: the user exists.
+        let staged_for_creation = HeldAccount {
+            user_id: None,
+            user_principal_name: "BREAKGLASS-b2@contoso.onmicrosoft.com".into(),
+            in_force: false,
+            has_temporary_access_pass: false,
+        };
+        observed.held_accounts = Some(vec![pending, staged_for_creation]);
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::ResetUserPassword {
+                id: "u1".into(),
+                user_principal_name: "breakglass-a1@contoso.onmicrosoft.com".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_user_without_its_password_gets_it_before_the_role_and_the_group() {
+        let mut observed = converged();
+        observed.held_accounts = Some(vec![held("u1")]);
+        observed.role_assignments.retain(|a| a.principal_id != "u2");
+        observed.group.as_mut().unwrap().member_ids = vec!["u1".into()];
+        let plan = super::plan(&config(), &observed, now()).unwrap();
+        let kinds: Vec<&str> = plan
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::ResetUserPassword { .. } => "reset",
+                Action::AssignRole { .. } => "role",
+                Action::AddGroupMember { .. } => "group",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["reset", "role", "group"]);
+    }
+
+    #[test]
+    fn a_missing_temporary_access_pass_is_issued_when_declared() {
+        let mut config = config();
+        config.users.temporary_access_pass = true;
+        let mut observed = converged();
+        let mut with_pass = held("u1");
+        with_pass.has_temporary_access_pass = true;
+        observed.held_accounts = Some(vec![with_pass, held("u2")]);
+        let plan = super::plan(&config, &observed, now()).unwrap();
+        assert_eq!(
+            plan.actions,
+            vec![Action::CreateTemporaryAccessPass {
+                principal: Principal::User {
+                    id: "u2".into(),
+                    user_principal_name: "breakglass-b2@contoso.onmicrosoft.com".into(),
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn without_the_keepass_password_users_are_not_reset_but_a_note_says_why() {
+        let mut observed = converged();
+        observed.held_accounts = None;
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert!(plan.actions.is_empty());
         assert!(
-            plan.notices[0]
-                .message
-                .contains("breakglass-b2@contoso.onmicrosoft.com")
+            plan.notices
+                .iter()
+                .any(|n| n.message.contains("each emergency user's password"))
         );
     }
 
@@ -1278,6 +1442,7 @@ mod tests {
             user_principal_name: "x@contoso.onmicrosoft.com".into(),
             account_enabled: true,
             created: None,
+            synced: false,
         });
         observed.role_assignments.push(ObservedRoleAssignment {
             id: "r3".into(),
@@ -1291,6 +1456,7 @@ mod tests {
             .unwrap()
             .member_ids
             .push("u3".into());
+        observed.held_accounts.as_mut().unwrap().push(held("u3"));
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert!(plan.actions.is_empty());
         assert!(

@@ -42,6 +42,7 @@ pub const GROUP_NAME: &str = "breakglass";
 pub const ACCOUNTS_GROUP: &str = "breakglass accounts";
 const F_USER_ID: &str = "UserObjectId";
 const F_TEMPORARY_ACCESS_PASS: &str = "TemporaryAccessPass";
+const F_ACCOUNT_STATE: &str = "PasswordState";
 
 const F_TENANT: &str = "TenantId";
 const F_CLIENT: &str = "ClientId";
@@ -54,6 +55,35 @@ const F_CLOUD: &str = "Cloud";
 const F_AUTHORITY: &str = "AuthorityHost";
 const F_THUMBPRINT: &str = "Thumbprint";
 const F_PAYLOAD: &str = "BreakglassPayload";
+
+/// Whether the tenant holds an account entry's password yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountState {
+    /// Written before the user was created or its password reset; the change may not
+    /// have reached the tenant.
+    Pending,
+    /// The tenant took this password.
+    InForce,
+}
+
+impl AccountState {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Pending => "pending",
+            AccountState::InForce => "in force",
+        }
+    }
+}
+
+/// An emergency user's entry, without its secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAccount {
+    /// The user's object id; `None` while the user is being created.
+    pub user_id: Option<String>,
+    pub user_principal_name: String,
+    pub state: AccountState,
+    pub has_temporary_access_pass: bool,
+}
 
 /// Key derivation settings for new databases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -396,15 +426,27 @@ impl KeePassStore {
         Ok(())
     }
 
-    /// Keeps an emergency user's password, in the group `breakglass accounts`, keyed by the
-    /// user's object id. A later call for the same user replaces it.
-    pub fn upsert_account(
+    /// Keeps an emergency user's password, in the group `breakglass accounts`. A later call
+    /// for the same user (by object id, else by user name) replaces it.
+    ///
+    /// The entry is written as *pending* ([`AccountState::Pending`]): the password is in the
+    /// store before the tenant has it, so a crash between the two never leaves a user whose
+    /// password no store holds. [`confirm_account`](Self::confirm_account) marks it in force
+    /// once Entra has taken it. A new user has no object id yet; its entry is found by user
+    /// name until it is confirmed.
+    pub fn stage_account(
         &mut self,
-        user_id: &str,
+        user_id: Option<&str>,
         user_principal_name: &str,
+        tenant_id: &str,
         password: &SecretString,
     ) -> Result<(), KeePassError> {
-        let id = match self.find_account(user_id) {
+        let existing = match user_id {
+            Some(id) => self.find_account(id),
+            None => None,
+        }
+        .or_else(|| self.find_unconfirmed_by_name(user_principal_name));
+        let id = match existing {
             Some(id) => id,
             None => {
                 let group = self.ensure_accounts_group();
@@ -419,7 +461,9 @@ impl KeePassStore {
         );
         entry.set_unprotected(fields::USERNAME, user_principal_name);
         entry.set_protected(fields::PASSWORD, password.expose_secret());
-        entry.set_unprotected(F_USER_ID, user_id);
+        entry.set_unprotected(F_USER_ID, user_id.unwrap_or_default());
+        entry.set_unprotected(F_TENANT, tenant_id);
+        entry.set_unprotected(F_ACCOUNT_STATE, AccountState::Pending.as_str());
         entry.set_unprotected(
             fields::NOTES,
             "EMERGENCY ACCESS ACCOUNT: holds Global Administrator. Every sign-in raises an alert.\nSign in at https://portal.azure.com with this user name and password; register a passkey with the Temporary Access Pass if one is stored here.",
@@ -427,7 +471,24 @@ impl KeePassStore {
         Ok(())
     }
 
-    /// Stores a Temporary Access Pass on an account entry made by [`upsert_account`](Self::upsert_account).
+    /// Marks a staged password as the one the tenant holds, and records the user's object id.
+    /// `false` when no entry has this object id or (unconfirmed) user name.
+    pub fn confirm_account(&mut self, user_principal_name: &str, user_id: &str) -> bool {
+        let Some(id) = self
+            .find_account(user_id)
+            .or_else(|| self.find_unconfirmed_by_name(user_principal_name))
+        else {
+            return false;
+        };
+        let Some(mut entry) = self.db.entry_mut(id) else {
+            return false;
+        };
+        entry.set_unprotected(F_USER_ID, user_id);
+        entry.set_unprotected(F_ACCOUNT_STATE, AccountState::InForce.as_str());
+        true
+    }
+
+    /// Stores a Temporary Access Pass on a confirmed account entry.
     pub fn set_account_temporary_access_pass(
         &mut self,
         user_id: &str,
@@ -439,20 +500,81 @@ impl KeePassStore {
         Ok(())
     }
 
-    /// The emergency user accounts whose passwords this database holds: (object id, user name).
-    pub fn accounts(&self) -> Vec<(String, String)> {
+    /// The emergency user accounts this database holds a password for.
+    pub fn accounts(&self) -> Vec<StoredAccount> {
         let Some(group) = self.accounts_group_id().and_then(|g| self.db.group(g)) else {
             return Vec::new();
         };
         group
             .entries()
+            .map(|e| StoredAccount {
+                user_id: e
+                    .get(F_USER_ID)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_string),
+                user_principal_name: e.get(fields::USERNAME).unwrap_or_default().to_string(),
+                // Entries written before accounts were staged were always in force.
+                state: match e.get(F_ACCOUNT_STATE) {
+                    Some(state) if state == AccountState::Pending.as_str() => AccountState::Pending,
+                    _ => AccountState::InForce,
+                },
+                has_temporary_access_pass: e
+                    .get(F_TEMPORARY_ACCESS_PASS)
+                    .is_some_and(|p| !p.is_empty()),
+            })
+            .collect()
+    }
+
+    /// An emergency user's password and Temporary Access Pass, by object id, for the person
+    /// who signs in with them.
+    pub fn account_secrets(&self, user_id: &str) -> Option<(SecretString, Option<SecretString>)> {
+        let entry = self.db.entry(self.find_account(user_id)?)?;
+        let password = SecretString::from(entry.get(fields::PASSWORD)?.to_string());
+        let pass = entry
+            .get(F_TEMPORARY_ACCESS_PASS)
+            .filter(|p| !p.is_empty())
+            .map(|p| SecretString::from(p.to_string()));
+        Some((password, pass))
+    }
+
+    /// Passwords staged for users that were never confirmed as created: (user name, password).
+    pub fn unclaimed_accounts(&self) -> Vec<(String, SecretString)> {
+        let Some(group) = self.accounts_group_id().and_then(|g| self.db.group(g)) else {
+            return Vec::new();
+        };
+        group
+            .entries()
+            .filter(|e| e.get(F_USER_ID).is_none_or(str::is_empty))
             .filter_map(|e| {
                 Some((
-                    e.get(F_USER_ID)?.to_string(),
-                    e.get(fields::USERNAME).unwrap_or_default().to_string(),
+                    e.get(fields::USERNAME)?.to_string(),
+                    SecretString::from(e.get(fields::PASSWORD)?.to_string()),
                 ))
             })
             .collect()
+    }
+
+    /// The tenant ids the entries were made for (entries of older versions name none).
+    pub fn tenant_ids(&self) -> std::collections::BTreeSet<String> {
+        [self.group_id(), self.accounts_group_id()]
+            .into_iter()
+            .flatten()
+            .filter_map(|g| self.db.group(g))
+            .flat_map(|g| {
+                g.entries()
+                    .filter_map(|e| e.get(F_TENANT).map(str::to_ascii_lowercase))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Forgets a password staged for a user that was never created; `true` when there was one.
+    pub fn remove_unclaimed_account(&mut self, user_principal_name: &str) -> bool {
+        match self.find_unconfirmed_by_name(user_principal_name) {
+            Some(id) => self.db.entry_mut(id).map(|e| e.remove()).is_some(),
+            None => false,
+        }
     }
 
     /// Forgets an emergency user's entry; `true` when there was one.
@@ -487,6 +609,19 @@ impl KeePassStore {
             .find(|e| {
                 e.get(F_USER_ID)
                     .is_some_and(|u| u.eq_ignore_ascii_case(user_id))
+            })
+            .map(|e| e.id())
+    }
+
+    /// An entry staged for a user not yet created: no object id, this user name.
+    fn find_unconfirmed_by_name(&self, user_principal_name: &str) -> Option<EntryId> {
+        let group = self.db.group(self.accounts_group_id()?)?;
+        group
+            .entries()
+            .find(|e| {
+                e.get(F_USER_ID).is_none_or(str::is_empty)
+                    && e.get(fields::USERNAME)
+                        .is_some_and(|u| u.eq_ignore_ascii_case(user_principal_name))
             })
             .map(|e| e.id())
     }

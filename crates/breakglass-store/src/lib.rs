@@ -25,7 +25,10 @@ pub use atomic::{Overwrite, WriteFileError, write_secret_file};
 pub use credential::{
     CertificateCredential, CredentialError, CredentialKind, KeyFormat, StoredCredential,
 };
-pub use keepass::{KeePassEntry, KeePassError, KeePassOptions, KeePassStore, UpsertOutcome};
+pub use keepass::{
+    AccountState, KeePassEntry, KeePassError, KeePassOptions, KeePassStore, StoredAccount,
+    UpsertOutcome,
+};
 pub use payload::{CredentialPayload, PAYLOAD_PREFIX, PayloadError};
 pub use shamir::{ShamirError, ShamirShare, combine, split};
 pub use sheet::{SheetOptions, render_recovery_sheet, render_share_sheet};

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
-use super::plan::{PlanReport, Prepared, prepare};
+use super::plan::{MissingStoresArgs, PlanReport, Prepared, prepare};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 use crate::output::Report;
 use crate::provision::apply::{Applier, ApplyReporter, ExistingIds, default_replication};
+use crate::provision::vault::Vault as _;
 use crate::provision::{ConfigArgs, Workspace};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
@@ -26,6 +27,8 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten)]
+    pub stores: MissingStoresArgs,
 }
 
 /// What `apply` did.
@@ -97,9 +100,34 @@ impl ApplyReporter for Progress<'_> {
 }
 
 pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), CommandError> {
-    let prepared = prepare(helper, &args.config, &args.operator, true).await?;
+    let prepared = prepare(helper, &args.config, &args.operator, true, args.stores).await?;
     let applied = apply_prepared(helper.ui(), prepared, args.yes).await?;
     helper.ui().emit(&applied)
+}
+
+/// Records the object id of users an interrupted apply created after writing their passwords
+/// but before it learned their ids: their entries are found by user name until then.
+fn adopt_created_users(prepared: &mut Prepared) -> Result<(), CommandError> {
+    let Some(accounts) = &prepared.observed.held_accounts else {
+        return Ok(());
+    };
+    let adopted: Vec<(String, String)> = prepared
+        .observed
+        .users
+        .iter()
+        .filter(|user| {
+            accounts.iter().any(|a| {
+                a.user_id.is_none()
+                    && a.user_principal_name
+                        .eq_ignore_ascii_case(&user.user_principal_name)
+            })
+        })
+        .map(|user| (user.user_principal_name.clone(), user.id.clone()))
+        .collect();
+    for (name, id) in adopted {
+        prepared.vault.confirm_account_password(&name, &id)?;
+    }
+    Ok(())
 }
 
 /// Applies a prepared plan, asking first unless `yes`.
@@ -108,6 +136,7 @@ pub async fn apply_prepared(
     mut prepared: Prepared,
     yes: bool,
 ) -> Result<Applied, CommandError> {
+    adopt_created_users(&mut prepared)?;
     if prepared.plan.is_empty() {
         for notice in &prepared.plan.notices {
             ui.warn(&notice.message);
@@ -126,6 +155,7 @@ pub async fn apply_prepared(
         }
     }
     let Workspace { config, .. } = &prepared.workspace;
+    prepared.vault.create_missing_stores(config)?;
     let existing = ExistingIds::from_observed(&prepared.observed);
     let mut progress = Progress {
         ui,

@@ -15,8 +15,9 @@ use breakglass_core::audit::{
 use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::config::Config;
 use breakglass_core::drill::CaPolicy;
-use breakglass_core::plan::{APP_TAG, USER_MARKER};
+use breakglass_core::plan::{APP_TAG, USER_MARKER, label_of};
 use breakglass_core::roles;
+use breakglass_core::stores::{self, MadeInTenant};
 use breakglass_entra::{GraphClient, Query, odata_string};
 use jiff::Timestamp;
 use secrecy::SecretString;
@@ -575,25 +576,15 @@ fn load_config(path: &Path) -> Result<Config, CommandError> {
     Config::parse(&text).map_err(|e| config_error(format!("{} is not usable: {e}", path.display())))
 }
 
-/// Key ids the local stores hold, or why they cannot be compared. The KeePass password comes
-/// from `--keepass-password-file` or the environment only: an audit never prompts.
-fn held_key_ids(
-    args: &AuditArgs,
-    config: &Config,
-) -> Result<Result<Vec<String>, String>, CommandError> {
+/// The stores on this machine. The KeePass password comes from `--keepass-password-file` or
+/// the environment only: an audit never prompts.
+fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandError> {
     let base = args
         .config
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let keepass = base.join(&config.stores.keepass);
-    if !keepass.exists() {
-        return Ok(Err(format!(
-            "no KeePass database at {} on this machine",
-            keepass.display()
-        )));
-    }
     let password = match &args.keepass_password_file {
         Some(file) => {
             let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
@@ -613,18 +604,60 @@ fn held_key_ids(
         }
         None => match std::env::var(KEEPASS_PASSWORD_ENV) {
             Ok(value) if !value.is_empty() => KeePassPassword::Given(SecretString::from(value)),
-            _ => {
-                return Ok(Err(format!(
-                    "no KeePass password given ({KEEPASS_PASSWORD_ENV} or --keepass-password-file)"
-                )));
-            }
+            _ => KeePassPassword::Unavailable(format!(
+                "no KeePass password given ({KEEPASS_PASSWORD_ENV} or --keepass-password-file)"
+            )),
         },
     };
-    let mut vault = LocalVault::new(config, &base, password);
+    Ok(LocalVault::new(config, &base, password))
+}
+
+/// Key ids the local stores hold, or why they cannot be compared.
+fn held_key_ids(vault: &mut LocalVault) -> Result<Result<Vec<String>, String>, CommandError> {
+    if !vault.keepass_path().exists() {
+        return Ok(Err(format!(
+            "no KeePass database at {} on this machine",
+            vault.keepass_path().display()
+        )));
+    }
     Ok(match vault.held_key_ids()? {
         Some(held) => Ok(held.into_iter().collect()),
-        None => Err("the stores could not be read".to_string()),
+        None => Err(
+            "no KeePass password given (BREAKGLASS_KEEPASS_PASSWORD or --keepass-password-file)"
+                .to_string(),
+        ),
     })
+}
+
+/// Stores that are missing though the tenant holds what they keep, or that belong to another
+/// tenant, each as a sentence naming the file.
+fn store_problems(
+    vault: &mut LocalVault,
+    config: &Config,
+    snapshot: &Snapshot,
+    tenant_id: &str,
+) -> Result<Vec<String>, CommandError> {
+    let made = MadeInTenant {
+        credentials: snapshot
+            .app
+            .iter()
+            .flat_map(|app| &app.credentials)
+            .filter_map(|c| {
+                label_of(c.display_name.as_deref()).map(|l| (l.to_string(), c.key_id.clone()))
+            })
+            .collect(),
+        users: snapshot
+            .users
+            .iter()
+            .filter(|u| u.on_premises_sync_enabled != Some(true))
+            .map(|u| u.user_principal_name.clone())
+            .collect(),
+    };
+    let found = vault.local_stores()?;
+    Ok(stores::store_problems(config, &found, &made, tenant_id)
+        .iter()
+        .map(|p| vault.describe_problem(p).0)
+        .collect())
 }
 
 /// A role held by a (role-assignable) group is held by its members: each becomes a grant of
@@ -757,6 +790,7 @@ async fn snapshot(
         users,
         exclusion_group,
         last_drill,
+        store_problems: Vec::new(),
     })
 }
 
@@ -770,16 +804,14 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         })?),
     };
     let config = load_config(&args.config)?;
-    let held = held_key_ids(args, &config)?;
+    let mut vault = audit_vault(args, &config)?;
+    let held = held_key_ids(&mut vault)?;
     let records = record::read_all(ui, &drills_folder(args))?;
     let last_drill = records.iter().map(|r| r.started).max();
-    let mut operator = args.operator.clone();
-    if operator.tenant.is_none() {
-        operator.tenant = config.tenant.id.clone();
-    }
-    let session = helper.sign_in(&operator).await?;
+    let session = helper.sign_in_for(&args.operator, &config).await?;
     let tenant_id = session.token.claims()?.tid.clone().unwrap_or_default();
-    let snapshot = snapshot(ui, &session.graph, &config, held, last_drill).await?;
+    let mut snapshot = snapshot(ui, &session.graph, &config, held, last_drill).await?;
+    snapshot.store_problems = store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
     let findings = audit::audit(&snapshot);
     let failed = threshold.is_some_and(|t| audit::fails(&findings, t));
     let report = AuditReport {

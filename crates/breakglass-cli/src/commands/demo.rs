@@ -17,7 +17,7 @@ use crate::cloud;
 use crate::commands::admins::list as admins_list;
 use crate::commands::apply::apply_prepared;
 use crate::commands::credential::rotate::{describe_added, describe_removed};
-use crate::commands::plan::{PlanReport, prepare_signed_in};
+use crate::commands::plan::{MissingStoresArgs, PlanReport, prepare_signed_in};
 use crate::commands::tenant::show as tenant_show;
 use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
@@ -394,6 +394,7 @@ async fn provision_steps(
         session.clone(),
         Workspace::load(&config_args)?,
         KeePassPassword::Given(secret.clone()),
+        MissingStoresArgs::default(),
     )
     .await?;
     let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
@@ -479,6 +480,7 @@ async fn provision_steps(
         session,
         Workspace::load(&config_args)?,
         KeePassPassword::Given(secret),
+        MissingStoresArgs::default(),
     )
     .await?;
     let again = apply_prepared(ui, prepared, true).await?;

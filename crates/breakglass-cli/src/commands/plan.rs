@@ -1,6 +1,7 @@
 //! `breakglass plan`: what `apply` would change, as a readable diff.
 
 use breakglass_core::plan::{self, Action, Plan, Severity, describe};
+use breakglass_core::stores::MadeInTenant;
 use serde::Serialize;
 
 use crate::context::CommandHelper;
@@ -29,6 +30,18 @@ pub struct PlanArgs {
     /// Exit 2 when changes are pending and 0 when there are none, as Terraform does.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub stores: MissingStoresArgs,
+}
+
+/// What to do when a store the tenant's credentials live in is missing.
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct MissingStoresArgs {
+    /// The KeePass database or the sheet manifest is lost for good: start new ones. The
+    /// credentials the lost stores held are then revoked and replaced, and the emergency
+    /// users' passwords reset. Without it, a missing store stops the command.
+    #[arg(long)]
+    pub replace_missing_stores: bool,
 }
 
 /// A plan as reported.
@@ -57,6 +70,7 @@ fn symbol(action: &Action) -> &'static str {
         Action::UpdateApplication { .. }
         | Action::EnableServicePrincipal
         | Action::EnableUser { .. }
+        | Action::ResetUserPassword { .. }
         | Action::ExcludeGroupFromPolicy { .. }
         | Action::ExcludeAppFromPolicy { .. } => "~",
         _ => "+",
@@ -128,16 +142,13 @@ pub async fn prepare(
     config_args: &ConfigArgs,
     operator: &OperatorArgs,
     for_apply: bool,
+    stores: MissingStoresArgs,
 ) -> Result<Prepared, CommandError> {
     let workspace = Workspace::load(config_args)?;
-    let mut operator = operator.clone();
-    if operator.tenant.is_none() {
-        operator.tenant = workspace.config.tenant.id.clone();
-    }
-    let session = helper.sign_in(&operator).await?;
+    let session = helper.sign_in_for(operator, &workspace.config).await?;
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
-    prepare_signed_in(helper.ui(), session, workspace, password).await
+    prepare_signed_in(helper.ui(), session, workspace, password, stores).await
 }
 
 /// Observes the tenant and plans, for a session that is already signed in (the demo's).
@@ -146,16 +157,23 @@ pub async fn prepare_signed_in(
     session: Session,
     workspace: Workspace,
     password: KeePassPassword,
+    stores: MissingStoresArgs,
 ) -> Result<Prepared, CommandError> {
     let claims = session.token.claims()?;
     let tenant_id = claims.tid.clone().unwrap_or_default();
     let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
     let held = vault.held_key_ids()?;
-    let held_users = vault.held_user_ids()?;
+    let held_accounts = vault.held_accounts()?;
     let observed = {
         let _spinner = ui.spinner("reading the emergency access objects from the tenant…");
-        observe(&session.graph, &workspace.config, held, held_users).await?
+        observe(&session.graph, &workspace.config, held, held_accounts).await?
     };
+    vault.ensure_usable(
+        &workspace.config,
+        &made_in_tenant(&observed),
+        &tenant_id,
+        stores.replace_missing_stores,
+    )?;
     let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
         .map_err(|e| CommandError::new(ErrorKind::Config, e.to_string()).hinted(e.hint()))?;
     let facts = TenantFacts {
@@ -180,8 +198,30 @@ pub async fn prepare_signed_in(
     })
 }
 
+/// What breakglass made in the tenant that the local stores should hold.
+pub fn made_in_tenant(observed: &plan::Observed) -> MadeInTenant {
+    MadeInTenant {
+        credentials: observed
+            .apps
+            .iter()
+            .flat_map(|app| &app.credentials)
+            .filter_map(|c| {
+                plan::label_of(c.display_name.as_deref())
+                    .map(|label| (label.to_string(), c.key_id.clone()))
+            })
+            .collect(),
+        // A synced user's password lives in Active Directory, never in KeePass.
+        users: observed
+            .users
+            .iter()
+            .filter(|u| !u.synced)
+            .map(|u| u.user_principal_name.clone())
+            .collect(),
+    }
+}
+
 pub async fn cmd_plan(helper: &CommandHelper, args: &PlanArgs) -> Result<(), CommandError> {
-    let prepared = prepare(helper, &args.config, &args.operator, false).await?;
+    let prepared = prepare(helper, &args.config, &args.operator, false, args.stores).await?;
     let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
     helper.ui().emit(&report)?;
     if args.detailed_exitcode && !prepared.plan.is_empty() {

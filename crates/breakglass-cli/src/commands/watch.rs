@@ -484,11 +484,9 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     WatchState::load(&state_path)?;
 
     let workspace = Workspace::load(&args.config)?;
-    let mut operator = args.operator.clone();
-    if operator.tenant.is_none() {
-        operator.tenant = workspace.config.tenant.id.clone();
-    }
-    let session = helper.sign_in(&operator).await?;
+    let session = helper
+        .sign_in_for(&args.operator, &workspace.config)
+        .await?;
     let watcher = Watcher {
         ui,
         sinks,

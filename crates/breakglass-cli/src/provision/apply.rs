@@ -82,6 +82,8 @@ struct Resolved {
     group_id: Option<String>,
     new_users: BTreeMap<u32, (String, String)>,
     graph_service_principal_id: Option<String>,
+    /// User names of the emergency users the plan saw, which staged passwords must not claim.
+    existing_user_names: Vec<String>,
 }
 
 pub struct Applier<'a> {
@@ -117,6 +119,7 @@ impl Applier<'_> {
             app_id: existing.app_id,
             service_principal_id: existing.service_principal_id,
             group_id: existing.group_id,
+            existing_user_names: existing.user_names,
             ..Resolved::default()
         };
         let mut refused: Vec<(String, CommandError)> = Vec::new();
@@ -420,30 +423,41 @@ impl Applier<'_> {
                 Ok(Some(format!("object id {id}")))
             }
             Action::CreateUser { ordinal } => {
-                let random: String = {
-                    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyz23456789";
-                    let mut rng = rand::rng();
-                    (0..10)
-                        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                        .collect()
-                };
-                let alias = format!("{}-{random}", self.config.users.prefix);
-                let upn = format!("{alias}@{}", self.facts.initial_domain);
-                let password = strong_password();
-                let body = json!({
-                    "accountEnabled": true,
-                    "displayName": format!("Emergency access {random}"),
-                    "mailNickname": alias,
-                    "userPrincipalName": upn,
-                    "employeeType": USER_MARKER,
-                    "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password.expose_secret()},
-                });
-                let user: Value = graph.post_json(V1, "users", &body).await?;
-                let id = text(&user, "id");
-                // The password goes to its store before the account gains any power.
-                self.vault.store_account_password(&id, &upn, &password)?;
+                let (id, upn) = self.create_user(resolved).await?;
                 resolved.new_users.insert(*ordinal, (id, upn.clone()));
                 Ok(Some(upn))
+            }
+            Action::ResetUserPassword {
+                id,
+                user_principal_name,
+            } => {
+                let password = strong_password();
+                // Stored (pending) before Entra has it: killed after this, the next plan sees a
+                // pending password and resets again; never a password no store holds.
+                self.vault.stage_account_password(
+                    Some(id),
+                    user_principal_name,
+                    &self.facts.tenant_id,
+                    &password,
+                )?;
+                let body = json!({"passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password.expose_secret()}});
+                let path = format!("users/{id}");
+                let result = retry_while_replicating(self.replication, || {
+                    graph.patch_json(V1, &path, &body)
+                })
+                .await;
+                match result {
+                    Ok(()) => {}
+                    Err(e) if e.status() == Some(403) => {
+                        return Err(CommandError::from(e).hinted(format!(
+                            "only a Privileged Authentication Administrator or a Global Administrator may reset the password of a user who holds an admin role, such as {user_principal_name}: run `breakglass apply` again signed in as one (`--auth device-code`)"
+                        )));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                self.vault
+                    .confirm_account_password(user_principal_name, id)?;
+                Ok(Some("the new password is in KeePass".into()))
             }
             Action::EnableUser { id, .. } => {
                 graph
@@ -484,12 +498,98 @@ impl Applier<'_> {
                     retry_while_replicating(self.replication, || graph.post_json(V1, &path, &body))
                         .await?;
                 let secret = SecretString::from(text(&pass, "temporaryAccessPass"));
+                if secret.expose_secret().is_empty() {
+                    return Err(service_error(
+                        "Graph created a Temporary Access Pass but did not return it",
+                    )
+                    .hinted("run `breakglass apply` again: a new pass replaces that one"));
+                }
                 self.vault.store_temporary_access_pass(&user, &secret)?;
                 Ok(Some(
                     "valid for 8 hours, usable once, to register a passkey".into(),
                 ))
             }
         }
+    }
+
+    /// Creates an emergency user whose password is in KeePass before the user exists. A
+    /// password staged by a run that died before its create request is used again, so a crash
+    /// leaves nothing behind; a create that went through but whose answer was lost shows as
+    /// a conflict on the user name and is adopted when the user carries the marker.
+    async fn create_user(&mut self, resolved: &Resolved) -> Result<(String, String), CommandError> {
+        let domain = self.facts.initial_domain.clone();
+        let prefix = format!("{}-", self.config.users.prefix);
+        let mut reusable: Vec<(String, SecretString)> = self
+            .vault
+            .unclaimed_account_passwords()?
+            .into_iter()
+            .filter(|(upn, _)| {
+                upn.rsplit_once('@').is_some_and(|(alias, d)| {
+                    alias.starts_with(&prefix) && d.eq_ignore_ascii_case(&domain)
+                }) && !resolved
+                    .existing_user_names
+                    .iter()
+                    .chain(resolved.new_users.values().map(|(_, upn)| upn))
+                    .any(|taken| taken.eq_ignore_ascii_case(upn))
+            })
+            .collect();
+        // A handful of tries: a clash with a user who is not ours means another random name.
+        for _ in 0..3 {
+            let (upn, password) = match reusable.pop() {
+                Some(staged) => staged,
+                None => {
+                    let alias = format!("{prefix}{}", random_alias_suffix());
+                    (format!("{alias}@{domain}"), strong_password())
+                }
+            };
+            let alias = upn.split('@').next().unwrap_or_default().to_string();
+            let suffix = alias.strip_prefix(&prefix).unwrap_or(&alias).to_string();
+            self.vault
+                .stage_account_password(None, &upn, &self.facts.tenant_id, &password)?;
+            let body = json!({
+                "accountEnabled": true,
+                "displayName": format!("Emergency access {suffix}"),
+                "mailNickname": alias,
+                "userPrincipalName": upn,
+                "employeeType": USER_MARKER,
+                "passwordProfile": {"forceChangePasswordNextSignIn": false, "password": password.expose_secret()},
+            });
+            let id = match self.graph.post_json::<_, Value>(V1, "users", &body).await {
+                Ok(user) => text(&user, "id"),
+                Err(e) if is_conflict(&e) => match self.emergency_user_named(&upn).await? {
+                    Some(id) => id,
+                    None => {
+                        self.vault.forget_unclaimed_account(&upn)?;
+                        continue;
+                    }
+                },
+                Err(e) => return Err(e.into()),
+            };
+            self.vault.confirm_account_password(&upn, &id)?;
+            return Ok((id, upn));
+        }
+        Err(service_error(
+            "three random emergency user names in a row were already taken",
+        )
+        .hinted("run `breakglass apply` again; if it keeps happening, change `prefix` under [users]"))
+    }
+
+    /// The object id of the user with this name, if it carries the emergency-user marker.
+    async fn emergency_user_named(&self, upn: &str) -> Result<Option<String>, CommandError> {
+        let found: Vec<Value> = self
+            .graph
+            .list_all(
+                V1,
+                "users",
+                &Query::new()
+                    .filter(format!("userPrincipalName eq {}", odata_string(upn)))
+                    .select(["id", "employeeType"]),
+            )
+            .await?;
+        Ok(found
+            .iter()
+            .find(|u| text(u, "employeeType") == USER_MARKER)
+            .map(|u| text(u, "id")))
     }
 
     fn app_object_id(&self, resolved: &Resolved) -> Result<String, CommandError> {
@@ -601,6 +701,7 @@ pub struct ExistingIds {
     pub app_id: Option<String>,
     pub service_principal_id: Option<String>,
     pub group_id: Option<String>,
+    pub user_names: Vec<String>,
 }
 
 impl ExistingIds {
@@ -611,6 +712,11 @@ impl ExistingIds {
             app_id: app.map(|a| a.app_id.clone()),
             service_principal_id: observed.service_principal.as_ref().map(|s| s.id.clone()),
             group_id: observed.group.as_ref().map(|g| g.id.clone()),
+            user_names: observed
+                .users
+                .iter()
+                .map(|u| u.user_principal_name.clone())
+                .collect(),
         }
     }
 }
@@ -720,6 +826,15 @@ fn current_certificates_of(object: &Value) -> Vec<Value> {
         .unwrap_or_default()
         .into_iter()
         .map(|c| json!({"keyId": c.get("keyId"), "type": c.get("type"), "usage": c.get("usage"), "key": c.get("key"), "displayName": c.get("displayName"), "startDateTime": c.get("startDateTime"), "endDateTime": c.get("endDateTime"), "customKeyIdentifier": c.get("customKeyIdentifier")}))
+        .collect()
+}
+
+/// The random part of an emergency user's name: no look-alike characters.
+fn random_alias_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
 

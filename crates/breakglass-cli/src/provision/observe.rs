@@ -9,7 +9,7 @@ use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::config::{Config, CredentialKind};
 use breakglass_core::graph_permissions;
 use breakglass_core::plan::{
-    APP_TAG, Observed, ObservedApp, ObservedCredential, ObservedGrant, ObservedGroup,
+    APP_TAG, HeldAccount, Observed, ObservedApp, ObservedCredential, ObservedGrant, ObservedGroup,
     ObservedOwner, ObservedPolicy, ObservedRoleAssignment, ObservedServicePrincipal, ObservedUser,
     USER_MARKER,
 };
@@ -98,7 +98,7 @@ pub async fn observe(
     graph: &GraphClient,
     config: &Config,
     held_key_ids: Option<BTreeSet<String>>,
-    held_user_ids: Option<BTreeSet<String>>,
+    held_accounts: Option<Vec<HeldAccount>>,
 ) -> Result<Observed, CommandError> {
     let domains = graph.domains().await?;
     let initial_domain = domains
@@ -137,7 +137,7 @@ pub async fn observe(
     let mut observed = Observed {
         initial_domain,
         held_key_ids,
-        held_user_ids,
+        held_accounts,
         ..Observed::default()
     };
     if let Some(app) = apps.first() {
@@ -179,6 +179,7 @@ pub async fn observe(
                     "accountEnabled",
                     "createdDateTime",
                     "employeeType",
+                    "onPremisesSyncEnabled",
                 ])
                 .count(),
         )
@@ -195,6 +196,7 @@ pub async fn observe(
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             created: time(user, "createdDateTime"),
+            synced: is_synced(user),
             id,
         });
     }
@@ -215,6 +217,32 @@ pub async fn observe(
     observed.conditional_access =
         conditional_access(graph, config.conditional_access.exclude_from_policies).await?;
     Ok(observed)
+}
+
+fn is_synced(user: &Value) -> bool {
+    user.get("onPremisesSyncEnabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The user names of the cloud-only emergency users (found by their marker), whose
+/// passwords KeePass keeps.
+pub async fn emergency_user_names(graph: &GraphClient) -> Result<Vec<String>, EntraError> {
+    let users: Vec<Value> = graph
+        .list_all(
+            V1,
+            "users",
+            &Query::new()
+                .filter(format!("employeeType eq {}", odata_string(USER_MARKER)))
+                .select(["id", "userPrincipalName", "onPremisesSyncEnabled"])
+                .count(),
+        )
+        .await?;
+    Ok(users
+        .iter()
+        .filter(|u| !is_synced(u))
+        .map(|u| text(u, "userPrincipalName"))
+        .collect())
 }
 
 /// The exclusion group: the group with the mail nickname breakglass.toml names.

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use breakglass_core::config::{Config, CredentialKind, CredentialPolicy};
 use breakglass_core::plan::OwnedObject;
+use breakglass_core::stores::MadeInTenant;
 use breakglass_core::{CloudProfile, TenantId};
 use breakglass_entra::{GraphClient, HttpClient, ReplicationPolicy};
 use jiff::Timestamp;
@@ -29,6 +30,7 @@ use super::credentials::{
     self, AddMethod, Created, EmergencyApp, Proof, StoreIndex, TenantCredential, find_signer,
     is_usable, prove, remove_from_tenant,
 };
+use super::observe::emergency_user_names;
 use super::vault::{LocalVault, StoredLocation, Vault as _};
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 
@@ -123,10 +125,29 @@ impl CredentialOps<'_> {
         (self.progress)(message.into());
     }
 
-    /// Reads the stores (failing, before any change, when one cannot be read) and the app.
+    /// Reads the stores and the app, failing before any change when a store cannot be read,
+    /// is missing though the tenant holds what it keeps, or belongs to another tenant.
     async fn read(&mut self) -> Result<(StoreIndex, EmergencyApp), CommandError> {
         let stores = StoreIndex::read(self.vault)?;
+        // Stores of another tenant are named before anything about this tenant.
+        self.vault.ensure_usable(
+            self.config,
+            &MadeInTenant::default(),
+            &self.facts.tenant_id,
+            false,
+        )?;
         let app = EmergencyApp::find(self.graph).await?;
+        let made = MadeInTenant {
+            credentials: app
+                .credentials
+                .iter()
+                .filter_map(|c| c.label().map(|l| (l.to_string(), c.key_id.clone())))
+                .collect(),
+            users: emergency_user_names(self.graph).await?,
+        };
+        self.vault
+            .ensure_usable(self.config, &made, &self.facts.tenant_id, false)?;
+        self.vault.create_missing_stores(self.config)?;
         Ok((stores, app))
     }
 

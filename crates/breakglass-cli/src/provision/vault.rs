@@ -6,9 +6,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use breakglass_core::config::{Config, CredentialPolicy, StoreKind};
+use breakglass_core::plan::HeldAccount;
+use breakglass_core::stores::{
+    LocalStores, MadeInTenant, StoreFound, StoreProblem, store_problems,
+};
 use breakglass_store::{
-    CertificateCredential, CredentialKind, CredentialPayload, KeePassOptions, KeePassStore,
-    KeyFormat, Overwrite, SheetOptions, StoredCredential, render_recovery_sheet,
+    AccountState, CertificateCredential, CredentialKind, CredentialPayload, KeePassOptions,
+    KeePassStore, KeyFormat, Overwrite, SheetOptions, StoredCredential, render_recovery_sheet,
     render_share_sheet, write_secret_file,
 };
 use jiff::Timestamp;
@@ -42,9 +46,9 @@ pub trait Vault {
     /// Key ids of app credentials held by any store; `None` when a store cannot be read.
     /// A wrong password or a damaged store is an error, not an unknown.
     fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError>;
-    /// Object ids of emergency users whose passwords a store holds; `None` when the
-    /// KeePass password is not available.
-    fn held_user_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError>;
+    /// The emergency users' entries in KeePass; `None` when the KeePass password is not
+    /// available.
+    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, CommandError>;
     /// Writes a new credential to the store its policy names.
     fn store_credential(
         &mut self,
@@ -53,13 +57,26 @@ pub trait Vault {
     ) -> Result<StoredLocation, CommandError>;
     /// Forgets a credential that is no longer in the tenant.
     fn forget(&mut self, key_id: &str) -> Result<(), CommandError>;
-    /// Keeps an emergency user's password.
-    fn store_account_password(
+    /// Writes an emergency user's password to KeePass, marked pending, before the tenant
+    /// is asked to take it. `user_id` is `None` for a user not yet created.
+    fn stage_account_password(
         &mut self,
-        user_id: &str,
+        user_id: Option<&str>,
         user_principal_name: &str,
+        tenant_id: &str,
         password: &SecretString,
     ) -> Result<(), CommandError>;
+    /// Marks a staged password as the tenant's, with the user's object id.
+    fn confirm_account_password(
+        &mut self,
+        user_principal_name: &str,
+        user_id: &str,
+    ) -> Result<(), CommandError>;
+    /// Passwords staged for users that were never created (a crash before the create
+    /// request), so the next create uses them instead of leaving them behind.
+    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, CommandError>;
+    /// Drops a staged password whose user name turned out to belong to someone else.
+    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), CommandError>;
     /// Keeps a Temporary Access Pass for the user's owner.
     fn store_temporary_access_pass(
         &mut self,
@@ -86,7 +103,11 @@ pub struct ManifestEntry {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Manifest {
+    /// The tenant the sheets were made for; absent in manifests of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tenant_id: Option<String>,
     credentials: Vec<ManifestEntry>,
 }
 
@@ -107,6 +128,12 @@ pub struct LocalVault {
     keepass: Option<KeePassStore>,
     pub options: KeePassOptions,
     report_to: String,
+    /// Set by [`LocalVault::ensure_usable`]: the tenant the stores belong to, written into
+    /// new entries and the manifest.
+    tenant_id: Option<String>,
+    /// Whether a KeePass database may be started here: only when nothing in the tenant needs
+    /// the one that is missing (a first apply), or a person said it is lost for good.
+    may_create_keepass: bool,
 }
 
 impl LocalVault {
@@ -118,6 +145,161 @@ impl LocalVault {
             keepass: None,
             options: KeePassOptions::default(),
             report_to: "your security operations team".into(),
+            tenant_id: None,
+            may_create_keepass: false,
+        }
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.sheets.join(MANIFEST)
+    }
+
+    /// How the stores are found on this machine. Opening KeePass fails on a wrong password
+    /// or a damaged file, as every read does.
+    pub fn local_stores(&mut self) -> Result<LocalStores, CommandError> {
+        let mut tenant_ids = BTreeSet::new();
+        let keepass = if !self.keepass_path.exists() {
+            StoreFound::Missing
+        } else if matches!(self.password, KeePassPassword::Unavailable(_)) {
+            StoreFound::Locked
+        } else {
+            if let Some(store) = self.keepass(false)? {
+                tenant_ids.extend(store.tenant_ids());
+            }
+            StoreFound::Present
+        };
+        let manifest = if self.manifest_path().exists() {
+            tenant_ids.extend(self.manifest()?.tenant_id.map(|t| t.to_ascii_lowercase()));
+            StoreFound::Present
+        } else {
+            StoreFound::Missing
+        };
+        Ok(LocalStores {
+            keepass,
+            manifest,
+            tenant_ids,
+        })
+    }
+
+    /// Stops, before anything changes, when a store the tenant's emergency credentials live
+    /// in is missing or belongs to another tenant: a missing store read as an empty one would
+    /// have breakglass revoke what the missing file holds. With `replace_missing`, a person
+    /// has said the missing stores are lost: new ones are started, and the plan revokes and
+    /// replaces what they held.
+    pub fn ensure_usable(
+        &mut self,
+        config: &breakglass_core::config::Config,
+        made: &MadeInTenant,
+        tenant_id: &str,
+        replace_missing: bool,
+    ) -> Result<(), CommandError> {
+        let found = self.local_stores()?;
+        let problems: Vec<StoreProblem> = store_problems(config, &found, made, tenant_id)
+            .into_iter()
+            .filter(|p| !(replace_missing && p.is_missing()))
+            .collect();
+        if let Some(error) = self.problems_error(&problems) {
+            return Err(error);
+        }
+        self.tenant_id = Some(tenant_id.to_string());
+        self.may_create_keepass = found.keepass == StoreFound::Missing;
+        Ok(())
+    }
+
+    /// Starts the stores the configuration needs and this machine lacks (a first apply, or
+    /// after `--replace-missing-stores`), before the tenant holds anything they should keep:
+    /// a crash after that leaves a credential no store holds, which the next run removes,
+    /// rather than a missing store, which stops it. Call after [`ensure_usable`](Self::ensure_usable).
+    pub fn create_missing_stores(
+        &mut self,
+        config: &breakglass_core::config::Config,
+    ) -> Result<(), CommandError> {
+        let needs = |kinds: &[StoreKind]| {
+            config
+                .app
+                .credentials
+                .iter()
+                .any(|c| kinds.contains(&c.store))
+        };
+        let needs_keepass = config.users.count > 0 || needs(&[StoreKind::Keepass]);
+        if needs_keepass && self.may_create_keepass && !self.keepass_path.exists() {
+            let password = self.password()?;
+            let mut store = KeePassStore::create(&self.keepass_path, &password, self.options)
+                .map_err(keepass_error)?;
+            store.save().map_err(keepass_error)?;
+            self.keepass = Some(store);
+        }
+        if needs(&[StoreKind::Sheet, StoreKind::Shares]) && !self.manifest_path().exists() {
+            self.save_manifest(&Manifest::default())?;
+        }
+        Ok(())
+    }
+
+    /// One error for what [`store_problems`] found, or `None`.
+    pub fn problems_error(&self, problems: &[StoreProblem]) -> Option<CommandError> {
+        let mut messages = problems.iter().map(|p| self.describe_problem(p));
+        let (first, first_hints) = messages.next()?;
+        let mut error = config_error(first);
+        for hint in first_hints {
+            error = error.hinted(hint);
+        }
+        for (also, _) in messages {
+            error = error.hinted(format!("also: {also}"));
+        }
+        Some(error)
+    }
+
+    /// A problem as a sentence naming the file, and what to do.
+    pub fn describe_problem(&self, problem: &StoreProblem) -> (String, Vec<String>) {
+        match problem {
+            StoreProblem::KeePassMissing { credentials, users } => {
+                let mut held = Vec::new();
+                if !credentials.is_empty() {
+                    held.push(format!("credential {}", credentials.join(", ")));
+                }
+                if !users.is_empty() {
+                    held.push(format!(
+                        "the passwords of emergency user(s) {}",
+                        users.join(", ")
+                    ));
+                }
+                (
+                    format!(
+                        "the KeePass database {} is missing, but the tenant holds what it keeps: {}; nothing was changed",
+                        self.keepass_path.display(),
+                        held.join(" and ")
+                    ),
+                    vec![
+                        "if it was moved or renamed, put it back, or point `keepass` under [stores] in breakglass.toml at it (and check `--config`)".into(),
+                        "if it is lost for good, `breakglass apply --replace-missing-stores` starts a new one: the credentials it held are revoked and replaced and the emergency users' passwords reset".into(),
+                    ],
+                )
+            }
+            StoreProblem::ManifestMissing { credentials } => (
+                format!(
+                    "the sheet manifest {} is missing, but the emergency app holds credential(s) kept on sheets: {}; nothing was changed",
+                    self.manifest_path().display(),
+                    credentials.join(", ")
+                ),
+                vec![
+                    format!(
+                        "restore {} from a backup (it lists key ids, no secret), or point `sheets` under [stores] in breakglass.toml at its folder",
+                        self.manifest_path().display()
+                    ),
+                    "if the sheets are lost too, `breakglass apply --replace-missing-stores` revokes those credentials and prints new sheets".into(),
+                ],
+            ),
+            StoreProblem::OtherTenant { found, expected } => (
+                format!(
+                    "the stores ({} and {}) hold credentials of tenant {}, but this is tenant {expected}; nothing was changed",
+                    self.keepass_path.display(),
+                    self.manifest_path().display(),
+                    found.join(", ")
+                ),
+                vec![
+                    "give each tenant its own breakglass.toml and stores (`keepass` and `sheets` under [stores]), or sign in to the tenant these stores belong to".into(),
+                ],
+            ),
         }
     }
 
@@ -143,8 +325,16 @@ impl LocalVault {
     /// Opens (or creates, when writing) the KeePass database.
     fn keepass(&mut self, create: bool) -> Result<Option<&mut KeePassStore>, CommandError> {
         if self.keepass.is_none() {
-            if !create && !self.keepass_path.exists() {
+            let exists = self.keepass_path.exists();
+            if !create && !exists {
                 return Ok(None);
+            }
+            if create && !exists && !self.may_create_keepass {
+                return Err(config_error(format!(
+                    "the KeePass database {} is missing; breakglass starts one only on a first apply",
+                    self.keepass_path.display()
+                ))
+                .hinted("run `breakglass plan` to see what the tenant holds that it should keep"));
             }
             let password = self.password()?;
             let store = if create {
@@ -171,8 +361,12 @@ impl LocalVault {
     }
 
     fn save_manifest(&self, manifest: &Manifest) -> Result<(), CommandError> {
+        let mut manifest = manifest.clone();
+        if manifest.tenant_id.is_none() {
+            manifest.tenant_id = self.tenant_id.clone();
+        }
         let text =
-            serde_json::to_string_pretty(manifest).map_err(|e| internal_error(e.to_string()))?;
+            serde_json::to_string_pretty(&manifest).map_err(|e| internal_error(e.to_string()))?;
         std::fs::create_dir_all(&self.sheets)
             .map_err(|e| config_error(format!("cannot create {}: {e}", self.sheets.display())))?;
         write_secret_file(
@@ -301,16 +495,25 @@ impl Vault for LocalVault {
         Ok(Some(held))
     }
 
-    fn held_user_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError> {
+    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, CommandError> {
         if !self.keepass_path.exists() {
-            return Ok(Some(BTreeSet::new()));
+            return Ok(Some(Vec::new()));
         }
         if matches!(self.password, KeePassPassword::Unavailable(_)) {
             return Ok(None);
         }
-        Ok(self
-            .keepass(false)?
-            .map(|store| store.accounts().into_iter().map(|(id, _)| id).collect()))
+        Ok(self.keepass(false)?.map(|store| {
+            store
+                .accounts()
+                .into_iter()
+                .map(|a| HeldAccount {
+                    user_id: a.user_id,
+                    user_principal_name: a.user_principal_name,
+                    in_force: a.state == AccountState::InForce,
+                    has_temporary_access_pass: a.has_temporary_access_pass,
+                })
+                .collect()
+        }))
     }
 
     fn store_credential(
@@ -445,19 +648,56 @@ impl Vault for LocalVault {
         Ok(())
     }
 
-    fn store_account_password(
+    fn stage_account_password(
         &mut self,
-        user_id: &str,
+        user_id: Option<&str>,
         user_principal_name: &str,
+        tenant_id: &str,
         password: &SecretString,
     ) -> Result<(), CommandError> {
         let store = self
             .keepass(true)?
             .ok_or_else(|| internal_error("KeePass store missing"))?;
         store
-            .upsert_account(user_id, user_principal_name, password)
+            .stage_account(user_id, user_principal_name, tenant_id, password)
             .map_err(keepass_error)?;
         store.save().map_err(keepass_error)
+    }
+
+    fn confirm_account_password(
+        &mut self,
+        user_principal_name: &str,
+        user_id: &str,
+    ) -> Result<(), CommandError> {
+        let store = self
+            .keepass(true)?
+            .ok_or_else(|| internal_error("KeePass store missing"))?;
+        if !store.confirm_account(user_principal_name, user_id) {
+            return Err(internal_error(format!(
+                "the password of {user_principal_name} was staged but its KeePass entry is gone"
+            )));
+        }
+        store.save().map_err(keepass_error)
+    }
+
+    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), CommandError> {
+        let Some(store) = self.keepass(false)? else {
+            return Ok(());
+        };
+        if store.remove_unclaimed_account(user_principal_name) {
+            store.save().map_err(keepass_error)?;
+        }
+        Ok(())
+    }
+
+    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, CommandError> {
+        if !self.keepass_path.exists() {
+            return Ok(Vec::new());
+        }
+        let Some(store) = self.keepass(false)? else {
+            return Ok(Vec::new());
+        };
+        Ok(store.unclaimed_accounts())
     }
 
     fn store_temporary_access_pass(

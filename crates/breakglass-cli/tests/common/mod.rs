@@ -484,6 +484,37 @@ impl InProcessSimulator {
         self.running().held_answers()
     }
 
+    /// Whether `password` signs `user_principal_name` in on the simulator's sign-in page, as
+    /// a person would type it (the page checks the account before the code it is given).
+    pub fn password_works(&self, user_principal_name: &str, password: &str) -> bool {
+        let ca = std::fs::read(self.running().ca_certificate_path()).expect("read ca.pem");
+        let ca = reqwest::Certificate::from_pem(&ca).expect("a PEM certificate");
+        let url = format!("{}devicelogin", self.running().base_url().as_str());
+        let status = self.runtime.block_on(async {
+            reqwest::Client::builder()
+                .tls_certs_only([ca])
+                .build()
+                .expect("an HTTP client")
+                .post(url)
+                .form(&[
+                    ("user_code", "NO-SUCH-CODE"),
+                    ("login", user_principal_name),
+                    ("password", password),
+                    ("action", "approve"),
+                ])
+                .send()
+                .await
+                .expect("post the sign-in form")
+                .status()
+                .as_u16()
+        });
+        match status {
+            401 => false,
+            400 => true,
+            other => panic!("the sign-in page answered {other}"),
+        }
+    }
+
     pub fn cloud_profile(&self) -> PathBuf {
         self.running().cloud_profile_path().to_path_buf()
     }
@@ -630,6 +661,78 @@ pub fn operator_permissions(tenant: &mut serde_json::Value) -> &mut Vec<serde_js
     operator_app(tenant)["applicationPermissions"]
         .as_array_mut()
         .expect("applicationPermissions")
+}
+
+/// Runs `apply --yes` and kills it while the simulator holds the answer to the n-th change
+/// matching `method` (any change when `None`) and `prefix`. False when apply finished before that change.
+pub fn kill_apply_at(
+    env: &TestEnv,
+    simulator: &InProcessSimulator,
+    method: Option<&str>,
+    prefix: &str,
+    n: u32,
+) -> bool {
+    simulator.set_faults(vec![breakglass_sim::FaultRule {
+        method: method.map(str::to_string),
+        path_prefix: Some(prefix.into()),
+        hold_nth_change: Some(n),
+        ..breakglass_sim::FaultRule::default()
+    }]);
+    let mut child = env.spawn_quiet(["apply", "--yes", "--quiet"]);
+    let started = std::time::Instant::now();
+    let killed = loop {
+        if simulator.held_answers() > 0 {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+            break true;
+        }
+        if let Some(status) = child.try_wait().expect("poll") {
+            assert!(
+                status.success(),
+                "apply failed on its own before {method:?} {prefix} #{n}"
+            );
+            break false;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "apply neither finished nor reached {method:?} {prefix} #{n}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    simulator.set_faults(Vec::new());
+    killed
+}
+
+/// Each emergency user in the tenant with the password and Temporary Access Pass KeePass
+/// holds for it (`None` when it holds none).
+pub fn emergency_user_secrets(
+    env: &TestEnv,
+    simulator: &InProcessSimulator,
+    keepass_password: &str,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    use breakglass_store::secrecy::{ExposeSecret as _, SecretString};
+    let store = breakglass_store::KeePassStore::open(
+        &env.root().join("breakglass.kdbx"),
+        &SecretString::from(keepass_password.to_string()),
+    )
+    .expect("open the KeePass database");
+    TenantGraph::new(simulator)
+        .list("users", "employeeType eq 'breakglass:emergency-access'")
+        .iter()
+        .map(|user| {
+            let upn = user["userPrincipalName"].as_str().expect("upn").to_string();
+            let secrets = store.account_secrets(user["id"].as_str().expect("id"));
+            (
+                upn,
+                secrets
+                    .as_ref()
+                    .map(|(password, _)| password.expose_secret().to_string()),
+                secrets
+                    .and_then(|(_, pass)| pass)
+                    .map(|p| p.expose_secret().to_string()),
+            )
+        })
+        .collect()
 }
 
 /// The built-in tenant description with `edit` applied, written to `name` under the root.

@@ -96,6 +96,7 @@ fn clean() -> Snapshot {
             ]),
         }),
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
+        store_problems: Vec::new(),
     }
 }
 
@@ -731,4 +732,16 @@ fn a_federated_identity_credential_is_a_way_in_without_a_secret() {
             .unwrap()
             .contains("githubusercontent")
     );
+}
+
+#[test]
+fn a_store_missing_though_the_tenant_needs_it_is_high() {
+    let mut s = clean();
+    assert!(findings_of(&audit(&s), CheckId::LocalStores).is_empty());
+    s.store_problems = vec!["the KeePass database ./breakglass.kdbx is missing".into()];
+    let f = audit(&s);
+    let found = only(&f, CheckId::LocalStores);
+    assert_eq!(found.severity, Some(Severity::High));
+    assert!(found.summary.contains("breakglass.kdbx"));
+    assert!(fails(&f, Severity::High));
 }

@@ -71,13 +71,9 @@ impl Opened {
         for_write: bool,
     ) -> Result<Opened, CommandError> {
         let workspace = Workspace::load(config_args)?;
-        let mut operator = operator.clone();
-        if operator.tenant.is_none() {
-            operator.tenant = workspace.config.tenant.id.clone();
-        }
         let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
         let password = keepass_password(config_args, &keepass_path, for_write)?;
-        let session = helper.sign_in(&operator).await?;
+        let session = helper.sign_in_for(operator, &workspace.config).await?;
         let claims = session.token.claims()?;
         let tenant_id = claims
             .tid

@@ -777,11 +777,7 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
     let earlier = record::read_all(ui, &folder)?;
     let started = breakglass_core::lease::whole_seconds(Timestamp::now());
 
-    let mut operator_args = args.operator.clone();
-    if operator_args.tenant.is_none() {
-        operator_args.tenant = config.tenant.id.clone();
-    }
-    let session = helper.sign_in(&operator_args).await?;
+    let session = helper.sign_in_for(&args.operator, config).await?;
     let claims = session.token.claims()?;
     let operator = if claims.is_app_only() {
         Operator {

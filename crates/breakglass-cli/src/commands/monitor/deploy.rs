@@ -181,14 +181,15 @@ async fn identities_for(
     Ok(identities)
 }
 
-fn operator_with_tenant(args: &OperatorArgs, config: &ConfigArgs) -> OperatorArgs {
-    let mut operator = args.clone();
-    if operator.tenant.is_none()
-        && let Ok(workspace) = crate::provision::Workspace::load(config)
-    {
-        operator.tenant = workspace.config.tenant.id.clone();
+/// The operator for Resource Manager, in the tenant of `breakglass.toml` when there is one.
+fn operator_with_tenant(
+    args: &OperatorArgs,
+    config: &ConfigArgs,
+) -> Result<OperatorArgs, CommandError> {
+    match crate::provision::Workspace::load(config) {
+        Ok(workspace) => crate::context::operator_for(args, &workspace.config),
+        Err(_) => Ok(args.clone()),
     }
-    operator
 }
 
 pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(), CommandError> {
@@ -205,7 +206,7 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
         ));
     }
     let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
-    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)).await?;
+    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?).await?;
     let _spinner = helper
         .ui()
         .spinner("deploying the alert rules through Azure Resource Manager…");
@@ -274,7 +275,7 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
 pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(), CommandError> {
     let workspace = WorkspaceId::parse(&args.workspace)?;
     let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
-    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)).await?;
+    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?).await?;
     let spinner = helper.ui().spinner("reading the alert rules…");
     let location = arm::workspace_location(&arm, &workspace).await?;
     let mut rows = Vec::new();

@@ -42,11 +42,7 @@ pub async fn gather_signed_in(
     operator: &OperatorArgs,
 ) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
     let workspace = Workspace::load(config_args)?;
-    let mut operator = operator.clone();
-    if operator.tenant.is_none() {
-        operator.tenant = workspace.config.tenant.id.clone();
-    }
-    let session = helper.sign_in(&operator).await?;
+    let session = helper.sign_in_for(operator, &workspace.config).await?;
     let gathered = {
         let _spinner = helper
             .ui()
