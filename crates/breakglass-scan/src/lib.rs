@@ -28,7 +28,9 @@ mod tests;
 
 pub use prefilter::Prefilter;
 pub use record::{Event, EventKind, SourceLocation, match_record};
-pub use scanner::{FileFormat, FileReport, ScanOptions, ScanReport, Watchlist, scan_files};
+pub use scanner::{
+    FileFormat, FileReport, ScanOptions, ScanReport, Watchlist, scan_bytes, scan_files,
+};
 
 /// Why a scan cannot start. Problems with single files are not errors: they are reported in
 /// [`FileReport::problem`] and the scan goes on.

@@ -144,6 +144,7 @@ impl ScanReport {
 
 const MAX_MALFORMED_LINES: usize = 10;
 const PEEK: usize = 64 << 10;
+const GZIP_MAGIC: [u8; 2] = [0x1F, 0x8B];
 
 enum Plan {
     Skip(FileReport),
@@ -217,7 +218,7 @@ pub fn scan_files(paths: &[PathBuf], watch: &Watchlist, options: &ScanOptions) -
     .clamp(1, tasks.len().max(1));
 
     let next = AtomicUsize::new(0);
-    let mut partials: Vec<Partial> = std::thread::scope(|scope| {
+    let partials: Vec<Partial> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -237,6 +238,39 @@ pub fn scan_files(paths: &[PathBuf], watch: &Watchlist, options: &ScanOptions) -
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     });
+    let names: Vec<String> = paths.iter().map(|p| display(p)).collect();
+    merge(&names, reports, partials)
+}
+
+/// Scans `bytes` as the contents of one file named `name`, through the same sniffing, gzip,
+/// JSON-lines and document readers as [`scan_files`], in one task (no chunks). Exported logs
+/// are untrusted input: this entry point lets the fuzz target and its corpus replay test feed
+/// them without writing a file per input.
+pub fn scan_bytes(
+    bytes: &[u8],
+    name: &str,
+    watch: &Watchlist,
+    options: &ScanOptions,
+) -> ScanReport {
+    let mut worker = Worker::new(watch, options);
+    let mut partial = Partial {
+        readable: true,
+        ..Partial::default()
+    };
+    let gzip = bytes.starts_with(&GZIP_MAGIC);
+    if let Err(problem) = worker.read_whole(Box::new(bytes), gzip, name, &mut partial) {
+        partial.readable = partial.bytes > 0;
+        partial.problem = Some(problem);
+    }
+    merge(&[name.to_string()], vec![None], vec![partial])
+}
+
+/// Puts the tasks' results together, file by file, in the order of `names`.
+fn merge(
+    names: &[String],
+    mut reports: Vec<Option<FileReport>>,
+    mut partials: Vec<Partial>,
+) -> ScanReport {
     partials.sort_by_key(|p| (p.file, p.chunk));
 
     let mut events = Vec::new();
@@ -248,7 +282,7 @@ pub fn scan_files(paths: &[PathBuf], watch: &Watchlist, options: &ScanOptions) -
             line_offset = 0;
         }
         let report = reports[partial.file].get_or_insert_with(|| FileReport {
-            file: display(&paths[partial.file]),
+            file: names[partial.file].clone(),
             format: partial.format.unwrap_or(FileFormat::Unknown),
             compression: partial.compression,
             bytes: 0,
@@ -288,7 +322,7 @@ pub fn scan_files(paths: &[PathBuf], watch: &Watchlist, options: &ScanOptions) -
         .enumerate()
         .map(|(i, r)| {
             r.unwrap_or_else(|| FileReport {
-                file: display(&paths[i]),
+                file: names[i].clone(),
                 format: FileFormat::Unknown,
                 compression: None,
                 bytes: 0,
@@ -399,7 +433,7 @@ fn plan_file(path: &Path, options: &ScanOptions) -> Plan {
     if let Err(err) = (&mut file).take(PEEK as u64).read_to_end(&mut head) {
         return skipped(path, format!("cannot read: {err}"));
     }
-    if head.starts_with(&[0x1F, 0x8B]) {
+    if head.starts_with(&GZIP_MAGIC) {
         return Plan::Whole { gzip: true, size };
     }
     match sniff(&head) {
@@ -503,13 +537,24 @@ impl<'w> Worker<'w> {
         partial: &mut Partial,
     ) -> Result<(), String> {
         let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-        let mut reader: Box<dyn Read> = if gzip {
+        self.read_whole(Box::new(file), gzip, name, partial)
+    }
+
+    /// Reads one whole input, gzip-compressed or not: JSON lines or a document.
+    fn read_whole(
+        &mut self,
+        input: Box<dyn Read + '_>,
+        gzip: bool,
+        name: &str,
+        partial: &mut Partial,
+    ) -> Result<(), String> {
+        let mut reader: Box<dyn Read + '_> = if gzip {
             partial.compression = Some("gzip");
             Box::new(flate2::read::MultiGzDecoder::new(
-                std::io::BufReader::with_capacity(1 << 20, file),
+                std::io::BufReader::with_capacity(1 << 20, input),
             ))
         } else {
-            Box::new(file)
+            input
         };
         let describe = |err: std::io::Error| {
             if gzip {

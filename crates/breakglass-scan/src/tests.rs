@@ -8,7 +8,7 @@ use breakglass_core::identities::{
 };
 use proptest::prelude::*;
 
-use crate::{EventKind, FileFormat, ScanOptions, Watchlist, scan_files};
+use crate::{EventKind, FileFormat, ScanOptions, Watchlist, scan_bytes, scan_files};
 
 const APP: &str = "3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f";
 const SP: &str = "8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -344,6 +344,68 @@ fn damaged_files_are_reported_not_fatal() {
             .unwrap()
             .contains("cannot open")
     );
+}
+
+/// `scan_bytes` (the fuzz targets' way in) reads what `scan_files` reads, in every format.
+#[test]
+fn scan_bytes_agrees_with_scan_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..40 {
+        if i % 7 == 3 {
+            lines.push_str(&la_sp("2026-11-20T11:00:00Z", APP, ROTATING, "0"));
+        } else if i % 11 == 5 {
+            lines.push_str("{\"broken\": ");
+        } else {
+            lines.push_str(&noise(i));
+        }
+        lines.push('\n');
+    }
+    let document = format!(
+        "{{\"records\": [\n{},\n{}\n]}}",
+        la_sp("2026-11-20T11:00:00Z", APP, OFFLINE, "0"),
+        noise(2)
+    );
+    let inputs = [
+        lines.as_bytes().to_vec(),
+        gzip(lines.as_bytes()),
+        document.as_bytes().to_vec(),
+        gzip(document.as_bytes()),
+        b"PK\x03\x04 not a log".to_vec(),
+        Vec::new(),
+    ];
+    let options = ScanOptions {
+        block_size: 4096,
+        ..ScanOptions::default()
+    };
+    for (i, bytes) in inputs.iter().enumerate() {
+        let path = write(&dir, &format!("input{i}"), bytes);
+        let name = path.display().to_string();
+        let from_file = scan_files(&[path], &watch(), &options);
+        let in_memory = scan_bytes(bytes, &name, &watch(), &options);
+        assert_eq!(in_memory.events, from_file.events, "input {i}");
+        let (a, b) = (&in_memory.files[0], &from_file.files[0]);
+        assert_eq!(
+            (
+                a.format,
+                a.compression,
+                a.bytes,
+                a.records,
+                a.malformed,
+                &a.malformed_lines
+            ),
+            (
+                b.format,
+                b.compression,
+                b.bytes,
+                b.records,
+                b.malformed,
+                &b.malformed_lines
+            ),
+            "input {i}"
+        );
+        assert_eq!((&a.problem, a.events), (&b.problem, b.events), "input {i}");
+    }
 }
 
 proptest! {
