@@ -145,6 +145,8 @@ impl ScanReport {
 const MAX_MALFORMED_LINES: usize = 10;
 const PEEK: usize = 64 << 10;
 const GZIP_MAGIC: [u8; 2] = [0x1F, 0x8B];
+/// The UTF-8 byte order mark some Windows tools write first; not part of the JSON.
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 enum Plan {
     Skip(FileReport),
@@ -374,7 +376,7 @@ fn sniff(head: &[u8]) -> Sniffed {
     if head.contains(&0) {
         return Sniffed::NotJson("binary data, not JSON".into());
     }
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let head = head.strip_prefix(&BOM).unwrap_or(head);
     let Some(first) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Sniffed::Empty;
     };
@@ -522,9 +524,20 @@ impl<'w> Worker<'w> {
                 .map_err(|e| format!("cannot read: {e}"))?;
             skip_first = byte[0] != b'\n';
         }
+        let mut limit = end - start;
+        if start == 0 {
+            let mut head = [0u8; BOM.len()];
+            if file.read_exact(&mut head).is_ok() && head == BOM {
+                // The reader now starts after the mark, and the limit counts from there.
+                limit = limit.saturating_sub(BOM.len() as u64);
+            } else {
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|e| format!("cannot read: {e}"))?;
+            }
+        }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        let result = self.stream_lines(&mut file, &mut buf, skip_first, end - start, name, partial);
+        let result = self.stream_lines(&mut file, &mut buf, skip_first, limit, name, partial);
         self.buf = buf;
         result.map_err(|e| format!("cannot read: {e}"))
     }
@@ -575,6 +588,9 @@ impl<'w> Worker<'w> {
             .take(PEEK as u64)
             .read_to_end(&mut head)
             .map_err(describe)?;
+        if head.starts_with(&BOM) {
+            head.drain(..BOM.len());
+        }
         match sniff(&head) {
             Sniffed::NotJson(problem) => {
                 partial.readable = false;

@@ -346,6 +346,33 @@ fn damaged_files_are_reported_not_fatal() {
     );
 }
 
+/// Windows tools (PowerShell's `Out-File -Encoding utf8` in Windows PowerShell, Notepad) start
+/// a UTF-8 file with a byte order mark. Seen when the fuzz seed corpus replayed: the first
+/// line of a JSON-lines export was counted malformed and its event lost, and a document
+/// with a mark was not read at all.
+#[test]
+fn a_byte_order_mark_does_not_hide_the_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = la_sp("2026-11-20T11:00:00Z", APP, OFFLINE, "0");
+    let lines = format!("\u{FEFF}{record}\n{}\n", noise(1));
+    let document = format!("\u{FEFF}{{\"value\": [\n{record}\n]}}\n");
+    for (name, text) in [("bom.jsonl", lines), ("bom.json", document)] {
+        for bytes in [text.as_bytes().to_vec(), gzip(text.as_bytes())] {
+            let path = write(&dir, name, &bytes);
+            let from_file = scan_files(&[path], &watch(), &ScanOptions::default());
+            let in_memory = scan_bytes(&bytes, name, &watch(), &ScanOptions::default());
+            for report in [from_file, in_memory] {
+                let file = &report.files[0];
+                assert_eq!(report.events.len(), 1, "{name}: {file:#?}");
+                assert_eq!(file.malformed, 0, "{name}: {file:#?}");
+                assert_eq!(file.problem, None, "{name}");
+                let line = if name.ends_with(".json") { 2 } else { 1 };
+                assert_eq!(report.events[0].source.line, Some(line), "{name}");
+            }
+        }
+    }
+}
+
 /// `scan_bytes` (the fuzz targets' way in) reads what `scan_files` reads, in every format.
 #[test]
 fn scan_bytes_agrees_with_scan_files() {
