@@ -74,6 +74,45 @@ fn as_u64(value: Option<&serde_json::Value>, default: u64) -> u64 {
     }
 }
 
+impl DeviceCodePrompt {
+    /// Reads a successful device code answer from `url`. Public because the body is untrusted
+    /// server text: the fuzz target and its corpus replay test call it directly.
+    pub fn from_response(
+        url: &str,
+        status: u16,
+        body: &[u8],
+    ) -> Result<DeviceCodePrompt, EntraError> {
+        let parsed: DeviceCodeResponse =
+            serde_json::from_slice(body).map_err(|err| EntraError::InvalidResponse {
+                url: url.to_string(),
+                status,
+                detail: format!(
+                    "not a device code response (line {} column {})",
+                    err.line(),
+                    err.column()
+                ),
+            })?;
+        let expires_in = as_u64(parsed.expires_in.as_ref(), 900);
+        let interval = as_u64(parsed.interval.as_ref(), 5);
+        let message = parsed.message.unwrap_or_else(|| {
+            format!(
+                "To sign in, use a web browser to open the page {} and enter the code {} to authenticate.",
+                parsed.verification_uri, parsed.user_code
+            )
+        });
+        Ok(DeviceCodePrompt {
+            user_code: parsed.user_code,
+            verification_uri: parsed.verification_uri,
+            message,
+            expires_at: Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(expires_in as i64))
+                .unwrap_or(Timestamp::MAX),
+            interval: Duration::from_secs(interval),
+            device_code: parsed.device_code,
+        })
+    }
+}
+
 impl DeviceCodeFlow {
     /// A flow for the public client `client_id` (e.g.
     /// [`breakglass_core::roles::GRAPH_COMMAND_LINE_TOOLS_APP_ID`]) asking for `scopes`
@@ -113,34 +152,7 @@ impl DeviceCodeFlow {
                 }),
             };
         }
-        let parsed: DeviceCodeResponse =
-            serde_json::from_slice(&body).map_err(|err| EntraError::InvalidResponse {
-                url: url.clone(),
-                status,
-                detail: format!(
-                    "not a device code response (line {} column {})",
-                    err.line(),
-                    err.column()
-                ),
-            })?;
-        let expires_in = as_u64(parsed.expires_in.as_ref(), 900);
-        let interval = as_u64(parsed.interval.as_ref(), 5);
-        let message = parsed.message.unwrap_or_else(|| {
-            format!(
-                "To sign in, use a web browser to open the page {} and enter the code {} to authenticate.",
-                parsed.verification_uri, parsed.user_code
-            )
-        });
-        Ok(DeviceCodePrompt {
-            user_code: parsed.user_code,
-            verification_uri: parsed.verification_uri,
-            message,
-            expires_at: Timestamp::now()
-                .checked_add(jiff::SignedDuration::from_secs(expires_in as i64))
-                .unwrap_or(Timestamp::MAX),
-            interval: Duration::from_secs(interval),
-            device_code: parsed.device_code,
-        })
+        DeviceCodePrompt::from_response(&url, status, &body)
     }
 
     /// Step 2: polls the token endpoint until the operator finishes signing in, the code

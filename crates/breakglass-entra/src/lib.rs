@@ -24,12 +24,13 @@ pub use credential::{AssertionAlgorithm, CertificateCredential, ClientCredential
 pub use device_code::{DeviceCodeFlow, DeviceCodePrompt};
 pub use error::{CredentialError, EntraError, GraphError, TokenError};
 pub use graph::{
-    BatchRequest, BatchResponse, GraphClient, Page, Query, ReplicationPolicy, odata_string,
-    retry_while_replicating,
+    BatchRequest, BatchResponse, GraphClient, GraphResponse, Page, Query, ReplicationPolicy,
+    graph_error, odata_string, retry_while_replicating,
 };
 pub use http::{HttpClient, HttpOptions};
 pub use token::{
-    AccessToken, CachingTokenProvider, ClientCredentialsFlow, TokenClaims, TokenProvider,
+    AccessToken, CachingTokenProvider, ClientCredentialsFlow, TokenAnswer, TokenClaims,
+    TokenProvider, parse_token_answer,
 };
 
 #[cfg(test)]

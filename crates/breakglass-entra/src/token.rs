@@ -229,7 +229,8 @@ struct TokenErrorResponse {
 }
 
 /// A token endpoint answer: a token, or the parsed AADSTS error.
-pub(crate) enum TokenAnswer {
+#[derive(Debug)]
+pub enum TokenAnswer {
     Token(AccessToken),
     Error(TokenError),
 }
@@ -273,8 +274,9 @@ pub(crate) async fn post_form(
     Ok((status, bytes, sent))
 }
 
-/// Interprets a token endpoint answer.
-pub(crate) fn parse_token_answer(
+/// Interprets a token endpoint answer. Public (not only for the flows here) because the body
+/// is untrusted server text: the fuzz target and its corpus replay test call it directly.
+pub fn parse_token_answer(
     endpoint: &Url,
     status: u16,
     body: &[u8],

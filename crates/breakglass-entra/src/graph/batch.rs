@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorEnvelope, GraphClient, Query, graph_error_from_parts};
+use super::{ErrorEnvelope, GraphClient, GraphResponse, Query, graph_error_from_parts};
 use crate::error::{EntraError, GraphError};
 use crate::http;
 
@@ -83,6 +83,12 @@ pub struct BatchResponse {
 }
 
 impl BatchResponse {
+    /// The answers in a `$batch` reply from `url`. Public because the body is untrusted server
+    /// text: the fuzz target and its corpus replay test call it directly.
+    pub fn from_reply(reply: &GraphResponse, url: &str) -> Result<Vec<BatchResponse>, EntraError> {
+        Ok(reply.json::<BatchReply>(url)?.responses)
+    }
+
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -190,13 +196,15 @@ impl GraphClient {
                         hint: None,
                     }
                 })?;
-                let reply: BatchReply = self
-                    .send(Method::POST, url.clone(), Some(&body), false)
-                    .await?
-                    .json(&shown)?;
+                let responses = BatchResponse::from_reply(
+                    &self
+                        .send(Method::POST, url.clone(), Some(&body), false)
+                        .await?,
+                    &shown,
+                )?;
                 let by_id: HashMap<&str, &BatchRequest> =
                     chunk.iter().map(|r| (r.id.as_str(), r)).collect();
-                for mut response in reply.responses {
+                for mut response in responses {
                     let Some(request) = by_id.get(response.id.as_str()) else {
                         continue;
                     };

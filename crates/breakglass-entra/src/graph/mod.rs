@@ -90,6 +90,27 @@ impl GraphResponse {
             detail: err.to_string(),
         })
     }
+
+    /// The body as one page of a collection. Public because the body is untrusted server
+    /// text: the fuzz target and its corpus replay test call it directly.
+    pub fn page<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>, EntraError> {
+        let wire: PageWire<T> = self.json(url)?;
+        let next_link = wire
+            .next_link
+            .map(|link| {
+                Url::parse(&link).map_err(|err| EntraError::InvalidResponse {
+                    url: url.to_string(),
+                    status: self.status,
+                    detail: format!("@odata.nextLink is not a URL: {err}"),
+                })
+            })
+            .transpose()?;
+        Ok(Page {
+            items: wire.value,
+            count: wire.count,
+            next_link,
+        })
+    }
 }
 
 impl GraphClient {
@@ -333,22 +354,8 @@ impl GraphClient {
                 let response = client
                     .send(Method::GET, url, None, eventual_consistency)
                     .await?;
-                let wire: PageWire<T> = response.json(&shown)?;
-                let next_link = wire
-                    .next_link
-                    .map(|link| {
-                        Url::parse(&link).map_err(|err| EntraError::InvalidResponse {
-                            url: shown.clone(),
-                            status: response.status,
-                            detail: format!("@odata.nextLink is not a URL: {err}"),
-                        })
-                    })
-                    .transpose()?;
-                let page = Page {
-                    items: wire.value,
-                    count: wire.count,
-                    next_link: next_link.clone(),
-                };
+                let page: Page<T> = response.page(&shown)?;
+                let next_link = page.next_link.clone();
                 Ok(Some((page, next_link)))
             }
         })
@@ -418,8 +425,9 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Builds a [`GraphError`] from a failure answer.
-pub(crate) fn graph_error(
+/// Builds a [`GraphError`] from a failure answer. Public because the body is untrusted server
+/// text: the fuzz target and its corpus replay test call it directly.
+pub fn graph_error(
     method: &str,
     url: &str,
     status: u16,
