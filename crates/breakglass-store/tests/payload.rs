@@ -215,3 +215,22 @@ fn invalid_credentials_are_refused() {
     cred.end = cred.start;
     assert!(cred.to_payload().is_err());
 }
+
+#[test]
+fn the_json_inside_a_payload_is_read_on_its_own() {
+    let json = br#"{"l":"offline","t":"72f988bf-86f1-41af-91ab-2d7cd011db47","c":"6731de76-14a6-49ae-97bc-6eba6914391e","k":"11111111-1111-4111-8111-111111111111","s":"2026-01-01T00:00:00Z","e":"2027-01-01T00:00:00Z","cl":"public","a":"https://login.microsoftonline.com","sec":"a-secret","h":"a-s"}   "#;
+    let credential = CredentialPayload::credential_from_json(json).unwrap();
+    assert_eq!(credential.label, "offline");
+    assert!(matches!(credential.kind, CredentialKind::Secret { .. }));
+    let reread =
+        CredentialPayload::parse(credential.to_payload().unwrap().text().expose_secret()).unwrap();
+    assert_same(&credential, reread.credential());
+    for broken in [
+        &br#"{"l":"offline"}"#[..],
+        b"",
+        b"[1]",
+        br#"{"l":"offline","t":"72f988bf-86f1-41af-91ab-2d7cd011db47","c":"6731de76-14a6-49ae-97bc-6eba6914391e","k":"11111111-1111-4111-8111-111111111111","s":"2026-01-01T00:00:00Z","e":"2027-01-01T00:00:00Z","cl":"public","a":"https://login.microsoftonline.com","key":"AA","kf":"pkcs8"}"#,
+    ] {
+        assert!(CredentialPayload::credential_from_json(broken).is_err());
+    }
+}

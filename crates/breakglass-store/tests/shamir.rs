@@ -270,3 +270,70 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn shares_from_parts_are_checked_as_parsed_ones_are() {
+    let payload = secret_credential("offline", KEY1).to_payload().unwrap();
+    let shares = split(&payload, 2, 3).unwrap();
+    // A share rebuilt from its fields combines like the original.
+    let rebuilt: Vec<ShamirShare> = shares
+        .iter()
+        .take(2)
+        .map(|share| {
+            let text = share.text().expose_secret().to_string();
+            let head = text.rsplit_once(':').unwrap().0;
+            let data = head.rsplit_once(':').unwrap().1;
+            let reparsed = ShamirShare::parse(&text).unwrap();
+            assert_eq!(reparsed.index(), share.index());
+            let bytes = base32_decode(data);
+            ShamirShare::from_parts(
+                share.threshold(),
+                share.total(),
+                share.index(),
+                share.set_id(),
+                &bytes,
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        combine(&rebuilt).unwrap().text().expose_secret(),
+        payload.text().expose_secret()
+    );
+    for (k, n, i, set, data) in [
+        (1, 3, 1, "ABCDEFGH", &b"x"[..]),
+        (4, 3, 1, "ABCDEFGH", b"x"),
+        (2, 17, 1, "ABCDEFGH", b"x"),
+        (2, 3, 0, "ABCDEFGH", b"x"),
+        (2, 3, 4, "ABCDEFGH", b"x"),
+        (2, 3, 1, "ABCDEFG", b"x"),
+        (2, 3, 1, "ABCDEFGH", b""),
+    ] {
+        assert!(
+            matches!(
+                ShamirShare::from_parts(k, n, i, set, data),
+                Err(ShamirError::Malformed)
+            ),
+            "{k} {n} {i} {set} {data:?}"
+        );
+    }
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0);
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {text}"),
+        };
+        buffer = (buffer << 5) | u32::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    out
+}
