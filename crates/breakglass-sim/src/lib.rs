@@ -20,6 +20,7 @@ mod files;
 mod graph;
 mod http;
 mod identity;
+mod in_process;
 mod odata;
 mod permissions;
 mod persist;
@@ -37,6 +38,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use url::Url;
 
 pub use faults::FaultRule;
+pub use in_process::InProcessSimulator;
+pub use odata::filter_matches;
 pub use seed::DEFAULT_TENANT;
 
 /// How to start a simulator.

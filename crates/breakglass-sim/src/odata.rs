@@ -400,6 +400,16 @@ fn evaluate_bound<'a>(
     }
 }
 
+/// Parses `filter` as a `$filter` and applies it to `item`, as a collection listing does.
+/// Public because a filter is untrusted request text: the fuzz target and its corpus replay
+/// test call it, and the parser stays private.
+pub fn filter_matches(filter: &str, item: &Value) -> Result<bool, String> {
+    let parsed = parse_filter(filter)?;
+    // A listing asks this of every filter before it evaluates one.
+    let _ = parsed.needs_advanced_query();
+    Ok(evaluate(&parsed, item))
+}
+
 pub(crate) fn evaluate(filter: &Filter, item: &Value) -> bool {
     evaluate_bound(filter, item, None)
 }
