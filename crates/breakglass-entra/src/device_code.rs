@@ -93,7 +93,9 @@ impl DeviceCodePrompt {
                 ),
             })?;
         let expires_in = as_u64(parsed.expires_in.as_ref(), 900);
-        let interval = as_u64(parsed.interval.as_ref(), 5);
+        // Waiting longer than the code lives only delays the "expired" answer; an interval
+        // near u64::MAX seconds would make the poll wait for ever.
+        let interval = as_u64(parsed.interval.as_ref(), 5).min(expires_in);
         let message = parsed.message.unwrap_or_else(|| {
             format!(
                 "To sign in, use a web browser to open the page {} and enter the code {} to authenticate.",
@@ -105,7 +107,9 @@ impl DeviceCodePrompt {
             verification_uri: parsed.verification_uri,
             message,
             expires_at: Timestamp::now()
-                .checked_add(jiff::SignedDuration::from_secs(expires_in as i64))
+                .checked_add(jiff::SignedDuration::from_secs(
+                    i64::try_from(expires_in).unwrap_or(i64::MAX),
+                ))
                 .unwrap_or(Timestamp::MAX),
             interval: Duration::from_secs(interval),
             device_code: parsed.device_code,
@@ -175,7 +179,9 @@ impl DeviceCodeFlow {
             };
             match aadsts::device_code_poll_state(&error.error) {
                 DeviceCodePollState::Pending => {}
-                DeviceCodePollState::SlowDown => interval += Duration::from_secs(5),
+                DeviceCodePollState::SlowDown => {
+                    interval = interval.saturating_add(Duration::from_secs(5))
+                }
                 _ => return Err(sent.wrap(&url, error.into())),
             }
             if Timestamp::now() >= prompt.expires_at {

@@ -750,3 +750,26 @@ async fn graph_401_hint_says_token_expired() {
     assert!(err.hint().unwrap().contains("expired"));
     assert!(!format!("{err} {err:?}").contains("graph-token-value"));
 }
+
+#[test]
+fn a_device_code_answer_cannot_make_the_poll_wait_past_the_code() {
+    let url = "https://login.example/devicecode";
+    let body = json!({
+        "device_code": "d", "user_code": "u", "verification_uri": "https://v.example",
+        "expires_in": 600, "interval": u64::MAX,
+    });
+    let prompt =
+        crate::DeviceCodePrompt::from_response(url, 200, body.to_string().as_bytes()).unwrap();
+    assert_eq!(prompt.interval, Duration::from_secs(600));
+    let body = json!({
+        "device_code": "d", "user_code": "u", "verification_uri": "https://v.example",
+        "expires_in": u64::MAX,
+    });
+    let prompt =
+        crate::DeviceCodePrompt::from_response(url, 200, body.to_string().as_bytes()).unwrap();
+    assert_eq!(prompt.interval, Duration::from_secs(5));
+    assert!(
+        prompt.expires_at > jiff::Timestamp::now(),
+        "a huge lifetime is not in the past"
+    );
+}
