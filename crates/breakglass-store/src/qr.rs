@@ -23,6 +23,10 @@ use crate::encoding;
 /// Every QR part starts with this text.
 pub const PART_PREFIX: &str = "BGPART:";
 
+/// The most parts a text is cut into: the header has room for two digits. A scanned header
+/// claiming more is damaged, and is refused before anything is sized by its count.
+pub const MAX_PARTS: usize = 99;
+
 /// The longest text put in one QR code (QR version ≤ 27 at level M, about 125 modules wide).
 pub const MAX_QR_CHARS: usize = 1400;
 
@@ -92,7 +96,7 @@ pub fn join_parts<'a>(
         let (i, n) = position.split_once('/').ok_or(QrPartError::Malformed)?;
         let i: usize = i.parse().map_err(|_| QrPartError::Malformed)?;
         let n: usize = n.parse().map_err(|_| QrPartError::Malformed)?;
-        if n < 2 || i == 0 || i > n {
+        if !(2..=MAX_PARTS).contains(&n) || i == 0 || i > n {
             return Err(QrPartError::Malformed);
         }
         match (&tag, total) {

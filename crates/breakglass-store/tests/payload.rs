@@ -234,3 +234,27 @@ fn the_json_inside_a_payload_is_read_on_its_own() {
         assert!(CredentialPayload::credential_from_json(broken).is_err());
     }
 }
+
+/// Found by the `store_payload` fuzz target: a part header claiming 5.7·10¹⁸ parts made the
+/// list of missing parts grow until memory ran out. A text is never cut into more parts than
+/// the two-digit header allows.
+#[test]
+fn a_part_count_beyond_the_format_is_refused_at_once() {
+    let huge = "BGPART:1/5677777777777777777:73O877R:GOY";
+    assert_eq!(
+        breakglass_store::qr::join_parts([huge]).unwrap_err(),
+        QrPartError::Malformed
+    );
+    assert!(CredentialPayload::from_scanned(huge).is_err());
+    assert!(breakglass_store::ShamirShare::from_scanned(huge).is_err());
+    assert_eq!(
+        breakglass_store::qr::join_parts(["BGPART:1/100:ABCDEFGH:X"]).unwrap_err(),
+        QrPartError::Malformed
+    );
+    let Err(QrPartError::Missing { missing, total }) =
+        breakglass_store::qr::join_parts(["BGPART:1/99:ABCDEFGH:X"])
+    else {
+        panic!("99 parts are allowed");
+    };
+    assert_eq!((missing.len(), total), (98, 99));
+}
