@@ -44,6 +44,51 @@ impl CommandHelper {
     /// Resolves the cloud and the operator, and signs in.
     pub async fn sign_in(&self, args: &OperatorArgs) -> Result<Session, CommandError> {
         let cloud = self.cloud()?;
+        self.sign_in_to(cloud, args).await
+    }
+
+    /// The cloud `--cloud` (or BREAKGLASS_CLOUD) names, else `[tenant] cloud`; the two must
+    /// agree when both are given, as the tenant must.
+    pub fn cloud_for(&self, config: &Config) -> Result<ResolvedCloud, CommandError> {
+        let configured = config
+            .tenant
+            .cloud
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let given = self
+            .global
+            .cloud
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        match (given, configured) {
+            (Some(given), Some(configured)) if !same_cloud(given, configured) => {
+                let source = match std::env::var("BREAKGLASS_CLOUD") {
+                    Ok(value) if value.trim() == given => "BREAKGLASS_CLOUD",
+                    _ => "--cloud",
+                };
+                Err(config_error(format!(
+                    "{source} is `{given}` but [tenant] cloud in breakglass.toml is `{configured}`; breakglass will not guess which cloud is meant"
+                ))
+                .hinted(format!(
+                    "unset {source} or make it `{configured}`, or change [tenant] cloud, so both name the same cloud"
+                )))
+            }
+            (None, Some(configured)) => {
+                let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
+                cloud::resolve(Some(configured), authority_host.as_deref())
+                    .map_err(|e| e.hinted("it comes from [tenant] cloud in breakglass.toml"))
+            }
+            _ => self.cloud(),
+        }
+    }
+
+    async fn sign_in_to(
+        &self,
+        cloud: ResolvedCloud,
+        args: &OperatorArgs,
+    ) -> Result<Session, CommandError> {
         let operator = Operator::from_args(args)?;
         self.ui.debug(format!(
             "signing in with {} against {}",
@@ -62,7 +107,8 @@ impl CommandHelper {
         config: &Config,
     ) -> Result<Session, CommandError> {
         let operator = operator_for(args, config)?;
-        let session = self.sign_in(&operator).await?;
+        let cloud = self.cloud_for(config)?;
+        let session = self.sign_in_to(cloud, &operator).await?;
         if let Some(wanted) = configured_guid(config) {
             let claims = session.token.claims()?;
             if let Some(tid) = claims.tid.as_deref()
@@ -113,6 +159,16 @@ pub fn operator_for(args: &OperatorArgs, config: &Config) -> Result<OperatorArgs
             Ok(operator)
         }
         _ => Ok(operator),
+    }
+}
+
+fn same_cloud(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 

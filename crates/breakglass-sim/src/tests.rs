@@ -1546,3 +1546,45 @@ fn federated_identity_credentials_are_listed_under_their_application() {
     );
     assert!(app.get("federatedIdentityCredentials").is_none());
 }
+
+#[test]
+fn names_longer_than_entra_allows_are_refused() {
+    let h = harness();
+    let token = h.operator_token();
+    let long = "n".repeat(257);
+    let (status, body, _) = h.graph(
+        &token,
+        Method::POST,
+        "/v1.0/applications",
+        Some(json!({"displayName": long})),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, app, _) = h.graph(
+        &token,
+        Method::POST,
+        "/v1.0/applications",
+        Some(json!({"displayName": "é".repeat(256)})),
+    );
+    assert_eq!(status, StatusCode::CREATED, "256 characters fit: {app}");
+    let (status, _, _) = h.graph(
+        &token,
+        Method::PATCH,
+        &format!("/v1.0/applications/{}", app["id"].as_str().unwrap()),
+        Some(json!({"displayName": long})),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let group = |name: &str, nickname: &str| {
+        h.graph(
+            &token,
+            Method::POST,
+            "/v1.0/groups",
+            Some(json!({"displayName": name, "mailNickname": nickname, "mailEnabled": false, "securityEnabled": true})),
+        )
+        .0
+    };
+    assert_eq!(group(&long, "ok"), StatusCode::BAD_REQUEST);
+    assert_eq!(group("ok", &"m".repeat(65)), StatusCode::BAD_REQUEST);
+    assert_eq!(group("ok", "with space"), StatusCode::BAD_REQUEST);
+    assert_eq!(group("ok", "a@b"), StatusCode::BAD_REQUEST);
+    assert_eq!(group("ok", "fine-nickname_1"), StatusCode::CREATED);
+}

@@ -563,19 +563,6 @@ fn drills_folder(args: &AuditArgs) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("drills"))
 }
 
-fn load_config(path: &Path) -> Result<Config, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            config_error(format!("{} does not exist", path.display())).hinted(
-                "run `breakglass init` to write a starting configuration, or pass `--config PATH`",
-            )
-        } else {
-            config_error(format!("cannot read {}: {e}", path.display()))
-        }
-    })?;
-    Config::parse(&text).map_err(|e| config_error(format!("{} is not usable: {e}", path.display())))
-}
-
 /// The stores on this machine. The KeePass password comes from `--keepass-password-file` or
 /// the environment only: an audit never prompts.
 fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandError> {
@@ -587,18 +574,14 @@ fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandE
         .unwrap_or_else(|| PathBuf::from("."));
     let password = match &args.keepass_password_file {
         Some(file) => {
-            let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-                config_error(format!(
-                    "cannot read the KeePass password file {}: {e}",
-                    file.display()
-                ))
-            })?);
+            let text = crate::provision::read_password_file(file)?;
             let line = text.lines().next().unwrap_or_default().to_string();
             if line.is_empty() {
                 return Err(config_error(format!(
                     "the KeePass password file {} is empty",
                     file.display()
-                )));
+                ))
+                .hinted("write the master password on its first line, or use BREAKGLASS_KEEPASS_PASSWORD"));
             }
             KeePassPassword::Given(SecretString::from(line))
         }
@@ -803,7 +786,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
-    let config = load_config(&args.config)?;
+    let config = crate::provision::load_config(&args.config)?;
     let mut vault = audit_vault(args, &config)?;
     let held = held_key_ids(&mut vault)?;
     let records = record::read_all(ui, &drills_folder(args))?;

@@ -529,7 +529,10 @@ fn expiry_warning(ui: &Ui, label: &str, end: Timestamp) {
 }
 
 /// Reads a file, or stdin for `-`. Returns the text and how to name it in messages.
-fn read_input(path: &Path, what: &str) -> Result<(Zeroizing<String>, String), CommandError> {
+pub(crate) fn read_input(
+    path: &Path,
+    what: &str,
+) -> Result<(Zeroizing<String>, String), CommandError> {
     use std::io::{IsTerminal as _, Read as _};
     if path.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
@@ -540,10 +543,17 @@ fn read_input(path: &Path, what: &str) -> Result<(Zeroizing<String>, String), Co
             );
         }
         let mut text = Zeroizing::new(String::new());
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|err| config_error(format!("cannot read {what} from stdin: {err}")))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|err| {
+            config_error(format!("cannot read {what} from stdin: {err}"))
+                .hinted("pipe in the scanned text (UTF-8), not an image or a PDF")
+        })?;
         return Ok((text, "stdin".to_string()));
+    }
+    if path.is_dir() {
+        return Err(
+            config_error(format!("{} is a folder, not {what}", path.display()))
+                .hinted("pass the file holding the scanned text, or `-` to paste it"),
+        );
     }
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|err| {
         config_error(format!("cannot read {}: {err}", path.display()))

@@ -49,17 +49,7 @@ pub struct Workspace {
 impl Workspace {
     pub fn load(args: &ConfigArgs) -> Result<Workspace, CommandError> {
         let path = args.config.clone();
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                config_error(format!("{} does not exist", path.display())).hinted("run `breakglass init` to write a commented starting configuration, or pass `--config PATH`")
-            } else {
-                config_error(format!("cannot read {}: {e}", path.display()))
-            }
-        })?;
-        let config = Config::parse(&text).map_err(|e| {
-            config_error(format!("{} is not usable: {e}", path.display()))
-                .hinted("compare it with the commented example `breakglass init --stdout` prints")
-        })?;
+        let config = load_config(&path)?;
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -67,6 +57,52 @@ impl Workspace {
             .unwrap_or_else(|| PathBuf::from("."));
         Ok(Workspace { config, base })
     }
+}
+
+/// Reads and checks `breakglass.toml`.
+pub fn load_config(path: &Path) -> Result<Config, CommandError> {
+    let text = read_config_text(path)?;
+    Config::parse(&text).map_err(|e| {
+        config_error(format!("{} is not usable: {e}", path.display())).hinted(
+            e.hint().unwrap_or_else(|| {
+                "compare it with the commented example `breakglass init --stdout` prints".into()
+            }),
+        )
+    })
+}
+
+/// Reads `breakglass.toml`, saying what is wrong with a path that is not a readable text file.
+pub fn read_config_text(path: &Path) -> Result<String, CommandError> {
+    if path.is_dir() {
+        return Err(config_error(format!(
+            "{} is a folder, not a configuration file",
+            path.display()
+        ))
+        .hinted(format!(
+            "pass the file itself, e.g. `--config {}`",
+            path.join("breakglass.toml").display()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => config_error(format!("{} does not exist", path.display()))
+            .hinted("run `breakglass init` to write a commented starting configuration, or pass `--config PATH`"),
+        std::io::ErrorKind::PermissionDenied => config_error(format!(
+            "cannot read {}: permission denied",
+            path.display()
+        ))
+        .hinted("run breakglass as the user who owns it, or make it readable to you (it holds no secret)"),
+        _ => config_error(format!("cannot read {}: {e}", path.display()))
+            .hinted("check that the path names a readable file"),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        config_error(format!(
+            "{} is not UTF-8 text (line {line}, byte {at} is not)",
+            path.display()
+        ))
+        .hinted("save it as UTF-8; a TOML file is plain text, and `breakglass init --stdout` prints one to start from")
+    })
 }
 
 /// The environment variable that may hold the KeePass master password.
@@ -84,22 +120,19 @@ pub fn keepass_password(
             let mut line = zeroize::Zeroizing::new(String::new());
             std::io::stdin().read_line(&mut line).map_err(|e| {
                 config_error(format!("cannot read the KeePass password from stdin: {e}"))
+                    .hinted("pipe the password in as one line of UTF-8 text")
             })?;
             line
         } else {
-            zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-                config_error(format!(
-                    "cannot read the KeePass password file {}: {e}",
-                    file.display()
-                ))
-            })?)
+            read_password_file(file)?
         };
         let line = text.lines().next().unwrap_or_default().to_string();
         if line.is_empty() {
             return Err(config_error(format!(
                 "the KeePass password file {} is empty",
                 file.display()
-            )));
+            ))
+            .hinted("write the master password on its first line (the file should be mode 0600), or use BREAKGLASS_KEEPASS_PASSWORD"));
         }
         return Ok(KeePassPassword::Given(SecretString::from(line)));
     }
@@ -126,4 +159,35 @@ pub fn keepass_password(
     Ok(KeePassPassword::Unavailable(format!(
         "set {KEEPASS_PASSWORD_ENV}, pass `--keepass-password-file PATH`, or run on a terminal to be asked"
     )))
+}
+
+/// Reads a file holding the KeePass password, saying what to do when it cannot be read.
+pub fn read_password_file(file: &Path) -> Result<zeroize::Zeroizing<String>, CommandError> {
+    if file.is_dir() {
+        return Err(config_error(format!(
+            "the KeePass password file {} is a folder",
+            file.display()
+        ))
+        .hinted("pass a file whose first line is the password"));
+    }
+    let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; or set BREAKGLASS_KEEPASS_PASSWORD, or leave the flag out to be asked on the terminal"
+        } else {
+            "make the file readable to you (and to nobody else: mode 0600)"
+        };
+        config_error(format!(
+            "cannot read the KeePass password file {}: {e}",
+            file.display()
+        ))
+        .hinted(hint)
+    })?);
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(zeroize::Zeroizing::new(text.to_string())),
+        Err(_) => Err(config_error(format!(
+            "the KeePass password file {} is not UTF-8 text",
+            file.display()
+        ))
+        .hinted("write the password as text on the file's first line")),
+    }
 }

@@ -300,7 +300,24 @@ impl CredentialOps<'_> {
     /// Rotates the credential labelled `label`; see the module documentation.
     pub async fn rotate(&mut self, label: &str) -> Result<Rotated, CommandError> {
         let policy = self.policy(label)?;
-        let (stores, mut app) = self.read().await?;
+        let (stores, app) = self.read().await?;
+        // Only once the tenant may have changed is there anything for a rerun to clean up.
+        self.rotate_read(label, &policy, stores, app)
+            .await
+            .map_err(|e| {
+                e.hinted(format!(
+                    "running `breakglass credential rotate {label}` again is safe: it first cleans up what this run left"
+                ))
+            })
+    }
+
+    async fn rotate_read(
+        &mut self,
+        label: &str,
+        policy: &CredentialPolicy,
+        stores: StoreIndex,
+        mut app: EmergencyApp,
+    ) -> Result<Rotated, CommandError> {
         let cleaned_up = self.clean_up(label, &app, &stores).await?;
         if !cleaned_up.is_empty() {
             app.refresh(self.graph).await?;
@@ -310,7 +327,7 @@ impl CredentialOps<'_> {
             .filter(|c| stores.holds(&c.key_id))
             .cloned()
             .collect();
-        let added = self.add_prove_store(&policy, &app).await?;
+        let added = self.add_prove_store(policy, &app).await?;
         let mut removed = Vec::new();
         for credential in old.iter().filter(|c| c.key_id != added.key_id) {
             self.step(format!(

@@ -311,6 +311,14 @@ fn apply_properties(
         if !data.contains_key(name) && name != "keyCredentials" {
             return Err(format!("Invalid property '{name}'."));
         }
+        // Entra's limit on an application's (and service principal's) display name.
+        if name == "displayName"
+            && !value
+                .as_str()
+                .is_some_and(|v| !v.trim().is_empty() && v.chars().count() <= 256)
+        {
+            return Err("Invalid value specified for property 'displayName'.".into());
+        }
         if name == "keyCredentials" {
             let credentials = key_credentials_from_patch(value, private, now)?;
             data.insert(name.clone(), Value::Array(credentials));

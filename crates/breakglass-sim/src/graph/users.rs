@@ -136,6 +136,10 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
             ));
         }
     }
+    if text("displayName").is_some_and(|name| name.chars().count() > 256) {
+        return ctx
+            .bad_request("Invalid value specified for property 'displayName' of resource 'User'.");
+    }
     let Some(enabled) = body.get("accountEnabled").and_then(Value::as_bool) else {
         return ctx.bad_request(
             "Invalid value specified for property 'accountEnabled' of resource 'User'.",

@@ -94,12 +94,6 @@ pub async fn cmd_rotate(helper: &CommandHelper, args: &RotateArgs) -> Result<(),
     let rotated = opened
         .ops(&args.proof, &mut progress)
         .rotate(&args.label)
-        .await
-        .map_err(|e| {
-            e.hinted(format!(
-                "running `breakglass credential rotate {}` again is safe: it first cleans up what this run left",
-                args.label
-            ))
-        })?;
+        .await?;
     ui.emit(&RotateReport { tenant_id, rotated })
 }

@@ -23,7 +23,7 @@ use super::record::{self, RecordFiles};
 use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::emergency::credential_source::{self, CredentialSourceArgs};
-use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::json_fields::{strings, text};
 use crate::lease;
 use crate::output::{Report, table};
@@ -221,6 +221,28 @@ fn parse_given(config: &Config, args: &DrillArgs) -> Result<BTreeMap<String, Giv
         }
         if given.insert(label.clone(), Given::Shares(files)).is_some() {
             return Err(usage_error(format!("`{label}` is given twice")));
+        }
+    }
+    // A mistyped path is told before signing in: recorded as a failed proof, it would read
+    // as an emergency credential that does not work.
+    for (label, source) in &given {
+        let files = match source {
+            Given::Sheet(file) => std::slice::from_ref(file),
+            Given::Shares(files) => files.as_slice(),
+        };
+        for file in files.iter().filter(|f| f.as_os_str() != "-") {
+            if !file.is_file() {
+                let what = if file.is_dir() {
+                    "is a folder"
+                } else {
+                    "does not exist"
+                };
+                return Err(config_error(format!(
+                    "{} (given for `{label}`) {what}",
+                    file.display()
+                ))
+                .hinted("pass the file holding the scanned text of the sheet or share; nothing was signed in or recorded"));
+            }
         }
     }
     Ok(given)
