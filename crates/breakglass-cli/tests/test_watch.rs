@@ -291,7 +291,7 @@ fn a_failing_receiver_is_retried_and_the_cursor_waits_for_it() {
     assert_eq!(got.len(), 1, "{output}");
     let id = got[0]["id"].as_str().unwrap().to_string();
     // The failed run left the cursor at the event, not past it.
-    let cursor: jiff::Timestamp = after["sources"]["servicePrincipalSignIns"]
+    let cursor: jiff::Timestamp = after["cursors"]["webhook"]["servicePrincipalSignIns"]
         .as_str()
         .unwrap()
         .parse()
