@@ -1,10 +1,14 @@
-//! The durable cursor: how far each source has been read, and which events each receiver
-//! has confirmed, in one JSON file written atomically with mode 0600.
+//! The durable cursor: for each receiver, how far it has confirmed each source, and which
+//! events each receiver has confirmed; one JSON file written atomically with mode 0600.
 //!
-//! A source's cursor only moves past events every receiver confirmed; an event is marked
-//! delivered to a receiver (and the file written) as soon as that receiver answers 2xx.
-//! So a watcher killed at any point sends, after a restart, every event not yet confirmed
-//! and none that was.
+//! A receiver's cursor for a source only moves past events that receiver confirmed; an event
+//! is marked delivered to a receiver (and the file written) as soon as that receiver answers
+//! 2xx. So a watcher killed at any point sends each receiver, after a restart, every event it
+//! has not confirmed and none that it has; and a receiver that is down holds back no cursor
+//! but its own.
+//!
+//! Version 1 files had one cursor per source, shared by every receiver; they are read, and
+//! the first run hands those cursors to each of its receivers ([`WatchState::adopt_shared_cursors`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,15 +22,25 @@ use crate::error::{CommandError, config_error, internal_error};
 /// How many confirmed deliveries are remembered at most.
 pub const MAX_REMEMBERED: usize = 20_000;
 
+/// The state file format this build writes.
+pub const STATE_VERSION: u32 = 2;
+
 /// What the state file holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WatchState {
     pub version: u32,
-    /// Per source: every event before this time (minus the overlap) has been delivered.
-    pub sources: BTreeMap<String, Timestamp>,
+    /// Per receiver (`webhook`, `slack`, `teams`, `email`), per source: every event of the
+    /// source before this time (minus the overlap) has been confirmed by that receiver.
+    #[serde(default)]
+    pub cursors: BTreeMap<String, BTreeMap<String, Timestamp>>,
     /// `receiver:eventId` → the event's time, for the events confirmed recently.
+    #[serde(default)]
     pub delivered: BTreeMap<String, Timestamp>,
+    /// A version 1 file's cursors, one per source for every receiver. Only read: they become
+    /// the receivers' own cursors in [`WatchState::adopt_shared_cursors`].
+    #[serde(default, skip_serializing)]
+    pub sources: BTreeMap<String, Timestamp>,
 }
 
 fn key(sink: &str, id: &str) -> String {
@@ -40,7 +54,7 @@ impl WatchState {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(WatchState {
-                    version: 1,
+                    version: STATE_VERSION,
                     ..WatchState::default()
                 });
             }
@@ -49,16 +63,29 @@ impl WatchState {
                     .hinted("check the permissions of the --state file"));
             }
         };
-        serde_json::from_str(&text).map_err(|e| {
+        let state: WatchState = serde_json::from_str(&text).map_err(|e| {
             config_error(format!("{} is not a watch state file: {e}", path.display())).hinted(
                 "move it away to start afresh (events of the last --overlap are then sent again)",
             )
-        })
+        })?;
+        if state.version > STATE_VERSION {
+            return Err(config_error(format!(
+                "{} is a version {} watch state file; this breakglass reads up to version {STATE_VERSION}",
+                path.display(),
+                state.version
+            ))
+            .hinted("run the breakglass that wrote it, or a newer one"));
+        }
+        Ok(state)
     }
 
-    /// Writes the state file atomically, readable by the owner only.
+    /// Writes the state file atomically, readable by the owner only, in the current format.
     pub fn save(&self, path: &Path) -> Result<(), CommandError> {
-        let mut text = serde_json::to_string_pretty(self)
+        let current = WatchState {
+            version: STATE_VERSION,
+            ..self.clone()
+        };
+        let mut text = serde_json::to_string_pretty(&current)
             .map_err(|e| internal_error(format!("cannot encode the watch state: {e}")))?;
         text.push('\n');
         write_secret_file(path, text.as_bytes(), Overwrite::Replace).map_err(|e| {
@@ -67,13 +94,34 @@ impl WatchState {
         })
     }
 
-    /// Where reading `source` starts: its cursor, or `start` the first time.
-    pub fn cursor(&self, source: &str, start: Timestamp) -> Timestamp {
-        self.sources.get(source).copied().unwrap_or(start)
+    /// Gives each of `receivers` that has no cursors of its own the shared cursors a version 1
+    /// file held: every receiver of the run that wrote it had confirmed the events before them.
+    pub fn adopt_shared_cursors<'a>(&mut self, receivers: impl IntoIterator<Item = &'a str>) {
+        let shared = std::mem::take(&mut self.sources);
+        if shared.is_empty() {
+            return;
+        }
+        for receiver in receivers {
+            self.cursors
+                .entry(receiver.to_string())
+                .or_insert_with(|| shared.clone());
+        }
     }
 
-    pub fn set_cursor(&mut self, source: &str, at: Timestamp) {
-        self.sources.insert(source.to_string(), at);
+    /// Where `receiver` reads `source` from: its cursor, or `start` the first time.
+    pub fn cursor(&self, receiver: &str, source: &str, start: Timestamp) -> Timestamp {
+        self.cursors
+            .get(receiver)
+            .and_then(|sources| sources.get(source))
+            .copied()
+            .unwrap_or(start)
+    }
+
+    pub fn set_cursor(&mut self, receiver: &str, source: &str, at: Timestamp) {
+        self.cursors
+            .entry(receiver.to_string())
+            .or_default()
+            .insert(source.to_string(), at);
     }
 
     pub fn is_delivered(&self, sink: &str, id: &str) -> bool {
@@ -96,9 +144,15 @@ impl WatchState {
         }
     }
 
-    /// The oldest cursor, or `now` when there is none.
+    /// The oldest cursor of any receiver, this run's or not (a receiver left out of one run
+    /// keeps its place, so its confirmations must outlive it), or `now` when there is none.
     pub fn oldest_cursor(&self, now: Timestamp) -> Timestamp {
-        self.sources.values().copied().min().unwrap_or(now)
+        self.cursors
+            .values()
+            .flat_map(|sources| sources.values())
+            .copied()
+            .min()
+            .unwrap_or(now)
     }
 }
 
@@ -159,20 +213,93 @@ mod tests {
         let mut state = WatchState::load(&path).unwrap();
         assert!(state.delivered.is_empty());
         let start = t("2026-01-01T00:00:00Z");
-        assert_eq!(state.cursor("signIns", start), start);
+        assert_eq!(state.cursor("webhook", "signIns", start), start);
         state.mark_delivered("webhook", "a", t("2026-01-01T00:01:00Z"));
-        state.set_cursor("signIns", t("2026-01-01T00:02:00Z"));
+        state.set_cursor("webhook", "signIns", t("2026-01-01T00:02:00Z"));
         state.save(&path).unwrap();
         let back = WatchState::load(&path).unwrap();
         assert_eq!(back, state);
         assert!(back.is_delivered("webhook", "a"));
         assert!(!back.is_delivered("slack", "a"));
+        assert_eq!(
+            back.cursor("webhook", "signIns", start),
+            t("2026-01-01T00:02:00Z")
+        );
+        assert_eq!(back.cursor("slack", "signIns", start), start);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_version_1_file_gives_its_shared_cursors_to_the_receivers_of_the_first_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("watch.json");
+        std::fs::write(
+            &path,
+            r#"{
+  "version": 1,
+  "sources": {"signIns": "2026-01-01T00:02:00Z", "directoryAudits": "2026-01-01T00:03:00Z"},
+  "delivered": {"webhook:a": "2026-01-01T00:01:00Z"}
+}"#,
+        )
+        .unwrap();
+        let mut state = WatchState::load(&path).unwrap();
+        assert!(state.is_delivered("webhook", "a"));
+        state.adopt_shared_cursors(["webhook", "slack"]);
+        let start = t("2026-02-01T00:00:00Z");
+        for receiver in ["webhook", "slack"] {
+            assert_eq!(
+                state.cursor(receiver, "signIns", start),
+                t("2026-01-01T00:02:00Z")
+            );
+            assert_eq!(
+                state.cursor(receiver, "directoryAudits", start),
+                t("2026-01-01T00:03:00Z")
+            );
+            assert_eq!(
+                state.cursor(receiver, "servicePrincipalSignIns", start),
+                start
+            );
+        }
+        // Adopted once: a receiver named in a later run starts afresh.
+        state.adopt_shared_cursors(["teams"]);
+        assert_eq!(state.cursor("teams", "signIns", start), start);
+
+        state.save(&path).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written["version"], STATE_VERSION);
+        assert!(written.get("sources").is_none(), "{written:#}");
+        assert_eq!(
+            written["cursors"]["slack"]["signIns"],
+            "2026-01-01T00:02:00Z"
+        );
+        assert_eq!(WatchState::load(&path).unwrap().cursors, state.cursors);
+    }
+
+    #[test]
+    fn a_file_from_a_newer_breakglass_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("watch.json");
+        std::fs::write(&path, r#"{"version": 3, "cursors": {}, "delivered": {}}"#).unwrap();
+        let err = WatchState::load(&path).unwrap_err();
+        assert!(err.message().contains("version 3"), "{}", err.message());
+        assert!(!err.hints().is_empty());
+    }
+
+    #[test]
+    fn the_oldest_cursor_is_that_of_the_receiver_furthest_behind() {
+        let mut state = WatchState::default();
+        let now = t("2026-01-02T00:00:00Z");
+        assert_eq!(state.oldest_cursor(now), now);
+        state.set_cursor("slack", "signIns", t("2026-01-01T12:00:00Z"));
+        state.set_cursor("webhook", "signIns", t("2026-01-01T06:00:00Z"));
+        state.set_cursor("webhook", "directoryAudits", t("2026-01-01T18:00:00Z"));
+        assert_eq!(state.oldest_cursor(now), t("2026-01-01T06:00:00Z"));
     }
 
     #[test]

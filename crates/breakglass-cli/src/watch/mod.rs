@@ -3,13 +3,14 @@
 //!
 //! [`poll`] reads Graph and turns records into [`Notification`]s (the detection itself is
 //! `breakglass_scan::match_record`, shared with `scan`), [`sinks`] delivers them (email
-//! through [`email`]), and
-//! [`cursor`] remembers, durably, how far each source has been read and which events each
-//! receiver has confirmed.
+//! through [`email`]), [`queue`] gives every receiver its own queue so that none waits for
+//! another, and [`cursor`] remembers, durably, how far each receiver has confirmed each
+//! source and which events it has confirmed.
 
 pub mod cursor;
 pub mod email;
 pub mod poll;
+pub mod queue;
 pub mod sinks;
 
 use breakglass_core::identities::Severity;

@@ -131,8 +131,8 @@ impl Sink {
         }
     }
 
-    /// How the receiver is named in messages.
-    fn describe(&self) -> String {
+    /// How the receiver is named in messages: its kind and host, never its URL.
+    pub fn describe(&self) -> String {
         match self.kind {
             SinkKind::Email => format!("SMTP server {}", self.host()),
             kind => format!("{} receiver {}", kind.name(), self.host()),
