@@ -444,6 +444,36 @@ fn corpus(env: &TestEnv, simulator: &InProcessSimulator) -> Vec<Case> {
             ],
         ),
         case("init twice", 3, &["init"]),
+        case(
+            "watch timeout of zero",
+            2,
+            &[
+                "watch",
+                "--once",
+                "--timeout",
+                "0s",
+                "--slack",
+                "https://hooks.example.com/x",
+            ],
+        ),
+        case(
+            "watch run timeout too short",
+            2,
+            &[
+                "watch",
+                "--once",
+                "--run-timeout",
+                "1s",
+                "--slack",
+                "https://hooks.example.com/x",
+            ],
+        ),
+        case(
+            "watch receiver over http",
+            2,
+            &["watch", "--once", "--slack", "http://hooks.example.com/x"],
+        ),
+        case("watch without a receiver", 2, &["watch", "--once"]),
     ]
 }
 
