@@ -8,10 +8,10 @@ use breakglass_core::config::Config;
 use breakglass_core::env::AZURE_TENANT_ID;
 
 use crate::cli::GlobalArgs;
-use crate::cloud::{self, ResolvedCloud};
 use crate::error::{CommandError, config_error};
-use crate::session::{self, Operator, OperatorArgs, Session};
+use crate::session::{OperatorArgs, Session};
 use crate::ui::Ui;
+use breakglass_ops::cloud::{self, ResolvedCloud};
 
 /// The global state handed to every command.
 pub struct CommandHelper {
@@ -32,7 +32,10 @@ impl CommandHelper {
     /// Resolves `--cloud` and AZURE_AUTHORITY_HOST.
     pub fn cloud(&self) -> Result<ResolvedCloud, CommandError> {
         let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
-        cloud::resolve(self.global.cloud.as_deref(), authority_host.as_deref())
+        Ok(cloud::resolve(
+            self.global.cloud.as_deref(),
+            authority_host.as_deref(),
+        )?)
     }
 
     /// Connection settings from the global flags.
@@ -77,8 +80,10 @@ impl CommandHelper {
             }
             (None, Some(configured)) => {
                 let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
-                cloud::resolve(Some(configured), authority_host.as_deref())
-                    .map_err(|e| e.hinted("it comes from [tenant] cloud in breakglass.toml"))
+                cloud::resolve(Some(configured), authority_host.as_deref()).map_err(|e| {
+                    e.hinted("it comes from [tenant] cloud in breakglass.toml")
+                        .into()
+                })
             }
             _ => self.cloud(),
         }
@@ -89,13 +94,16 @@ impl CommandHelper {
         cloud: ResolvedCloud,
         args: &OperatorArgs,
     ) -> Result<Session, CommandError> {
-        let operator = Operator::from_args(args)?;
+        let operator = crate::session::operator_from_args(args)?;
         self.ui.debug(format!(
             "signing in with {} against {}",
             operator.method(),
             cloud.profile.authority_host
         ));
-        session::sign_in(&self.ui, cloud, &operator, self.http_options()).await
+        Ok(
+            breakglass_ops::session::sign_in(&self.ui, cloud, &operator, self.http_options())
+                .await?,
+        )
     }
 
     /// Signs in to the tenant `breakglass.toml` names. `--tenant` (or AZURE_TENANT_ID) and

@@ -2,12 +2,10 @@
 #![forbid(unsafe_code)]
 
 mod cli;
-mod cloud;
 mod commands;
 mod context;
 mod emergency;
 mod error;
-mod json_fields;
 mod lease;
 mod monitor;
 mod output;

@@ -6,11 +6,12 @@ use super::plan::{MissingStoresArgs, PlanReport, Prepared, prepare};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 use crate::output::Report;
-use crate::provision::apply::{Applier, ApplyReporter, ExistingIds, default_replication};
-use crate::provision::vault::Vault as _;
-use crate::provision::{ConfigArgs, Workspace};
+use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::apply::{Applier, ApplyReporter, ExistingIds, default_replication};
+use breakglass_ops::provision::vault::Vault as _;
 
 /// Creates or repairs the emergency access identities so the tenant matches
 /// `breakglass.toml`, then reports what it did. A second run does nothing.
@@ -178,9 +179,9 @@ pub async fn apply_prepared(
         let total = prepared.plan.actions.len();
         // When every change but the refused ones was made, a rerun would only be refused again.
         if done + progress.refused == total {
-            return Err(error);
+            return Err(error.into());
         }
-        return Err(error.hinted(format!("{done} of {total} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped")));
+        return Err(CommandError::from(error).hinted(format!("{done} of {total} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped")));
     }
     Ok(Applied {
         tenant_id: prepared.facts.tenant_id.clone(),

@@ -28,12 +28,12 @@ use crate::commands::drill::record;
 use crate::commands::drill::run::ca_policy;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
-use crate::json_fields::{object_name, strings, text};
 use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
-use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::json_fields::{object_name, strings, text};
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 
 /// Checks the tenant's emergency access against Microsoft's guidance and lists every way
 /// someone could take the emergency app over. Changes nothing.
@@ -786,7 +786,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
-    let config = crate::provision::load_config(&args.config)?;
+    let config = breakglass_ops::provision::load_config(&args.config)?;
     let mut vault = audit_vault(args, &config)?;
     let held = held_key_ids(&mut vault)?;
     let records = record::read_all(ui, &drills_folder(args))?;

@@ -13,7 +13,6 @@ use breakglass_sim::{RunningSimulator, SimOptions};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use crate::cloud;
 use crate::commands::admins::list as admins_list;
 use crate::commands::apply::apply_prepared;
 use crate::commands::credential::rotate::{describe_added, describe_removed};
@@ -23,13 +22,14 @@ use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::Report;
-use crate::provision::apply::{TenantFacts, default_replication};
-use crate::provision::rotate::CredentialOps;
-use crate::provision::vault::{KeePassPassword, LocalVault};
-use crate::provision::{ConfigArgs, Workspace};
-use crate::session::{self, Operator, Session};
+use crate::provision::ConfigArgs;
+use crate::session::{Operator, Session};
 use crate::ui::{OutputFormat, Ui};
 use breakglass_core::config::STARTER;
+use breakglass_ops::cloud;
+use breakglass_ops::provision::apply::{TenantFacts, default_replication};
+use breakglass_ops::provision::rotate::CredentialOps;
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 use breakglass_store::{Overwrite, write_secret_file};
 
 /// Shows, step by step, how breakglass gets you back into a tenant, against a
@@ -295,7 +295,8 @@ async fn run_steps(
         client_id: credentials.client_id.clone(),
         secret: SecretString::from(credentials.client_secret.clone()),
     };
-    let session = session::sign_in(ui, cloud, &operator, helper.http_options()).await?;
+    let session =
+        breakglass_ops::session::sign_in(ui, cloud, &operator, helper.http_options()).await?;
     let identity = Identity::from_session(&session)?;
     narrator.finish(3, title, why, started, identity.human(ui), &identity)?;
 
@@ -392,7 +393,7 @@ async fn provision_steps(
     let prepared = prepare_signed_in(
         ui,
         session.clone(),
-        Workspace::load(&config_args)?,
+        config_args.workspace()?,
         KeePassPassword::Given(secret.clone()),
         MissingStoresArgs::default(),
     )
@@ -428,7 +429,7 @@ async fn provision_steps(
                KeePass, and only then is the old one removed: the store never lacks a working \
                credential.";
     let started = narrator.begin(9, title, why)?;
-    let workspace = Workspace::load(&config_args)?;
+    let workspace = config_args.workspace()?;
     let mut vault = LocalVault::new(
         &workspace.config,
         &workspace.base,
@@ -478,7 +479,7 @@ async fn provision_steps(
     let prepared = prepare_signed_in(
         ui,
         session,
-        Workspace::load(&config_args)?,
+        config_args.workspace()?,
         KeePassPassword::Given(secret),
         MissingStoresArgs::default(),
     )

@@ -7,12 +7,13 @@ use serde::Serialize;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::Report;
-use crate::provision::apply::TenantFacts;
-use crate::provision::observe::observe;
-use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
-use crate::provision::{ConfigArgs, Workspace, keepass_password};
+use crate::provision::{ConfigArgs, keepass_password};
 use crate::session::{OperatorArgs, Session};
 use crate::ui::Ui;
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::apply::TenantFacts;
+use breakglass_ops::provision::observe::observe;
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 
 /// Shows what `breakglass apply` would create, change or remove so the tenant
 /// matches `breakglass.toml`. Changes nothing.
@@ -144,7 +145,7 @@ pub async fn prepare(
     for_apply: bool,
     stores: MissingStoresArgs,
 ) -> Result<Prepared, CommandError> {
-    let workspace = Workspace::load(config_args)?;
+    let workspace = config_args.workspace()?;
     let session = helper.sign_in_for(operator, &workspace.config).await?;
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::output::{Report, table};
-use crate::provision::{ConfigArgs, Workspace};
+use crate::provision::ConfigArgs;
 use crate::session::{AuthMethod, OperatorArgs, Session};
 use crate::ui::Ui;
 use crate::watch::cursor::{WatchState, default_state_path, ensure_parent, read_from};
@@ -27,6 +27,7 @@ use crate::watch::poll::{Source, fetch, notification, record_time};
 use crate::watch::queue::{Deliveries, Queued, ReceiverRun, ReceiverSummary};
 use crate::watch::sinks::{Delivery, Sink, parse_url};
 use crate::watch::{Notification, severity_name};
+use breakglass_ops::provision::Workspace;
 
 /// Watches the sign-in and audit logs and sends a notification for every event of the
 /// emergency identities an alert rule would raise.
@@ -717,7 +718,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     ensure_parent(&state_path)?;
     WatchState::load(&state_path)?;
 
-    let workspace = Workspace::load(&args.config)?;
+    let workspace = args.config.workspace()?;
     let watcher = Watcher {
         ui,
         sinks,

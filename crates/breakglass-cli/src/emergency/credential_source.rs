@@ -72,12 +72,13 @@ use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::cloud::{CloudSource, ResolvedCloud};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, config_error, usage_error};
-use crate::provision::vault::LocalVault;
-use crate::provision::{ConfigArgs, Workspace, keepass_password};
+use crate::provision::{ConfigArgs, keepass_password};
 use crate::ui::Ui;
+use breakglass_ops::cloud::{CloudSource, ResolvedCloud};
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::vault::LocalVault;
 
 /// The flags that pick an emergency credential.
 #[derive(Clone, Debug, clap::Args)]
@@ -247,7 +248,7 @@ fn from_configured_label(
     args: &CredentialSourceArgs,
     label: &str,
 ) -> Result<EmergencyCredential, CommandError> {
-    let workspace = Workspace::load(&args.config)?;
+    let workspace = args.config.workspace()?;
     let Some(policy) = workspace.config.credential(label) else {
         let declared: Vec<String> = workspace
             .config
@@ -332,7 +333,7 @@ fn manifest_share_files(workspace: &Workspace, label: &str) -> Vec<String> {
     let vault = LocalVault::new(
         &workspace.config,
         &workspace.base,
-        crate::provision::vault::KeePassPassword::Unavailable(String::new()),
+        breakglass_ops::provision::vault::KeePassPassword::Unavailable(String::new()),
     );
     let Ok(entries) = vault.manifest_entries() else {
         return Vec::new();

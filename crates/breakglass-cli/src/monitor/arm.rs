@@ -132,7 +132,11 @@ pub async fn sign_in(
     })?;
     let resource = base.as_str().trim_end_matches('/').to_string();
     let scope = format!("{resource}/.default");
-    let operator = Operator::from_args(args)?;
+    // A token handed in is for Graph; refused before stdin is read.
+    if args.auth == crate::session::AuthMethod::TokenStdin {
+        return Err(one_token_is_not_enough());
+    }
+    let operator = crate::session::operator_from_args(args)?;
     let http = HttpClient::new(profile, helper.http_options())?;
     let ui = helper.ui();
     let provider: Arc<dyn TokenProvider> = match &operator {
@@ -179,12 +183,7 @@ pub async fn sign_in(
             };
             Arc::new(token)
         }
-        Operator::TokenStdin => {
-            return Err(usage_error(
-                "`monitor deploy` and `monitor status` need a Resource Manager token, and `--auth token-stdin` hands in one token",
-            )
-            .hinted("use `--auth env`, `--auth device-code` or `--auth az`"));
-        }
+        Operator::HandedIn(_) => return Err(one_token_is_not_enough()),
         Operator::AzCli { tenant } => {
             let tenant = tenant.as_ref().map(TenantId::to_string);
             let token: AccessToken = {
@@ -325,4 +324,11 @@ pub fn holds(desired: &Value, actual: &Value) -> bool {
         (Value::Number(want), Value::Number(have)) => want.as_f64() == have.as_f64(),
         _ => desired == actual,
     }
+}
+
+fn one_token_is_not_enough() -> CommandError {
+    usage_error(
+        "`monitor deploy` and `monitor status` need a Resource Manager token, and `--auth token-stdin` hands in one token",
+    )
+    .hinted("use `--auth env`, `--auth device-code` or `--auth az`")
 }

@@ -18,10 +18,10 @@ use breakglass_store::{Overwrite, write_secret_file};
 use serde_json::Value;
 
 use crate::error::{CommandError, config_error, internal_error};
-use crate::json_fields::text;
-use crate::provision::credentials::EmergencyApp;
-use crate::provision::observe::exclusion_group;
 use crate::session::Session;
+use breakglass_ops::json_fields::text;
+use breakglass_ops::provision::credentials::EmergencyApp;
+use breakglass_ops::provision::observe::exclusion_group;
 
 /// What was gathered, and what a person should know about it.
 #[derive(Clone, Debug)]

@@ -12,9 +12,11 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
-use crate::provision::credentials::{EmergencyApp, StoreIndex, TenantCredential, is_usable};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::credentials::{
+    EmergencyApp, StoreIndex, TenantCredential, is_usable,
+};
 
 /// Lists the emergency app's credentials: key id, kind, label, hint (secrets) or
 /// thumbprint (certificates), validity, days left, and which store holds each one

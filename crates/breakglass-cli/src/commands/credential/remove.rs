@@ -7,9 +7,9 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
 use crate::provision::ConfigArgs;
-use crate::provision::rotate::RemovedOne;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::rotate::RemovedOne;
 
 /// Removes the credential with KEY_ID from the emergency app (or its service principal)
 /// and from the store that holds it.

@@ -12,7 +12,6 @@ use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::{Report, table};
-use crate::provision::Workspace;
 use crate::ui::Ui;
 
 #[derive(Serialize)]
@@ -108,7 +107,7 @@ pub fn cmd_history(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| records_folder(args));
     // The declared labels, when breakglass.toml is at hand; otherwise the last record's.
-    let declared: Option<Vec<String>> = Workspace::load(&args.config).ok().map(|w| {
+    let declared: Option<Vec<String>> = args.config.workspace().ok().map(|w| {
         w.config
             .app
             .credentials

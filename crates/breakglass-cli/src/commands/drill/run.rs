@@ -24,14 +24,13 @@ use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::emergency::credential_source::{self, CredentialSourceArgs};
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
-use crate::json_fields::{strings, text};
 use crate::lease;
 use crate::output::{Report, table};
-use crate::provision::Workspace;
-use crate::provision::credentials::{EmergencyApp, TenantCredential};
-use crate::provision::observe::{exclusion_group, member_ids};
-use crate::provision::vault::{KeePassPassword, LocalVault};
 use crate::ui::Ui;
+use breakglass_ops::json_fields::{strings, text};
+use breakglass_ops::provision::credentials::{EmergencyApp, TenantCredential};
+use breakglass_ops::provision::observe::{exclusion_group, member_ids};
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 
 /// What `drill` prints: the record and where it was written.
 #[derive(Serialize)]
@@ -792,7 +791,7 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
             args.min_days, args.warn_days
         )));
     }
-    let workspace = Workspace::load(&args.config)?;
+    let workspace = args.config.workspace()?;
     let config = &workspace.config;
     let given = parse_given(config, args)?;
     let folder = records_folder(args);

@@ -186,7 +186,7 @@ fn operator_with_tenant(
     args: &OperatorArgs,
     config: &ConfigArgs,
 ) -> Result<OperatorArgs, CommandError> {
-    match crate::provision::Workspace::load(config) {
+    match config.workspace() {
         Ok(workspace) => crate::context::operator_for(args, &workspace.config),
         Err(_) => Ok(args.clone()),
     }

@@ -32,7 +32,7 @@ use super::credentials::{
 };
 use super::observe::emergency_user_names;
 use super::vault::{LocalVault, StoredLocation, Vault as _};
-use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::error::{Error, ErrorKind, config_error, usage_error};
 
 /// Everything the credential operations need.
 pub struct CredentialOps<'a> {
@@ -104,7 +104,7 @@ pub struct RemovedOne {
 }
 
 impl CredentialOps<'_> {
-    fn policy(&self, label: &str) -> Result<CredentialPolicy, CommandError> {
+    fn policy(&self, label: &str) -> Result<CredentialPolicy, Error> {
         self.config.credential(label).cloned().ok_or_else(|| {
             let declared: Vec<&str> = self
                 .config
@@ -127,7 +127,7 @@ impl CredentialOps<'_> {
 
     /// Reads the stores and the app, failing before any change when a store cannot be read,
     /// is missing though the tenant holds what it keeps, or belongs to another tenant.
-    async fn read(&mut self) -> Result<(StoreIndex, EmergencyApp), CommandError> {
+    async fn read(&mut self) -> Result<(StoreIndex, EmergencyApp), Error> {
         let stores = StoreIndex::read(self.vault)?;
         // Stores of another tenant are named before anything about this tenant.
         self.vault.ensure_usable(
@@ -157,7 +157,7 @@ impl CredentialOps<'_> {
         label: &str,
         app: &EmergencyApp,
         stores: &StoreIndex,
-    ) -> Result<Vec<Removed>, CommandError> {
+    ) -> Result<Vec<Removed>, Error> {
         let leftovers: Vec<TenantCredential> = app
             .with_label(label)
             .filter(|c| !stores.holds(&c.key_id))
@@ -186,7 +186,7 @@ impl CredentialOps<'_> {
         &mut self,
         policy: &CredentialPolicy,
         app: &EmergencyApp,
-    ) -> Result<Added, CommandError> {
+    ) -> Result<Added, Error> {
         let now = Timestamp::now();
         let signer = if policy.kind == CredentialKind::Certificate {
             find_signer(self.vault, app, now)?
@@ -257,7 +257,7 @@ impl CredentialOps<'_> {
         })
     }
 
-    async fn prove(&self, created: &Created, app_id: &str) -> Result<Proof, CommandError> {
+    async fn prove(&self, created: &Created, app_id: &str) -> Result<Proof, Error> {
         prove(
             self.http,
             self.profile,
@@ -269,12 +269,7 @@ impl CredentialOps<'_> {
         .await
     }
 
-    async fn undo(
-        &mut self,
-        app: &EmergencyApp,
-        created: &Created,
-        error: CommandError,
-    ) -> CommandError {
+    async fn undo(&mut self, app: &EmergencyApp, created: &Created, error: Error) -> Error {
         let view = TenantCredential {
             key_id: created.key_id().to_string(),
             kind: match created.material {
@@ -298,7 +293,7 @@ impl CredentialOps<'_> {
     }
 
     /// Rotates the credential labelled `label`; see the module documentation.
-    pub async fn rotate(&mut self, label: &str) -> Result<Rotated, CommandError> {
+    pub async fn rotate(&mut self, label: &str) -> Result<Rotated, Error> {
         let policy = self.policy(label)?;
         let (stores, app) = self.read().await?;
         // Only once the tenant may have changed is there anything for a rerun to clean up.
@@ -317,7 +312,7 @@ impl CredentialOps<'_> {
         policy: &CredentialPolicy,
         stores: StoreIndex,
         mut app: EmergencyApp,
-    ) -> Result<Rotated, CommandError> {
+    ) -> Result<Rotated, Error> {
         let cleaned_up = self.clean_up(label, &app, &stores).await?;
         if !cleaned_up.is_empty() {
             app.refresh(self.graph).await?;
@@ -352,7 +347,7 @@ impl CredentialOps<'_> {
     }
 
     /// Adds a credential for `label` when none usable exists (or another with `force`).
-    pub async fn add(&mut self, label: &str, force: bool) -> Result<AddedForLabel, CommandError> {
+    pub async fn add(&mut self, label: &str, force: bool) -> Result<AddedForLabel, Error> {
         let policy = self.policy(label)?;
         let (stores, app) = self.read().await?;
         let now = Timestamp::now();
@@ -389,7 +384,7 @@ impl CredentialOps<'_> {
 
     /// Removes one credential from the tenant and the stores. Refuses to remove the app's
     /// last usable credential unless `force`.
-    pub async fn remove(&mut self, key_id: &str, force: bool) -> Result<RemovedOne, CommandError> {
+    pub async fn remove(&mut self, key_id: &str, force: bool) -> Result<RemovedOne, Error> {
         let key_id = key_id.trim().to_ascii_lowercase();
         let (stores, app) = self.read().await?;
         let now = Timestamp::now();
@@ -415,7 +410,7 @@ impl CredentialOps<'_> {
                     labels_left_without_credential: Vec::new(),
                 });
             }
-            return Err(CommandError::new(
+            return Err(Error::new(
                 ErrorKind::Service,
                 format!("the emergency app has no credential with key id {key_id}, and no store holds one"),
             )

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use breakglass_core::{CloudProfile, KnownCloud};
 use url::Url;
 
-use crate::error::{CommandError, config_error};
+use crate::error::{Error, config_error};
 
 /// Where the profile in use came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,10 +26,7 @@ pub struct ResolvedCloud {
 }
 
 /// Resolves `--cloud NAME|PATH` (default `public`) and an optional authority host override.
-pub fn resolve(
-    spec: Option<&str>,
-    authority_host: Option<&str>,
-) -> Result<ResolvedCloud, CommandError> {
+pub fn resolve(spec: Option<&str>, authority_host: Option<&str>) -> Result<ResolvedCloud, Error> {
     let spec = spec
         .map(str::trim)
         .filter(|spec| !spec.is_empty())
@@ -74,7 +71,7 @@ fn looks_like_path(spec: &str) -> bool {
 }
 
 /// Reads and validates a JSON cloud profile.
-pub fn load_profile(path: &Path) -> Result<CloudProfile, CommandError> {
+pub fn load_profile(path: &Path) -> Result<CloudProfile, Error> {
     let text = std::fs::read_to_string(path).map_err(|err| {
         config_error(format!("cannot read the cloud profile {}: {err}", path.display()))
             .hinted("`--cloud` (or BREAKGLASS_CLOUD) takes `public`, `usgov`, `china`, or the path to a JSON cloud profile")
@@ -93,7 +90,7 @@ pub fn load_profile(path: &Path) -> Result<CloudProfile, CommandError> {
     Ok(profile)
 }
 
-fn parse_authority_host(host: &str) -> Result<Url, CommandError> {
+fn parse_authority_host(host: &str) -> Result<Url, Error> {
     let hint = "AZURE_AUTHORITY_HOST is a host URL such as https://login.microsoftonline.us";
     let url = Url::parse(host).map_err(|err| {
         config_error(format!("AZURE_AUTHORITY_HOST `{host}` is not a URL: {err}")).hinted(hint)
@@ -138,7 +135,7 @@ mod tests {
     #[test]
     fn unknown_name_is_a_configuration_error() {
         let err = resolve(Some("moon"), None).unwrap_err();
-        assert_eq!(err.kind(), crate::error::ErrorKind::Config);
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
         assert!(err.message().contains("moon"));
     }
 }

@@ -1,24 +1,15 @@
-//! Provisioning: `breakglass.toml` on one side, the tenant and the stores on the other.
-//!
-//! [`observe`] reads the tenant, `breakglass_core::plan` decides, [`apply`] acts, and
-//! [`vault`] keeps the credentials. Commands (`plan`, `apply`, `credential …`) only wire
-//! these together and report.
-
-pub mod apply;
-pub mod credentials;
-pub mod keys;
-pub mod observe;
-pub mod rotate;
-pub mod vault;
+//! Where `breakglass.toml` is and how the KeePass password is read: a file, stdin, the
+//! environment or a prompt, never argv. The provisioning itself is `breakglass_ops::provision`.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use breakglass_core::config::Config;
 use secrecy::SecretString;
 
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::vault::KeePassPassword;
+
 use crate::error::{CommandError, config_error};
-use vault::KeePassPassword;
 
 /// Where `breakglass.toml` is and how to read the KeePass password.
 #[derive(Clone, Debug, clap::Args)]
@@ -40,69 +31,11 @@ pub struct ConfigArgs {
     pub keepass_password_file: Option<PathBuf>,
 }
 
-/// A loaded configuration and the folder its relative paths start from.
-pub struct Workspace {
-    pub config: Config,
-    pub base: PathBuf,
-}
-
-impl Workspace {
-    pub fn load(args: &ConfigArgs) -> Result<Workspace, CommandError> {
-        let path = args.config.clone();
-        let config = load_config(&path)?;
-        let base = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Workspace { config, base })
+impl ConfigArgs {
+    /// The configuration `--config` names, read and checked.
+    pub fn workspace(&self) -> Result<Workspace, CommandError> {
+        Ok(Workspace::load(&self.config)?)
     }
-}
-
-/// Reads and checks `breakglass.toml`.
-pub fn load_config(path: &Path) -> Result<Config, CommandError> {
-    let text = read_config_text(path)?;
-    Config::parse(&text).map_err(|e| {
-        config_error(format!("{} is not usable: {e}", path.display())).hinted(
-            e.hint().unwrap_or_else(|| {
-                "compare it with the commented example `breakglass init --stdout` prints".into()
-            }),
-        )
-    })
-}
-
-/// Reads `breakglass.toml`, saying what is wrong with a path that is not a readable text file.
-pub fn read_config_text(path: &Path) -> Result<String, CommandError> {
-    if path.is_dir() {
-        return Err(config_error(format!(
-            "{} is a folder, not a configuration file",
-            path.display()
-        ))
-        .hinted(format!(
-            "pass the file itself, e.g. `--config {}`",
-            path.join("breakglass.toml").display()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => config_error(format!("{} does not exist", path.display()))
-            .hinted("run `breakglass init` to write a commented starting configuration, or pass `--config PATH`"),
-        std::io::ErrorKind::PermissionDenied => config_error(format!(
-            "cannot read {}: permission denied",
-            path.display()
-        ))
-        .hinted("run breakglass as the user who owns it, or make it readable to you (it holds no secret)"),
-        _ => config_error(format!("cannot read {}: {e}", path.display()))
-            .hinted("check that the path names a readable file"),
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        config_error(format!(
-            "{} is not UTF-8 text (line {line}, byte {at} is not)",
-            path.display()
-        ))
-        .hinted("save it as UTF-8; a TOML file is plain text, and `breakglass init --stdout` prints one to start from")
-    })
 }
 
 /// The environment variable that may hold the KeePass master password.

@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use super::apply::{TenantFacts, current_certificates};
 use super::keys::{self, Material};
 use super::vault::{LocalVault, NewCredential, StoredLocation, Vault};
-use crate::error::{CommandError, ErrorKind, config_error, internal_error};
+use crate::error::{Error, ErrorKind, config_error, internal_error};
 use crate::json_fields::{text, time};
 
 /// One credential as the tenant shows it (never its secret).
@@ -121,7 +121,7 @@ pub struct EmergencyApp {
 
 impl EmergencyApp {
     /// Finds the app by its tag, as `plan` does: the one in use, else the oldest.
-    pub async fn find(graph: &GraphClient) -> Result<EmergencyApp, CommandError> {
+    pub async fn find(graph: &GraphClient) -> Result<EmergencyApp, Error> {
         let mut apps: Vec<Value> = graph
             .list_all(
                 V1,
@@ -164,7 +164,7 @@ impl EmergencyApp {
     }
 
     /// Reads the app's credentials again, after a change.
-    pub async fn refresh(&mut self, graph: &GraphClient) -> Result<(), CommandError> {
+    pub async fn refresh(&mut self, graph: &GraphClient) -> Result<(), Error> {
         let app: Value = graph
             .get_json(
                 V1,
@@ -219,7 +219,7 @@ pub struct StoreIndex {
 }
 
 impl StoreIndex {
-    pub fn read(vault: &mut LocalVault) -> Result<StoreIndex, CommandError> {
+    pub fn read(vault: &mut LocalVault) -> Result<StoreIndex, Error> {
         let mut by_key = BTreeMap::new();
         for entry in vault.manifest_entries()? {
             by_key.insert(
@@ -287,7 +287,7 @@ pub fn find_signer(
     vault: &mut LocalVault,
     app: &EmergencyApp,
     now: Timestamp,
-) -> Result<Option<Signer>, CommandError> {
+) -> Result<Option<Signer>, Error> {
     let current: Vec<&TenantCredential> = app
         .credentials
         .iter()
@@ -321,7 +321,7 @@ pub fn find_signer(
 
 fn entra_certificate(
     cert: &breakglass_store::CertificateCredential,
-) -> Result<breakglass_entra::CertificateCredential, CommandError> {
+) -> Result<breakglass_entra::CertificateCredential, Error> {
     let pkcs1 = cert.key_format() == breakglass_store::KeyFormat::Pkcs1;
     breakglass_entra::CertificateCredential::from_der(
         cert.private_key_der().expose_secret(),
@@ -372,7 +372,7 @@ impl Created {
     }
 
     /// The credential the token endpoint takes.
-    pub fn client_credential(&self) -> Result<ClientCredential, CommandError> {
+    pub fn client_credential(&self) -> Result<ClientCredential, Error> {
         Ok(match &self.material {
             Material::Secret { secret, .. } => ClientCredential::Secret(secret.clone()),
             Material::Certificate { certificate, .. } => {
@@ -398,7 +398,7 @@ pub async fn create_credential(
     app_object_id: &str,
     app_id: &str,
     signer: Option<&Signer>,
-) -> Result<Created, CommandError> {
+) -> Result<Created, Error> {
     let now = Timestamp::now();
     let end = now
         .checked_add(SignedDuration::from_hours(
@@ -414,7 +414,7 @@ pub async fn create_credential(
                 retry_while_replicating(replication, || graph.post_json(V1, &path, &body)).await?;
             let secret = SecretString::from(text(&created, "secretText"));
             if secret.expose_secret().is_empty() {
-                return Err(CommandError::new(
+                return Err(Error::new(
                     ErrorKind::Service,
                     "addPassword answered without the new secret",
                 ));
@@ -453,7 +453,7 @@ pub async fn create_credential(
                     Ok(added) => {
                         let key_id = added.key_id.unwrap_or_default();
                         if key_id.is_empty() {
-                            return Err(CommandError::new(
+                            return Err(Error::new(
                                 ErrorKind::Service,
                                 "addKey answered without the new key id",
                             ));
@@ -525,7 +525,7 @@ pub fn store_credential(
     facts: &TenantFacts,
     app_id: &str,
     material: Material,
-) -> Result<StoredLocation, CommandError> {
+) -> Result<StoredLocation, Error> {
     vault.store_credential(
         policy,
         NewCredential {
@@ -571,7 +571,7 @@ pub async fn prove(
     app_id: &str,
     credential: ClientCredential,
     budget: Duration,
-) -> Result<Proof, CommandError> {
+) -> Result<Proof, Error> {
     let started = Instant::now();
     let flow = ClientCredentialsFlow::new(http, profile, tenant, app_id, credential);
     let mut delay = Duration::from_millis(500);
@@ -602,7 +602,7 @@ pub async fn prove(
             }
             Err(e) => {
                 let seconds = started.elapsed().as_secs();
-                return Err(CommandError::from(e).caused_by(format!(
+                return Err(Error::from(e).caused_by(format!(
                     "{attempts} attempt(s) in {seconds}s to use the new credential"
                 )));
             }
@@ -616,7 +616,7 @@ pub async fn remove_from_tenant(
     graph: &GraphClient,
     app: &EmergencyApp,
     credential: &TenantCredential,
-) -> Result<(), CommandError> {
+) -> Result<(), Error> {
     let (collection, id) = match credential.on {
         OwnedObject::Application => ("applications", app.object_id.clone()),
         OwnedObject::ServicePrincipal => (

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::keys::Material;
-use crate::error::{CommandError, ErrorKind, config_error, internal_error};
+use crate::error::{Error, ErrorKind, config_error, internal_error};
 
 /// A credential just made, with what its store needs to know.
 pub struct NewCredential {
@@ -45,18 +45,18 @@ pub struct StoredLocation {
 pub trait Vault {
     /// Key ids of app credentials held by any store; `None` when a store cannot be read.
     /// A wrong password or a damaged store is an error, not an unknown.
-    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError>;
+    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, Error>;
     /// The emergency users' entries in KeePass; `None` when the KeePass password is not
     /// available.
-    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, CommandError>;
+    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, Error>;
     /// Writes a new credential to the store its policy names.
     fn store_credential(
         &mut self,
         policy: &CredentialPolicy,
         credential: NewCredential,
-    ) -> Result<StoredLocation, CommandError>;
+    ) -> Result<StoredLocation, Error>;
     /// Forgets a credential that is no longer in the tenant.
-    fn forget(&mut self, key_id: &str) -> Result<(), CommandError>;
+    fn forget(&mut self, key_id: &str) -> Result<(), Error>;
     /// Writes an emergency user's password to KeePass, marked pending, before the tenant
     /// is asked to take it. `user_id` is `None` for a user not yet created.
     fn stage_account_password(
@@ -65,24 +65,24 @@ pub trait Vault {
         user_principal_name: &str,
         tenant_id: &str,
         password: &SecretString,
-    ) -> Result<(), CommandError>;
+    ) -> Result<(), Error>;
     /// Marks a staged password as the tenant's, with the user's object id.
     fn confirm_account_password(
         &mut self,
         user_principal_name: &str,
         user_id: &str,
-    ) -> Result<(), CommandError>;
+    ) -> Result<(), Error>;
     /// Passwords staged for users that were never created (a crash before the create
     /// request), so the next create uses them instead of leaving them behind.
-    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, CommandError>;
+    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, Error>;
     /// Drops a staged password whose user name turned out to belong to someone else.
-    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), CommandError>;
+    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), Error>;
     /// Keeps a Temporary Access Pass for the user's owner.
     fn store_temporary_access_pass(
         &mut self,
         user_id: &str,
         pass: &SecretString,
-    ) -> Result<(), CommandError>;
+    ) -> Result<(), Error>;
 }
 
 /// One sheet-held credential in the manifest. No secret is written here.
@@ -156,7 +156,7 @@ impl LocalVault {
 
     /// How the stores are found on this machine. Opening KeePass fails on a wrong password
     /// or a damaged file, as every read does.
-    pub fn local_stores(&mut self) -> Result<LocalStores, CommandError> {
+    pub fn local_stores(&mut self) -> Result<LocalStores, Error> {
         let mut tenant_ids = BTreeSet::new();
         let keepass = if !self.keepass_path.exists() {
             StoreFound::Missing
@@ -192,7 +192,7 @@ impl LocalVault {
         made: &MadeInTenant,
         tenant_id: &str,
         replace_missing: bool,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let found = self.local_stores()?;
         let problems: Vec<StoreProblem> = store_problems(config, &found, made, tenant_id)
             .into_iter()
@@ -213,7 +213,7 @@ impl LocalVault {
     pub fn create_missing_stores(
         &mut self,
         config: &breakglass_core::config::Config,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let needs = |kinds: &[StoreKind]| {
             config
                 .app
@@ -236,7 +236,7 @@ impl LocalVault {
     }
 
     /// One error for what [`store_problems`] found, or `None`.
-    pub fn problems_error(&self, problems: &[StoreProblem]) -> Option<CommandError> {
+    pub fn problems_error(&self, problems: &[StoreProblem]) -> Option<Error> {
         let mut messages = problems.iter().map(|p| self.describe_problem(p));
         let (first, first_hints) = messages.next()?;
         let mut error = config_error(first);
@@ -311,7 +311,7 @@ impl LocalVault {
         &self.sheets
     }
 
-    fn password(&self) -> Result<SecretString, CommandError> {
+    fn password(&self) -> Result<SecretString, Error> {
         match &self.password {
             KeePassPassword::Given(password) => Ok(password.clone()),
             KeePassPassword::Unavailable(why) => Err(config_error(format!(
@@ -323,7 +323,7 @@ impl LocalVault {
     }
 
     /// Opens (or creates, when writing) the KeePass database.
-    fn keepass(&mut self, create: bool) -> Result<Option<&mut KeePassStore>, CommandError> {
+    fn keepass(&mut self, create: bool) -> Result<Option<&mut KeePassStore>, Error> {
         if self.keepass.is_none() {
             let exists = self.keepass_path.exists();
             if !create && !exists {
@@ -348,7 +348,7 @@ impl LocalVault {
         Ok(self.keepass.as_mut())
     }
 
-    fn manifest(&self) -> Result<Manifest, CommandError> {
+    fn manifest(&self) -> Result<Manifest, Error> {
         let path = self.sheets.join(MANIFEST);
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
@@ -360,7 +360,7 @@ impl LocalVault {
         }
     }
 
-    fn save_manifest(&self, manifest: &Manifest) -> Result<(), CommandError> {
+    fn save_manifest(&self, manifest: &Manifest) -> Result<(), Error> {
         let mut manifest = manifest.clone();
         if manifest.tenant_id.is_none() {
             manifest.tenant_id = self.tenant_id.clone();
@@ -378,20 +378,17 @@ impl LocalVault {
     }
 
     /// The sheet-held credentials, for listing.
-    pub fn manifest_entries(&self) -> Result<Vec<ManifestEntry>, CommandError> {
+    pub fn manifest_entries(&self) -> Result<Vec<ManifestEntry>, Error> {
         Ok(self.manifest()?.credentials)
     }
 
     /// The KeePass-held credentials, for listing; `None` when unreadable.
-    pub fn keepass_entries(&mut self) -> Result<Vec<breakglass_store::KeePassEntry>, CommandError> {
+    pub fn keepass_entries(&mut self) -> Result<Vec<breakglass_store::KeePassEntry>, Error> {
         Ok(self.keepass(false)?.map(|k| k.list()).unwrap_or_default())
     }
 
     /// Reads back a KeePass-held credential by label, for emergency use.
-    pub fn keepass_credential(
-        &mut self,
-        label: &str,
-    ) -> Result<Option<StoredCredential>, CommandError> {
+    pub fn keepass_credential(&mut self, label: &str) -> Result<Option<StoredCredential>, Error> {
         let Some(store) = self.keepass(false)? else {
             return Ok(None);
         };
@@ -404,7 +401,7 @@ impl LocalVault {
         store.get(key_id).map_err(keepass_error)
     }
 
-    fn stored(&self, credential: &NewCredential) -> Result<StoredCredential, CommandError> {
+    fn stored(&self, credential: &NewCredential) -> Result<StoredCredential, Error> {
         let key_id = Uuid::parse_str(credential.material.key_id())
             .map_err(|_| internal_error("Graph returned a key id that is not a GUID"))?;
         let client_id = Uuid::parse_str(&credential.client_id)
@@ -456,14 +453,14 @@ impl LocalVault {
     }
 }
 
-fn keepass_error(error: breakglass_store::KeePassError) -> CommandError {
+fn keepass_error(error: breakglass_store::KeePassError) -> Error {
     let hint = error.hint();
-    CommandError::new(ErrorKind::Config, error.to_string()).hinted(hint)
+    Error::new(ErrorKind::Config, error.to_string()).hinted(hint)
 }
 
-fn write_error(error: breakglass_store::WriteFileError) -> CommandError {
+fn write_error(error: breakglass_store::WriteFileError) -> Error {
     let hint = error.hint();
-    CommandError::new(ErrorKind::Config, error.to_string()).hinted(hint)
+    Error::new(ErrorKind::Config, error.to_string()).hinted(hint)
 }
 
 fn short(key_id: &str) -> &str {
@@ -471,7 +468,7 @@ fn short(key_id: &str) -> &str {
 }
 
 impl Vault for LocalVault {
-    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, CommandError> {
+    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, Error> {
         let mut held: BTreeSet<String> = self
             .manifest()?
             .credentials
@@ -495,7 +492,7 @@ impl Vault for LocalVault {
         Ok(Some(held))
     }
 
-    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, CommandError> {
+    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, Error> {
         if !self.keepass_path.exists() {
             return Ok(Some(Vec::new()));
         }
@@ -520,7 +517,7 @@ impl Vault for LocalVault {
         &mut self,
         policy: &CredentialPolicy,
         credential: NewCredential,
-    ) -> Result<StoredLocation, CommandError> {
+    ) -> Result<StoredLocation, Error> {
         let stored = self.stored(&credential)?;
         let key_id = credential.material.key_id().to_string();
         match policy.store {
@@ -629,7 +626,7 @@ impl Vault for LocalVault {
         }
     }
 
-    fn forget(&mut self, key_id: &str) -> Result<(), CommandError> {
+    fn forget(&mut self, key_id: &str) -> Result<(), Error> {
         let mut manifest = self.manifest()?;
         if let Some(position) = manifest.credentials.iter().position(|e| e.key_id == key_id) {
             let entry = manifest.credentials.remove(position);
@@ -654,7 +651,7 @@ impl Vault for LocalVault {
         user_principal_name: &str,
         tenant_id: &str,
         password: &SecretString,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let store = self
             .keepass(true)?
             .ok_or_else(|| internal_error("KeePass store missing"))?;
@@ -668,7 +665,7 @@ impl Vault for LocalVault {
         &mut self,
         user_principal_name: &str,
         user_id: &str,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let store = self
             .keepass(true)?
             .ok_or_else(|| internal_error("KeePass store missing"))?;
@@ -680,7 +677,7 @@ impl Vault for LocalVault {
         store.save().map_err(keepass_error)
     }
 
-    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), CommandError> {
+    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), Error> {
         let Some(store) = self.keepass(false)? else {
             return Ok(());
         };
@@ -690,7 +687,7 @@ impl Vault for LocalVault {
         Ok(())
     }
 
-    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, CommandError> {
+    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, Error> {
         if !self.keepass_path.exists() {
             return Ok(Vec::new());
         }
@@ -704,7 +701,7 @@ impl Vault for LocalVault {
         &mut self,
         user_id: &str,
         pass: &SecretString,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let store = self
             .keepass(true)?
             .ok_or_else(|| internal_error("KeePass store missing"))?;

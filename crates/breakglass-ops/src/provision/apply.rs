@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use super::credentials;
 use super::observe::microsoft_graph_service_principal;
 use super::vault::Vault;
-use crate::error::{CommandError, ErrorKind};
+use crate::error::{Error, ErrorKind};
 use crate::json_fields::text;
 
 /// Reports each step as it starts and ends, so the CLI can show progress.
@@ -39,9 +39,9 @@ pub trait ApplyReporter {
 /// How changing one Conditional Access policy failed.
 enum PolicyFailure {
     /// This policy refused the change; the others are still tried.
-    Refused(CommandError),
+    Refused(Error),
     /// Nothing else will work either (no permission, throttled, unreachable): stop.
-    Fatal(CommandError),
+    Fatal(Error),
 }
 
 /// A 4xx other than "not signed in", "not allowed" or "slow down" concerns this policy
@@ -51,7 +51,7 @@ fn policy_failure(error: EntraError) -> PolicyFailure {
         .graph()
         .is_some_and(|g| (400..500).contains(&g.status) && ![401, 403, 429].contains(&g.status));
     let denied = error.status() == Some(403);
-    let error = CommandError::from(error);
+    let error = Error::from(error);
     if refused {
         PolicyFailure::Refused(error)
     } else if denied {
@@ -94,8 +94,8 @@ pub struct Applier<'a> {
     pub replication: ReplicationPolicy,
 }
 
-fn service_error(message: impl Into<String>) -> CommandError {
-    CommandError::new(ErrorKind::Service, message)
+fn service_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Service, message)
 }
 
 /// A conflict on create means the object (or assignment) is already there.
@@ -113,7 +113,7 @@ impl Applier<'_> {
         existing: ExistingIds,
         actions: &[Action],
         reporter: &mut dyn ApplyReporter,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(), Error> {
         let mut resolved = Resolved {
             app_object_id: existing.app_object_id,
             app_id: existing.app_id,
@@ -122,7 +122,7 @@ impl Applier<'_> {
             existing_user_names: existing.user_names,
             ..Resolved::default()
         };
-        let mut refused: Vec<(String, CommandError)> = Vec::new();
+        let mut refused: Vec<(String, Error)> = Vec::new();
         for (index, action) in actions.iter().enumerate() {
             reporter.started(index, actions.len(), &describe(action));
             if action.is_conditional_access() {
@@ -148,7 +148,7 @@ impl Applier<'_> {
             0 => Ok(()),
             count => {
                 let (first, error) = &refused[0];
-                let mut summary = CommandError::new(
+                let mut summary = Error::new(
                     ErrorKind::Service,
                     format!(
                         "{count} Conditional Access change(s) were refused; the first: {first}: {error}"
@@ -229,7 +229,7 @@ impl Applier<'_> {
         &mut self,
         action: &Action,
         resolved: &mut Resolved,
-    ) -> Result<Option<String>, CommandError> {
+    ) -> Result<Option<String>, Error> {
         let graph = self.graph;
         match action {
             Action::DeleteLeftoverApplication { id, .. } => {
@@ -449,7 +449,7 @@ impl Applier<'_> {
                 match result {
                     Ok(()) => {}
                     Err(e) if e.status() == Some(403) => {
-                        return Err(CommandError::from(e).hinted(format!(
+                        return Err(Error::from(e).hinted(format!(
                             "only a Privileged Authentication Administrator or a Global Administrator may reset the password of a user who holds an admin role, such as {user_principal_name}: run `breakglass apply` again signed in as one (`--auth device-code`)"
                         )));
                     }
@@ -516,7 +516,7 @@ impl Applier<'_> {
     /// password staged by a run that died before its create request is used again, so a crash
     /// leaves nothing behind; a create that went through but whose answer was lost shows as
     /// a conflict on the user name and is adopted when the user carries the marker.
-    async fn create_user(&mut self, resolved: &Resolved) -> Result<(String, String), CommandError> {
+    async fn create_user(&mut self, resolved: &Resolved) -> Result<(String, String), Error> {
         let domain = self.facts.initial_domain.clone();
         let prefix = format!("{}-", self.config.users.prefix);
         let mut reusable: Vec<(String, SecretString)> = self
@@ -575,7 +575,7 @@ impl Applier<'_> {
     }
 
     /// The object id of the user with this name, if it carries the emergency-user marker.
-    async fn emergency_user_named(&self, upn: &str) -> Result<Option<String>, CommandError> {
+    async fn emergency_user_named(&self, upn: &str) -> Result<Option<String>, Error> {
         let found: Vec<Value> = self
             .graph
             .list_all(
@@ -592,25 +592,21 @@ impl Applier<'_> {
             .map(|u| text(u, "id")))
     }
 
-    fn app_object_id(&self, resolved: &Resolved) -> Result<String, CommandError> {
+    fn app_object_id(&self, resolved: &Resolved) -> Result<String, Error> {
         resolved
             .app_object_id
             .clone()
             .ok_or_else(|| service_error("the emergency app is missing; plan again"))
     }
 
-    fn service_principal_id(&self, resolved: &Resolved) -> Result<String, CommandError> {
+    fn service_principal_id(&self, resolved: &Resolved) -> Result<String, Error> {
         resolved
             .service_principal_id
             .clone()
             .ok_or_else(|| service_error("the emergency service principal is missing; plan again"))
     }
 
-    fn principal_id(
-        &self,
-        principal: &Principal,
-        resolved: &Resolved,
-    ) -> Result<String, CommandError> {
+    fn principal_id(&self, principal: &Principal, resolved: &Resolved) -> Result<String, Error> {
         match principal {
             Principal::EmergencyApp => self.service_principal_id(resolved),
             Principal::User { id, .. } => Ok(id.clone()),
@@ -624,10 +620,7 @@ impl Applier<'_> {
         }
     }
 
-    async fn graph_service_principal(
-        &self,
-        resolved: &mut Resolved,
-    ) -> Result<String, CommandError> {
+    async fn graph_service_principal(&self, resolved: &mut Resolved) -> Result<String, Error> {
         if let Some(id) = &resolved.graph_service_principal_id {
             return Ok(id.clone());
         }
@@ -640,7 +633,7 @@ impl Applier<'_> {
         Ok(id)
     }
 
-    async fn remove_all_owners(&self, collection: &str, id: &str) -> Result<(), CommandError> {
+    async fn remove_all_owners(&self, collection: &str, id: &str) -> Result<(), Error> {
         if !self.config.drift.remove_owners {
             return Ok(());
         }
@@ -673,7 +666,7 @@ impl Applier<'_> {
         label: &str,
         app_object_id: &str,
         app_id: &str,
-    ) -> Result<String, CommandError> {
+    ) -> Result<String, Error> {
         let policy = self
             .config
             .credential(label)
@@ -733,7 +726,7 @@ fn lock(enabled: bool) -> Value {
 pub(crate) async fn current_certificates(
     graph: &GraphClient,
     app_object_id: &str,
-) -> Result<Vec<Value>, CommandError> {
+) -> Result<Vec<Value>, Error> {
     let app: Value = graph
         .get_json(
             V1,
@@ -768,7 +761,7 @@ pub async fn remove_credential(
     collection: &str,
     object_id: &str,
     key_id: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), Error> {
     let object: Value = graph
         .get_json(
             V1,

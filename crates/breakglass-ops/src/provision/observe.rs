@@ -17,7 +17,7 @@ use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_entra::{EntraError, GraphClient, Query, odata_string};
 use serde_json::Value;
 
-use crate::error::CommandError;
+use crate::error::Error;
 use crate::json_fields::{object_name, strings, text, time};
 
 fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
@@ -55,7 +55,7 @@ async fn owners(
     graph: &GraphClient,
     collection: &str,
     id: &str,
-) -> Result<Vec<ObservedOwner>, CommandError> {
+) -> Result<Vec<ObservedOwner>, Error> {
     let owners: Vec<Value> = graph
         .list_all(
             V1,
@@ -99,7 +99,7 @@ pub async fn observe(
     config: &Config,
     held_key_ids: Option<BTreeSet<String>>,
     held_accounts: Option<Vec<HeldAccount>>,
-) -> Result<Observed, CommandError> {
+) -> Result<Observed, Error> {
     let domains = graph.domains().await?;
     let initial_domain = domains
         .iter()
@@ -280,14 +280,14 @@ pub async fn member_ids(graph: &GraphClient, group_id: &str) -> Result<Vec<Strin
 async fn conditional_access(
     graph: &GraphClient,
     required: bool,
-) -> Result<Option<Vec<ObservedPolicy>>, CommandError> {
+) -> Result<Option<Vec<ObservedPolicy>>, Error> {
     let listed: Result<Vec<Value>, _> = graph
         .list_all(V1, "identity/conditionalAccess/policies", &Query::new())
         .await;
     match listed {
         Ok(policies) => Ok(Some(policies.iter().map(policy_of).collect())),
         Err(_) if !required => Ok(None),
-        Err(e) => Err(CommandError::from(e).hinted(
+        Err(e) => Err(Error::from(e).hinted(
             "[conditional_access] exclude_from_policies = true needs the Conditional Access policies: grant Policy.Read.All (and Policy.ReadWrite.ConditionalAccess to apply), or set it to false",
         )),
     }
@@ -320,7 +320,7 @@ pub fn policy_of(policy: &Value) -> ObservedPolicy {
 async fn role_assignments_of(
     graph: &GraphClient,
     principal_id: &str,
-) -> Result<Vec<ObservedRoleAssignment>, CommandError> {
+) -> Result<Vec<ObservedRoleAssignment>, Error> {
     let assignments: Vec<Value> = graph
         .list_all(
             V1,
@@ -343,7 +343,7 @@ async fn role_assignments_of(
 async fn graph_grants(
     graph: &GraphClient,
     service_principal_id: &str,
-) -> Result<Vec<ObservedGrant>, CommandError> {
+) -> Result<Vec<ObservedGrant>, Error> {
     let graph_sp = microsoft_graph_service_principal(graph).await?;
     let grants: Vec<Value> = graph
         .list_all(
@@ -377,7 +377,7 @@ async fn graph_grants(
 /// The object id of Microsoft Graph's service principal in this tenant.
 pub async fn microsoft_graph_service_principal(
     graph: &GraphClient,
-) -> Result<Option<String>, CommandError> {
+) -> Result<Option<String>, Error> {
     let found: Vec<Value> = graph
         .list_all(
             V1,

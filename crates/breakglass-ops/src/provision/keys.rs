@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, RsaKeySize};
 use secrecy::{SecretSlice, SecretString};
 
-use crate::error::{CommandError, internal_error};
+use crate::error::{Error, internal_error};
 
 /// A locally generated RSA 3072 key and its self-signed certificate.
 pub struct GeneratedCertificate {
@@ -37,7 +37,7 @@ pub fn generate_certificate(
     app_id: &str,
     start: Timestamp,
     end: Timestamp,
-) -> Result<GeneratedCertificate, CommandError> {
+) -> Result<GeneratedCertificate, Error> {
     let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072)
         .map_err(|e| internal_error(format!("generating an RSA key failed: {e}")))?;
     let mut params = CertificateParams::new(Vec::<String>::new())
