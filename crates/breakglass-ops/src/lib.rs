@@ -10,9 +10,12 @@
 pub mod cloud;
 pub mod error;
 pub mod json_fields;
+pub mod lease;
+pub mod monitor;
 pub mod progress;
 pub mod provision;
 pub mod session;
+pub mod watch;
 
 pub use error::{Error, ErrorKind, config_error, internal_error, usage_error};
 pub use progress::{Busy, Progress, Silent};

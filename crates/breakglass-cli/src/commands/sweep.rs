@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
-use crate::lease::{self, Step, TemporaryUser};
 use crate::output::{Report, table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::lease::{self, Step, TemporaryUser};
 
 /// Removes every temporary administrator whose lease has expired, as the tenant records
 /// it, whoever made it and whether or not its countdown is still running.
@@ -269,7 +269,7 @@ pub async fn cmd_sweep(helper: &CommandHelper, args: &SweepArgs) -> Result<(), C
                     user_principal_name: user.user_principal_name.clone(),
                     error: err.to_string(),
                 });
-                first_error.get_or_insert(err);
+                first_error.get_or_insert(err.into());
             }
         }
     }

@@ -1,33 +1,28 @@
 //! `breakglass watch`: notify a webhook, Slack, Teams or email of every sign-in of, and
 //! every change to, the emergency identities.
 
-use std::collections::BTreeSet;
-use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use breakglass_core::identities::EmergencyIdentities;
-use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use jiff::SignedDuration;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::error::{CommandError, config_error, usage_error};
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::{AuthMethod, OperatorArgs, Session};
 use crate::ui::Ui;
-use crate::watch::cursor::{WatchState, default_state_path, ensure_parent, read_from};
-use crate::watch::email::{
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::watch::cursor::{WatchState, default_state_path, ensure_parent};
+use breakglass_ops::watch::email::{
     EmailSettings, EmailSink, Security, parse_address, parse_smtp_url, read_ca, read_password,
 };
-use crate::watch::poll::{Source, fetch, notification, record_time};
-use crate::watch::queue::{Deliveries, Queued, ReceiverRun, ReceiverSummary};
-use crate::watch::sinks::{Delivery, Sink, parse_url};
-use crate::watch::{Notification, severity_name};
-use breakglass_ops::provision::Workspace;
+use breakglass_ops::watch::severity_name;
+use breakglass_ops::watch::sinks::{Delivery, Sink, parse_url};
+use breakglass_ops::watch::watcher::{PollReport, Watcher};
 
 /// Watches the sign-in and audit logs and sends a notification for every event of the
 /// emergency identities an alert rule would raise.
@@ -445,93 +440,6 @@ fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError>
     Ok(sinks)
 }
 
-/// What one poll did.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PollReport {
-    /// Events every receiver has confirmed now, at least one of them in this poll.
-    delivered: Vec<Notification>,
-    /// Events seen again that every receiver had already confirmed.
-    already_delivered: usize,
-    /// Events at least one receiver has not confirmed; sent to it again on the next poll.
-    missed: usize,
-    /// Why deliveries failed, one line per failed delivery.
-    failures: Vec<String>,
-    /// Per receiver: delivered, failed, cut off by the time bound, and the last reason.
-    receivers: Vec<ReceiverSummary>,
-    /// Whether `--run-timeout` ended the deliveries of some receiver.
-    run_timeout_reached: bool,
-    state_file: String,
-}
-
-impl PollReport {
-    fn new(events: &[Queued], runs: Vec<ReceiverRun>, state_file: String) -> PollReport {
-        let confirmed: BTreeSet<&str> = runs
-            .iter()
-            .flat_map(|run| run.confirmed.iter().map(String::as_str))
-            .collect();
-        let missed: BTreeSet<&str> = runs
-            .iter()
-            .flat_map(|run| run.missed.iter().map(String::as_str))
-            .collect();
-        let mut report = PollReport {
-            missed: missed.len(),
-            run_timeout_reached: runs.iter().any(|run| run.out_of_time),
-            failures: runs.iter().flat_map(|run| run.failures.clone()).collect(),
-            state_file,
-            ..PollReport::default()
-        };
-        let mut seen = BTreeSet::new();
-        for event in events {
-            let id = event.notification.id.as_str();
-            if !seen.insert(id) || missed.contains(id) {
-                continue;
-            }
-            if confirmed.contains(id) {
-                report.delivered.push(event.notification.clone());
-            } else {
-                report.already_delivered += 1;
-            }
-        }
-        report.receivers = runs.into_iter().map(|run| run.summary).collect();
-        report
-    }
-
-    /// The receivers that still miss events, as `webhook receiver HOST missed N`.
-    fn receivers_missing(&self) -> Vec<String> {
-        self.receivers
-            .iter()
-            .filter(|r| r.missed() > 0)
-            .map(|r| format!("{} missed {}", r.description, r.missed()))
-            .collect()
-    }
-
-    /// The `--once` failure when a receiver misses events: one line naming each such
-    /// receiver by its host.
-    fn missed_error(&self) -> Option<CommandError> {
-        let missing = self.receivers_missing();
-        if missing.is_empty() {
-            return None;
-        }
-        let mut error = CommandError::new(
-            ErrorKind::Network,
-            format!(
-                "not every receiver got every notification: {}",
-                missing.join("; ")
-            ),
-        )
-        .hinted("those events are sent again to those receivers on the next run; the other receivers got theirs");
-        if self.run_timeout_reached {
-            error = error.hinted(
-                "--run-timeout ended the run while a receiver was still owed events; --timeout bounds each attempt, --retries the attempts per event",
-            );
-        }
-        Some(error.hinted(
-            "the summary says why for each receiver (--output json: receivers[].lastError)",
-        ))
-    }
-}
-
 impl Report for PollReport {
     fn human(&self, ui: &Ui) -> String {
         let mut out = String::new();
@@ -581,126 +489,14 @@ impl Report for PollReport {
     }
 }
 
-struct Watcher<'a> {
-    ui: &'a Ui,
-    sinks: Vec<Sink>,
-    delivery: Delivery,
-    overlap: SignedDuration,
-    state_path: PathBuf,
-    /// `--run-timeout` as given, for messages.
-    run_timeout: String,
-}
-
-impl Watcher<'_> {
-    /// `work`, unless `deadline` comes first: then nothing was sent and nothing is changed.
-    async fn within<T>(
-        &self,
-        deadline: Instant,
-        what: &str,
-        work: impl Future<Output = Result<T, CommandError>>,
-    ) -> Result<T, CommandError> {
-        match tokio::time::timeout_at(deadline, work).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(CommandError::new(
-                ErrorKind::Network,
-                format!(
-                    "{what} did not finish within --run-timeout {}",
-                    self.run_timeout
-                ),
-            )
-            .hinted("Microsoft Entra ID or Graph is slow or unreachable; nothing was sent, and the next run starts from the same cursors")
-            .hinted("raise --run-timeout if Graph is only slow")),
-        }
-    }
-
-    /// Reads every log once, from where the receiver furthest behind needs it.
-    async fn read(
-        &self,
-        graph: &breakglass_entra::GraphClient,
-        identities: &EmergencyIdentities,
-        state: &WatchState,
-        started: Timestamp,
-    ) -> Result<Vec<Queued>, CommandError> {
-        let mut events = Vec::new();
-        for source in Source::ALL {
-            let earliest = self
-                .sinks
-                .iter()
-                .map(|sink| state.cursor(sink.kind.name(), source.name(), started))
-                .min()
-                .unwrap_or(started);
-            let records =
-                fetch(graph, identities, source, read_from(earliest, self.overlap)).await?;
-            for record in &records {
-                if let Some(notification) = notification(record, identities, source) {
-                    events.push(Queued {
-                        source,
-                        time: record_time(record).unwrap_or(started),
-                        notification,
-                    });
-                }
-            }
-        }
-        Ok(events)
-    }
-
-    /// One poll, ending by `deadline`: read the logs, then every receiver works through its
-    /// own queue at the same time as the others.
-    async fn poll(
-        &self,
-        graph: &breakglass_entra::GraphClient,
-        identities: &EmergencyIdentities,
-        deadline: Instant,
-    ) -> Result<PollReport, CommandError> {
-        let mut state = WatchState::load(&self.state_path)?;
-        state.adopt_shared_cursors(self.sinks.iter().map(|sink| sink.kind.name()));
-        let started = Timestamp::now();
-        let events = self
-            .within(
-                deadline,
-                "reading the logs",
-                self.read(graph, identities, &state, started),
-            )
-            .await?;
-        let state = Mutex::new(state);
-        let deliveries = Deliveries {
-            ui: self.ui,
-            sinks: &self.sinks,
-            delivery: &self.delivery,
-            overlap: self.overlap,
-            state_path: &self.state_path,
-            run_timeout: &self.run_timeout,
-        };
-        let runs = deliveries.run(&events, &state, started, deadline).await?;
-        let mut state = state
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let keep_from = read_from(state.oldest_cursor(started), self.overlap)
-            .checked_sub(SignedDuration::from_hours(1))
-            .unwrap_or(started);
-        state.prune(keep_from);
-        state.save(&self.state_path)?;
-        let report = PollReport::new(&events, runs, self.state_path.display().to_string());
-        for n in &report.delivered {
-            self.ui.status(format!(
-                "[{}] {} ({})",
-                severity_name(n.severity),
-                n.title,
-                n.id
-            ));
-        }
-        Ok(report)
-    }
-}
-
 async fn current_identities(
     args: &WatchArgs,
     session: &Session,
     workspace: &Workspace,
 ) -> Result<EmergencyIdentities, CommandError> {
     match &args.identities {
-        Some(path) => crate::monitor::identities::load(path),
-        None => crate::monitor::identities::gather(session, &workspace.config).await,
+        Some(path) => Ok(breakglass_ops::monitor::identities::load(path)?),
+        None => Ok(breakglass_ops::monitor::identities::gather(session, &workspace.config).await?),
     }
 }
 
@@ -720,7 +516,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
 
     let workspace = args.config.workspace()?;
     let watcher = Watcher {
-        ui,
+        progress: ui,
         sinks,
         delivery: Delivery::new(timing.timeout, args.retries)?,
         overlap: timing.overlap,
@@ -749,7 +545,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
         let report = watcher.poll(&session.graph, &identities, deadline).await?;
         ui.emit(&report)?;
         return match report.missed_error() {
-            Some(error) => Err(error),
+            Some(error) => Err(error.into()),
             None => Ok(()),
         };
     }
@@ -770,7 +566,10 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
             )
             .await
         {
-            Ok(identities) => watcher.poll(&session.graph, &identities, deadline).await,
+            Ok(identities) => watcher
+                .poll(&session.graph, &identities, deadline)
+                .await
+                .map_err(CommandError::from),
             Err(e) => Err(e),
         };
         match outcome {
@@ -822,7 +621,7 @@ mod tests {
         let zero = duration_within("--timeout", "0s", range.clone(), "why").unwrap_err();
         assert_eq!(zero.message(), "--timeout 0s is shorter than 1s");
         assert_eq!(zero.hints(), ["give --timeout between 1s and 5m: why"]);
-        assert_eq!(zero.kind(), ErrorKind::Usage);
+        assert_eq!(zero.kind(), crate::error::ErrorKind::Usage);
         let long = duration_within("--timeout", "301", range, "why").unwrap_err();
         assert_eq!(long.message(), "--timeout 301 is longer than 5m");
     }

@@ -172,7 +172,7 @@ async fn identities_for(
     operator: &OperatorArgs,
 ) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
     let identities = match file {
-        Some(path) => crate::monitor::identities::load(path)?,
+        Some(path) => breakglass_ops::monitor::identities::load(path)?,
         None => super::gather_signed_in(helper, config, operator).await?,
     };
     // The same checks as `monitor rules`: a tenant and an app to derive the rules from.

@@ -47,7 +47,7 @@ pub async fn gather_signed_in(
         let _spinner = helper
             .ui()
             .spinner("reading the emergency access identities from the tenant…");
-        crate::monitor::identities::gather_with_notes(&session, &workspace.config).await?
+        breakglass_ops::monitor::identities::gather_with_notes(&session, &workspace.config).await?
     };
     for note in &gathered.notes {
         helper.ui().warn(note);

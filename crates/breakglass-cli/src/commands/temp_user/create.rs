@@ -22,11 +22,11 @@ use serde_json::{Value, json};
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
-use crate::lease::{self, LeaseFile, OperatorIdentity, Step};
 use crate::output::{Report, table};
 use crate::session::{OperatorArgs, Session};
 use crate::signals::{Signal, Signals};
 use crate::ui::Ui;
+use breakglass_ops::lease::{self, LeaseFile, OperatorIdentity, Step};
 
 /// How often the countdown reads the lease back from the tenant, to notice an extension.
 const POLL_INTERVAL: Duration = Duration::from_secs(15);

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
-use crate::lease;
 use crate::output::{Report, key_value_table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::lease;
 
 /// Extends the lease of a temporary administrator, up to 8 hours after it was created.
 ///

@@ -17,11 +17,11 @@ use breakglass_entra::{GraphClient, Query, odata_string};
 use breakglass_store::{Overwrite, write_secret_file};
 use serde_json::Value;
 
-use crate::error::{CommandError, config_error, internal_error};
+use crate::error::{Error, config_error, internal_error};
+use crate::json_fields::text;
+use crate::provision::credentials::EmergencyApp;
+use crate::provision::observe::exclusion_group;
 use crate::session::Session;
-use breakglass_ops::json_fields::text;
-use breakglass_ops::provision::credentials::EmergencyApp;
-use breakglass_ops::provision::observe::exclusion_group;
 
 /// What was gathered, and what a person should know about it.
 #[derive(Clone, Debug)]
@@ -34,18 +34,12 @@ pub struct Gathered {
 /// Gathers the emergency identities with a signed-in session; the tenant id comes from the
 /// session's token.
 #[allow(dead_code, reason = "the entry point for `scan` and `watch`")]
-pub async fn gather(
-    session: &Session,
-    config: &Config,
-) -> Result<EmergencyIdentities, CommandError> {
+pub async fn gather(session: &Session, config: &Config) -> Result<EmergencyIdentities, Error> {
     Ok(gather_with_notes(session, config).await?.identities)
 }
 
 /// [`gather`], with notes about credentials monitoring will treat as unknown.
-pub async fn gather_with_notes(
-    session: &Session,
-    config: &Config,
-) -> Result<Gathered, CommandError> {
+pub async fn gather_with_notes(session: &Session, config: &Config) -> Result<Gathered, Error> {
     let claims = session.token.claims()?;
     let tenant_id = claims.tid.clone().unwrap_or_default();
     if tenant_id.is_empty() {
@@ -64,7 +58,7 @@ pub async fn gather_from(
     graph: &GraphClient,
     config: &Config,
     tenant_id: &str,
-) -> Result<Gathered, CommandError> {
+) -> Result<Gathered, Error> {
     let app = EmergencyApp::find(graph).await?;
     let mut notes = Vec::new();
     let mut credentials = Vec::new();
@@ -156,7 +150,7 @@ pub async fn gather_from(
 }
 
 /// Writes the identities as JSON, atomically, readable by the owner only.
-pub fn save(path: &Path, identities: &EmergencyIdentities) -> Result<(), CommandError> {
+pub fn save(path: &Path, identities: &EmergencyIdentities) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(identities)
         .map_err(|e| internal_error(format!("cannot encode the identities: {e}")))?;
     text.push('\n');
@@ -167,7 +161,7 @@ pub fn save(path: &Path, identities: &EmergencyIdentities) -> Result<(), Command
 }
 
 /// Reads identities written by [`save`].
-pub fn load(path: &Path) -> Result<EmergencyIdentities, CommandError> {
+pub fn load(path: &Path) -> Result<EmergencyIdentities, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         config_error(format!("cannot read {}: {e}", path.display())).hinted(
             "write it with `breakglass monitor identities --out FILE`, signed in to the tenant",

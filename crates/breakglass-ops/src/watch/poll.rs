@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::Notification;
-use crate::error::CommandError;
+use crate::error::Error;
 
 /// The logs watched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub async fn fetch(
     identities: &EmergencyIdentities,
     source: Source,
     since: Timestamp,
-) -> Result<Vec<Value>, CommandError> {
+) -> Result<Vec<Value>, Error> {
     let since = graph_time(since);
     let mut records: Vec<Value> = Vec::new();
     match source {

@@ -16,8 +16,8 @@ use super::Notification;
 use super::cursor::{WatchState, read_from};
 use super::poll::Source;
 use super::sinks::{Delivery, Sink};
-use crate::error::CommandError;
-use crate::ui::Ui;
+use crate::Progress;
+use crate::error::Error;
 
 /// An event read in this poll, for every receiver's queue.
 #[derive(Clone, Debug)]
@@ -96,7 +96,7 @@ impl ReceiverRun {
 
 /// The receivers of a run and how their deliveries are made and recorded.
 pub struct Deliveries<'a> {
-    pub ui: &'a Ui,
+    pub progress: &'a dyn Progress,
     pub sinks: &'a [Sink],
     pub delivery: &'a Delivery,
     pub overlap: SignedDuration,
@@ -119,7 +119,7 @@ fn record(
     state: &Mutex<WatchState>,
     path: &Path,
     change: impl FnOnce(&mut WatchState),
-) -> Result<(), CommandError> {
+) -> Result<(), Error> {
     let mut state = locked(state);
     change(&mut state);
     state.save(path)
@@ -134,7 +134,7 @@ impl Deliveries<'_> {
         state: &Mutex<WatchState>,
         started: Timestamp,
         deadline: Instant,
-    ) -> Result<Vec<ReceiverRun>, CommandError> {
+    ) -> Result<Vec<ReceiverRun>, Error> {
         try_join_all(
             self.sinks
                 .iter()
@@ -150,7 +150,7 @@ impl Deliveries<'_> {
         state: &Mutex<WatchState>,
         started: Timestamp,
         deadline: Instant,
-    ) -> Result<ReceiverRun, CommandError> {
+    ) -> Result<ReceiverRun, Error> {
         let name = sink.kind.name();
         let mut run = ReceiverRun::new(sink);
         let mut first_missed: BTreeMap<&'static str, Timestamp> = BTreeMap::new();
@@ -178,13 +178,14 @@ impl Deliveries<'_> {
                         record(state, self.state_path, |s| {
                             s.mark_delivered(name, &n.id, event.time);
                         })?;
-                        self.ui.debug(format!("{name} confirmed event {}", n.id));
+                        self.progress
+                            .debug(&format!("{name} confirmed event {}", n.id));
                         run.summary.delivered += 1;
                         run.confirmed.push(n.id.clone());
                         continue;
                     }
                     Ok(Err(why)) => {
-                        self.ui.warn(format!("event {}: {why}", n.id));
+                        self.progress.warn(&format!("event {}: {why}", n.id));
                         run.failures.push(format!("event {}: {why}", n.id));
                         run.summary.failed += 1;
                         run.summary.last_error = Some(why);
@@ -208,7 +209,7 @@ impl Deliveries<'_> {
                 "{} had not confirmed {} event(s) when --run-timeout {} ended the run",
                 run.summary.description, run.summary.undelivered, self.run_timeout
             );
-            self.ui.warn(&why);
+            self.progress.warn(&why);
             if run.summary.last_error.is_none() {
                 run.summary.last_error = Some(why);
             }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::email::EmailSink;
 use super::{EVENT_ID_HEADER, Notification, facts, severity_name};
-use crate::error::{CommandError, usage_error};
+use crate::error::{Error, usage_error};
 
 /// The header carrying the webhook body's signature: `sha256=<hex>`.
 pub const SIGNATURE_HEADER: &str = "X-Breakglass-Signature";
@@ -62,7 +62,7 @@ impl std::fmt::Debug for Sink {
 /// Checks a receiver URL: https, or http to a loopback address only (a local relay or a
 /// test receiver); never user info in it. Incoming webhook URLs carry their own token, so
 /// the URL itself is never printed, only its host.
-pub fn parse_url(flag: &str, text: &str) -> Result<Url, CommandError> {
+pub fn parse_url(flag: &str, text: &str) -> Result<Url, Error> {
     let url = Url::parse(text.trim()).map_err(|e| {
         usage_error(format!("{flag}: not a URL ({e})"))
             .hinted("give the full address, e.g. https://hooks.example.com/breakglass")
@@ -231,7 +231,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn new(timeout: Duration, retries: u32) -> Result<Delivery, CommandError> {
+    pub fn new(timeout: Duration, retries: u32) -> Result<Delivery, Error> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -12,6 +12,7 @@ pub mod email;
 pub mod poll;
 pub mod queue;
 pub mod sinks;
+pub mod watcher;
 
 use breakglass_core::identities::Severity;
 pub use breakglass_core::monitor::severity_name;

@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::{CommandError, config_error, internal_error, usage_error};
+use crate::Progress;
+use crate::error::{Error, config_error, internal_error, usage_error};
 use crate::session::Session;
-use crate::ui::Ui;
 
 /// Overrides the state folder (default `$XDG_STATE_HOME/breakglass` or
 /// `~/.local/state/breakglass`).
@@ -49,7 +49,7 @@ pub fn marker_filter() -> String {
 }
 
 /// Reads `--ttl`: a usage error naming the bounds when it is malformed or out of bounds.
-pub fn parse_ttl(text: &str) -> Result<SignedDuration, CommandError> {
+pub fn parse_ttl(text: &str) -> Result<SignedDuration, Error> {
     core_lease::parse_ttl(text).map_err(|err| {
         let hint = err.hint();
         usage_error(format!("invalid --ttl: {err}")).hinted(hint)
@@ -66,7 +66,7 @@ pub struct OperatorIdentity {
 }
 
 /// Reads the operator from the session's token.
-pub fn operator_identity(session: &Session) -> Result<OperatorIdentity, CommandError> {
+pub fn operator_identity(session: &Session) -> Result<OperatorIdentity, Error> {
     let claims = session.token.claims()?;
     let id = if claims.is_app_only() {
         claims.client_id().map(|id| format!("app:{id}"))
@@ -105,7 +105,7 @@ pub struct LeaseFile {
 
 /// The state folder: BREAKGLASS_STATE_DIR, else `$XDG_STATE_HOME/breakglass`, else
 /// `~/.local/state/breakglass`.
-pub fn state_dir() -> Result<PathBuf, CommandError> {
+pub fn state_dir() -> Result<PathBuf, Error> {
     let non_empty = |name: &str| {
         std::env::var_os(name)
             .filter(|value| !value.is_empty())
@@ -127,11 +127,11 @@ pub fn state_dir() -> Result<PathBuf, CommandError> {
 }
 
 /// The folder of the lease files.
-pub fn leases_dir() -> Result<PathBuf, CommandError> {
+pub fn leases_dir() -> Result<PathBuf, Error> {
     Ok(state_dir()?.join("leases"))
 }
 
-fn lease_path(dir: &Path, user_id: &str) -> Result<PathBuf, CommandError> {
+fn lease_path(dir: &Path, user_id: &str) -> Result<PathBuf, Error> {
     // Object ids are GUIDs; anything else must not become a path.
     let id = Uuid::parse_str(user_id)
         .map_err(|_| internal_error(format!("`{user_id}` is not an object id")))?;
@@ -139,7 +139,7 @@ fn lease_path(dir: &Path, user_id: &str) -> Result<PathBuf, CommandError> {
 }
 
 /// Writes a lease file atomically, mode 0600, in a 0700 folder; returns its path.
-pub fn write_lease(lease: &LeaseFile) -> Result<PathBuf, CommandError> {
+pub fn write_lease(lease: &LeaseFile) -> Result<PathBuf, Error> {
     let dir = leases_dir()?;
     create_private_dir(&dir)?;
     let path = lease_path(&dir, &lease.user_id)?;
@@ -158,7 +158,7 @@ pub fn write_lease(lease: &LeaseFile) -> Result<PathBuf, CommandError> {
     Ok(path)
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), CommandError> {
+fn create_private_dir(dir: &Path) -> Result<(), Error> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -173,7 +173,7 @@ fn create_private_dir(dir: &Path) -> Result<(), CommandError> {
 }
 
 /// The lease file of a user, if this machine has one.
-pub fn read_lease(user_id: &str) -> Result<Option<(PathBuf, LeaseFile)>, CommandError> {
+pub fn read_lease(user_id: &str) -> Result<Option<(PathBuf, LeaseFile)>, Error> {
     let path = lease_path(&leases_dir()?, user_id)?;
     match std::fs::read(&path) {
         Ok(bytes) => match serde_json::from_slice(&bytes) {
@@ -190,7 +190,7 @@ pub fn read_lease(user_id: &str) -> Result<Option<(PathBuf, LeaseFile)>, Command
 
 /// Every readable lease file with its path, soonest expiry first. Files that cannot be
 /// read are skipped: they are no lease of breakglass's.
-pub fn read_leases() -> Result<Vec<(PathBuf, LeaseFile)>, CommandError> {
+pub fn read_leases() -> Result<Vec<(PathBuf, LeaseFile)>, Error> {
     let dir = leases_dir()?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -222,7 +222,7 @@ pub fn read_leases() -> Result<Vec<(PathBuf, LeaseFile)>, CommandError> {
 }
 
 /// Removes a user's lease file; `false` when there was none.
-pub fn remove_lease(user_id: &str) -> Result<bool, CommandError> {
+pub fn remove_lease(user_id: &str) -> Result<bool, Error> {
     let path = lease_path(&leases_dir()?, user_id)?;
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
@@ -291,7 +291,7 @@ struct PageWire {
 /// Every live temporary administrator, and the tenant's time.
 pub async fn temporary_users(
     graph: &GraphClient,
-) -> Result<(Vec<TemporaryUser>, Timestamp), CommandError> {
+) -> Result<(Vec<TemporaryUser>, Timestamp), Error> {
     let query = Query::new()
         .filter(marker_filter())
         .select(USER_SELECT)
@@ -301,7 +301,7 @@ pub async fn temporary_users(
     let mut items = first.value;
     if let Some(next) = first.next_link {
         let url = url::Url::parse(&next).map_err(|err| {
-            CommandError::from(EntraError::InvalidResponse {
+            Error::from(EntraError::InvalidResponse {
                 url: "users".to_string(),
                 status: 200,
                 detail: format!("@odata.nextLink is not a URL: {err}"),
@@ -317,9 +317,7 @@ pub async fn temporary_users(
 }
 
 /// Every temporary administrator in deleted items (deleted, not yet purged).
-pub async fn deleted_temporary_users(
-    graph: &GraphClient,
-) -> Result<Vec<TemporaryUser>, CommandError> {
+pub async fn deleted_temporary_users(graph: &GraphClient) -> Result<Vec<TemporaryUser>, Error> {
     // Filtered here: deleted items filter on few properties.
     let query = Query::new().select(USER_SELECT).top(999);
     let items: Vec<Value> = graph
@@ -333,7 +331,7 @@ pub async fn deleted_temporary_users(
 pub async fn user_by_key(
     graph: &GraphClient,
     key: &str,
-) -> Result<(Option<Value>, Timestamp), CommandError> {
+) -> Result<(Option<Value>, Timestamp), Error> {
     let query = Query::new().select(USER_SELECT);
     match graph
         .get_json_dated::<Value>(V1, &format!("users/{}", path_segment(key)), &query)
@@ -395,16 +393,16 @@ impl Step {
 /// user who holds an admin role), then its sign-in sessions, then the user, then the user
 /// from deleted items. A 404 means the step was already done.
 pub async fn remove_user(
-    ui: &Ui,
+    progress: &dyn Progress,
     graph: &GraphClient,
     user_id: &str,
     label: &str,
-) -> Result<Vec<Step>, CommandError> {
+) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
-    let confirm = |step: &Step| ui.status(format!("  ✓ {}", step.line()));
-    let failed = |what: &str, err: EntraError| -> CommandError {
-        ui.warn(format!("could not {what} of {label}"));
-        CommandError::from(err).hinted(
+    let confirm = |step: &Step| progress.status(&format!("  ✓ {}", step.line()));
+    let failed = |what: &str, err: EntraError| -> Error {
+        progress.warn(&format!("could not {what} of {label}"));
+        Error::from(err).hinted(
             "the user still carries its lease marker: run `breakglass sweep` to finish removing it",
         )
     };

@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use url::{Host, Url};
 
 use super::{EVENT_ID_HEADER, Notification, facts, severity_name};
-use crate::error::{CommandError, config_error, usage_error};
+use crate::error::{Error, config_error, usage_error};
 
 /// How the connection to the SMTP server is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ fn is_loopback(url: &Url) -> bool {
 /// Checks `--smtp`: `smtps://host[:port]`, `smtp://host[:port]` (STARTTLS required), and
 /// plain SMTP only to a loopback address. `?tls=starttls` or `?tls=none` say it outright.
 /// Never a user name or password in the URL.
-pub fn parse_smtp_url(text: &str) -> Result<SmtpServer, CommandError> {
+pub fn parse_smtp_url(text: &str) -> Result<SmtpServer, Error> {
     let url = Url::parse(text.trim()).map_err(|e| {
         usage_error(format!("--smtp: not a URL ({e})")).hinted(URL_HINT.to_string())
     })?;
@@ -137,7 +137,7 @@ pub fn parse_smtp_url(text: &str) -> Result<SmtpServer, CommandError> {
 }
 
 /// Checks an address flag: `name@example.com` or `Name <name@example.com>`.
-pub fn parse_address(flag: &str, text: &str) -> Result<Mailbox, CommandError> {
+pub fn parse_address(flag: &str, text: &str) -> Result<Mailbox, Error> {
     Mailbox::from_str(text.trim()).map_err(|_| {
         usage_error(format!("{flag} {}: not an email address", text.trim()))
             .hinted("write it as name@example.com, or \"Name <name@example.com>\"")
@@ -145,7 +145,7 @@ pub fn parse_address(flag: &str, text: &str) -> Result<Mailbox, CommandError> {
 }
 
 /// The SMTP password: BREAKGLASS_SMTP_PASSWORD, or the first line of `file`. Never argv.
-pub fn read_password(file: Option<&std::path::Path>) -> Result<Option<SecretString>, CommandError> {
+pub fn read_password(file: Option<&std::path::Path>) -> Result<Option<SecretString>, Error> {
     let password = match file {
         Some(path) => {
             let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
@@ -175,7 +175,7 @@ pub fn read_password(file: Option<&std::path::Path>) -> Result<Option<SecretStri
 }
 
 /// Reads `--smtp-ca`: PEM certificates trusted in addition to the system roots.
-pub fn read_ca(path: &std::path::Path) -> Result<Certificate, CommandError> {
+pub fn read_ca(path: &std::path::Path) -> Result<Certificate, Error> {
     let hint = "it must hold one or more `-----BEGIN CERTIFICATE-----` blocks";
     let pem = std::fs::read(path).map_err(|e| {
         config_error(format!(
@@ -221,7 +221,7 @@ pub struct EmailSink {
 }
 
 impl EmailSink {
-    pub fn new(settings: EmailSettings, timeout: Duration) -> Result<EmailSink, CommandError> {
+    pub fn new(settings: EmailSettings, timeout: Duration) -> Result<EmailSink, Error> {
         let EmailSettings {
             server,
             from,

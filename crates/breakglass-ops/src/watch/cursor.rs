@@ -17,7 +17,7 @@ use breakglass_store::{Overwrite, write_secret_file};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CommandError, config_error, internal_error};
+use crate::error::{Error, config_error, internal_error};
 
 /// How many confirmed deliveries are remembered at most.
 pub const MAX_REMEMBERED: usize = 20_000;
@@ -49,7 +49,7 @@ fn key(sink: &str, id: &str) -> String {
 
 impl WatchState {
     /// Reads the state file; a missing file is a fresh start.
-    pub fn load(path: &Path) -> Result<WatchState, CommandError> {
+    pub fn load(path: &Path) -> Result<WatchState, Error> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -80,7 +80,7 @@ impl WatchState {
     }
 
     /// Writes the state file atomically, readable by the owner only, in the current format.
-    pub fn save(&self, path: &Path) -> Result<(), CommandError> {
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
         let current = WatchState {
             version: STATE_VERSION,
             ..self.clone()
@@ -157,7 +157,7 @@ impl WatchState {
 }
 
 /// `$XDG_STATE_HOME/breakglass/watch.json`, or `~/.local/state/breakglass/watch.json`.
-pub fn default_state_path() -> Result<PathBuf, CommandError> {
+pub fn default_state_path() -> Result<PathBuf, Error> {
     let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
@@ -172,7 +172,7 @@ pub fn default_state_path() -> Result<PathBuf, CommandError> {
 }
 
 /// Creates the state file's folder (0700) if it is missing.
-pub fn ensure_parent(path: &Path) -> Result<(), CommandError> {
+pub fn ensure_parent(path: &Path) -> Result<(), Error> {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return Ok(());
     };

@@ -1,0 +1,4 @@
+//! Monitoring of the emergency access identities: gathering what alert rules, the watcher and
+//! log scans match on. The rules themselves are pure and live in `breakglass_core::monitor`.
+
+pub mod identities;
