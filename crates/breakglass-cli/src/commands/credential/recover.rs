@@ -14,10 +14,10 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::emergency::credential_source::read_input;
 use crate::error::{CommandError, ErrorKind, config_error, internal_error};
 use crate::output::Report;
 use crate::ui::Ui;
+use breakglass_ops::emergency::credential_source::{Input, read_input};
 
 /// Combines any k of the n Shamir shares of an offline credential and writes the
 /// credential to a new file (mode 0600): the private key and certificate as PEM for a
@@ -183,7 +183,7 @@ pub async fn cmd_recover(helper: &CommandHelper, args: &RecoverArgs) -> Result<(
     let ui = helper.ui();
     let mut shares = Vec::new();
     for path in &args.shares {
-        let (text, _) = read_input(path, "the share")?;
+        let (text, _) = read_input(&Input::File(path.clone()), "the share")?;
         let share = ShamirShare::from_scanned(&text)
             .map_err(|e| share_error(&path.display().to_string(), e))?;
         shares.push(share);

@@ -22,10 +22,11 @@ use serde_json::Value;
 use super::record::{self, RecordFiles};
 use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
-use crate::emergency::credential_source::{self, CredentialSourceArgs};
+use crate::emergency::{self as credential_source, CredentialSourceArgs};
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::output::{Report, table};
 use crate::ui::Ui;
+use breakglass_ops::emergency::credential_source::acquire_token;
 use breakglass_ops::json_fields::{strings, text};
 use breakglass_ops::lease;
 use breakglass_ops::provision::credentials::{EmergencyApp, TenantCredential};
@@ -424,7 +425,7 @@ async fn prove_credential(
         let scope = cloud.profile.graph_default_scope();
         let token = {
             let _spinner = ui.spinner(format!("signing in with `{label}`…"));
-            credential_source::acquire_token(&http, &cloud, &credential, &scope).await?
+            acquire_token(&http, &cloud, &credential, &scope).await?
         };
         Ok::<_, CommandError>((cloud, http, token))
     }

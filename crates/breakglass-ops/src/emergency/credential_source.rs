@@ -4,38 +4,9 @@
 //! in. `breakglass token`, `breakglass exec` and `breakglass drill` use it; nothing here
 //! prints a secret, and errors name files and labels, never their contents.
 //!
-//! # API
-//!
-//! ```ignore
-//! use crate::emergency::credential_source::{self, CredentialSourceArgs};
-//!
-//! // 1. Flags: flatten `CredentialSourceArgs` into the command's clap struct. It carries
-//! //    `--credential LABEL`, `--sheet FILE|-`, `--shares FILE,FILE,…` and the configuration
-//! //    flags (`--config`, `--keepass-password-file`).
-//! #[derive(clap::Args)]
-//! struct MyArgs { #[command(flatten)] source: CredentialSourceArgs }
-//!
-//! // 2. Resolve the credential (synchronous: may open KeePass, which costs an Argon2 run).
-//! let credential: EmergencyCredential = credential_source::resolve(helper.ui(), &args.source)?;
-//! //    credential.label, .tenant, .client_id, .key_id, .expires, .origin (where it came
-//! //    from), .material (the secret or certificate, for handing to other programs) and
-//! //    .credential (a `breakglass_entra::ClientCredential`); `credential.describe()` is a
-//! //    one-line, secret-free description for status lines.
-//!
-//! // 3. The cloud: `--cloud` / BREAKGLASS_CLOUD / AZURE_AUTHORITY_HOST, checked against
-//! //    the authority host the stored credential names (a usgov credential switches to usgov
-//! //    when no cloud was chosen; a mismatch with a chosen profile is an error).
-//! let cloud = credential_source::resolve_cloud(helper, &credential)?;
-//!
-//! // 4. A token (one POST to the cloud's token endpoint; no OpenID discovery). Token
-//! //    errors come back as `CommandError`s with the AADSTS explanation and a hint that
-//! //    fits the credential's origin (exit 4).
-//! let http = breakglass_entra::HttpClient::new(&cloud.profile, helper.http_options())?;
-//! let token = credential_source::acquire_token(&http, &cloud, &credential, &scope).await?;
-//! //    or build the flow yourself, e.g. to wrap it in a Graph client:
-//! let flow = credential_source::flow(&http, &cloud, &credential); // Graph `/.default` scope
-//! let graph = breakglass_entra::GraphClient::new(http, &cloud.profile, flow.into_provider());
-//! ```
+//! The front end turns its flags into a [`Request`] (reading stdin itself for `-`), calls
+//! [`resolve`] with a way to get the KeePass password when one is needed, then
+//! [`resolve_cloud`] and [`acquire_token`] (or [`flow`] for a Graph client).
 //!
 //! Sources, in order of precedence:
 //!
@@ -72,38 +43,33 @@ use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::context::CommandHelper;
-use crate::error::{CommandError, config_error, usage_error};
-use crate::provision::{ConfigArgs, keepass_password};
-use crate::ui::Ui;
-use breakglass_ops::cloud::{CloudSource, ResolvedCloud};
-use breakglass_ops::provision::Workspace;
-use breakglass_ops::provision::vault::LocalVault;
+use crate::Progress;
+use crate::cloud::{CloudSource, ResolvedCloud};
+use crate::error::{Error, config_error, usage_error};
+use crate::provision::Workspace;
+use crate::provision::vault::{KeePassPassword, LocalVault};
 
-/// The flags that pick an emergency credential.
-#[derive(Clone, Debug, clap::Args)]
-#[command(next_help_heading = "Emergency credential")]
-pub struct CredentialSourceArgs {
-    /// The credential's label in breakglass.toml (e.g. `rotating`, `offline`). A `keepass`
-    /// credential is read from the KeePass database; a `sheet` or `shares` credential
-    /// needs `--sheet` or `--shares`. Without it, and without `--sheet`/`--shares`, the
-    /// Azure SDK environment is used: AZURE_TENANT_ID, AZURE_CLIENT_ID, and
-    /// AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH.
-    #[arg(long, value_name = "LABEL")]
+/// Where a sheet's or a share's scanned text is: a file, or text the front end already read
+/// (from stdin, say).
+#[derive(Clone)]
+pub enum Input {
+    File(PathBuf),
+    Text {
+        text: Zeroizing<String>,
+        /// How to name it in messages, e.g. `stdin`.
+        from: String,
+    },
+}
+
+/// Which emergency credential is asked for.
+#[derive(Clone)]
+pub struct Request {
+    /// The label in breakglass.toml (`--credential`); with a sheet or shares, only checked.
     pub credential: Option<String>,
-
-    /// A file holding the recovery sheet's QR code text(s), as `zbarimg` prints them or
-    /// typed in (`BREAKGLASS:V1:…`, or its `BGPART:` lines in any order); `-` reads stdin.
-    #[arg(long, value_name = "FILE|-", conflicts_with = "shares")]
-    pub sheet: Option<PathBuf>,
-
-    /// Files holding Shamir shares (`BGSHARE:V1:…` texts or the `BGPART:` lines of their QR
-    /// codes), separated by commas; any k of the n shares will do. `-` reads stdin.
-    #[arg(long, value_name = "FILE,FILE,…", value_delimiter = ',')]
-    pub shares: Vec<PathBuf>,
-
-    #[command(flatten)]
-    pub config: ConfigArgs,
+    pub sheet: Option<Input>,
+    pub shares: Vec<Input>,
+    /// `breakglass.toml`, read only for a label.
+    pub config_path: PathBuf,
 }
 
 /// Where the credential was found (no secrets).
@@ -217,38 +183,41 @@ impl EmergencyCredential {
     }
 }
 
-/// Resolves the flags (or the environment) into a credential. Opens KeePass only when
-/// `--credential` names a KeePass-held credential.
-pub fn resolve(ui: &Ui, args: &CredentialSourceArgs) -> Result<EmergencyCredential, CommandError> {
-    if let Some(sheet) = &args.sheet {
+/// Resolves the request (or the environment) into a credential. Asks for the KeePass
+/// password, through `keepass_password`, only when the label names a KeePass-held credential.
+pub fn resolve(
+    progress: &dyn Progress,
+    request: &Request,
+    keepass_password: &dyn Fn(&Path) -> Result<KeePassPassword, Error>,
+) -> Result<EmergencyCredential, Error> {
+    if let Some(sheet) = &request.sheet {
         let (text, from) = read_input(sheet, "the recovery sheet")?;
         let payload = payload_from_text(&text, &from)?;
-        return from_stored(ui, args, payload.credential(), Origin::Sheet { from });
+        return from_stored(
+            progress,
+            request,
+            payload.credential(),
+            Origin::Sheet { from },
+        );
     }
-    // `--shares "$(printf '%s,' share-*.txt)"` leaves an empty last item.
-    let shares: Vec<PathBuf> = args
-        .shares
-        .iter()
-        .filter(|path| !path.as_os_str().is_empty())
-        .cloned()
-        .collect();
-    if !shares.is_empty() {
-        let (payload, origin) = combine_share_files(&shares)?;
-        return from_stored(ui, args, payload.credential(), origin);
+    if !request.shares.is_empty() {
+        let (payload, origin) = combine_shares(&request.shares)?;
+        return from_stored(progress, request, payload.credential(), origin);
     }
-    if let Some(label) = &args.credential {
-        return from_configured_label(ui, args, label);
+    if let Some(label) = &request.credential {
+        return from_configured_label(progress, request, label, keepass_password);
     }
     from_environment()
 }
 
 /// The credential named by `--credential LABEL` in breakglass.toml.
 fn from_configured_label(
-    ui: &Ui,
-    args: &CredentialSourceArgs,
+    progress: &dyn Progress,
+    request: &Request,
     label: &str,
-) -> Result<EmergencyCredential, CommandError> {
-    let workspace = args.config.workspace()?;
+    keepass_password: &dyn Fn(&Path) -> Result<KeePassPassword, Error>,
+) -> Result<EmergencyCredential, Error> {
+    let workspace = Workspace::load(&request.config_path)?;
     let Some(policy) = workspace.config.credential(label) else {
         let declared: Vec<String> = workspace
             .config
@@ -259,7 +228,7 @@ fn from_configured_label(
             .collect();
         return Err(config_error(format!(
             "{} declares no credential labelled `{label}`",
-            args.config.config.display()
+            request.config_path.display()
         ))
         .hinted(if declared.is_empty() {
             "declare one under [[app.credentials]] and run `breakglass apply`".to_string()
@@ -272,11 +241,7 @@ fn from_configured_label(
             let mut vault = LocalVault::new(
                 &workspace.config,
                 &workspace.base,
-                keepass_password(
-                    &args.config,
-                    &workspace.base.join(&workspace.config.stores.keepass),
-                    false,
-                )?,
+                keepass_password(&workspace.base.join(&workspace.config.stores.keepass))?,
             );
             let path = vault.keepass_path().to_path_buf();
             if !path.exists() {
@@ -293,7 +258,7 @@ fn from_configured_label(
                 ))
                 .hinted("run `breakglass credential list` to see what each store holds, and `breakglass apply` to make missing credentials")
             })?;
-            from_stored(ui, args, &stored, Origin::KeePass { path })
+            from_stored(progress, request, &stored, Origin::KeePass { path })
         }
         StoreKind::Sheet => Err(usage_error(format!(
             "`{label}` is kept on a printed recovery sheet; pass its QR code text with `--sheet FILE` (or `--sheet -` to paste it)"
@@ -333,7 +298,7 @@ fn manifest_share_files(workspace: &Workspace, label: &str) -> Vec<String> {
     let vault = LocalVault::new(
         &workspace.config,
         &workspace.base,
-        breakglass_ops::provision::vault::KeePassPassword::Unavailable(String::new()),
+        KeePassPassword::Unavailable(String::new()),
     );
     let Ok(entries) = vault.manifest_entries() else {
         return Vec::new();
@@ -350,7 +315,7 @@ fn manifest_share_files(workspace: &Workspace, label: &str) -> Vec<String> {
 }
 
 /// The Azure SDK environment.
-fn from_environment() -> Result<EmergencyCredential, CommandError> {
+fn from_environment() -> Result<EmergencyCredential, Error> {
     let tenant = non_empty_env(AZURE_TENANT_ID).ok_or_else(|| {
         config_error("no emergency credential given").hinted(format!(
             "pass `--credential LABEL` (from breakglass.toml), `--sheet FILE` or `--shares FILES`, or set {AZURE_TENANT_ID}, {AZURE_CLIENT_ID} and {AZURE_CLIENT_SECRET} (or {AZURE_CLIENT_CERTIFICATE_PATH})"
@@ -409,9 +374,7 @@ fn from_environment() -> Result<EmergencyCredential, CommandError> {
     })
 }
 
-fn read_certificate_file(
-    path: &Path,
-) -> Result<breakglass_entra::CertificateCredential, CommandError> {
+fn read_certificate_file(path: &Path) -> Result<breakglass_entra::CertificateCredential, Error> {
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|err| {
         EntraError::from(breakglass_entra::CredentialError::Unreadable {
             path: path.to_path_buf(),
@@ -439,16 +402,16 @@ fn non_empty_env(name: &str) -> Option<String> {
 
 /// A credential read back from a store or a payload.
 fn from_stored(
-    ui: &Ui,
-    args: &CredentialSourceArgs,
+    progress: &dyn Progress,
+    request: &Request,
     stored: &StoredCredential,
     origin: Origin,
-) -> Result<EmergencyCredential, CommandError> {
-    if let Some(label) = &args.credential
+) -> Result<EmergencyCredential, Error> {
+    if let Some(label) = &request.credential
         && !label.eq_ignore_ascii_case(&stored.label)
         && !matches!(origin, Origin::KeePass { .. })
     {
-        ui.warn(format!(
+        progress.warn(&format!(
             "`--credential {label}` was asked for, but {origin} holds the `{}` credential; using it",
             stored.label
         ));
@@ -499,57 +462,42 @@ fn from_stored(
         material,
         credential,
     };
-    credential.warn_about_expiry(ui);
+    credential.warn_about_expiry(progress);
     Ok(credential)
 }
 
 impl EmergencyCredential {
     /// Warns when the credential has expired or expires within a week.
-    pub fn warn_about_expiry(&self, ui: &Ui) {
+    pub fn warn_about_expiry(&self, progress: &dyn Progress) {
         let (Some(end), Some(label)) = (self.expires, self.label.as_deref()) else {
             return;
         };
-        expiry_warning(ui, label, end);
+        expiry_warning(progress, label, end);
     }
 }
 
-fn expiry_warning(ui: &Ui, label: &str, end: Timestamp) {
+fn expiry_warning(progress: &dyn Progress, label: &str, end: Timestamp) {
     let now = Timestamp::now();
     let day = jiff::SignedDuration::from_hours(24);
     if end <= now {
-        ui.warn(format!(
+        progress.warn(&format!(
             "the `{label}` credential expired on {}; the sign-in will most likely be refused",
             end.strftime("%Y-%m-%d %H:%M UTC")
         ));
     } else if end.duration_since(now) < day * 7 {
-        ui.warn(format!(
+        progress.warn(&format!(
             "the `{label}` credential expires on {}; renew it with `breakglass credential rotate {label}`",
             end.strftime("%Y-%m-%d %H:%M UTC")
         ));
     }
 }
 
-/// Reads a file, or stdin for `-`. Returns the text and how to name it in messages.
-pub(crate) fn read_input(
-    path: &Path,
-    what: &str,
-) -> Result<(Zeroizing<String>, String), CommandError> {
-    use std::io::{IsTerminal as _, Read as _};
-    if path.as_os_str() == "-" {
-        if std::io::stdin().is_terminal() {
-            // A person pastes: tell them how to finish.
-            let _ = std::io::Write::write_all(
-                &mut std::io::stderr(),
-                format!("Paste {what}, then press Ctrl-D on an empty line:\n").as_bytes(),
-            );
-        }
-        let mut text = Zeroizing::new(String::new());
-        std::io::stdin().read_to_string(&mut text).map_err(|err| {
-            config_error(format!("cannot read {what} from stdin: {err}"))
-                .hinted("pipe in the scanned text (UTF-8), not an image or a PDF")
-        })?;
-        return Ok((text, "stdin".to_string()));
-    }
+/// The text of an input and how to name it in messages.
+pub fn read_input(input: &Input, what: &str) -> Result<(Zeroizing<String>, String), Error> {
+    let path = match input {
+        Input::Text { text, from } => return Ok((text.clone(), from.clone())),
+        Input::File(path) => path,
+    };
     if path.is_dir() {
         return Err(
             config_error(format!("{} is a folder, not {what}", path.display()))
@@ -585,7 +533,7 @@ fn scanner_lines(text: &str) -> Vec<&str> {
 }
 
 /// A recovery sheet's payload from scanned or typed text.
-fn payload_from_text(text: &str, from: &str) -> Result<CredentialPayload, CommandError> {
+fn payload_from_text(text: &str, from: &str) -> Result<CredentialPayload, Error> {
     let cleaned = Zeroizing::new(scanner_lines(text).join("\n"));
     if cleaned.is_empty() {
         return Err(config_error(format!("{from} is empty")).hinted(
@@ -604,7 +552,7 @@ fn payload_from_text(text: &str, from: &str) -> Result<CredentialPayload, Comman
 
 /// Shares from one file's text: one share typed over several lines, one share per
 /// `BGSHARE:` line, or the `BGPART:` lines of QR codes (grouped by the text they belong to).
-fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, CommandError> {
+fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
     let share_error = |err: breakglass_store::ShamirError| {
         let mut error = config_error(format!("{from}: {err}")).hinted(err.hint());
         if matches!(err, breakglass_store::ShamirError::NotAShare)
@@ -660,11 +608,11 @@ fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, CommandE
     Ok(shares)
 }
 
-/// Reads share files (or stdin) and combines them.
-fn combine_share_files(files: &[PathBuf]) -> Result<(CredentialPayload, Origin), CommandError> {
+/// Reads the shares and combines them.
+fn combine_shares(inputs: &[Input]) -> Result<(CredentialPayload, Origin), Error> {
     let mut shares = Vec::new();
-    for file in files {
-        let (text, from) = read_input(file, "the shares")?;
+    for input in inputs {
+        let (text, from) = read_input(input, "the shares")?;
         shares.extend(shares_from_text(&text, &from)?);
     }
     let payload = breakglass_store::combine(&shares).map_err(|err| {
@@ -692,10 +640,10 @@ fn combine_share_files(files: &[PathBuf]) -> Result<(CredentialPayload, Origin),
 /// The cloud to sign in to: the one chosen (`--cloud`, BREAKGLASS_CLOUD,
 /// AZURE_AUTHORITY_HOST), checked against the authority host the credential was made for.
 pub fn resolve_cloud(
-    helper: &CommandHelper,
+    progress: &dyn Progress,
+    resolved: ResolvedCloud,
     credential: &EmergencyCredential,
-) -> Result<ResolvedCloud, CommandError> {
-    let resolved = helper.cloud()?;
+) -> Result<ResolvedCloud, Error> {
     let Some(wanted) = &credential.authority_host else {
         return Ok(resolved);
     };
@@ -705,7 +653,7 @@ pub fn resolve_cloud(
     let cloud_name = credential.cloud.as_deref().unwrap_or_default();
     if cloud_name.eq_ignore_ascii_case(&resolved.profile.name) {
         // The same custom cloud at another address (e.g. a restarted simulator).
-        helper.ui().debug(format!(
+        progress.debug(&format!(
             "the credential was made for {wanted}; using the profile's {}",
             resolved.profile.authority_host
         ));
@@ -719,9 +667,7 @@ pub fn resolve_cloud(
     {
         let profile = known.profile();
         if same_host(&profile.authority_host, wanted) {
-            helper
-                .ui()
-                .debug(format!("using the `{name}` cloud the credential names"));
+            progress.debug(&format!("using the `{name}` cloud the credential names"));
             return Ok(ResolvedCloud {
                 profile,
                 source: CloudSource::BuiltIn(name),
@@ -769,7 +715,7 @@ pub async fn acquire_token(
     cloud: &ResolvedCloud,
     credential: &EmergencyCredential,
     scope: &str,
-) -> Result<AccessToken, CommandError> {
+) -> Result<AccessToken, Error> {
     flow(http, cloud, credential)
         .with_scope(scope)
         .acquire()
@@ -789,12 +735,12 @@ pub fn token_expiry(token: &AccessToken) -> Timestamp {
 }
 
 /// A token error, with a hint that fits where the credential came from.
-pub fn explain(credential: &EmergencyCredential, err: EntraError) -> CommandError {
+pub fn explain(credential: &EmergencyCredential, err: EntraError) -> Error {
     let code = match err.root() {
         EntraError::Token(token) => token.code(),
         _ => None,
     };
-    let error = CommandError::from(err);
+    let error = Error::from(err);
     let label = credential.label.as_deref().unwrap_or("emergency");
     let hint = match (code, &credential.origin) {
         (Some(7000215 | 7000222 | 700027 | 7000218), Origin::Environment) => format!(
