@@ -13,9 +13,10 @@ use breakglass_entra::{
 };
 use serde_json::Value;
 
-use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind, config_error, usage_error};
-use crate::session::{Operator, OperatorArgs};
+use crate::Progress;
+use crate::cloud::ResolvedCloud;
+use crate::error::{Error, ErrorKind, config_error, usage_error};
+use crate::session::Operator;
 
 /// A Log Analytics workspace resource id, checked strictly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +30,7 @@ const WORKSPACE_SHAPE: &str = "/subscriptions/{subscription GUID}/resourceGroups
 
 impl WorkspaceId {
     /// Parses `/subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}`.
-    pub fn parse(text: &str) -> Result<WorkspaceId, CommandError> {
+    pub fn parse(text: &str) -> Result<WorkspaceId, Error> {
         let refuse = |why: &str| {
             usage_error(format!(
                 "`{text}` is not a Log Analytics workspace resource id: {why}"
@@ -118,10 +119,11 @@ pub const WORKSPACES_API: &str = "2022-10-01";
 
 /// Signs in for a Resource Manager token, as the operator signs in for Graph.
 pub async fn sign_in(
-    helper: &CommandHelper,
-    args: &OperatorArgs,
-) -> Result<ArmClient, CommandError> {
-    let cloud = helper.cloud()?;
+    progress: &dyn Progress,
+    cloud: &ResolvedCloud,
+    operator: &Operator,
+    options: breakglass_entra::HttpOptions,
+) -> Result<ArmClient, Error> {
     let profile: &CloudProfile = &cloud.profile;
     let base = profile.resource_manager_endpoint.clone().ok_or_else(|| {
         config_error(format!(
@@ -132,14 +134,8 @@ pub async fn sign_in(
     })?;
     let resource = base.as_str().trim_end_matches('/').to_string();
     let scope = format!("{resource}/.default");
-    // A token handed in is for Graph; refused before stdin is read.
-    if args.auth == crate::session::AuthMethod::TokenStdin {
-        return Err(one_token_is_not_enough());
-    }
-    let operator = crate::session::operator_from_args(args)?;
-    let http = HttpClient::new(profile, helper.http_options())?;
-    let ui = helper.ui();
-    let provider: Arc<dyn TokenProvider> = match &operator {
+    let http = HttpClient::new(profile, options)?;
+    let provider: Arc<dyn TokenProvider> = match operator {
         Operator::Secret {
             tenant,
             client_id,
@@ -176,9 +172,9 @@ pub async fn sign_in(
         Operator::DeviceCode { tenant, client_id } => {
             let flow = DeviceCodeFlow::new(&http, profile, tenant, client_id, &scope);
             let prompt = flow.start().await?;
-            ui.important(&prompt.message);
+            progress.important(&prompt.message);
             let token = {
-                let _spinner = ui.spinner("waiting for the sign-in in the browser…");
+                let _busy = progress.busy("waiting for the sign-in in the browser…");
                 flow.poll(&prompt).await?
             };
             Arc::new(token)
@@ -187,7 +183,7 @@ pub async fn sign_in(
         Operator::AzCli { tenant } => {
             let tenant = tenant.as_ref().map(TenantId::to_string);
             let token: AccessToken = {
-                let _spinner = ui.spinner("asking the Azure CLI for a Resource Manager token…");
+                let _busy = progress.busy("asking the Azure CLI for a Resource Manager token…");
                 breakglass_entra::azcli::access_token_from_az_cli(&resource, tenant.as_deref())
                     .await?
             };
@@ -195,14 +191,14 @@ pub async fn sign_in(
         }
     };
     {
-        let _spinner = ui.spinner("signing in to Azure Resource Manager…");
+        let _busy = progress.busy("signing in to Azure Resource Manager…");
         provider.token().await?;
     }
     Ok(ArmClient::new(http, base, provider))
 }
 
 /// A Resource Manager failure as a command error, with ARM's code and message.
-pub fn arm_failure(action: &str, id: &str, response: &ArmResponse) -> CommandError {
+pub fn arm_failure(action: &str, id: &str, response: &ArmResponse) -> Error {
     let kind = match response.status {
         401 => ErrorKind::Authentication,
         403 => ErrorKind::Authorization,
@@ -224,7 +220,7 @@ pub fn arm_failure(action: &str, id: &str, response: &ArmResponse) -> CommandErr
     } else {
         format!("HTTP {} {code}: {message}", response.status)
     };
-    CommandError::new(
+    Error::new(
         kind,
         format!("Azure Resource Manager refused to {action} {id}: {detail}"),
     )
@@ -232,10 +228,7 @@ pub fn arm_failure(action: &str, id: &str, response: &ArmResponse) -> CommandErr
 }
 
 /// Reads the workspace; its region is where the log alerts go.
-pub async fn workspace_location(
-    arm: &ArmClient,
-    workspace: &WorkspaceId,
-) -> Result<String, CommandError> {
+pub async fn workspace_location(arm: &ArmClient, workspace: &WorkspaceId) -> Result<String, Error> {
     let id = workspace.id();
     let response = arm.get(&id, WORKSPACES_API).await?;
     if !response.is_success() {
@@ -326,7 +319,8 @@ pub fn holds(desired: &Value, actual: &Value) -> bool {
     }
 }
 
-fn one_token_is_not_enough() -> CommandError {
+/// `--auth token-stdin` hands in one Graph token; Resource Manager needs its own.
+pub fn one_token_is_not_enough() -> Error {
     usage_error(
         "`monitor deploy` and `monitor status` need a Resource Manager token, and `--auth token-stdin` hands in one token",
     )
