@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use breakglass_ops::cloud::ResolvedCloud;
 use breakglass_ops::emergency::credential_source::{self, EmergencyCredential, Input, Request};
+use breakglass_ops::provision::vault::KeePassPassword;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
@@ -88,18 +89,24 @@ pub fn request(args: &CredentialSourceArgs) -> Result<Request, CommandError> {
 /// for only when a label names a KeePass-held credential.
 pub fn resolve(ui: &Ui, args: &CredentialSourceArgs) -> Result<EmergencyCredential, CommandError> {
     let request = request(args)?;
-    // Reading the password is the front end's (a file, stdin, the environment, a prompt);
-    // its errors are configuration errors.
-    let password = |path: &std::path::Path| {
-        keepass_password(&args.config, path, false).map_err(|e| {
+    let password = keepass_password_for(&args.config);
+    Ok(credential_source::resolve(ui, &request, &password)?)
+}
+
+/// How the operations ask for the KeePass password: the front end reads it (a file, stdin, the
+/// environment, a prompt); its errors are configuration errors.
+pub fn keepass_password_for(
+    config: &ConfigArgs,
+) -> impl Fn(&std::path::Path) -> Result<KeePassPassword, breakglass_ops::Error> + '_ {
+    move |path| {
+        keepass_password(config, path, false).map_err(|e| {
             e.hints()
                 .iter()
                 .fold(breakglass_ops::config_error(e.message()), |error, hint| {
                     error.hinted(hint.clone())
                 })
         })
-    };
-    Ok(credential_source::resolve(ui, &request, &password)?)
+    }
 }
 
 /// The cloud chosen (`--cloud`, BREAKGLASS_CLOUD, AZURE_AUTHORITY_HOST), checked against the

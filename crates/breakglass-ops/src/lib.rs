@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cloud;
+pub mod drill;
 pub mod emergency;
 pub mod error;
 pub mod json_fields;

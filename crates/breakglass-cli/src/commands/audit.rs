@@ -24,14 +24,14 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::commands::drill::record;
-use crate::commands::drill::run::ca_policy;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
 use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::drill::ca_policy;
+use breakglass_ops::drill::record;
 use breakglass_ops::json_fields::{object_name, strings, text};
 use breakglass_ops::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 

@@ -7,12 +7,12 @@ use breakglass_core::drill::{self, History, Standing};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::record::{read_all, verdict_text};
 use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::{Report, table};
 use crate::ui::Ui;
+use breakglass_ops::drill::record::{read_all, verdict_text};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use breakglass_core::drill::{DrillRecord, RECORD_VERSION, Status, Verdict, record_stem};
 use breakglass_store::{Overwrite, WriteFileError, write_secret_file};
 
-use crate::error::{CommandError, config_error, internal_error};
-use crate::ui::Ui;
+use crate::Progress;
+use crate::error::{Error, config_error, internal_error};
 
 /// The two files a drill wrote.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -171,7 +171,7 @@ pub fn markdown(record: &DrillRecord) -> String {
 
 /// Writes `drill-<time>.json` and `.md` to `folder` (0600, atomic); never overwrites an
 /// earlier record.
-pub fn write(folder: &Path, record: &DrillRecord) -> Result<RecordFiles, CommandError> {
+pub fn write(folder: &Path, record: &DrillRecord) -> Result<RecordFiles, Error> {
     std::fs::create_dir_all(folder).map_err(|e| {
         config_error(format!(
             "cannot create the drill records folder {}: {e}",
@@ -211,14 +211,14 @@ pub fn write(folder: &Path, record: &DrillRecord) -> Result<RecordFiles, Command
     )))
 }
 
-fn write_error(err: WriteFileError) -> CommandError {
+fn write_error(err: WriteFileError) -> Error {
     config_error(format!("cannot write the drill record: {err}"))
         .hinted("pass `--out DIR` for a folder you can write to")
 }
 
 /// Reads every `drill-*.json` in `folder`; unreadable ones are skipped with a warning.
 /// A missing folder holds no records.
-pub fn read_all(ui: &Ui, folder: &Path) -> Result<Vec<DrillRecord>, CommandError> {
+pub fn read_all(progress: &dyn Progress, folder: &Path) -> Result<Vec<DrillRecord>, Error> {
     let entries = match std::fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -241,12 +241,12 @@ pub fn read_all(ui: &Ui, folder: &Path) -> Result<Vec<DrillRecord>, CommandError
             .and_then(|text| serde_json::from_str::<DrillRecord>(&text).map_err(|e| e.to_string()));
         match parsed {
             Ok(record) if record.version <= RECORD_VERSION => records.push(record),
-            Ok(record) => ui.warn(format!(
+            Ok(record) => progress.warn(&format!(
                 "{} is a version {} record, newer than this breakglass reads; skipped",
                 path.display(),
                 record.version
             )),
-            Err(e) => ui.warn(format!(
+            Err(e) => progress.warn(&format!(
                 "{} is not a drill record ({e}); skipped",
                 path.display()
             )),
