@@ -130,7 +130,8 @@ impl CommandError {
         self
     }
 
-    /// Returns the kind.
+    /// Returns the kind (the exit code is rendered from it; tests ask for it directly).
+    #[cfg(test)]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

@@ -7,6 +7,7 @@
 //! `breakglass-cli`.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cloud;
 pub mod drill;
 pub mod emergency;
