@@ -17,6 +17,7 @@ pub mod lease;
 pub mod monitor;
 pub mod progress;
 pub mod provision;
+pub mod random;
 pub mod session;
 pub mod watch;
 

@@ -352,15 +352,8 @@ async fn provision_steps(
     let password = match std::fs::read_to_string(&password_file) {
         Ok(text) => text.trim().to_string(),
         Err(_) => {
-            let made: String = {
-                use rand::Rng as _;
-                const ALPHABET: &[u8] =
-                    b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-                let mut rng = rand::rng();
-                (0..24)
-                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                    .collect()
-            };
+            let made = secrecy::ExposeSecret::expose_secret(&breakglass_ops::random::password())
+                .to_string();
             write_secret_file(
                 &password_file,
                 format!("{made}\n").as_bytes(),

@@ -17,7 +17,6 @@ use breakglass_core::{graph_permissions, roles};
 use breakglass_entra::{
     EntraError, GraphClient, Query, ReplicationPolicy, odata_string, retry_while_replicating,
 };
-use rand::Rng as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
@@ -431,7 +430,7 @@ impl Applier<'_> {
                 id,
                 user_principal_name,
             } => {
-                let password = strong_password();
+                let password = crate::random::password();
                 // Stored (pending) before Entra has it: killed after this, the next plan sees a
                 // pending password and resets again; never a password no store holds.
                 self.vault.stage_account_password(
@@ -538,8 +537,8 @@ impl Applier<'_> {
             let (upn, password) = match reusable.pop() {
                 Some(staged) => staged,
                 None => {
-                    let alias = format!("{prefix}{}", random_alias_suffix());
-                    (format!("{alias}@{domain}"), strong_password())
+                    let alias = format!("{prefix}{}", crate::random::name_suffix());
+                    (format!("{alias}@{domain}"), crate::random::password())
                 }
             };
             let alias = upn.split('@').next().unwrap_or_default().to_string();
@@ -820,38 +819,6 @@ fn current_certificates_of(object: &Value) -> Vec<Value> {
         .into_iter()
         .map(|c| json!({"keyId": c.get("keyId"), "type": c.get("type"), "usage": c.get("usage"), "key": c.get("key"), "displayName": c.get("displayName"), "startDateTime": c.get("startDateTime"), "endDateTime": c.get("endDateTime"), "customKeyIdentifier": c.get("customKeyIdentifier")}))
         .collect()
-}
-
-/// The random part of an emergency user's name: no look-alike characters.
-fn random_alias_suffix() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    (0..10)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
-/// A 32-character password from all four character classes.
-fn strong_password() -> SecretString {
-    const SETS: [&[u8]; 4] = [
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
-        b"abcdefghijkmnopqrstuvwxyz",
-        b"23456789",
-        b"!#%&*+-=?@^_~",
-    ];
-    let mut rng = rand::rng();
-    let mut chars: Vec<char> = SETS
-        .iter()
-        .map(|set| set[rng.random_range(0..set.len())] as char)
-        .collect();
-    let all: Vec<u8> = SETS.concat();
-    while chars.len() < 32 {
-        chars.push(all[rng.random_range(0..all.len())] as char);
-    }
-    for i in (1..chars.len()).rev() {
-        chars.swap(i, rng.random_range(0..=i));
-    }
-    SecretString::from(chars.into_iter().collect::<String>())
 }
 
 /// How long to wait for a fresh object to replicate before giving up.

@@ -15,7 +15,6 @@ use breakglass_entra::graph::{ReplicationPolicy, odata_string, retry_while_repli
 use breakglass_entra::{GraphClient, Query};
 use indicatif::ProgressBar;
 use jiff::{SignedDuration, Timestamp};
-use rand::Rng as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
@@ -193,38 +192,9 @@ fn interrupted() -> CommandError {
     CommandError::new(ErrorKind::Interrupted, "interrupted")
 }
 
-/// A new user's alias: `bg-temp-` and ten random letters and digits, never guessable.
+/// A new user's alias: `bg-temp-` and the random part every breakglass user name has.
 fn random_alias() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    let random: String = (0..10)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("bg-temp-{random}")
-}
-
-/// A 32-character password with all four character classes, shuffled.
-fn random_password() -> SecretString {
-    const CLASSES: [&[u8]; 4] = [
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
-        b"abcdefghijkmnopqrstuvwxyz",
-        b"23456789",
-        b"!#%&*+-=?@^_~",
-    ];
-    let mut rng = rand::rng();
-    let every: Vec<u8> = CLASSES.concat();
-    let mut chars: Vec<u8> = CLASSES
-        .iter()
-        .map(|class| class[rng.random_range(0..class.len())])
-        .collect();
-    while chars.len() < 32 {
-        chars.push(every[rng.random_range(0..every.len())]);
-    }
-    for i in (1..chars.len()).rev() {
-        let j = rng.random_range(0..=i);
-        chars.swap(i, j);
-    }
-    SecretString::from(String::from_utf8_lossy(&chars).into_owned())
+    format!("bg-temp-{}", breakglass_ops::random::name_suffix())
 }
 
 fn resolve_role(name: &str) -> Result<BuiltInRole, CommandError> {
@@ -387,7 +357,7 @@ async fn create(
 
     let expires = whole_seconds(now.checked_add(ttl).unwrap_or(now));
     let upn = format!("{alias}@{domain}");
-    let password = random_password();
+    let password = breakglass_ops::random::password();
     let body = json!({
         "accountEnabled": true,
         "displayName": format!("breakglass temporary administrator {}", alias.trim_start_matches("bg-temp-")),
@@ -816,7 +786,7 @@ mod tests {
             "{alias}"
         );
         assert_ne!(alias, random_alias());
-        let password = random_password();
+        let password = breakglass_ops::random::password();
         let text = password.expose_secret();
         assert_eq!(text.chars().count(), 32);
         assert!(text.chars().any(|c| c.is_ascii_uppercase()));
