@@ -19,6 +19,7 @@ pub mod progress;
 pub mod provision;
 pub mod random;
 pub mod session;
+pub mod temp_admin;
 pub mod watch;
 
 pub use error::{Error, ErrorKind, config_error, internal_error, usage_error};
