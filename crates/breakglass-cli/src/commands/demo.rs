@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::commands::admins::list as admins_list;
 use crate::commands::apply::apply_prepared;
 use crate::commands::credential::rotate::{describe_added, describe_removed};
-use crate::commands::plan::{MissingStoresArgs, PlanReport, prepare_signed_in};
+use crate::commands::plan::PlanReport;
 use crate::commands::tenant::show as tenant_show;
 use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
@@ -28,6 +28,7 @@ use crate::ui::{OutputFormat, Ui};
 use breakglass_core::config::STARTER;
 use breakglass_ops::cloud;
 use breakglass_ops::provision::apply::{TenantFacts, default_replication};
+use breakglass_ops::provision::prepare::prepare as prepare_signed_in;
 use breakglass_ops::provision::rotate::CredentialOps;
 use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 use breakglass_store::{Overwrite, write_secret_file};
@@ -388,7 +389,7 @@ async fn provision_steps(
         session.clone(),
         config_args.workspace()?,
         KeePassPassword::Given(secret.clone()),
-        MissingStoresArgs::default(),
+        false,
     )
     .await?;
     let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
@@ -474,7 +475,7 @@ async fn provision_steps(
         session,
         config_args.workspace()?,
         KeePassPassword::Given(secret),
-        MissingStoresArgs::default(),
+        false,
     )
     .await?;
     let again = apply_prepared(ui, prepared, true).await?;

@@ -6,7 +6,9 @@
 pub mod apply;
 pub mod credentials;
 pub mod keys;
+pub mod listing;
 pub mod observe;
+pub mod prepare;
 pub mod rotate;
 pub mod vault;
 

@@ -1,5 +1,8 @@
 //! Making a temporary administrator: the user with its lease in the same request, the local
 //! lease file, the pass and the role; any failure once the user exists removes it again.
+//! [`sweep`] removes the ones whose lease is over.
+
+pub mod sweep;
 
 use std::path::PathBuf;
 use std::time::Duration;
