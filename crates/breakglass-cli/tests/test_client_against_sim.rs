@@ -246,7 +246,11 @@ async fn replication_delay_after_create_is_waited_out() {
         initial_delay: Duration::from_millis(200),
         max_delay: Duration::from_secs(1),
     };
-    let sp = retry_while_replicating(policy, || graph.create_service_principal(&app_id))
+    let new = breakglass_entra::graph::models::NewServicePrincipal {
+        app_id: app_id.clone(),
+        ..Default::default()
+    };
+    let sp = retry_while_replicating(policy, || graph.create_service_principal(&new))
         .await
         .expect("service principal created once the app replicated");
     assert!(started.elapsed() >= Duration::from_millis(1000));

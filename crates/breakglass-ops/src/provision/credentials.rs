@@ -9,27 +9,29 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt as _;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::config::{Config, CredentialKind, CredentialPolicy};
 use breakglass_core::plan::{APP_TAG, OwnedObject, credential_display_name, label_of};
 use breakglass_core::{CloudProfile, TenantId};
-use breakglass_entra::graph::models::NewKeyCredential;
+use breakglass_entra::graph::Owned;
+use breakglass_entra::graph::models::{
+    Application, KeyCredential, NewKeyCredential, NewPassword, PasswordCredential,
+};
 use breakglass_entra::{
     ClientCredential, ClientCredentialsFlow, EntraError, GraphClient, HttpClient, Query,
     ReplicationPolicy, odata_string, retry_while_replicating,
 };
 use jiff::{SignedDuration, Timestamp};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
 use serde::Serialize;
-use serde_json::{Value, json};
 
-use super::apply::{TenantFacts, current_certificates};
+use super::apply::TenantFacts;
 use super::keys::{self, Material};
 use super::vault::{LocalVault, NewCredential, StoredLocation, Vault};
 use crate::error::{Error, ErrorKind, config_error, internal_error};
-use crate::json_fields::{text, time};
 
 /// One credential as the tenant shows it (never its secret).
 #[derive(Clone, Debug, Serialize)]
@@ -59,53 +61,45 @@ impl TenantCredential {
     }
 }
 
-/// The credentials of an application or service principal object.
-fn credentials_of(object: &Value, on: OwnedObject) -> Vec<TenantCredential> {
-    let list = |key: &str| {
-        object
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    for c in list("passwordCredentials") {
-        out.push(TenantCredential {
-            key_id: text(&c, "keyId"),
-            kind: CredentialKind::Secret,
-            display_name: c
-                .get("displayName")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            hint: c.get("hint").and_then(Value::as_str).map(str::to_string),
-            thumbprint: None,
-            start: time(&c, "startDateTime"),
-            end: time(&c, "endDateTime"),
-            on: on.clone(),
-        });
-    }
-    for c in list("keyCredentials") {
-        let thumbprint = c
-            .get("customKeyIdentifier")
-            .and_then(Value::as_str)
-            .and_then(|b64| STANDARD.decode(b64).ok())
-            .filter(|bytes| bytes.len() == 20)
-            .map(|bytes| bytes.iter().map(|b| format!("{b:02X}")).collect());
-        out.push(TenantCredential {
-            key_id: text(&c, "keyId"),
-            kind: CredentialKind::Certificate,
-            display_name: c
-                .get("displayName")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            hint: None,
-            thumbprint,
-            start: time(&c, "startDateTime"),
-            end: time(&c, "endDateTime"),
-            on: on.clone(),
-        });
-    }
-    out
+fn parse_time(text: Option<&str>) -> Option<Timestamp> {
+    text.and_then(|t| t.parse().ok())
+}
+
+/// A certificate's SHA-1 thumbprint from its `customKeyIdentifier`, upper-case hex.
+fn thumbprint(custom_key_identifier: Option<&str>) -> Option<String> {
+    custom_key_identifier
+        .and_then(|b64| STANDARD.decode(b64).ok())
+        .filter(|bytes| bytes.len() == 20)
+        .map(|bytes| bytes.iter().map(|b| format!("{b:02X}")).collect())
+}
+
+/// The credentials of an application or service principal.
+fn credentials_of(
+    secrets: &[PasswordCredential],
+    certificates: &[KeyCredential],
+    on: OwnedObject,
+) -> Vec<TenantCredential> {
+    let secrets = secrets.iter().map(|c| TenantCredential {
+        key_id: c.key_id.clone().unwrap_or_default(),
+        kind: CredentialKind::Secret,
+        display_name: c.display_name.clone(),
+        hint: c.hint.clone(),
+        thumbprint: None,
+        start: parse_time(c.start_date_time.as_deref()),
+        end: parse_time(c.end_date_time.as_deref()),
+        on: on.clone(),
+    });
+    let certificates = certificates.iter().map(|c| TenantCredential {
+        key_id: c.key_id.clone().unwrap_or_default(),
+        kind: CredentialKind::Certificate,
+        display_name: c.display_name.clone(),
+        hint: None,
+        thumbprint: thumbprint(c.custom_key_identifier.as_deref()),
+        start: parse_time(c.start_date_time.as_deref()),
+        end: parse_time(c.end_date_time.as_deref()),
+        on: on.clone(),
+    });
+    secrets.chain(certificates).collect()
 }
 
 /// The emergency app and its service principal, with their credentials.
@@ -122,14 +116,11 @@ pub struct EmergencyApp {
 impl EmergencyApp {
     /// Finds the app by its tag, as `plan` does: the one in use, else the oldest.
     pub async fn find(graph: &GraphClient) -> Result<EmergencyApp, Error> {
-        let mut apps: Vec<Value> = graph
-            .list_all(
-                V1,
-                "applications",
-                &Query::new().filter(format!("tags/any(t:t eq {})", odata_string(APP_TAG))),
-            )
-            .await?;
-        let in_use = |app: &Value| !credentials_of(app, OwnedObject::Application).is_empty();
+        let query = Query::new().filter(format!("tags/any(t:t eq {})", odata_string(APP_TAG)));
+        let mut apps: Vec<Application> = graph.applications(&query).try_collect().await?;
+        let in_use = |app: &Application| {
+            !app.password_credentials.is_empty() || !app.key_credentials.is_empty()
+        };
         if apps.iter().filter(|a| in_use(a)).count() > 1 {
             return Err(config_error(format!(
                 "{} applications carry the breakglass marker and more than one has credentials; breakglass cannot tell which is the emergency app",
@@ -137,42 +128,40 @@ impl EmergencyApp {
             ))
             .hinted("run `breakglass plan` to see them, and remove the tag `breakglass:emergency-access` from the one that is not the emergency app"));
         }
-        apps.sort_by_key(|a| (!in_use(a), time(a, "createdDateTime")));
+        apps.sort_by_key(|a| (!in_use(a), parse_time(a.created_date_time.as_deref())));
         let Some(app) = apps.into_iter().next() else {
             return Err(config_error("the tenant has no emergency app yet")
                 .hinted("run `breakglass apply` to create it with its credentials"));
         };
-        let object_id = text(&app, "id");
-        let app_id = text(&app, "appId");
-        let sps: Vec<Value> = graph
-            .list_all(
-                V1,
-                "servicePrincipals",
-                &Query::new().filter(format!("appId eq {}", odata_string(&app_id))),
-            )
-            .await?;
-        let sp = sps.first();
+        let app_id = app.app_id.clone().unwrap_or_default();
+        let sp = graph.service_principal_by_app_id(&app_id).await?;
         Ok(EmergencyApp {
-            credentials: credentials_of(&app, OwnedObject::Application),
-            object_id,
+            credentials: credentials_of(
+                &app.password_credentials,
+                &app.key_credentials,
+                OwnedObject::Application,
+            ),
+            object_id: app.id,
             app_id,
-            service_principal_id: sp.map(|s| text(s, "id")),
+            service_principal_id: sp.as_ref().map(|s| s.id.clone()),
             service_principal_credentials: sp
-                .map(|s| credentials_of(s, OwnedObject::ServicePrincipal))
+                .map(|s| {
+                    credentials_of(
+                        &s.password_credentials,
+                        &s.key_credentials,
+                        OwnedObject::ServicePrincipal,
+                    )
+                })
                 .unwrap_or_default(),
         })
     }
 
     /// Reads the app's credentials again, after a change.
     pub async fn refresh(&mut self, graph: &GraphClient) -> Result<(), Error> {
-        let app: Value = graph
-            .get_json(
-                V1,
-                &format!("applications/{}", self.object_id),
-                &Query::new().select(["id", "passwordCredentials", "keyCredentials"]),
-            )
+        let (secrets, certificates) = graph
+            .credentials_of(Owned::Application, &self.object_id)
             .await?;
-        self.credentials = credentials_of(&app, OwnedObject::Application);
+        self.credentials = credentials_of(&secrets, &certificates, OwnedObject::Application);
         Ok(())
     }
 
@@ -408,22 +397,28 @@ pub async fn create_credential(
     let display_name = credential_display_name(&policy.label);
     match policy.kind {
         CredentialKind::Secret => {
-            let body = json!({"passwordCredential": {"displayName": display_name, "endDateTime": end.to_string()}});
-            let path = format!("applications/{app_object_id}/addPassword");
-            let created: Value =
-                retry_while_replicating(replication, || graph.post_json(V1, &path, &body)).await?;
-            let secret = SecretString::from(text(&created, "secretText"));
-            if secret.expose_secret().is_empty() {
-                return Err(Error::new(
-                    ErrorKind::Service,
-                    "addPassword answered without the new secret",
-                ));
-            }
+            let request = NewPassword {
+                display_name,
+                end_date_time: Some(end.to_string()),
+            };
+            let created = retry_while_replicating(replication, || {
+                graph.add_password(app_object_id, &request)
+            })
+            .await?;
+            let secret = created
+                .secret_text
+                .filter(|s| !s.expose_secret().is_empty())
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Service,
+                        "addPassword answered without the new secret",
+                    )
+                })?;
             Ok(Created {
                 material: Material::Secret {
-                    key_id: text(&created, "keyId"),
+                    key_id: created.key_id.unwrap_or_default(),
                     secret,
-                    start: time(&created, "startDateTime").unwrap_or(now),
+                    start: parse_time(created.start_date_time.as_deref()).unwrap_or(now),
                     end,
                 },
                 method: AddMethod::AddPassword,
@@ -483,19 +478,21 @@ pub async fn create_credential(
                 }
             }
             let key_id = uuid::Uuid::new_v4().to_string();
-            let mut current = current_certificates(graph, app_object_id).await?;
-            current.push(json!({
-                "keyId": key_id,
-                "type": "AsymmetricX509Cert",
-                "usage": "Verify",
-                "key": generated.certificate_base64(),
-                "displayName": display_name,
-                "startDateTime": now.to_string(),
-                "endDateTime": end.to_string(),
-            }));
-            let patch = json!({"keyCredentials": current});
+            let (_, mut current) = graph
+                .credentials_of(Owned::Application, app_object_id)
+                .await?;
+            current.push(KeyCredential {
+                key_id: Some(key_id.clone()),
+                display_name: Some(display_name),
+                kind: Some("AsymmetricX509Cert".into()),
+                usage: Some("Verify".into()),
+                key: Some(generated.certificate_base64()),
+                custom_key_identifier: None,
+                start_date_time: Some(now.to_string()),
+                end_date_time: Some(end.to_string()),
+            });
             retry_while_replicating(replication, || {
-                graph.update_application(app_object_id, &patch)
+                graph.replace_key_credentials(Owned::Application, app_object_id, &current)
             })
             .await?;
             Ok(Created {
@@ -617,14 +614,14 @@ pub async fn remove_from_tenant(
     app: &EmergencyApp,
     credential: &TenantCredential,
 ) -> Result<(), Error> {
-    let (collection, id) = match credential.on {
-        OwnedObject::Application => ("applications", app.object_id.clone()),
+    let (holder, id) = match credential.on {
+        OwnedObject::Application => (Owned::Application, app.object_id.clone()),
         OwnedObject::ServicePrincipal => (
-            "servicePrincipals",
+            Owned::ServicePrincipal,
             app.service_principal_id
                 .clone()
                 .ok_or_else(|| internal_error("a service principal credential without one"))?,
         ),
     };
-    super::apply::remove_credential(graph, collection, &id, &credential.key_id).await
+    super::apply::remove_credential(graph, holder, &id, &credential.key_id).await
 }

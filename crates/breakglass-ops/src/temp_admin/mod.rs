@@ -240,11 +240,8 @@ pub async fn create(
         };
         {
             let _busy = progress.busy(&format!("assigning {}…", role.display_name));
-            let assignment = NewRoleAssignment {
-                role_definition_id: role.template_id.to_string(),
-                principal_id: user_id.clone(),
-                directory_scope_id: "/".to_string(),
-            };
+            let assignment =
+                NewRoleAssignment::new(role.template_id.to_string(), user_id.clone(), "/");
             retry_while_replicating(replication(), || graph.create_role_assignment(&assignment))
                 .await?;
         }
