@@ -144,6 +144,7 @@ pub fn entra_graph(data: &[u8]) {
     let _ = response.page::<models::Group>(url);
     let _ = response.page::<models::DirectoryObject>(url);
     let _ = response.page::<models::UnifiedRoleAssignment>(url);
+    let _ = response.page::<models::AppRoleAssignment>(url);
     let _ = response.page::<models::ConditionalAccessPolicy>(url);
     let _ = response.page::<models::DirectoryAudit>(url);
     let _ = response.page::<models::SignIn>(url);

@@ -79,9 +79,13 @@ pub fn main() -> ExitCode {
     if no_color {
         command = command.color(clap::ColorChoice::Never);
     }
-    let cli = match Cli::from_arg_matches_mut(&mut command.get_matches()) {
+    let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(err) => return usage(err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(err) => err.format(&mut Cli::command()).exit(),
+        Err(err) => return usage(err.format(&mut Cli::command())),
     };
     let ui = Ui::new(
         cli.global.output,
@@ -94,6 +98,111 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => err.render(&ui),
     }
+}
+
+/// Help and version go out as clap writes them; a bad command line becomes one `error:` line
+/// and `hint:` lines, like every other failure, exit 2.
+fn usage(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Kind;
+    if matches!(err.kind(), Kind::DisplayHelp | Kind::DisplayVersion) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let no_color = std::env::args_os().any(|arg| arg == "--no-color");
+    let ui = Ui::new(OutputFormat::Human, false, false, no_color);
+    let rendered = err.render().to_string();
+    let mut error = if err.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand {
+        missing_subcommand(&rendered)
+    } else {
+        usage_error_of(&rendered)
+    };
+    if error.hints().is_empty() {
+        error = error.hinted(format!(
+            "`{} --help` describes every flag and value",
+            command_path()
+        ));
+    }
+    error.render(&ui)
+}
+
+/// The subcommand the command line names, e.g. `breakglass credential remove`.
+fn command_path() -> String {
+    let mut command = Cli::command();
+    let mut path = vec!["breakglass".to_string()];
+    for arg in std::env::args().skip(1) {
+        if arg.starts_with('-') {
+            continue;
+        }
+        match command.find_subcommand(&arg) {
+            Some(sub) => {
+                path.push(arg.clone());
+                command = sub.clone();
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
+}
+
+/// `breakglass credential` alone: clap would print the whole help; say what is missing.
+fn missing_subcommand(help: &str) -> CommandError {
+    let command = help
+        .lines()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with('[') && !w.starts_with('<'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "breakglass".into());
+    let subcommands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    CommandError::new(ErrorKind::Usage, format!("`{command}` needs a subcommand")).hinted(format!(
+        "one of: {}; `{command} --help` describes each",
+        subcommands.join(", ")
+    ))
+}
+
+/// Reads clap's rendered error: the first paragraph is the message, `tip:` lines and the
+/// usage line become hints.
+fn usage_error_of(rendered: &str) -> CommandError {
+    let mut paragraphs = rendered.split("\n\n");
+    let message = paragraphs
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message.strip_prefix("error:").unwrap_or(&message).trim();
+    let mut error = CommandError::new(ErrorKind::Usage, message.to_string());
+    for paragraph in paragraphs {
+        let paragraph = paragraph.trim();
+        if let Some(tip) = paragraph.strip_prefix("tip:") {
+            error = error.hinted(tip.trim().to_string());
+        } else if let Some(usage) = paragraph.strip_prefix("Usage:") {
+            let usage = usage.trim();
+            let command: Vec<&str> = usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with('[') && !w.starts_with('<') && !w.starts_with('-'))
+                .collect();
+            error = error.hinted(format!(
+                "usage: {usage}; `{} --help` says more",
+                command.join(" ")
+            ));
+        }
+    }
+    error
 }
 
 fn run(cli: Cli, ui: Ui) -> Result<(), CommandError> {

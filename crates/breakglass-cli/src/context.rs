@@ -8,10 +8,10 @@ use breakglass_core::config::Config;
 use breakglass_core::env::AZURE_TENANT_ID;
 
 use crate::cli::GlobalArgs;
-use crate::cloud::{self, ResolvedCloud};
 use crate::error::{CommandError, config_error};
-use crate::session::{self, Operator, OperatorArgs, Session};
+use crate::session::{OperatorArgs, Session};
 use crate::ui::Ui;
+use breakglass_ops::cloud::{self, ResolvedCloud};
 
 /// The global state handed to every command.
 pub struct CommandHelper {
@@ -32,7 +32,10 @@ impl CommandHelper {
     /// Resolves `--cloud` and AZURE_AUTHORITY_HOST.
     pub fn cloud(&self) -> Result<ResolvedCloud, CommandError> {
         let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
-        cloud::resolve(self.global.cloud.as_deref(), authority_host.as_deref())
+        Ok(cloud::resolve(
+            self.global.cloud.as_deref(),
+            authority_host.as_deref(),
+        )?)
     }
 
     /// Connection settings from the global flags.
@@ -44,13 +47,63 @@ impl CommandHelper {
     /// Resolves the cloud and the operator, and signs in.
     pub async fn sign_in(&self, args: &OperatorArgs) -> Result<Session, CommandError> {
         let cloud = self.cloud()?;
-        let operator = Operator::from_args(args)?;
+        self.sign_in_to(cloud, args).await
+    }
+
+    /// The cloud `--cloud` (or BREAKGLASS_CLOUD) names, else `[tenant] cloud`; the two must
+    /// agree when both are given, as the tenant must.
+    pub fn cloud_for(&self, config: &Config) -> Result<ResolvedCloud, CommandError> {
+        let configured = config
+            .tenant
+            .cloud
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let given = self
+            .global
+            .cloud
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        match (given, configured) {
+            (Some(given), Some(configured)) if !same_cloud(given, configured) => {
+                let source = match std::env::var("BREAKGLASS_CLOUD") {
+                    Ok(value) if value.trim() == given => "BREAKGLASS_CLOUD",
+                    _ => "--cloud",
+                };
+                Err(config_error(format!(
+                    "{source} is `{given}` but [tenant] cloud in breakglass.toml is `{configured}`; breakglass will not guess which cloud is meant"
+                ))
+                .hinted(format!(
+                    "unset {source} or make it `{configured}`, or change [tenant] cloud, so both name the same cloud"
+                )))
+            }
+            (None, Some(configured)) => {
+                let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
+                cloud::resolve(Some(configured), authority_host.as_deref()).map_err(|e| {
+                    e.hinted("it comes from [tenant] cloud in breakglass.toml")
+                        .into()
+                })
+            }
+            _ => self.cloud(),
+        }
+    }
+
+    async fn sign_in_to(
+        &self,
+        cloud: ResolvedCloud,
+        args: &OperatorArgs,
+    ) -> Result<Session, CommandError> {
+        let operator = crate::session::operator_from_args(args)?;
         self.ui.debug(format!(
             "signing in with {} against {}",
             operator.method(),
             cloud.profile.authority_host
         ));
-        session::sign_in(&self.ui, cloud, &operator, self.http_options()).await
+        Ok(
+            breakglass_ops::session::sign_in(&self.ui, cloud, &operator, self.http_options())
+                .await?,
+        )
     }
 
     /// Signs in to the tenant `breakglass.toml` names. `--tenant` (or AZURE_TENANT_ID) and
@@ -62,7 +115,8 @@ impl CommandHelper {
         config: &Config,
     ) -> Result<Session, CommandError> {
         let operator = operator_for(args, config)?;
-        let session = self.sign_in(&operator).await?;
+        let cloud = self.cloud_for(config)?;
+        let session = self.sign_in_to(cloud, &operator).await?;
         if let Some(wanted) = configured_guid(config) {
             let claims = session.token.claims()?;
             if let Some(tid) = claims.tid.as_deref()
@@ -113,6 +167,16 @@ pub fn operator_for(args: &OperatorArgs, config: &Config) -> Result<OperatorArgs
             Ok(operator)
         }
         _ => Ok(operator),
+    }
+}
+
+fn same_cloud(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 

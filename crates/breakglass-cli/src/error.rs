@@ -130,14 +130,8 @@ impl CommandError {
         self
     }
 
-    /// Adds a cause, shown with `--verbose`.
-    #[must_use]
-    pub fn caused_by(mut self, cause: impl fmt::Display) -> Self {
-        self.causes.push(one_line(cause.to_string()));
-        self
-    }
-
-    /// Returns the kind.
+    /// Returns the kind (the exit code is rendered from it; tests ask for it directly).
+    #[cfg(test)]
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -217,27 +211,36 @@ pub fn internal_error(message: impl Into<String>) -> CommandError {
         .hinted("this is a bug in breakglass; please report it with the command you ran")
 }
 
+impl From<breakglass_ops::Error> for CommandError {
+    fn from(err: breakglass_ops::Error) -> Self {
+        use breakglass_ops::ErrorKind as Ops;
+        let kind = match err.kind() {
+            Ops::Service => ErrorKind::Service,
+            Ops::Usage => ErrorKind::Usage,
+            Ops::Config => ErrorKind::Config,
+            Ops::Authentication => ErrorKind::Authentication,
+            Ops::Authorization => ErrorKind::Authorization,
+            Ops::Network => ErrorKind::Network,
+            Ops::Throttled => ErrorKind::Throttled,
+            Ops::Interrupted => ErrorKind::Interrupted,
+            Ops::Internal => ErrorKind::Internal,
+        };
+        let mut error = CommandError::new(kind, err.message());
+        error.causes = err.causes().to_vec();
+        error.hints = err.hints().to_vec();
+        error
+    }
+}
+
 impl From<CloudProfileError> for CommandError {
     fn from(err: CloudProfileError) -> Self {
-        let hint = err.hint();
-        config_error(err.to_string())
-            .hinted(hint)
-            .hinted("or pick a built-in cloud with `--cloud public|usgov|china`; see `breakglass cloud list`")
+        breakglass_ops::Error::from(err).into()
     }
 }
 
 impl From<TenantIdError> for CommandError {
     fn from(err: TenantIdError) -> Self {
-        let hint = match err {
-            TenantIdError::Empty => "pass `--tenant <GUID or domain>` or set AZURE_TENANT_ID",
-            TenantIdError::Alias(_) => {
-                "use the directory (tenant) id GUID or a verified domain such as contoso.onmicrosoft.com"
-            }
-            TenantIdError::Malformed(_) => {
-                "a tenant is a directory GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 or a domain like contoso.onmicrosoft.com"
-            }
-        };
-        config_error(format!("invalid tenant: {err}")).hinted(hint)
+        breakglass_ops::Error::from(err).into()
     }
 }
 
@@ -258,109 +261,13 @@ impl From<breakglass_sim::SimError> for CommandError {
 
 impl From<breakglass_entra::EntraError> for CommandError {
     fn from(err: breakglass_entra::EntraError) -> Self {
-        use breakglass_entra::EntraError;
-        let root = err.root();
-        let status = err.status();
-        let kind = match root {
-            EntraError::Graph(graph) => match graph.status {
-                401 => ErrorKind::Authentication,
-                403 => ErrorKind::Authorization,
-                429 => ErrorKind::Throttled,
-                503 | 504 if matches!(err, EntraError::RetriesExhausted { .. }) => {
-                    ErrorKind::Throttled
-                }
-                _ => ErrorKind::Service,
-            },
-            EntraError::Token(_) => match status {
-                Some(429) => ErrorKind::Throttled,
-                Some(500..) => ErrorKind::Service,
-                _ => ErrorKind::Authentication,
-            },
-            EntraError::Unreachable { .. } | EntraError::UntrustedCertificate { .. } => {
-                ErrorKind::Network
-            }
-            EntraError::NotJson { .. } | EntraError::InvalidResponse { .. } => ErrorKind::Service,
-            EntraError::Credential(_) | EntraError::Config { .. } => ErrorKind::Config,
-            EntraError::TokenExpired { .. }
-            | EntraError::InvalidToken(_)
-            | EntraError::AzCli { .. } => ErrorKind::Authentication,
-            EntraError::RetriesExhausted { .. } => ErrorKind::Service,
-        };
-        let message = match root {
-            EntraError::Token(token) => {
-                let mut line = format!("sign-in failed: {}", token.description);
-                if token.description.is_empty() {
-                    line = format!(
-                        "sign-in failed: the token endpoint answered {} {}",
-                        token.status, token.error
-                    );
-                }
-                if let Some(explained) = token.explanation() {
-                    line.push_str(&format!(" ({})", explained.meaning));
-                }
-                line
-            }
-            EntraError::UntrustedCertificate {
-                url,
-                ca_file: Some(ca_file),
-                ..
-            } => format!(
-                "the TLS certificate of {url} is not issued by the CA the cloud profile trusts ({})",
-                ca_file.display()
-            ),
-            EntraError::Unreachable {
-                url,
-                detail,
-                timed_out,
-            } => {
-                let origin = url::Url::parse(url)
-                    .map(|parsed| parsed.origin().ascii_serialization())
-                    .unwrap_or_else(|_| url.clone());
-                let reason = if *timed_out {
-                    "timed out".to_string()
-                } else {
-                    detail.rsplit(": ").next().unwrap_or(detail).to_string()
-                };
-                format!("cannot reach {origin}: {reason}")
-            }
-            _ => root.to_string(),
-        };
-        let mut error = CommandError::new(kind, message);
-        if let EntraError::RetriesExhausted {
-            attempts, elapsed, ..
-        } = &err
-        {
-            error = error.caused_by(format!(
-                "gave up after {attempts} attempts in {:.1}s",
-                elapsed.as_secs_f64()
-            ));
-        }
-        match root {
-            EntraError::Token(token) => error = error.caused_by(token),
-            EntraError::Unreachable { .. } => error = error.caused_by(root),
-            _ => {}
-        }
-        let hint = match root {
-            EntraError::Token(token) => token.explanation().map(|explained| match token.code() {
-                Some(code) => format!("AADSTS{code}: {}", explained.action),
-                None => explained.action.to_string(),
-            }),
-            _ => None,
-        };
-        let error = error.hinted(hint.or_else(|| root.hint()).unwrap_or_default());
-        if kind == ErrorKind::Throttled {
-            error.hinted(
-                "wait a few minutes, or give the retries more time with `--retry-budget SECONDS`",
-            )
-        } else {
-            error
-        }
+        breakglass_ops::Error::from(err).into()
     }
 }
 
 impl From<std::io::Error> for CommandError {
     fn from(err: std::io::Error) -> Self {
-        CommandError::new(ErrorKind::Internal, format!("I/O error: {err}"))
+        breakglass_ops::Error::from(err).into()
     }
 }
 

@@ -2,20 +2,16 @@
 #![forbid(unsafe_code)]
 
 mod cli;
-mod cloud;
 mod commands;
 mod context;
 mod emergency;
 mod error;
-mod json_fields;
-mod lease;
 mod monitor;
 mod output;
 mod provision;
 mod session;
 mod signals;
 mod ui;
-mod watch;
 
 fn main() -> std::process::ExitCode {
     cli::main()

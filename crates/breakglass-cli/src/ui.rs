@@ -221,3 +221,27 @@ fn stdout_error(err: std::io::Error) -> CommandError {
         internal_error(format!("cannot write to stdout: {err}"))
     }
 }
+
+/// The operations report through the terminal: status lines (silenced by `--quiet`), warnings,
+/// prompts a person must see, and spinners.
+impl breakglass_ops::Progress for Ui {
+    fn status(&self, message: &str) {
+        Ui::status(self, message);
+    }
+
+    fn warn(&self, message: &str) {
+        Ui::warn(self, message);
+    }
+
+    fn important(&self, message: &str) {
+        Ui::important(self, message);
+    }
+
+    fn debug(&self, message: &str) {
+        Ui::debug(self, message);
+    }
+
+    fn busy(&self, message: &str) -> breakglass_ops::Busy {
+        Box::new(self.spinner(message))
+    }
+}

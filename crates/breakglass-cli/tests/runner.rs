@@ -4,6 +4,7 @@ mod common;
 
 mod test_audit;
 mod test_azcli;
+mod test_bad_input;
 mod test_certificate;
 mod test_cli;
 mod test_cli_reference;

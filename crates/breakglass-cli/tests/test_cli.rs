@@ -47,6 +47,16 @@ fn missing_subcommand_is_a_usage_error() {
     let env = TestEnv::new();
     let output = env.run(["cloud"]);
     output.assert_code(2);
+    assert!(output.stdout.is_empty(), "{output}");
+    assert_eq!(
+        output.error_lines(),
+        ["error: `breakglass cloud` needs a subcommand"],
+        "{output}"
+    );
+    assert!(
+        output.stderr.contains("hint: one of: list, show"),
+        "the subcommands are named: {output}"
+    );
 }
 
 #[test]

@@ -95,6 +95,7 @@ async fn throttled_requests_are_retried_after_retry_after() {
         started.elapsed() >= Duration::from_secs(2),
         "Retry-After of 1 s was honoured twice"
     );
+    assert_eq!(setup.sim.fault_hits(), [2]);
     setup.sim.shutdown().await;
 }
 
@@ -122,6 +123,11 @@ async fn unavailable_and_dropped_connections_are_retried() {
             .expect("dropped then success")
             .len(),
         1
+    );
+    assert_eq!(
+        setup.sim.fault_hits(),
+        [1, 1],
+        "the 503 was answered and the connection dropped, once each"
     );
     setup.sim.shutdown().await;
 }
@@ -214,6 +220,7 @@ async fn batch_splits_into_twenties_and_retries_throttled_items() {
         );
         assert!(answer.is_success(), "item {index} ended {}", answer.status);
     }
+    assert_eq!(setup.sim.fault_hits(), [3], "three items were throttled");
     setup.sim.shutdown().await;
 }
 
@@ -239,10 +246,18 @@ async fn replication_delay_after_create_is_waited_out() {
         initial_delay: Duration::from_millis(200),
         max_delay: Duration::from_secs(1),
     };
-    let sp = retry_while_replicating(policy, || graph.create_service_principal(&app_id))
+    let new = breakglass_entra::graph::models::NewServicePrincipal {
+        app_id: app_id.clone(),
+        ..Default::default()
+    };
+    let sp = retry_while_replicating(policy, || graph.create_service_principal(&new))
         .await
         .expect("service principal created once the app replicated");
     assert!(started.elapsed() >= Duration::from_millis(1000));
+    assert!(
+        setup.sim.hidden_by_replication() > 0,
+        "the new app was invisible at first"
+    );
     assert_eq!(sp.app_id.as_deref(), Some(app_id.as_str()));
     setup.sim.shutdown().await;
 }

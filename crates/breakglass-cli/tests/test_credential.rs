@@ -509,3 +509,21 @@ fn a_wrong_keepass_password_is_refused_and_nothing_changes() {
     keys_after.sort();
     assert_eq!(keys_before, keys_after, "the tenant is unchanged");
 }
+
+#[test]
+fn a_refused_keepass_password_claims_no_clean_up() {
+    let (mut env, _simulator) = applied("");
+    let before = std::fs::read(env.root().join("breakglass.kdbx")).unwrap();
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", "not the password");
+    let output = env.run(["credential", "rotate", "rotating"]);
+    output.assert_code(3);
+    assert!(output.stderr.contains("password is wrong"), "{output}");
+    assert!(
+        !output.stderr.contains("cleans up") && !output.stderr.contains("again is safe"),
+        "nothing was changed, so nothing is left to clean up: {output}"
+    );
+    assert_eq!(
+        std::fs::read(env.root().join("breakglass.kdbx")).unwrap(),
+        before
+    );
+}

@@ -17,6 +17,10 @@ fn throttling_beyond_the_retry_budget_exits_7() {
     }]);
     let output = env.run(["admins", "list", "--retry-budget", "2"]);
     output.assert_code(7);
+    assert!(
+        simulator.fault_hits()[0] > 1,
+        "retried while the budget lasted"
+    );
     assert!(output.stdout.is_empty(), "{output}");
     assert_eq!(output.error_lines().len(), 1, "{output}");
     assert!(output.stderr.contains("429"), "{output}");
@@ -38,6 +42,7 @@ fn a_passing_throttle_is_retried_transparently() {
     let output = env.run(["tenant", "show", "-o", "json"]);
     output.assert_success();
     assert_eq!(output.json()["displayName"], "Contoso (simulated)");
+    assert_eq!(simulator.fault_hits(), [1], "the 429 was answered once");
 }
 
 #[test]
@@ -53,6 +58,13 @@ fn persistent_server_errors_exit_1() {
     let output = env.run(["tenant", "show", "--retry-budget", "1"]);
     output.assert_code(1);
     assert_eq!(output.error_lines().len(), 1, "{output}");
+    assert!(output.stderr.contains("500"), "{output}");
+    assert!(output.stderr.contains("hint: "), "{output}");
+    assert!(
+        simulator.fault_hits()[0] > 1,
+        "a 500 is retried before giving up: {:?}",
+        simulator.fault_hits()
+    );
 }
 
 #[test]

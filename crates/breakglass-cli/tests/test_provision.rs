@@ -339,6 +339,15 @@ fn throttling_and_replication_delay_mid_apply_are_ridden_out() {
         },
     ]);
     env.run(["apply", "--yes"]).assert_success();
+    assert_eq!(
+        simulator.fault_hits()[0],
+        2,
+        "both 429 answers were given and ridden out"
+    );
+    assert!(
+        simulator.hidden_by_replication() > 0,
+        "the replication delay hid a new object from at least one read"
+    );
     simulator.set_faults(Vec::new());
     env.run(["plan", "--detailed-exitcode"]).assert_code(0);
 }

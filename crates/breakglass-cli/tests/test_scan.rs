@@ -400,3 +400,40 @@ fn scan_needs_identities_and_takes_quick_flags() {
     assert_eq!(got[1].4, "high");
     assert!(got[1].2.ends_with("credential rotating"));
 }
+
+#[test]
+fn a_folder_is_read_recursively_as_the_docs_show() {
+    let env = setup();
+    env.write_file("logs/graph/page.json", &graph_page());
+    env.write_file("logs/eventhub/2026/11/records.json", &diagnostic_records());
+    env.write_file("logs/README.txt", "exported on Monday\n");
+    let (report, output) = scan_json(&env, &["logs/"]);
+    output.assert_code(10);
+    let files: Vec<String> = summary(&report).into_iter().map(|e| e.6).collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("page.json"))
+            && files.iter().any(|f| f.ends_with("records.json")),
+        "{files:?}"
+    );
+    assert_eq!(report["summary"]["files"], 3, "{report}");
+    assert!(
+        output.stderr.contains("README.txt"),
+        "the text file is a warning: {output}"
+    );
+}
+
+#[test]
+fn a_failed_scan_prints_no_result() {
+    let env = setup();
+    std::fs::create_dir_all(env.root().join("empty")).unwrap();
+    for args in [
+        vec!["scan", "--identities", "ids.json", "missing.json"],
+        vec!["scan", "--identities", "ids.json", "empty"],
+    ] {
+        let output = env.run(&args);
+        output.assert_code(3);
+        assert!(output.stdout.is_empty(), "{args:?}: {output}");
+        assert!(!output.stderr.contains("No sign-ins"), "{output}");
+        assert_eq!(output.error_lines().len(), 1, "{output}");
+    }
+}

@@ -1,9 +1,12 @@
 //! `breakglass watch` against an in-process simulator and a webhook receiver in the test:
 //! one signed notification per sign-in, nothing sent twice, retries, the cursor kept
 //! across kill -9, change notifications (a Conditional Access policy losing the emergency
-//! exclusion among them), and the Slack and Teams shapes.
+//! exclusion among them), and the Slack and Teams shapes. With several receivers: one that
+//! hangs delays no other, the run ends at --run-timeout with a summary naming the failing
+//! receiver's host, and each receiver gets again, after a failure or a kill -9, exactly
+//! what it had not confirmed. Version 1 state files are read; bad durations are refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -36,55 +39,79 @@ impl Received {
     }
 }
 
-/// A receiver on 127.0.0.1: answers 500 to the first `fail_first` requests, never answers
-/// requests after the first `hang_after`, and 200 to the rest.
+/// A request as it arrived, answered or not.
+#[derive(Clone, Debug)]
+struct Arrival {
+    at: Instant,
+    event_id: String,
+}
+
+/// What a receiver's connections share.
+#[derive(Default)]
+struct Log {
+    /// The requests answered 200.
+    received: Mutex<Vec<Received>>,
+    /// Every request, in the order they arrived.
+    arrivals: Mutex<Vec<Arrival>>,
+    count: AtomicUsize,
+}
+
+/// A receiver on a loopback address: answers 500 to the first `fail_first` requests, never
+/// answers requests after the first `hang_after`, and 200 to the rest.
 struct Receiver {
+    address: &'static str,
     port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-    count: Arc<AtomicUsize>,
+    log: Arc<Log>,
 }
 
 impl Receiver {
     fn start(fail_first: usize, hang_after: Option<usize>) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Receiver::start_on("127.0.0.1", fail_first, hang_after)
+    }
+
+    /// On `address`: another loopback address than 127.0.0.1 tells two receivers apart in
+    /// what breakglass prints, which is only ever the host.
+    fn start_on(address: &'static str, fail_first: usize, hang_after: Option<usize>) -> Receiver {
+        let listener = TcpListener::bind((address, 0)).expect("bind");
         let port = listener.local_addr().expect("address").port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let count = Arc::new(AtomicUsize::new(0));
-        let (r, c) = (received.clone(), count.clone());
+        let log = Arc::new(Log::default());
+        let shared = log.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { break };
-                let (r, c) = (r.clone(), c.clone());
-                std::thread::spawn(move || serve(stream, &r, &c, fail_first, hang_after));
+                let log = shared.clone();
+                std::thread::spawn(move || serve(stream, &log, fail_first, hang_after));
             }
         });
-        Receiver {
-            port,
-            received,
-            count,
-        }
+        Receiver { address, port, log }
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.port)
+        format!("http://{}:{}/hook", self.address, self.port)
     }
 
     fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.log.received.lock().unwrap().clone()
+    }
+
+    fn arrivals(&self) -> Vec<Arrival> {
+        self.log.arrivals.lock().unwrap().clone()
     }
 
     fn requests(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
+        self.log.count.load(Ordering::SeqCst)
+    }
+
+    /// The event ids of the requests answered 200, in order.
+    fn confirmed_ids(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .map(|r| r.headers["x-breakglass-event-id"].clone())
+            .collect()
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    received: &Mutex<Vec<Received>>,
-    count: &AtomicUsize,
-    fail_first: usize,
-    hang_after: Option<usize>,
-) {
+fn serve(stream: TcpStream, log: &Log, fail_first: usize, hang_after: Option<usize>) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut headers = BTreeMap::new();
     let mut line = String::new();
@@ -112,7 +139,14 @@ fn serve(
     if reader.read_exact(&mut body).is_err() {
         return;
     }
-    let n = count.fetch_add(1, Ordering::SeqCst);
+    log.arrivals.lock().unwrap().push(Arrival {
+        at: Instant::now(),
+        event_id: headers
+            .get("x-breakglass-event-id")
+            .cloned()
+            .unwrap_or_default(),
+    });
+    let n = log.count.fetch_add(1, Ordering::SeqCst);
     if hang_after.is_some_and(|h| n >= h) {
         std::thread::sleep(Duration::from_secs(300));
         return;
@@ -120,7 +154,10 @@ fn serve(
     let status = if n < fail_first {
         "500 Internal Server Error"
     } else {
-        received.lock().unwrap().push(Received { headers, body });
+        log.received
+            .lock()
+            .unwrap()
+            .push(Received { headers, body });
         "200 OK"
     };
     let mut stream = stream;
@@ -291,7 +328,7 @@ fn a_failing_receiver_is_retried_and_the_cursor_waits_for_it() {
     assert_eq!(got.len(), 1, "{output}");
     let id = got[0]["id"].as_str().unwrap().to_string();
     // The failed run left the cursor at the event, not past it.
-    let cursor: jiff::Timestamp = after["sources"]["servicePrincipalSignIns"]
+    let cursor: jiff::Timestamp = after["cursors"]["webhook"]["servicePrincipalSignIns"]
         .as_str()
         .unwrap()
         .parse()
@@ -578,4 +615,341 @@ fn receivers_and_secrets_are_checked() {
         "https://example.com/x",
     ]);
     fast.assert_code(2);
+}
+
+/// The path of the hanging receiver's URL: it stands for the token an incoming-webhook URL
+/// carries, which must never be printed.
+const URL_TOKEN: &str = "T0KEN-in-the-url-never-printed";
+
+fn state(env: &TestEnv) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(state_file(env)).expect("the state file"))
+        .expect("state JSON")
+}
+
+/// The event ids the state file records as confirmed by `receiver`.
+fn confirmed_in_state(state: &Value, receiver: &str) -> BTreeSet<String> {
+    state["delivered"]
+        .as_object()
+        .expect("delivered")
+        .keys()
+        .filter_map(|key| key.strip_prefix(&format!("{receiver}:")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The ids, checked to hold no repeat.
+#[track_caller]
+fn without_repeats(ids: Vec<String>) -> BTreeSet<String> {
+    let set: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(set.len(), ids.len(), "an event was sent twice: {ids:#?}");
+    set
+}
+
+/// The summary line of one receiver in `--output json`.
+#[track_caller]
+fn summary<'a>(report: &'a Value, receiver: &str) -> &'a Value {
+    report["receivers"]
+        .as_array()
+        .expect("receivers")
+        .iter()
+        .find(|r| r["receiver"] == receiver)
+        .unwrap_or_else(|| panic!("no {receiver} in {report:#}"))
+}
+
+#[test]
+fn a_hanging_webhook_holds_up_no_other_receiver_and_later_gets_only_what_it_missed() {
+    let (env, _simulator) = applied();
+    use_rotating(&env);
+    // The webhook takes the request and never answers; Slack answers at once.
+    let hanging = Receiver::start_on("127.0.0.2", 0, Some(0));
+    let slack = Receiver::start(0, None);
+    let hanging_url = format!("http://127.0.0.2:{}/hooks/{URL_TOKEN}", hanging.port);
+    let run = watch_once(
+        &env,
+        &[
+            "--webhook",
+            &hanging_url,
+            "--slack",
+            &slack.url(),
+            "--timeout",
+            "8s",
+            "--retries",
+            "1",
+            "--run-timeout",
+            "30s",
+        ],
+    );
+    run.assert_code(6);
+    let events = without_repeats(slack.confirmed_ids());
+    assert!(
+        slack.received().iter().any(|r| r.json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("rotating credential")),
+        "{run}"
+    );
+    assert!(events.len() > 2, "apply's changes and the sign-in: {run}");
+
+    // Slack got every event while the webhook still held its first request: its retry
+    // comes only after the first attempt's 8 s --timeout.
+    let webhook_arrivals = hanging.arrivals();
+    assert!(webhook_arrivals.len() >= 2, "{webhook_arrivals:?}\n{run}");
+    let retry = webhook_arrivals[1].at;
+    assert!(
+        slack.arrivals().iter().all(|a| a.at < retry),
+        "a Slack delivery waited for the webhook\n{run}"
+    );
+
+    // The run ended at its bound, not after every event timed out at the webhook; the
+    // summary says which receiver failed, by its host only.
+    let report = run.json();
+    assert_eq!(report["runTimeoutReached"], true, "{run}");
+    let ok = summary(&report, "slack");
+    assert_eq!(ok["delivered"], events.len(), "{run}");
+    assert_eq!(
+        (ok["failed"].as_u64(), ok["undelivered"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(ok["lastError"].is_null(), "{run}");
+    let failing = summary(&report, "webhook");
+    assert_eq!(failing["host"], "127.0.0.2");
+    assert_eq!(failing["delivered"], 0);
+    assert!(failing["undelivered"].as_u64().unwrap() > 0, "{run}");
+    assert_eq!(
+        failing["failed"].as_u64().unwrap() + failing["undelivered"].as_u64().unwrap(),
+        events.len() as u64,
+        "{run}"
+    );
+    let last_error = failing["lastError"].as_str().unwrap();
+    assert!(
+        last_error.contains("webhook receiver 127.0.0.2")
+            && last_error.contains("did not answer in time"),
+        "{run}"
+    );
+    assert_eq!(report["missed"], events.len(), "{run}");
+    let errors = run.error_lines();
+    assert_eq!(errors.len(), 1, "{run}");
+    assert!(
+        errors[0].contains("webhook receiver 127.0.0.2 missed"),
+        "{run}"
+    );
+    assert!(!errors[0].contains("slack"), "{run}");
+    assert!(run.stderr.contains("hint:"), "{run}");
+    assert!(
+        !run.stdout.contains(URL_TOKEN) && !run.stderr.contains(URL_TOKEN),
+        "{run}"
+    );
+
+    // Human output names the failing receiver too.
+    let human = env.run([
+        "watch",
+        "--once",
+        "--state",
+        &state_file(&env).display().to_string(),
+        "--webhook",
+        &hanging_url,
+        "--slack",
+        &slack.url(),
+        "--timeout",
+        "1s",
+        "--retries",
+        "0",
+        "--run-timeout",
+        "10s",
+    ]);
+    human.assert_code(6);
+    assert!(human.stdout.contains("127.0.0.2"), "{human}");
+    assert!(!human.stdout.contains(URL_TOKEN) && !human.stderr.contains(URL_TOKEN));
+    assert_eq!(
+        slack.confirmed_ids().len(),
+        events.len(),
+        "nothing twice to Slack: {human}"
+    );
+
+    // The webhook answers again: it gets what it missed, Slack nothing twice.
+    let webhook = Receiver::start_on("127.0.0.2", 0, None);
+    let slack_again = Receiver::start(0, None);
+    let fixed = watch_once(
+        &env,
+        &["--webhook", &webhook.url(), "--slack", &slack_again.url()],
+    );
+    fixed.assert_success();
+    assert_eq!(without_repeats(webhook.confirmed_ids()), events, "{fixed}");
+    assert!(slack_again.arrivals().is_empty(), "{fixed}");
+    let report = fixed.json();
+    assert_eq!(summary(&report, "webhook")["delivered"], events.len());
+    assert_eq!(summary(&report, "slack")["alreadyDelivered"], events.len());
+    assert_eq!(report["runTimeoutReached"], false);
+}
+
+#[test]
+fn kill_9_with_one_receiver_held_sends_each_receiver_again_exactly_what_it_had_not_confirmed() {
+    let (env, _simulator) = applied();
+    use_rotating(&env);
+
+    // The webhook confirms the first event and holds the second; Slack answers at once.
+    let holding = Receiver::start(0, Some(1));
+    let slack = Receiver::start(0, None);
+    let state_path = state_file(&env).display().to_string();
+    let (holding_url, slack_url) = (holding.url(), slack.url());
+    let mut child = env.spawn_quiet([
+        "watch",
+        "--once",
+        "--timeout",
+        "60s",
+        "--webhook",
+        &holding_url,
+        "--slack",
+        &slack_url,
+        "--state",
+        &state_path,
+    ]);
+    let waiting = Instant::now();
+    let slack_confirmed_some = || {
+        std::fs::read_to_string(state_file(&env))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .is_some_and(|s| !confirmed_in_state(&s, "slack").is_empty())
+    };
+    while holding.requests() < 2 || !slack_confirmed_some() {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the webhook got {} request(s)",
+            holding.requests()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("wait");
+    let at_kill = state(&env);
+    let held = holding.arrivals()[1].event_id.clone();
+    let webhook_before = confirmed_in_state(&at_kill, "webhook");
+    let slack_before = confirmed_in_state(&at_kill, "slack");
+    assert_eq!(webhook_before, without_repeats(holding.confirmed_ids()));
+    assert!(!webhook_before.contains(&held));
+
+    let webhook = Receiver::start(0, None);
+    let slack_again = Receiver::start(0, None);
+    let restarted = watch_once(
+        &env,
+        &["--webhook", &webhook.url(), "--slack", &slack_again.url()],
+    );
+    restarted.assert_success();
+    let after = state(&env);
+    for (receiver, before, again) in [
+        ("webhook", &webhook_before, &webhook),
+        ("slack", &slack_before, &slack_again),
+    ] {
+        let resent = without_repeats(again.confirmed_ids());
+        assert!(
+            resent.is_disjoint(before),
+            "{receiver} got again what it had confirmed: {:?}",
+            resent.intersection(before).collect::<Vec<_>>()
+        );
+        let all: BTreeSet<String> = before.union(&resent).cloned().collect();
+        assert_eq!(all, confirmed_in_state(&after, receiver), "{restarted}");
+    }
+    assert!(webhook.confirmed_ids().contains(&held), "{restarted}");
+    // Slack's unconfirmed events (received before the kill or not) came after the restart.
+    let slack_first = without_repeats(slack.confirmed_ids());
+    let slack_all: BTreeSet<String> = slack_first
+        .union(&without_repeats(slack_again.confirmed_ids()))
+        .cloned()
+        .collect();
+    assert_eq!(
+        slack_all,
+        confirmed_in_state(&after, "slack"),
+        "{restarted}"
+    );
+    // Both receivers end with every event.
+    assert_eq!(
+        confirmed_in_state(&after, "webhook"),
+        confirmed_in_state(&after, "slack")
+    );
+}
+
+#[test]
+fn a_version_1_state_file_is_read_and_rewritten_without_sending_again() {
+    let (env, _simulator) = applied();
+    use_rotating(&env);
+    let first = Receiver::start(0, None);
+    watch_once(&env, &["--webhook", &first.url()]).assert_success();
+    let sent = without_repeats(first.confirmed_ids());
+    assert!(!sent.is_empty());
+
+    // The same progress as version 1 wrote it: one cursor per source for every receiver.
+    let current = state(&env);
+    let version_1 = json!({
+        "version": 1,
+        "sources": current["cursors"]["webhook"],
+        "delivered": current["delivered"],
+    });
+    std::fs::write(state_file(&env), version_1.to_string()).unwrap();
+
+    let receiver = Receiver::start(0, None);
+    let output = watch_once(&env, &["--webhook", &receiver.url()]);
+    output.assert_success();
+    assert!(receiver.arrivals().is_empty(), "{output}");
+    assert_eq!(
+        output.json()["receivers"][0]["alreadyDelivered"],
+        sent.len(),
+        "{output}"
+    );
+    let rewritten = state(&env);
+    assert_eq!(rewritten["version"], 2, "{rewritten:#}");
+    assert!(rewritten.get("sources").is_none(), "{rewritten:#}");
+    assert_eq!(confirmed_in_state(&rewritten, "webhook"), sent);
+    for source in ["signIns", "servicePrincipalSignIns", "directoryAudits"] {
+        assert!(
+            rewritten["cursors"]["webhook"][source].is_string(),
+            "{rewritten:#}"
+        );
+    }
+}
+
+#[test]
+fn zero_and_absurd_durations_are_refused_before_anything_is_read() {
+    let env = TestEnv::new();
+    for flags in [
+        &["--timeout", "0s"][..],
+        &["--timeout", "0"],
+        &["--timeout", "2h"],
+        &["--run-timeout", "0s"],
+        &["--run-timeout", "2s"],
+        &["--run-timeout", "30d"],
+        &["--run-timeout", "30s", "--timeout", "1m"],
+        &["--overlap", "0m"],
+        &["--overlap", "400d"],
+        &["--poll-interval", "0s"],
+        &["--poll-interval", "7d"],
+        &["--timeout", "99999999999999999999h"],
+        &["--timeout", "18446744073709551615h"],
+        &["--timeout", "5 minutes"],
+    ] {
+        let mut args = vec!["watch", "--once", "--slack", "https://hooks.example.com/x"];
+        args.extend_from_slice(flags);
+        let refused = env.run(&args);
+        refused.assert_code(2);
+        assert_eq!(refused.error_lines().len(), 1, "{flags:?}: {refused}");
+        assert!(refused.error_lines()[0].contains(flags[0]), "{refused}");
+        assert!(
+            refused.stderr.lines().any(|l| l.starts_with("hint: ")),
+            "{flags:?}: {refused}"
+        );
+        assert!(refused.stdout.is_empty(), "{refused}");
+    }
+    let zero = env.run([
+        "watch",
+        "--once",
+        "--slack",
+        "https://hooks.example.com/x",
+        "--timeout",
+        "0s",
+    ]);
+    assert!(
+        zero.stderr.contains(
+            "error: --timeout 0s is shorter than 1s\nhint: give --timeout between 1s and 5m"
+        ),
+        "{zero}"
+    );
 }

@@ -99,6 +99,15 @@ fn secrets_are_not_accepted_on_the_command_line() {
     let env = TestEnv::new();
     let output = env.run(["whoami", "--client-secret", "s3cr3t"]);
     output.assert_code(2);
+    assert_eq!(output.error_lines().len(), 1, "{output}");
+    assert!(
+        output.stderr.contains("--client-secret"),
+        "the flag is named as unknown: {output}"
+    );
+    assert!(
+        !output.stderr.contains("s3cr3t") && !output.stdout.contains("s3cr3t"),
+        "the secret is never echoed: {output}"
+    );
 }
 
 /// A Graph token for the simulator's operator, from its token endpoint.

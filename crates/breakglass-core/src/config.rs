@@ -207,7 +207,11 @@ pub struct ConditionalAccessConfig {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{0}")]
-    Syntax(String),
+    Syntax(Box<SyntaxError>),
+    #[error(
+        "[app] name must be 1 to 256 characters without control characters, as Entra allows (it is {0} characters long)"
+    )]
+    BadAppName(usize),
     #[error("[app] needs either `role` or `graph_permissions`, not {0}")]
     AppAuthority(&'static str),
     #[error("`{0}` is not a directory role breakglass knows; use e.g. \"Global Administrator\"")]
@@ -236,6 +240,185 @@ pub enum ConfigError {
     BadGroup(String),
     #[error("[conditional_access] skip_policies: `{0}` is not a policy object id (a GUID)")]
     BadPolicyId(String),
+}
+
+impl ConfigError {
+    /// What to do about it, when there is more to say than the message.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Syntax(syntax) => syntax.hint.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// A TOML or type error, placed: line, table and key, with what was expected and found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The table the line is in, as written: `[app]`, `[[app.credentials]]`.
+    pub table: Option<String>,
+    pub key: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl SyntaxError {
+    fn new(text: &str, error: &toml::de::Error) -> SyntaxError {
+        let start = error.span().map(|span| span.start.min(text.len()));
+        let (line, column) = match start {
+            Some(start) => {
+                let before = &text[..floor_char_boundary(text, start)];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let current = line.and_then(|l| lines.get(l - 1)).copied().unwrap_or("");
+        let key = current
+            .split_once('=')
+            .map(|(key, _)| key.trim().trim_matches('"').to_string())
+            .filter(|key| !key.is_empty() && !key.starts_with('['));
+        let table = line.and_then(|l| {
+            lines[..l.min(lines.len())]
+                .iter()
+                .rev()
+                .map(|l| l.trim())
+                .find(|l| l.starts_with('[') && l.contains(']'))
+                .map(|l| l.split('#').next().unwrap_or(l).trim().to_string())
+        });
+        let (message, hint) = explain(error.message());
+        // The message already names an unknown key; saying it twice helps nobody.
+        let key = key.filter(|_| !message.starts_with("unknown key"));
+        SyntaxError {
+            line,
+            column,
+            table,
+            key,
+            message,
+            hint,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}")?;
+            if let Some(column) = self.column {
+                write!(f, ", column {column}")?;
+            }
+            f.write_str(": ")?;
+        }
+        match (&self.key, &self.table) {
+            (Some(key), Some(table)) => write!(f, "`{key}` in {table}: ")?,
+            (Some(key), None) => write!(f, "`{key}`: ")?,
+            (None, Some(table)) => write!(f, "{table}: ")?,
+            (None, None) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Turns serde's and toml's wording into what a person editing the file needs, with the
+/// closest known key for a misspelt one.
+fn explain(message: &str) -> (String, Option<String>) {
+    let message = message.trim().lines().next().unwrap_or_default().trim();
+    let ticked = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let names = ticked(rest);
+        if let Some((unknown, known)) = names.split_first() {
+            let closest = known
+                .iter()
+                .min_by_key(|k| edit_distance(unknown, k))
+                .filter(|k| edit_distance(unknown, k) <= 3);
+            let hint = match closest {
+                Some(k) => format!(
+                    "did you mean `{k}`? the keys here are: {}",
+                    known.join(", ")
+                ),
+                None => format!("the keys here are: {}", known.join(", ")),
+            };
+            return (format!("unknown key `{unknown}`"), Some(hint));
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let names = ticked(rest);
+        if let Some((unknown, known)) = names.split_first() {
+            return (
+                format!("`{unknown}` is not one of {}", known.join(", ")),
+                Some(format!("write one of: {}", known.join(", "))),
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let field = ticked(rest).into_iter().next().unwrap_or_default();
+        return (
+            format!("the required key `{field}` is missing"),
+            Some(format!(
+                "add `{field} = …` to this table; `breakglass init --stdout` shows every key with a comment"
+            )),
+        );
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
+            let expected = match expected.trim() {
+                "u8" | "u16" | "u32" | "u64" | "usize" => {
+                    "a whole number without quotes, e.g. 2".to_string()
+                }
+                "i8" | "i16" | "i32" | "i64" => "a whole number without quotes".to_string(),
+                "a boolean" => "true or false, without quotes".to_string(),
+                "a string" => "text in double quotes".to_string(),
+                "a sequence" => "a list in brackets, e.g. [\"a\", \"b\"]".to_string(),
+                other => other.to_string(),
+            };
+            let found = found.replace('`', "");
+            return (
+                format!("expected {expected}, found {found}"),
+                Some(
+                    "`breakglass init --stdout` shows every key with its type and a comment".into(),
+                ),
+            );
+        }
+    }
+    (
+        message.to_string(),
+        Some("TOML needs `key = value` lines under [table] headers, text in double quotes; `breakglass init --stdout` prints a commented example".into()),
+    )
+}
+
+/// Levenshtein distance, for suggesting the key a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substituted.min(previous + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// A `k-of-n` Shamir threshold.
@@ -270,13 +453,17 @@ impl CredentialPolicy {
 impl Config {
     /// Parses and checks a configuration.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Syntax(Box::new(SyntaxError::new(text, &e))))?;
         config.validate()?;
         Ok(config)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let name = self.app.name.trim();
+        if name.is_empty() || name.chars().count() > 256 || name.chars().any(char::is_control) {
+            return Err(ConfigError::BadAppName(name.chars().count()));
+        }
         match (&self.app.role, self.app.graph_permissions.is_empty()) {
             (Some(_), false) => return Err(ConfigError::AppAuthority("both")),
             (None, true) => return Err(ConfigError::AppAuthority("neither")),
@@ -357,6 +544,14 @@ impl Config {
         }
         if self.group.name.trim().is_empty() {
             return Err(ConfigError::BadGroup("name must not be empty".into()));
+        }
+        // Entra's limits: a group's and an application's display name hold at most 256
+        // characters; Graph refuses longer ones.
+        if self.group.name.chars().count() > 256 {
+            return Err(ConfigError::BadGroup(format!(
+                "name is {} characters long; Entra allows at most 256",
+                self.group.name.chars().count()
+            )));
         }
         let nickname = &self.group.mail_nickname;
         if nickname.is_empty()
@@ -467,6 +662,78 @@ exclude_from_policies = false
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_type_error_names_line_table_key_expected_and_found() {
+        let text = STARTER.replacen("count = 2", "count = \"two\"", 1);
+        let error = Config::parse(&text).unwrap_err();
+        let message = error.to_string();
+        let line = STARTER
+            .lines()
+            .position(|l| l.starts_with("count = 2"))
+            .unwrap()
+            + 1;
+        assert!(
+            message.starts_with(&format!(
+                "line {line}, column 9: `count` in [users]: expected a whole number"
+            )),
+            "{message}"
+        );
+        assert!(message.contains("found string \"two\""), "{message}");
+        assert!(error.hint().is_some());
+    }
+
+    #[test]
+    fn a_misspelt_key_gets_the_key_it_meant() {
+        let text = STARTER.replacen("lock_credentials", "lock_credentails", 1);
+        let error = Config::parse(&text).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("[app]: unknown key `lock_credentails`"),
+            "{error}"
+        );
+        assert!(
+            error
+                .hint()
+                .unwrap()
+                .starts_with("did you mean `lock_credentials`?")
+        );
+    }
+
+    #[test]
+    fn names_longer_than_entra_allows_are_refused() {
+        let long = "x".repeat(257);
+        let text = STARTER.replacen(
+            "name = \"Emergency access (breakglass)\"",
+            &format!("name = \"{long}\""),
+            1,
+        );
+        assert_eq!(
+            Config::parse(&text).unwrap_err(),
+            ConfigError::BadAppName(257)
+        );
+        let fits = STARTER.replacen(
+            "name = \"Emergency access (breakglass)\"",
+            &format!("name = \"{}\"", "é".repeat(256)),
+            1,
+        );
+        assert!(Config::parse(&fits).is_ok());
+    }
+
+    #[test]
+    fn syntax_errors_in_odd_places_do_not_panic() {
+        for text in [
+            "x = [",
+            "[app",
+            "\u{e9}\u{e9} = 1\n[[",
+            "= 1",
+            "[a]\nb = \"\u{1F600}",
+        ] {
+            let error = Config::parse(text).unwrap_err();
+            assert!(matches!(error, ConfigError::Syntax(_)), "{text}: {error}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -90,6 +90,8 @@ pub(crate) struct Faults {
     rules: Mutex<Vec<ActiveRule>>,
     /// Answers currently held back.
     held: std::sync::atomic::AtomicU32,
+    /// Reads that did not see an object because of an injected replication delay.
+    hidden_by_replication: std::sync::atomic::AtomicU32,
     released: tokio::sync::Notify,
 }
 
@@ -106,6 +108,25 @@ impl Faults {
             .collect();
         drop(active);
         self.released.notify_waiters();
+    }
+
+    /// How many times each rule has acted (answered with its status, dropped a connection, or
+    /// counted a change), in the order given; for tests that must see a fault fire.
+    pub fn hits(&self) -> Vec<u32> {
+        let active = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        active.iter().map(|a| a.applied).collect()
+    }
+
+    /// Counts a read that an injected replication delay kept from seeing an object.
+    pub fn note_hidden_by_replication(&self) {
+        self.hidden_by_replication
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many reads a replication delay kept from seeing an object, since the start.
+    pub fn hidden_by_replication(&self) -> u32 {
+        self.hidden_by_replication
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// How many answers are held back right now.

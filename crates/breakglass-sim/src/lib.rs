@@ -281,6 +281,16 @@ impl RunningSimulator {
         self.simulator.faults.replace(rules);
     }
 
+    /// How many times each injected fault rule has acted, in the order they were set.
+    pub fn fault_hits(&self) -> Vec<u32> {
+        self.simulator.faults.hits()
+    }
+
+    /// How many reads an injected replication delay kept from seeing a new object.
+    pub fn hidden_by_replication(&self) -> u32 {
+        self.simulator.faults.hidden_by_replication()
+    }
+
     /// How many answers a `holdNthChange` fault is holding back right now.
     pub fn held_answers(&self) -> u32 {
         self.simulator.faults.held()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::SimError;
@@ -156,8 +156,38 @@ pub(crate) fn build(
     origin: &Path,
     now: Timestamp,
 ) -> Result<(Tenant, Option<SeededOperator>), SimError> {
-    let created = graph_time(now);
-    let mut tenant = Tenant {
+    let mut seeding = Seeding {
+        tenant: empty_tenant(description, now),
+        origin,
+        now,
+        created: graph_time(now),
+    };
+    seeding.add_workspaces(&description.workspaces);
+    seeding.add_domains(&description.custom_domains)?;
+    seeding.add_microsoft_service_principals();
+    let mut holders = Vec::new();
+    for user in &description.users {
+        holders.push(seeding.add_user(user)?);
+    }
+    for group in &description.groups {
+        seeding.add_group(group)?;
+    }
+    let operator = seeding.add_applications(description, &mut holders)?;
+    // Roles are granted once every principal they name exists.
+    for holder in &holders {
+        seeding.assign_roles(holder)?;
+    }
+    for holder in &holders {
+        seeding.add_eligibilities(holder)?;
+    }
+    for policy in &description.conditional_access_policies {
+        seeding.add_policy(policy)?;
+    }
+    Ok((seeding.tenant, operator))
+}
+
+fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
+    Tenant {
         tenant_id: description.tenant_id,
         display_name: description.display_name.clone(),
         initial_domain: description.initial_domain.to_ascii_lowercase(),
@@ -174,106 +204,109 @@ pub(crate) fn build(
         directory_audits: Vec::new(),
         sign_ins: Vec::new(),
         arm: Default::default(),
-    };
-    for workspace in &description.workspaces {
-        tenant.arm.workspaces.push(crate::state::ArmWorkspace {
-            subscription_id: workspace.subscription_id.to_string(),
-            resource_group: workspace.resource_group.clone(),
-            name: workspace.name.clone(),
-            location: workspace.location.clone(),
-            customer_id: Uuid::new_v4(),
-        });
     }
-    if !tenant.initial_domain.ends_with(".onmicrosoft.com") {
-        return Err(bad(
-            origin,
-            format!(
-                "initialDomain `{}` must end with .onmicrosoft.com, as every tenant's initial domain does",
-                tenant.initial_domain
-            ),
-        ));
-    }
-    tenant.domains.push(domain(
-        &tenant.initial_domain,
-        true,
-        description.custom_domains.is_empty(),
-    ));
-    for (index, name) in description.custom_domains.iter().enumerate() {
-        tenant
-            .domains
-            .push(domain(&name.to_ascii_lowercase(), false, index == 0));
+}
+
+/// A tenant being built from its description, with what every step needs to date the
+/// objects it adds and to name the description in its errors.
+struct Seeding<'a> {
+    tenant: Tenant,
+    origin: &'a Path,
+    now: Timestamp,
+    created: String,
+}
+
+/// The directory roles a seeded principal holds, active and PIM-eligible, by name.
+struct RoleHolder {
+    principal_id: String,
+    active: Vec<String>,
+    eligible: Vec<String>,
+}
+
+impl Seeding<'_> {
+    fn fail(&self, reason: String) -> SimError {
+        bad(self.origin, reason)
     }
 
-    let insert = |tenant: &mut Tenant,
-                  kind: Kind,
-                  data: serde_json::Map<String, Value>,
-                  private: Private| {
+    fn insert(&mut self, kind: Kind, data: Map<String, Value>, private: Private) {
         let id = data
             .get("id")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        tenant.objects.insert(
+        self.tenant.objects.insert(
             id,
             DirObject {
                 kind,
                 data,
-                created_at: now,
+                created_at: self.now,
                 deleted_at: None,
                 private,
             },
         );
-    };
-
-    // Microsoft's first-party service principals that breakglass meets in a real tenant.
-    let graph_app_roles: Vec<Value> = permissions::GRAPH_APP_ROLES
-        .iter()
-        .map(|p| json!({
-            "allowedMemberTypes": ["Application"],
-            "description": format!("Allows the app to {} without a signed-in user.", p.display_name.to_lowercase()),
-            "displayName": p.display_name,
-            "id": p.id.to_string(),
-            "isEnabled": true,
-            "origin": "Application",
-            "value": p.value,
-        }))
-        .collect();
-    let microsoft_tenant = uuid::uuid!("f8cdef31-a31e-4b4a-93e4-5f571e91255a");
-    for (app_id, name, app_roles) in [
-        (
-            roles::MICROSOFT_GRAPH_APP_ID,
-            "Microsoft Graph",
-            graph_app_roles,
-        ),
-        (
-            roles::GRAPH_COMMAND_LINE_TOOLS_APP_ID,
-            "Microsoft Graph Command Line Tools",
-            Vec::new(),
-        ),
-    ] {
-        let mut app =
-            entities::application(Uuid::new_v4(), app_id, name, &created, "microsoft.com");
-        app.insert("appRoles".into(), Value::Array(app_roles));
-        let sp = entities::service_principal(Uuid::new_v4(), &app, microsoft_tenant);
-        insert(&mut tenant, Kind::ServicePrincipal, sp, Private::default());
     }
-    let graph_sp_id = tenant
-        .service_principal_by_app_id(&roles::MICROSOFT_GRAPH_APP_ID.to_string())
-        .map(|sp| sp.id().to_string())
-        .unwrap_or_default();
 
-    let mut principal_roles: Vec<(String, Vec<String>)> = Vec::new();
-    let mut principal_eligible: Vec<(String, Vec<String>)> = Vec::new();
-    for user in &description.users {
+    fn add_workspaces(&mut self, workspaces: &[WorkspaceDescription]) {
+        for workspace in workspaces {
+            self.tenant.arm.workspaces.push(crate::state::ArmWorkspace {
+                subscription_id: workspace.subscription_id.to_string(),
+                resource_group: workspace.resource_group.clone(),
+                name: workspace.name.clone(),
+                location: workspace.location.clone(),
+                customer_id: Uuid::new_v4(),
+            });
+        }
+    }
+
+    /// The initial domain, the default unless custom domains are named; then the first
+    /// custom domain is the default.
+    fn add_domains(&mut self, custom_domains: &[String]) -> Result<(), SimError> {
+        if !self.tenant.initial_domain.ends_with(".onmicrosoft.com") {
+            return Err(self.fail(format!(
+                "initialDomain `{}` must end with .onmicrosoft.com, as every tenant's initial domain does",
+                self.tenant.initial_domain
+            )));
+        }
+        let initial = domain(&self.tenant.initial_domain, true, custom_domains.is_empty());
+        self.tenant.domains.push(initial);
+        for (index, name) in custom_domains.iter().enumerate() {
+            self.tenant
+                .domains
+                .push(domain(&name.to_ascii_lowercase(), false, index == 0));
+        }
+        Ok(())
+    }
+
+    /// Microsoft's first-party service principals that breakglass meets in a real tenant.
+    fn add_microsoft_service_principals(&mut self) {
+        let microsoft_tenant = uuid::uuid!("f8cdef31-a31e-4b4a-93e4-5f571e91255a");
+        for (app_id, name, app_roles) in [
+            (
+                roles::MICROSOFT_GRAPH_APP_ID,
+                "Microsoft Graph",
+                graph_app_roles(),
+            ),
+            (
+                roles::GRAPH_COMMAND_LINE_TOOLS_APP_ID,
+                "Microsoft Graph Command Line Tools",
+                Vec::new(),
+            ),
+        ] {
+            let mut app =
+                entities::application(Uuid::new_v4(), app_id, name, &self.created, "microsoft.com");
+            app.insert("appRoles".into(), Value::Array(app_roles));
+            let sp = entities::service_principal(Uuid::new_v4(), &app, microsoft_tenant);
+            self.insert(Kind::ServicePrincipal, sp, Private::default());
+        }
+    }
+
+    fn add_user(&mut self, user: &UserDescription) -> Result<RoleHolder, SimError> {
         let upn = user.user_principal_name.to_ascii_lowercase();
         let domain_part = upn.split_once('@').map(|(_, d)| d).unwrap_or_default();
-        if !tenant.has_domain(domain_part) {
-            return Err(bad(
-                origin,
-                format!(
-                    "user `{upn}` is on domain `{domain_part}`, which the tenant does not have"
-                ),
-            ));
+        if !self.tenant.has_domain(domain_part) {
+            return Err(self.fail(format!(
+                "user `{upn}` is on domain `{domain_part}`, which the tenant does not have"
+            )));
         }
         let id = Uuid::new_v4();
         let nickname = upn.split('@').next().unwrap_or_default().to_string();
@@ -283,7 +316,7 @@ pub(crate) fn build(
             user_principal_name: &upn,
             mail_nickname: &nickname,
             account_enabled: user.account_enabled,
-            created: &created,
+            created: &self.created,
             job_title: user.job_title.as_deref(),
         });
         if let Some(employee_type) = &user.employee_type {
@@ -301,172 +334,226 @@ pub(crate) fn build(
             password_sha256: Some(sha256_hex(&user.password)),
             ..Private::default()
         };
-        insert(&mut tenant, Kind::User, data, private);
-        principal_roles.push((id.to_string(), user.roles.clone()));
-        principal_eligible.push((id.to_string(), user.eligible_roles.clone()));
+        self.insert(Kind::User, data, private);
+        Ok(RoleHolder {
+            principal_id: id.to_string(),
+            active: user.roles.clone(),
+            eligible: user.eligible_roles.clone(),
+        })
     }
 
-    for group in &description.groups {
+    fn add_group(&mut self, group: &GroupDescription) -> Result<(), SimError> {
         let id = Uuid::new_v4();
         let data = entities::group(
             id,
             &group.display_name,
             &group.mail_nickname,
-            &created,
+            &self.created,
             None,
             None,
         );
         let mut members = Vec::new();
         for upn in &group.members {
-            let user = tenant.user_by_upn(upn).ok_or_else(|| {
-                bad(
-                    origin,
-                    format!(
-                        "group `{}` lists member `{upn}`, who is not among the users",
-                        group.display_name
-                    ),
-                )
+            let user = self.tenant.user_by_upn(upn).ok_or_else(|| {
+                self.fail(format!(
+                    "group `{}` lists member `{upn}`, who is not among the users",
+                    group.display_name
+                ))
             })?;
             members.push(user.id().to_string());
         }
-        insert(
-            &mut tenant,
-            Kind::Group,
-            data,
-            Private {
-                members,
-                ..Private::default()
-            },
-        );
+        let private = Private {
+            members,
+            ..Private::default()
+        };
+        self.insert(Kind::Group, data, private);
+        Ok(())
     }
 
-    let mut operator = None;
-    for app in &description.applications {
+    /// Every application with its service principal; returns the operator app's secret.
+    fn add_applications(
+        &mut self,
+        description: &TenantDescription,
+        holders: &mut Vec<RoleHolder>,
+    ) -> Result<Option<SeededOperator>, SimError> {
+        let graph_sp_id = self
+            .tenant
+            .service_principal_by_app_id(&roles::MICROSOFT_GRAPH_APP_ID.to_string())
+            .map(|sp| sp.id().to_string())
+            .unwrap_or_default();
+        let mut operator = None;
+        for app in &description.applications {
+            if app.operator && operator.is_some() {
+                return Err(self.fail("more than one application is marked `operator`".into()));
+            }
+            let (holder, seeded) =
+                self.add_application(app, &graph_sp_id, &description.workspaces)?;
+            holders.push(holder);
+            if seeded.is_some() {
+                operator = seeded;
+            }
+        }
+        Ok(operator)
+    }
+
+    fn add_application(
+        &mut self,
+        app: &ApplicationDescription,
+        graph_sp_id: &str,
+        workspaces: &[WorkspaceDescription],
+    ) -> Result<(RoleHolder, Option<SeededOperator>), SimError> {
         let app_id = Uuid::new_v4();
-        let app_object_id = Uuid::new_v4();
         let mut data = entities::application(
-            app_object_id,
+            Uuid::new_v4(),
             app_id,
             &app.display_name,
-            &created,
-            &tenant.initial_domain,
+            &self.created,
+            &self.tenant.initial_domain,
         );
         let mut app_private = Private::default();
-        if app.operator {
-            if operator.is_some() {
-                return Err(bad(
-                    origin,
-                    "more than one application is marked `operator`".into(),
-                ));
-            }
-            let secret = crate::identity::new_client_secret();
-            let key_id = Uuid::new_v4().to_string();
-            let end = now
-                .checked_add(jiff::SignedDuration::from_hours(24 * 365))
-                .unwrap_or(now);
-            data.insert(
-                "passwordCredentials".into(),
-                json!([{
-                    "customKeyIdentifier": null,
-                    "displayName": "operator.env",
-                    "endDateTime": graph_time(end),
-                    "hint": &secret[..3],
-                    "keyId": key_id,
-                    "secretText": null,
-                    "startDateTime": created,
-                }]),
-            );
-            app_private
-                .secret_sha256
-                .insert(key_id, sha256_hex(&secret));
-            app_private.operator = true;
-            operator = Some(SeededOperator {
-                client_id: app_id.to_string(),
-                client_secret: secret,
-            });
-        }
         let sp_id = Uuid::new_v4();
-        if app.operator {
-            // Azure RBAC, modeled minimally: Contributor on every workspace's subscription.
-            let mut subscriptions: Vec<String> = description
-                .workspaces
-                .iter()
-                .map(|w| w.subscription_id.to_string())
-                .collect();
-            subscriptions.dedup();
-            for subscription in subscriptions {
-                tenant
-                    .arm
-                    .contributors
-                    .push((sp_id.to_string(), subscription));
-            }
-        }
-        let sp_data = entities::service_principal(sp_id, &data, tenant.tenant_id);
-        let mut sp_private = Private::default();
-        for permission in &app.application_permissions {
-            let known = permissions::by_value(permission).ok_or_else(|| {
-                bad(
-                    origin,
-                    format!(
-                        "application `{}` asks for unknown Graph permission `{permission}`",
-                        app.display_name
-                    ),
-                )
-            })?;
-            sp_private.app_role_assignments.push(app_role_assignment(
-                sp_id,
-                &app.display_name,
-                known.id,
-                &graph_sp_id,
-                &created,
-            ));
-        }
-        insert(&mut tenant, Kind::Application, data, app_private);
-        insert(&mut tenant, Kind::ServicePrincipal, sp_data, sp_private);
-        principal_roles.push((sp_id.to_string(), app.roles.clone()));
-        principal_eligible.push((sp_id.to_string(), app.eligible_roles.clone()));
+        let operator = if app.operator {
+            let seeded = self.operator_secret(&mut data, &mut app_private, app_id);
+            self.grant_contributor(sp_id, workspaces);
+            Some(seeded)
+        } else {
+            None
+        };
+        let sp_data = entities::service_principal(sp_id, &data, self.tenant.tenant_id);
+        let sp_private = Private {
+            app_role_assignments: self.graph_grants(app, sp_id, graph_sp_id)?,
+            ..Private::default()
+        };
+        self.insert(Kind::Application, data, app_private);
+        self.insert(Kind::ServicePrincipal, sp_data, sp_private);
+        let holder = RoleHolder {
+            principal_id: sp_id.to_string(),
+            active: app.roles.clone(),
+            eligible: app.eligible_roles.clone(),
+        };
+        Ok((holder, operator))
     }
 
-    for (principal, names) in principal_roles {
-        for name in names {
-            let role = roles::by_name(&name)
-                .ok_or_else(|| bad(origin, format!("unknown directory role `{name}`")))?;
-            let principal_id = Uuid::parse_str(&principal).unwrap_or_default();
-            tenant
+    /// The operator app's client secret, valid for a year; it is shown once, in operator.env.
+    fn operator_secret(
+        &self,
+        data: &mut Map<String, Value>,
+        private: &mut Private,
+        app_id: Uuid,
+    ) -> SeededOperator {
+        let secret = crate::identity::new_client_secret();
+        let key_id = Uuid::new_v4().to_string();
+        let end = self
+            .now
+            .checked_add(jiff::SignedDuration::from_hours(24 * 365))
+            .unwrap_or(self.now);
+        data.insert(
+            "passwordCredentials".into(),
+            json!([{
+                "customKeyIdentifier": null,
+                "displayName": "operator.env",
+                "endDateTime": graph_time(end),
+                "hint": &secret[..3],
+                "keyId": key_id,
+                "secretText": null,
+                "startDateTime": self.created,
+            }]),
+        );
+        private.secret_sha256.insert(key_id, sha256_hex(&secret));
+        private.operator = true;
+        SeededOperator {
+            client_id: app_id.to_string(),
+            client_secret: secret,
+        }
+    }
+
+    /// Azure RBAC, modeled minimally: Contributor on every workspace's subscription.
+    fn grant_contributor(
+        &mut self,
+        service_principal_id: Uuid,
+        workspaces: &[WorkspaceDescription],
+    ) {
+        let mut subscriptions: Vec<String> = workspaces
+            .iter()
+            .map(|w| w.subscription_id.to_string())
+            .collect();
+        subscriptions.dedup();
+        for subscription in subscriptions {
+            self.tenant
+                .arm
+                .contributors
+                .push((service_principal_id.to_string(), subscription));
+        }
+    }
+
+    /// The Microsoft Graph application permissions the description grants an app.
+    fn graph_grants(
+        &self,
+        app: &ApplicationDescription,
+        service_principal_id: Uuid,
+        graph_sp_id: &str,
+    ) -> Result<Vec<Value>, SimError> {
+        app.application_permissions
+            .iter()
+            .map(|permission| {
+                let known = permissions::by_value(permission).ok_or_else(|| {
+                    self.fail(format!(
+                        "application `{}` asks for unknown Graph permission `{permission}`",
+                        app.display_name
+                    ))
+                })?;
+                Ok(app_role_assignment(
+                    service_principal_id,
+                    &app.display_name,
+                    known.id,
+                    graph_sp_id,
+                    &self.created,
+                ))
+            })
+            .collect()
+    }
+
+    fn role(&self, name: &str) -> Result<roles::BuiltInRole, SimError> {
+        roles::by_name(name).ok_or_else(|| self.fail(format!("unknown directory role `{name}`")))
+    }
+
+    fn assign_roles(&mut self, holder: &RoleHolder) -> Result<(), SimError> {
+        for name in &holder.active {
+            let role = self.role(name)?;
+            let principal_id = Uuid::parse_str(&holder.principal_id).unwrap_or_default();
+            self.tenant
                 .role_assignments
                 .push(role_assignment(role.template_id, principal_id));
         }
+        Ok(())
     }
 
-    for (principal, names) in principal_eligible {
-        for name in names {
-            let role = roles::by_name(&name)
-                .ok_or_else(|| bad(origin, format!("unknown directory role `{name}`")))?;
-            tenant.role_eligibilities.push(json!({
+    fn add_eligibilities(&mut self, holder: &RoleHolder) -> Result<(), SimError> {
+        for name in &holder.eligible {
+            let role = self.role(name)?;
+            self.tenant.role_eligibilities.push(json!({
                 "id": Uuid::new_v4().to_string(),
-                "principalId": principal,
+                "principalId": holder.principal_id,
                 "roleDefinitionId": role.template_id.to_string(),
                 "directoryScopeId": "/",
                 "appScopeId": null,
-                "startDateTime": created,
+                "startDateTime": self.created,
                 "endDateTime": null,
                 "memberType": "Direct",
                 "roleEligibilityScheduleId": Uuid::new_v4().to_string(),
             }));
         }
+        Ok(())
     }
 
-    for policy in &description.conditional_access_policies {
+    fn add_policy(&mut self, policy: &PolicyDescription) -> Result<(), SimError> {
         let mut include_roles = Vec::new();
         for name in &policy.include_roles {
             let role = roles::by_name(name).ok_or_else(|| {
-                bad(
-                    origin,
-                    format!(
-                        "policy `{}` names unknown role `{name}`",
-                        policy.display_name
-                    ),
-                )
+                self.fail(format!(
+                    "policy `{}` names unknown role `{name}`",
+                    policy.display_name
+                ))
             })?;
             include_roles.push(role.template_id.to_string());
         }
@@ -474,14 +561,12 @@ pub(crate) fn build(
             policy.state.as_str(),
             "enabled" | "disabled" | "enabledForReportingButNotEnforced"
         ) {
-            return Err(bad(
-                origin,
-                format!(
-                    "policy `{}` has state `{}`; use enabled, disabled or enabledForReportingButNotEnforced",
-                    policy.display_name, policy.state
-                ),
-            ));
+            return Err(self.fail(format!(
+                "policy `{}` has state `{}`; use enabled, disabled or enabledForReportingButNotEnforced",
+                policy.display_name, policy.state
+            )));
         }
+        // A policy that names nobody applies to nobody, which Graph writes as `None`.
         let include_users = if policy.include_users.is_empty()
             && include_roles.is_empty()
             && policy.include_service_principals.is_empty()
@@ -490,85 +575,120 @@ pub(crate) fn build(
         } else {
             policy.include_users.clone()
         };
-        // Service principals are named by object id, `ServicePrincipalsInMyTenant`, or (in
-        // the description only) the display name of a seeded application.
-        let resolve = |names: &[String]| -> Result<Vec<String>, SimError> {
-            names
-                .iter()
-                .map(|name| {
-                    if name == "ServicePrincipalsInMyTenant" || Uuid::parse_str(name).is_ok() {
-                        return Ok(name.clone());
-                    }
-                    tenant
-                        .objects
-                        .values()
-                        .find(|o| o.kind == Kind::ServicePrincipal && o.display_name() == name)
-                        .map(|o| o.id().to_string())
-                        .ok_or_else(|| {
-                            bad(
-                                origin,
-                                format!(
-                                    "policy `{}` names service principal `{name}`, which is not among the applications",
-                                    policy.display_name
-                                ),
-                            )
-                        })
-                })
-                .collect()
-        };
         let client_applications = if policy.include_service_principals.is_empty() {
             Value::Null
         } else {
             json!({
-                "includeServicePrincipals": resolve(&policy.include_service_principals)?,
-                "excludeServicePrincipals": resolve(&policy.exclude_service_principals)?,
+                "includeServicePrincipals": self.service_principal_ids(policy, &policy.include_service_principals)?,
+                "excludeServicePrincipals": self.service_principal_ids(policy, &policy.exclude_service_principals)?,
                 "servicePrincipalFilter": null
             })
         };
-        tenant.conditional_access_policies.push(json!({
-            "id": Uuid::new_v4().to_string(),
-            "templateId": null,
-            "displayName": policy.display_name,
-            "createdDateTime": created,
-            "modifiedDateTime": null,
-            "state": policy.state,
-            "sessionControls": null,
-            "conditions": {
-                "userRiskLevels": [],
-                "signInRiskLevels": [],
-                "clientAppTypes": policy.client_app_types,
-                "platforms": null,
-                "locations": null,
-                "devices": null,
-                "clientApplications": client_applications,
-                "applications": {
-                    "includeApplications": ["All"],
-                    "excludeApplications": [],
-                    "includeUserActions": [],
-                    "includeAuthenticationContextClassReferences": [],
-                    "applicationFilter": null
-                },
-                "users": {
-                    "includeUsers": include_users,
-                    "excludeUsers": policy.exclude_users,
-                    "includeGroups": [],
-                    "excludeGroups": [],
-                    "includeRoles": include_roles,
-                    "excludeRoles": [],
-                    "includeGuestsOrExternalUsers": null,
-                    "excludeGuestsOrExternalUsers": null
-                }
-            },
-            "grantControls": {
-                "operator": "OR",
-                "builtInControls": policy.grant,
-                "customAuthenticationFactors": [],
-                "termsOfUse": [],
-                "authenticationStrength": null
-            }
-        }));
+        let assignments = PolicyAssignments {
+            include_users,
+            include_roles,
+            client_applications,
+        };
+        let policy = policy_json(policy, &self.created, assignments);
+        self.tenant.conditional_access_policies.push(policy);
+        Ok(())
     }
-    Ok((tenant, operator))
+
+    /// Service principals are named by object id, `ServicePrincipalsInMyTenant`, or (in
+    /// the description only) the display name of a seeded application.
+    fn service_principal_ids(
+        &self,
+        policy: &PolicyDescription,
+        names: &[String],
+    ) -> Result<Vec<String>, SimError> {
+        names
+            .iter()
+            .map(|name| {
+                if name == "ServicePrincipalsInMyTenant" || Uuid::parse_str(name).is_ok() {
+                    return Ok(name.clone());
+                }
+                self.tenant
+                    .objects
+                    .values()
+                    .find(|o| o.kind == Kind::ServicePrincipal && o.display_name() == name)
+                    .map(|o| o.id().to_string())
+                    .ok_or_else(|| {
+                        self.fail(format!(
+                            "policy `{}` names service principal `{name}`, which is not among the applications",
+                            policy.display_name
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
+/// Microsoft Graph's application permissions, as app roles of its service principal.
+fn graph_app_roles() -> Vec<Value> {
+    permissions::GRAPH_APP_ROLES
+        .iter()
+        .map(|p| json!({
+            "allowedMemberTypes": ["Application"],
+            "description": format!("Allows the app to {} without a signed-in user.", p.display_name.to_lowercase()),
+            "displayName": p.display_name,
+            "id": p.id.to_string(),
+            "isEnabled": true,
+            "origin": "Application",
+            "value": p.value,
+        }))
+        .collect()
+}
+
+/// Whom a seeded policy applies to, resolved from the description's names.
+struct PolicyAssignments {
+    include_users: Vec<String>,
+    include_roles: Vec<String>,
+    client_applications: Value,
+}
+
+fn policy_json(policy: &PolicyDescription, created: &str, assignments: PolicyAssignments) -> Value {
+    json!({
+        "id": Uuid::new_v4().to_string(),
+        "templateId": null,
+        "displayName": policy.display_name,
+        "createdDateTime": created,
+        "modifiedDateTime": null,
+        "state": policy.state,
+        "sessionControls": null,
+        "conditions": {
+            "userRiskLevels": [],
+            "signInRiskLevels": [],
+            "clientAppTypes": policy.client_app_types,
+            "platforms": null,
+            "locations": null,
+            "devices": null,
+            "clientApplications": assignments.client_applications,
+            "applications": {
+                "includeApplications": ["All"],
+                "excludeApplications": [],
+                "includeUserActions": [],
+                "includeAuthenticationContextClassReferences": [],
+                "applicationFilter": null
+            },
+            "users": {
+                "includeUsers": assignments.include_users,
+                "excludeUsers": policy.exclude_users,
+                "includeGroups": [],
+                "excludeGroups": [],
+                "includeRoles": assignments.include_roles,
+                "excludeRoles": [],
+                "includeGuestsOrExternalUsers": null,
+                "excludeGuestsOrExternalUsers": null
+            }
+        },
+        "grantControls": {
+            "operator": "OR",
+            "builtInControls": policy.grant,
+            "customAuthenticationFactors": [],
+            "termsOfUse": [],
+            "authenticationStrength": null
+        }
+    })
 }
 
 fn domain(name: &str, initial: bool, default: bool) -> Value {

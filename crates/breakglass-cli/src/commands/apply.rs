@@ -2,15 +2,15 @@
 
 use serde::Serialize;
 
-use super::plan::{MissingStoresArgs, PlanReport, Prepared, prepare};
+use super::plan::{MissingStoresArgs, PlanReport, prepare};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 use crate::output::Report;
-use crate::provision::apply::{Applier, ApplyReporter, ExistingIds, default_replication};
-use crate::provision::vault::Vault as _;
-use crate::provision::{ConfigArgs, Workspace};
+use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::apply::ApplyReporter;
+use breakglass_ops::provision::prepare::{Prepared, adopt_created_users, apply_plan};
 
 /// Creates or repairs the emergency access identities so the tenant matches
 /// `breakglass.toml`, then reports what it did. A second run does nothing.
@@ -105,31 +105,6 @@ pub async fn cmd_apply(helper: &CommandHelper, args: &ApplyArgs) -> Result<(), C
     helper.ui().emit(&applied)
 }
 
-/// Records the object id of users an interrupted apply created after writing their passwords
-/// but before it learned their ids: their entries are found by user name until then.
-fn adopt_created_users(prepared: &mut Prepared) -> Result<(), CommandError> {
-    let Some(accounts) = &prepared.observed.held_accounts else {
-        return Ok(());
-    };
-    let adopted: Vec<(String, String)> = prepared
-        .observed
-        .users
-        .iter()
-        .filter(|user| {
-            accounts.iter().any(|a| {
-                a.user_id.is_none()
-                    && a.user_principal_name
-                        .eq_ignore_ascii_case(&user.user_principal_name)
-            })
-        })
-        .map(|user| (user.user_principal_name.clone(), user.id.clone()))
-        .collect();
-    for (name, id) in adopted {
-        prepared.vault.confirm_account_password(&name, &id)?;
-    }
-    Ok(())
-}
-
 /// Applies a prepared plan, asking first unless `yes`.
 pub async fn apply_prepared(
     ui: &Ui,
@@ -154,33 +129,20 @@ pub async fn apply_prepared(
                 .hinted("run `breakglass apply --yes` to apply without a question"));
         }
     }
-    let Workspace { config, .. } = &prepared.workspace;
-    prepared.vault.create_missing_stores(config)?;
-    let existing = ExistingIds::from_observed(&prepared.observed);
     let mut progress = Progress {
         ui,
         descriptions: Vec::new(),
         steps: Vec::new(),
         refused: 0,
     };
-    let mut applier = Applier {
-        graph: &prepared.session.graph,
-        config,
-        facts: prepared.facts.clone(),
-        vault: &mut prepared.vault,
-        replication: default_replication(),
-    };
-    let result = applier
-        .apply(existing, &prepared.plan.actions, &mut progress)
-        .await;
-    if let Err(error) = result {
+    if let Err(error) = apply_plan(&mut prepared, &mut progress).await {
         let done = progress.steps.len();
         let total = prepared.plan.actions.len();
         // When every change but the refused ones was made, a rerun would only be refused again.
         if done + progress.refused == total {
-            return Err(error);
+            return Err(error.into());
         }
-        return Err(error.hinted(format!("{done} of {total} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped")));
+        return Err(CommandError::from(error).hinted(format!("{done} of {total} change(s) were made; run `breakglass apply` again to finish, it picks up where this run stopped")));
     }
     Ok(Applied {
         tenant_id: prepared.facts.tenant_id.clone(),

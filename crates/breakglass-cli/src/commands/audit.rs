@@ -1,39 +1,26 @@
 //! `breakglass audit`: the tenant's emergency access posture, and every way someone could
 //! take the emergency app over, as findings with a severity, the evidence and a hint.
 //!
-//! This file reads the tenant (read-only, Graph v1.0) into a [`Snapshot`]; the rules are in
-//! `breakglass_core::audit`. A read the operator may not make (403, or a feature the tenant
-//! lacks) becomes a not-checked fact naming the permission, never a pass.
+//! `breakglass_ops::audit` reads the tenant into a snapshot; the rules are in
+//! `breakglass_core::audit`; this file is the flags, the report and exit 12.
 
 use std::path::{Path, PathBuf};
 
-use breakglass_core::audit::{
-    self, AppFacts, Credential, Fact, FederatedCredential, Finding, GroupFacts, PermissionGrant,
-    Principal, RoleGrant, ServicePrincipalFacts, Severity, Snapshot, Status, UserFacts,
-    WorkloadPolicy,
-};
-use breakglass_core::cloud::GraphVersion::V1;
+use breakglass_core::audit::{self, Finding, Severity, Status};
 use breakglass_core::config::Config;
-use breakglass_core::drill::CaPolicy;
-use breakglass_core::plan::{APP_TAG, USER_MARKER, label_of};
-use breakglass_core::roles;
-use breakglass_core::stores::{self, MadeInTenant};
-use breakglass_entra::{GraphClient, Query, odata_string};
 use jiff::Timestamp;
 use secrecy::SecretString;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::commands::drill::record;
-use crate::commands::drill::run::ca_policy;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, usage_error};
-use crate::json_fields::{object_name, strings, text};
 use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
-use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::audit as audit_reader;
+use breakglass_ops::drill::record;
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 
 /// Checks the tenant's emergency access against Microsoft's guidance and lists every way
 /// someone could take the emergency app over. Changes nothing.
@@ -184,374 +171,6 @@ impl Report for AuditReport {
     }
 }
 
-/// A read that may be refused: 403 (and other refusals of the request, such as a tenant
-/// without the licence a feature needs) become an unreadable fact naming `permission`;
-/// network failures and throttling still end the command.
-async fn readable<T>(
-    what: &str,
-    permission: &str,
-    read: impl std::future::Future<Output = Result<T, CommandError>>,
-) -> Result<Fact<T>, CommandError> {
-    match read.await {
-        Ok(value) => Ok(Fact::Known(value)),
-        Err(err) if matches!(err.kind(), ErrorKind::Authorization | ErrorKind::Service) => {
-            // The request and correlation ids are for support, not for the report.
-            let message = err.message();
-            let message = message.split(" (request-id").next().unwrap_or(message);
-            Ok(Fact::unreadable(permission, format!("{what}: {message}")))
-        }
-        Err(err) => Err(err),
-    }
-}
-
-async fn list(graph: &GraphClient, path: &str, query: Query) -> Result<Vec<Value>, CommandError> {
-    Ok(graph.list_all(V1, path, &query).await?)
-}
-
-fn principal_of(value: &Value) -> Principal {
-    let kind = text(value, "@odata.type")
-        .trim_start_matches("#microsoft.graph.")
-        .to_string();
-    Principal {
-        id: text(value, "id"),
-        name: object_name(value),
-        kind: if kind.is_empty() {
-            "unknown".into()
-        } else {
-            kind
-        },
-    }
-}
-
-async fn owners(
-    graph: &GraphClient,
-    collection: &str,
-    id: &str,
-) -> Result<Fact<Vec<Principal>>, CommandError> {
-    readable(
-        &format!("GET /{collection}/{{id}}/owners"),
-        "Application.Read.All",
-        async {
-            let found = list(
-                graph,
-                &format!("{collection}/{id}/owners"),
-                Query::new().select(["id", "displayName", "userPrincipalName"]),
-            )
-            .await?;
-            Ok(found.iter().map(principal_of).collect())
-        },
-    )
-    .await
-}
-
-fn credentials_of(object: &Value) -> Vec<Credential> {
-    let of = |key: &str, kind: &str| -> Vec<Credential> {
-        object
-            .get(key)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|c| Credential {
-                key_id: text(c, "keyId"),
-                kind: kind.into(),
-                display_name: c
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            })
-            .collect()
-    };
-    let mut all = of("passwordCredentials", "secret");
-    all.extend(of("keyCredentials", "certificate"));
-    all
-}
-
-fn credentials_locked(app: &Value) -> bool {
-    let flag = |name: &str| {
-        app.pointer(&format!("/servicePrincipalLockConfiguration/{name}"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
-    flag("isEnabled") && (flag("allProperties") || flag("credentialsWithUsageVerify"))
-}
-
-async fn read_app(graph: &GraphClient) -> Result<Option<AppFacts>, CommandError> {
-    let mut apps = list(
-        graph,
-        "applications",
-        Query::new().filter(format!("tags/any(t:t eq {})", odata_string(APP_TAG))),
-    )
-    .await?;
-    // The app in use (with credentials) first, as `plan` picks it.
-    apps.sort_by_key(|a| credentials_of(a).is_empty());
-    let Some(app) = apps.first() else {
-        return Ok(None);
-    };
-    let object_id = text(app, "id");
-    let app_id = text(app, "appId");
-    let sps = list(
-        graph,
-        "servicePrincipals",
-        Query::new().filter(format!("appId eq {}", odata_string(&app_id))),
-    )
-    .await?;
-    let service_principal = match sps.first() {
-        Some(sp) => {
-            let id = text(sp, "id");
-            Some(ServicePrincipalFacts {
-                owners: owners(graph, "servicePrincipals", &id).await?,
-                account_enabled: sp
-                    .get("accountEnabled")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
-                credentials: credentials_of(sp),
-                id,
-            })
-        }
-        None => None,
-    };
-    let federated_credentials = readable(
-        "GET /applications/{id}/federatedIdentityCredentials",
-        "Application.Read.All",
-        async {
-            let found = list(
-                graph,
-                &format!("applications/{object_id}/federatedIdentityCredentials"),
-                Query::new(),
-            )
-            .await?;
-            Ok(found
-                .iter()
-                .map(|c| FederatedCredential {
-                    id: text(c, "id"),
-                    name: text(c, "name"),
-                    issuer: text(c, "issuer"),
-                    subject: text(c, "subject"),
-                })
-                .collect())
-        },
-    )
-    .await?;
-    Ok(Some(AppFacts {
-        federated_credentials,
-        owners: owners(graph, "applications", &object_id).await?,
-        display_name: text(app, "displayName"),
-        sign_in_audience: text(app, "signInAudience"),
-        credentials_locked: credentials_locked(app),
-        credentials: credentials_of(app),
-        service_principal,
-        object_id,
-        app_id,
-    }))
-}
-
-fn role_grants(items: &[Value]) -> Vec<RoleGrant> {
-    items
-        .iter()
-        .map(|a| RoleGrant {
-            principal: match a.get("principal").filter(|p| p.is_object()) {
-                Some(p) => principal_of(p),
-                None => Principal {
-                    id: text(a, "principalId"),
-                    name: text(a, "principalId"),
-                    kind: "unknown".into(),
-                },
-            },
-            role_template_id: text(a, "roleDefinitionId"),
-            directory_scope_id: text(a, "directoryScopeId"),
-        })
-        .collect()
-}
-
-async fn graph_permissions(graph: &GraphClient) -> Result<Vec<PermissionGrant>, CommandError> {
-    let graph_sp = list(
-        graph,
-        "servicePrincipals",
-        Query::new()
-            .filter(format!(
-                "appId eq {}",
-                odata_string(&roles::MICROSOFT_GRAPH_APP_ID.to_string())
-            ))
-            .select(["id"]),
-    )
-    .await?;
-    let Some(graph_sp) = graph_sp.first().map(|sp| text(sp, "id")) else {
-        return Ok(Vec::new());
-    };
-    let grants = list(
-        graph,
-        &format!("servicePrincipals/{graph_sp}/appRoleAssignedTo"),
-        Query::new(),
-    )
-    .await?;
-    Ok(grants
-        .iter()
-        .map(|g| {
-            let role = text(g, "appRoleId");
-            PermissionGrant {
-                principal: Principal {
-                    id: text(g, "principalId"),
-                    name: text(g, "principalDisplayName"),
-                    kind: {
-                        let t = text(g, "principalType");
-                        let mut chars = t.chars();
-                        match chars.next() {
-                            Some(first) => first.to_lowercase().chain(chars).collect(),
-                            None => "unknown".into(),
-                        }
-                    },
-                },
-                permission: audit::permission_of(&role)
-                    .map(str::to_string)
-                    .unwrap_or(role),
-            }
-        })
-        .collect())
-}
-
-/// The policy as the drill reads it, plus the workload-identity conditions only the audit weighs.
-fn policy_of(value: &Value) -> (CaPolicy, WorkloadPolicy) {
-    let policy = ca_policy(value);
-    let workload = WorkloadPolicy {
-        id: policy.id.clone(),
-        display_name: policy.display_name.clone(),
-        state: policy.state.clone(),
-        include_service_principals: strings(
-            value,
-            "/conditions/clientApplications/includeServicePrincipals",
-        ),
-        exclude_service_principals: strings(
-            value,
-            "/conditions/clientApplications/excludeServicePrincipals",
-        ),
-        grant_controls: policy.grant_controls.clone(),
-    };
-    (policy, workload)
-}
-
-async fn read_users(
-    graph: &GraphClient,
-    active: &Fact<Vec<RoleGrant>>,
-) -> Result<Vec<UserFacts>, CommandError> {
-    let users = list(
-        graph,
-        "users",
-        Query::new()
-            .filter(format!("employeeType eq {}", odata_string(USER_MARKER)))
-            .select([
-                "id",
-                "userPrincipalName",
-                "accountEnabled",
-                "onPremisesSyncEnabled",
-                "employeeType",
-            ])
-            .count(),
-    )
-    .await?;
-    let mut out = Vec::new();
-    for user in &users {
-        let id = text(user, "id");
-        let active_roles = match active {
-            Fact::Known(list) => list
-                .iter()
-                .filter(|g| g.principal.id.eq_ignore_ascii_case(&id) && g.directory_scope_id == "/")
-                .map(|g| g.role_template_id.clone())
-                .collect(),
-            Fact::Unreadable(_) => Vec::new(),
-        };
-        let group_ids = readable(
-            "GET /users/{id}/memberOf",
-            "GroupMember.Read.All (or Directory.Read.All)",
-            async {
-                let groups = list(
-                    graph,
-                    &format!("users/{id}/memberOf"),
-                    Query::new().select(["id"]),
-                )
-                .await?;
-                Ok(groups.iter().map(|g| text(g, "id")).collect())
-            },
-        )
-        .await?;
-        let method_types = readable(
-            "GET /users/{id}/authentication/methods",
-            "UserAuthenticationMethod.Read.All",
-            async {
-                let methods = list(
-                    graph,
-                    &format!("users/{id}/authentication/methods"),
-                    Query::new(),
-                )
-                .await?;
-                Ok(methods.iter().map(|m| text(m, "@odata.type")).collect())
-            },
-        )
-        .await?;
-        out.push(UserFacts {
-            user_principal_name: text(user, "userPrincipalName"),
-            account_enabled: user
-                .get("accountEnabled")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            on_premises_sync_enabled: user.get("onPremisesSyncEnabled").and_then(Value::as_bool),
-            active_roles,
-            group_ids,
-            method_types,
-            id,
-        });
-    }
-    Ok(out)
-}
-
-async fn read_group(
-    graph: &GraphClient,
-    config: &Config,
-) -> Result<Option<GroupFacts>, CommandError> {
-    let groups = list(
-        graph,
-        "groups",
-        Query::new().filter(format!(
-            "mailNickname eq {}",
-            odata_string(&config.group.mail_nickname)
-        )),
-    )
-    .await?;
-    let Some(group) = groups.first() else {
-        return Ok(None);
-    };
-    let id = text(group, "id");
-    let principals = |relation: &'static str| {
-        let path = format!("groups/{id}/{relation}");
-        async move {
-            readable(
-                &format!("GET /groups/{{id}}/{relation}"),
-                "GroupMember.Read.All (or Directory.Read.All)",
-                async {
-                    let found = list(
-                        graph,
-                        &path,
-                        Query::new().select(["id", "displayName", "userPrincipalName"]),
-                    )
-                    .await?;
-                    Ok(found.iter().map(principal_of).collect())
-                },
-            )
-            .await
-        }
-    };
-    Ok(Some(GroupFacts {
-        display_name: text(group, "displayName"),
-        is_assignable_to_role: group
-            .get("isAssignableToRole")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        owners: principals("owners").await?,
-        members: principals("members").await?,
-        id,
-    }))
-}
-
 fn drills_folder(args: &AuditArgs) -> PathBuf {
     if let Some(dir) = &args.drills {
         return dir.clone();
@@ -561,19 +180,6 @@ fn drills_folder(args: &AuditArgs) -> PathBuf {
         .filter(|p| !p.as_os_str().is_empty())
         .map(|p| p.join("drills"))
         .unwrap_or_else(|| PathBuf::from("drills"))
-}
-
-fn load_config(path: &Path) -> Result<Config, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            config_error(format!("{} does not exist", path.display())).hinted(
-                "run `breakglass init` to write a starting configuration, or pass `--config PATH`",
-            )
-        } else {
-            config_error(format!("cannot read {}: {e}", path.display()))
-        }
-    })?;
-    Config::parse(&text).map_err(|e| config_error(format!("{} is not usable: {e}", path.display())))
 }
 
 /// The stores on this machine. The KeePass password comes from `--keepass-password-file` or
@@ -587,18 +193,14 @@ fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandE
         .unwrap_or_else(|| PathBuf::from("."));
     let password = match &args.keepass_password_file {
         Some(file) => {
-            let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-                config_error(format!(
-                    "cannot read the KeePass password file {}: {e}",
-                    file.display()
-                ))
-            })?);
+            let text = crate::provision::read_password_file(file)?;
             let line = text.lines().next().unwrap_or_default().to_string();
             if line.is_empty() {
                 return Err(config_error(format!(
                     "the KeePass password file {} is empty",
                     file.display()
-                )));
+                ))
+                .hinted("write the master password on its first line, or use BREAKGLASS_KEEPASS_PASSWORD"));
             }
             KeePassPassword::Given(SecretString::from(line))
         }
@@ -612,188 +214,6 @@ fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandE
     Ok(LocalVault::new(config, &base, password))
 }
 
-/// Key ids the local stores hold, or why they cannot be compared.
-fn held_key_ids(vault: &mut LocalVault) -> Result<Result<Vec<String>, String>, CommandError> {
-    if !vault.keepass_path().exists() {
-        return Ok(Err(format!(
-            "no KeePass database at {} on this machine",
-            vault.keepass_path().display()
-        )));
-    }
-    Ok(match vault.held_key_ids()? {
-        Some(held) => Ok(held.into_iter().collect()),
-        None => Err(
-            "no KeePass password given (BREAKGLASS_KEEPASS_PASSWORD or --keepass-password-file)"
-                .to_string(),
-        ),
-    })
-}
-
-/// Stores that are missing though the tenant holds what they keep, or that belong to another
-/// tenant, each as a sentence naming the file.
-fn store_problems(
-    vault: &mut LocalVault,
-    config: &Config,
-    snapshot: &Snapshot,
-    tenant_id: &str,
-) -> Result<Vec<String>, CommandError> {
-    let made = MadeInTenant {
-        credentials: snapshot
-            .app
-            .iter()
-            .flat_map(|app| &app.credentials)
-            .filter_map(|c| {
-                label_of(c.display_name.as_deref()).map(|l| (l.to_string(), c.key_id.clone()))
-            })
-            .collect(),
-        users: snapshot
-            .users
-            .iter()
-            .filter(|u| u.on_premises_sync_enabled != Some(true))
-            .map(|u| u.user_principal_name.clone())
-            .collect(),
-    };
-    let found = vault.local_stores()?;
-    Ok(stores::store_problems(config, &found, &made, tenant_id)
-        .iter()
-        .map(|p| vault.describe_problem(p).0)
-        .collect())
-}
-
-/// A role held by a (role-assignable) group is held by its members: each becomes a grant of
-/// its own, named with the group, next to the group's.
-async fn expand_groups(
-    graph: &GraphClient,
-    grants: Fact<Vec<RoleGrant>>,
-) -> Result<Fact<Vec<RoleGrant>>, CommandError> {
-    let Fact::Known(grants) = grants else {
-        return Ok(grants);
-    };
-    let mut out = Vec::new();
-    for grant in grants {
-        if grant.principal.kind == "group" {
-            let members = readable(
-                "GET /groups/{id}/members",
-                "GroupMember.Read.All (or Directory.Read.All)",
-                list(
-                    graph,
-                    &format!("groups/{}/members", grant.principal.id),
-                    Query::new().select(["id", "displayName", "userPrincipalName"]),
-                ),
-            )
-            .await?;
-            match members {
-                Fact::Known(members) => {
-                    for member in &members {
-                        let mut principal = principal_of(member);
-                        principal.name =
-                            format!("{} (member of {})", principal.name, grant.principal.name);
-                        out.push(RoleGrant {
-                            principal,
-                            ..grant.clone()
-                        });
-                    }
-                }
-                Fact::Unreadable(missing) => return Ok(Fact::Unreadable(missing)),
-            }
-        }
-        out.push(grant);
-    }
-    Ok(Fact::Known(out))
-}
-
-/// Reads everything the audit looks at.
-async fn snapshot(
-    ui: &Ui,
-    graph: &GraphClient,
-    config: &Config,
-    held_key_ids: Result<Vec<String>, String>,
-    last_drill: Option<Timestamp>,
-) -> Result<Snapshot, CommandError> {
-    let _spinner = ui.spinner("reading the tenant…");
-    let domains = graph.domains().await?;
-    let initial_domain = domains
-        .iter()
-        .find(|d| d.is_initial == Some(true))
-        .map(|d| d.id.clone())
-        .unwrap_or_default();
-    let app = read_app(graph).await?;
-    let active_roles = readable(
-        "GET /roleManagement/directory/roleAssignments",
-        "RoleManagement.Read.Directory",
-        async {
-            let items = list(
-                graph,
-                "roleManagement/directory/roleAssignments",
-                Query::new().expand("principal"),
-            )
-            .await?;
-            Ok(role_grants(&items))
-        },
-    )
-    .await?;
-    // PIM-eligible assignments: v1.0 has them (Microsoft Entra ID P2 tenants).
-    let eligible_roles = readable(
-        "GET /roleManagement/directory/roleEligibilityScheduleInstances",
-        "RoleEligibilitySchedule.Read.Directory (and Microsoft Entra ID P2 for PIM)",
-        async {
-            let items = list(
-                graph,
-                "roleManagement/directory/roleEligibilityScheduleInstances",
-                Query::new().expand("principal"),
-            )
-            .await?;
-            Ok(role_grants(&items))
-        },
-    )
-    .await?;
-    let active_roles = expand_groups(graph, active_roles).await?;
-    let eligible_roles = expand_groups(graph, eligible_roles).await?;
-    let graph_permissions = readable(
-        "GET /servicePrincipals/{Microsoft Graph}/appRoleAssignedTo",
-        "Application.Read.All",
-        graph_permissions(graph),
-    )
-    .await?;
-    let policies = readable(
-        "GET /identity/conditionalAccess/policies",
-        "Policy.Read.All",
-        async {
-            let items = list(graph, "identity/conditionalAccess/policies", Query::new()).await?;
-            Ok(items.iter().map(policy_of).collect())
-        },
-    )
-    .await?;
-    let users = read_users(graph, &active_roles).await?;
-    let exclusion_group = read_group(graph, config).await?;
-    Ok(Snapshot {
-        now: Timestamp::now(),
-        initial_domain,
-        declared_labels: config
-            .app
-            .credentials
-            .iter()
-            .map(|c| c.label.clone())
-            .collect(),
-        held_key_ids,
-        user_role: roles::by_name(&config.users.role).unwrap_or(roles::GLOBAL_ADMINISTRATOR),
-        app_role: config
-            .app
-            .role
-            .as_deref()
-            .map(|r| roles::by_name(r).unwrap_or(roles::GLOBAL_ADMINISTRATOR)),
-        app,
-        active_roles,
-        eligible_roles,
-        graph_permissions,
-        policies,
-        users,
-        exclusion_group,
-        last_drill,
-        store_problems: Vec::new(),
-    })
-}
-
 pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
     let threshold = match args.fail_on.trim().to_ascii_lowercase().as_str() {
@@ -803,15 +223,17 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
-    let config = load_config(&args.config)?;
+    let config = breakglass_ops::provision::load_config(&args.config)?;
     let mut vault = audit_vault(args, &config)?;
-    let held = held_key_ids(&mut vault)?;
+    let held = audit_reader::held_key_ids(&mut vault)?;
     let records = record::read_all(ui, &drills_folder(args))?;
     let last_drill = records.iter().map(|r| r.started).max();
     let session = helper.sign_in_for(&args.operator, &config).await?;
     let tenant_id = session.token.claims()?.tid.clone().unwrap_or_default();
-    let mut snapshot = snapshot(ui, &session.graph, &config, held, last_drill).await?;
-    snapshot.store_problems = store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
+    let mut snapshot =
+        audit_reader::snapshot(ui, &session.graph, &config, held, last_drill).await?;
+    snapshot.store_problems =
+        audit_reader::store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
     let findings = audit::audit(&snapshot);
     let failed = threshold.is_some_and(|t| audit::fails(&findings, t));
     let report = AuditReport {

@@ -3,11 +3,11 @@
 use breakglass_core::{CloudProfile, KnownCloud};
 use serde::Serialize;
 
-use crate::cloud::{CloudSource, ResolvedCloud};
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::{Report, key_value_table, table};
 use crate::ui::Ui;
+use breakglass_ops::cloud::{CloudSource, ResolvedCloud};
 
 /// Shows the clouds breakglass can talk to and the profile in use.
 #[derive(Debug, clap::Subcommand)]

@@ -13,23 +13,24 @@ use breakglass_sim::{RunningSimulator, SimOptions};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use crate::cloud;
 use crate::commands::admins::list as admins_list;
 use crate::commands::apply::apply_prepared;
 use crate::commands::credential::rotate::{describe_added, describe_removed};
-use crate::commands::plan::{MissingStoresArgs, PlanReport, prepare_signed_in};
+use crate::commands::plan::PlanReport;
 use crate::commands::tenant::show as tenant_show;
 use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::Report;
-use crate::provision::apply::{TenantFacts, default_replication};
-use crate::provision::rotate::CredentialOps;
-use crate::provision::vault::{KeePassPassword, LocalVault};
-use crate::provision::{ConfigArgs, Workspace};
-use crate::session::{self, Operator, Session};
+use crate::provision::ConfigArgs;
+use crate::session::{Operator, Session};
 use crate::ui::{OutputFormat, Ui};
 use breakglass_core::config::STARTER;
+use breakglass_ops::cloud;
+use breakglass_ops::provision::apply::{TenantFacts, default_replication};
+use breakglass_ops::provision::prepare::prepare as prepare_signed_in;
+use breakglass_ops::provision::rotate::CredentialOps;
+use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 use breakglass_store::{Overwrite, write_secret_file};
 
 /// Shows, step by step, how breakglass gets you back into a tenant, against a
@@ -295,7 +296,8 @@ async fn run_steps(
         client_id: credentials.client_id.clone(),
         secret: SecretString::from(credentials.client_secret.clone()),
     };
-    let session = session::sign_in(ui, cloud, &operator, helper.http_options()).await?;
+    let session =
+        breakglass_ops::session::sign_in(ui, cloud, &operator, helper.http_options()).await?;
     let identity = Identity::from_session(&session)?;
     narrator.finish(3, title, why, started, identity.human(ui), &identity)?;
 
@@ -351,15 +353,8 @@ async fn provision_steps(
     let password = match std::fs::read_to_string(&password_file) {
         Ok(text) => text.trim().to_string(),
         Err(_) => {
-            let made: String = {
-                use rand::Rng as _;
-                const ALPHABET: &[u8] =
-                    b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-                let mut rng = rand::rng();
-                (0..24)
-                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                    .collect()
-            };
+            let made = secrecy::ExposeSecret::expose_secret(&breakglass_ops::random::password())
+                .to_string();
             write_secret_file(
                 &password_file,
                 format!("{made}\n").as_bytes(),
@@ -392,9 +387,9 @@ async fn provision_steps(
     let prepared = prepare_signed_in(
         ui,
         session.clone(),
-        Workspace::load(&config_args)?,
+        config_args.workspace()?,
         KeePassPassword::Given(secret.clone()),
-        MissingStoresArgs::default(),
+        false,
     )
     .await?;
     let report = PlanReport::new(prepared.facts.tenant_id.clone(), &prepared.plan);
@@ -428,7 +423,7 @@ async fn provision_steps(
                KeePass, and only then is the old one removed: the store never lacks a working \
                credential.";
     let started = narrator.begin(9, title, why)?;
-    let workspace = Workspace::load(&config_args)?;
+    let workspace = config_args.workspace()?;
     let mut vault = LocalVault::new(
         &workspace.config,
         &workspace.base,
@@ -478,9 +473,9 @@ async fn provision_steps(
     let prepared = prepare_signed_in(
         ui,
         session,
-        Workspace::load(&config_args)?,
+        config_args.workspace()?,
         KeePassPassword::Given(secret),
-        MissingStoresArgs::default(),
+        false,
     )
     .await?;
     let again = apply_prepared(ui, prepared, true).await?;

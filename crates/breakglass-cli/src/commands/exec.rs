@@ -14,9 +14,10 @@ use secrecy::ExposeSecret as _;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::context::CommandHelper;
-use crate::emergency::credential_source::{self, CredentialSourceArgs, Material};
+use crate::emergency::{self as credential_source, CredentialSourceArgs};
 use crate::error::{CommandError, ErrorKind, internal_error};
 use crate::provision::KEEPASS_PASSWORD_ENV;
+use breakglass_ops::emergency::credential_source::{Material, acquire_token, token_expiry};
 
 /// The Graph access token handed to the command.
 pub const ACCESS_TOKEN_ENV: &str = "BREAKGLASS_ACCESS_TOKEN";
@@ -120,7 +121,7 @@ pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), Com
         let cloud = credential_source::resolve_cloud(helper, &credential)?;
         let http = breakglass_entra::HttpClient::new(&cloud.profile, helper.http_options())?;
         let scope = cloud.profile.graph_default_scope();
-        let token = credential_source::acquire_token(&http, &cloud, &credential, &scope).await?;
+        let token = acquire_token(&http, &cloud, &credential, &scope).await?;
         Ok::<_, CommandError>((credential, cloud, token))
     };
     let (credential, cloud, token) = tokio::select! {
@@ -141,9 +142,7 @@ pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), Com
         .env(ACCESS_TOKEN_ENV, token.secret().expose_secret())
         .env(
             ACCESS_TOKEN_EXPIRES_ON_ENV,
-            credential_source::token_expiry(&token)
-                .as_second()
-                .to_string(),
+            token_expiry(&token).as_second().to_string(),
         )
         .env(
             GRAPH_ENDPOINT_ENV,

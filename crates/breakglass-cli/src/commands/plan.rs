@@ -1,17 +1,14 @@
 //! `breakglass plan`: what `apply` would change, as a readable diff.
 
 use breakglass_core::plan::{self, Action, Plan, Severity, describe};
-use breakglass_core::stores::MadeInTenant;
+use breakglass_ops::provision::prepare::Prepared;
 use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::Report;
-use crate::provision::apply::TenantFacts;
-use crate::provision::observe::observe;
-use crate::provision::vault::{KeePassPassword, LocalVault, Vault as _};
-use crate::provision::{ConfigArgs, Workspace, keepass_password};
-use crate::session::{OperatorArgs, Session};
+use crate::provision::{ConfigArgs, keepass_password};
+use crate::session::OperatorArgs;
 use crate::ui::Ui;
 
 /// Shows what `breakglass apply` would create, change or remove so the tenant
@@ -127,16 +124,6 @@ impl Report for PlanReport {
     }
 }
 
-/// Everything `plan` and `apply` share: a session, the configuration, the stores, the plan.
-pub struct Prepared {
-    pub session: Session,
-    pub workspace: Workspace,
-    pub vault: LocalVault,
-    pub observed: plan::Observed,
-    pub plan: Plan,
-    pub facts: TenantFacts,
-}
-
 pub async fn prepare(
     helper: &CommandHelper,
     config_args: &ConfigArgs,
@@ -144,80 +131,18 @@ pub async fn prepare(
     for_apply: bool,
     stores: MissingStoresArgs,
 ) -> Result<Prepared, CommandError> {
-    let workspace = Workspace::load(config_args)?;
+    let workspace = config_args.workspace()?;
     let session = helper.sign_in_for(operator, &workspace.config).await?;
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
-    prepare_signed_in(helper.ui(), session, workspace, password, stores).await
-}
-
-/// Observes the tenant and plans, for a session that is already signed in (the demo's).
-pub async fn prepare_signed_in(
-    ui: &Ui,
-    session: Session,
-    workspace: Workspace,
-    password: KeePassPassword,
-    stores: MissingStoresArgs,
-) -> Result<Prepared, CommandError> {
-    let claims = session.token.claims()?;
-    let tenant_id = claims.tid.clone().unwrap_or_default();
-    let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
-    let held = vault.held_key_ids()?;
-    let held_accounts = vault.held_accounts()?;
-    let observed = {
-        let _spinner = ui.spinner("reading the emergency access objects from the tenant…");
-        observe(&session.graph, &workspace.config, held, held_accounts).await?
-    };
-    vault.ensure_usable(
-        &workspace.config,
-        &made_in_tenant(&observed),
-        &tenant_id,
-        stores.replace_missing_stores,
-    )?;
-    let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
-        .map_err(|e| CommandError::new(ErrorKind::Config, e.to_string()).hinted(e.hint()))?;
-    let facts = TenantFacts {
-        tenant_id,
-        initial_domain: observed.initial_domain.clone(),
-        authority_host: session
-            .cloud
-            .profile
-            .authority_host
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        cloud_name: session.cloud.profile.name.clone(),
-    };
-    Ok(Prepared {
+    Ok(breakglass_ops::provision::prepare::prepare(
+        helper.ui(),
         session,
         workspace,
-        vault,
-        observed,
-        plan,
-        facts,
-    })
-}
-
-/// What breakglass made in the tenant that the local stores should hold.
-pub fn made_in_tenant(observed: &plan::Observed) -> MadeInTenant {
-    MadeInTenant {
-        credentials: observed
-            .apps
-            .iter()
-            .flat_map(|app| &app.credentials)
-            .filter_map(|c| {
-                plan::label_of(c.display_name.as_deref())
-                    .map(|label| (label.to_string(), c.key_id.clone()))
-            })
-            .collect(),
-        // A synced user's password lives in Active Directory, never in KeePass.
-        users: observed
-            .users
-            .iter()
-            .filter(|u| !u.synced)
-            .map(|u| u.user_principal_name.clone())
-            .collect(),
-    }
+        password,
+        stores.replace_missing_stores,
+    )
+    .await?)
 }
 
 pub async fn cmd_plan(helper: &CommandHelper, args: &PlanArgs) -> Result<(), CommandError> {

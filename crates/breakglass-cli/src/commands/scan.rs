@@ -244,9 +244,10 @@ pub async fn cmd_scan(helper: &CommandHelper, args: &ScanArgs) -> Result<(), Com
         threads: args.threads.unwrap_or(0),
         ..ScanOptions::default()
     };
-    let spinner = ui.spinner(format!("Scanning {} file(s)…", args.files.len()));
+    let paths = expand_folders(&args.files);
+    let spinner = ui.spinner(format!("Scanning {} file(s)…", paths.len()));
     let started = Instant::now();
-    let ScanReport { events, files } = scan_files(&args.files, &watch, &options);
+    let ScanReport { events, files } = scan_files(&paths, &watch, &options);
     let seconds = started.elapsed().as_secs_f64();
     drop(spinner);
 
@@ -284,18 +285,22 @@ pub async fn cmd_scan(helper: &CommandHelper, args: &ScanArgs) -> Result<(), Com
         seconds,
         bytes as f64 / 1e9 / seconds.max(1e-9)
     ));
-    let all_unreadable = summary.unreadable_files == summary.files;
+    // With nothing read there is no result to print: "no events" would be a false all-clear.
+    if summary.unreadable_files == summary.files {
+        return Err(config_error(format!(
+            "no file could be read ({} given)",
+            summary.files
+        ))
+        .hinted(
+            "the warnings above say why; scan reads JSON lines and JSON documents, plain or gzip, and the files inside folders",
+        ));
+    }
     let found = !events.is_empty();
     ui.emit(&ScanOutput {
         events,
         files,
         summary,
     })?;
-    if all_unreadable {
-        return Err(config_error("no file could be read").hinted(
-            "the warnings above say why; scan reads JSON lines and JSON documents, plain or gzip",
-        ));
-    }
     if found {
         return Err(CommandError::new(
             ErrorKind::EventsFound,
@@ -303,4 +308,40 @@ pub async fn cmd_scan(helper: &CommandHelper, args: &ScanArgs) -> Result<(), Com
         ));
     }
     Ok(())
+}
+
+/// The files to scan: each path given, and every file under a folder given, recursively, in
+/// name order. Symbolic links to folders are not followed, so a loop cannot hold the scan; an
+/// empty or unreadable folder stays in the list and is reported like any unreadable path.
+fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(folder: &std::path::Path, out: &mut Vec<PathBuf>) -> bool {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return false;
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        let before = out.len();
+        for child in children {
+            match std::fs::symlink_metadata(&child) {
+                Ok(meta) if meta.is_dir() => {
+                    walk(&child, out);
+                }
+                Ok(meta) if meta.file_type().is_symlink() && child.is_dir() => {}
+                Ok(_) => out.push(child),
+                Err(_) => out.push(child),
+            }
+        }
+        out.len() > before
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            if !walk(path, &mut out) {
+                out.push(path.clone());
+            }
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
 }

@@ -7,9 +7,10 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::emergency::credential_source::{self, CredentialSourceArgs, Origin};
+use crate::emergency::{self as credential_source, CredentialSourceArgs};
 use crate::error::{CommandError, usage_error};
 use crate::ui::OutputFormat;
+use breakglass_ops::emergency::credential_source::{Origin, acquire_token, token_expiry};
 
 /// Gets an access token with an emergency credential and prints it on stdout.
 ///
@@ -65,7 +66,7 @@ pub async fn cmd_token(helper: &CommandHelper, args: &TokenArgs) -> Result<(), C
         cloud.profile.authority_host
     ));
     let http = breakglass_entra::HttpClient::new(&cloud.profile, helper.http_options())?;
-    let token = credential_source::acquire_token(&http, &cloud, &credential, &scope).await?;
+    let token = acquire_token(&http, &cloud, &credential, &scope).await?;
     if credential.origin != Origin::Environment {
         ui.status(format!(
             "Signed in with {}; the token is valid until {}.",
@@ -87,7 +88,7 @@ pub async fn cmd_token(helper: &CommandHelper, args: &TokenArgs) -> Result<(), C
                 .ok()
                 .and_then(|claims| claims.tid)
                 .unwrap_or_else(|| credential.tenant.to_string());
-            let expires = credential_source::token_expiry(&token);
+            let expires = token_expiry(&token);
             let json = TokenJson {
                 access_token: token.secret().expose_secret(),
                 expires_on_local: az_local_time(expires),

@@ -5,23 +5,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use breakglass_core::identities::EmergencyIdentities;
-use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use jiff::SignedDuration;
+use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::error::{CommandError, config_error, usage_error};
 use crate::output::{Report, table};
-use crate::provision::{ConfigArgs, Workspace};
-use crate::session::{OperatorArgs, Session};
+use crate::provision::ConfigArgs;
+use crate::session::{AuthMethod, OperatorArgs, Session};
 use crate::ui::Ui;
-use crate::watch::cursor::{WatchState, default_state_path, ensure_parent, read_from};
-use crate::watch::email::{
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::watch::cursor::{WatchState, default_state_path, ensure_parent};
+use breakglass_ops::watch::email::{
     EmailSettings, EmailSink, Security, parse_address, parse_smtp_url, read_ca, read_password,
 };
-use crate::watch::poll::{Source, fetch, notification, record_time};
-use crate::watch::sinks::{Delivery, Sink, parse_url};
-use crate::watch::{Notification, severity_name};
+use breakglass_ops::watch::severity_name;
+use breakglass_ops::watch::sinks::{Delivery, Sink, parse_url};
+use breakglass_ops::watch::watcher::{PollReport, Watcher};
 
 /// Watches the sign-in and audit logs and sends a notification for every event of the
 /// emergency identities an alert rule would raise.
@@ -34,15 +35,19 @@ use crate::watch::{Notification, severity_name};
 /// BREAKGLASS_WEBHOOK_SECRET or `--webhook-secret-file`), `--slack`, `--teams`, and email
 /// (`--email-to`, `--email-from`, `--smtp`).
 ///
-/// Delivery is at least once: the Graph record id is the event id, each receiver's 2xx
-/// (an SMTP server's acceptance of the message) is recorded in the state file at once, and
-/// a log's cursor only moves past events every receiver confirmed; each poll reads
-/// `--overlap` further back for late records, and events already confirmed are not sent
+/// Each receiver has its own queue and its own cursors, and the receivers deliver at the
+/// same time: one that hangs or fails delays no other. Delivery is at least once per
+/// receiver: the Graph record id is the event id, each receiver's 2xx (an SMTP server's
+/// acceptance of the message) is recorded in the state file at once, and a receiver's
+/// cursor for a log only moves past events it confirmed; each poll reads `--overlap`
+/// further back for late records, and events a receiver confirmed are not sent to it
 /// again. Receivers that fail (5xx, 408, 429, SMTP 4xx, timeouts) are retried with
-/// backoff.
+/// backoff; `--run-timeout` bounds the whole run (each poll), after which what was not
+/// confirmed is sent at the next one.
 ///
-/// With `--once`, polls once and exits (for cron or a systemd timer): exit 0 when every
-/// event was delivered, 6 when one could not be. See docs/watch.md.
+/// With `--once`, polls once and exits (for cron or a systemd timer), printing per receiver
+/// what was delivered, what failed and why: exit 0 when every receiver got every event, 6
+/// when one did not. See docs/watch.md.
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
     /// A generic webhook: https, or http to a loopback address.
@@ -88,12 +93,12 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
-    /// Time between polls (at least 5s).
+    /// Time between polls (5s to 1d).
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub poll_interval: String,
 
     /// How far before the cursor each poll reads again, for sign-ins that reach the log
-    /// late; also how far back the first poll reads.
+    /// late; also how far back the first poll reads (1m to 30d).
     #[arg(long, value_name = "DURATION", default_value = "15m")]
     pub overlap: String,
 
@@ -101,13 +106,19 @@ pub struct WatchArgs {
     #[arg(long)]
     pub once: bool,
 
-    /// How long a receiver may take to answer one request.
+    /// How long a receiver may take to answer one request (1s to 5m).
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub timeout: String,
 
     /// Retries per delivery after the first attempt, with backoff from 0.5 s.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub retries: u32,
+
+    /// The bound on one run (with --once: from the start to the summary; otherwise each
+    /// poll): receivers that have not confirmed by then are reported and get their events
+    /// at the next run (10s to 1h, at least --timeout).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_RUN_TIMEOUT)]
+    pub run_timeout: String,
 
     /// The emergency identities, as `breakglass monitor identities --out FILE` writes them
     /// (default: read from the tenant at every poll).
@@ -173,7 +184,14 @@ pub struct EmailArgs {
     pub smtp_ca: Option<PathBuf>,
 }
 
-/// Parses `90`, `90s`, `15m`, `1h`.
+/// `--run-timeout`'s default: with the default `--timeout` and `--retries` a hanging
+/// receiver takes about a minute per event, and the systemd unit of docs/watch.md allows
+/// the run (sign-in included) TimeoutStartSec=5min; see the figures there.
+const DEFAULT_RUN_TIMEOUT: &str = "2m";
+
+const DURATION_FORMS: &str = "write it as seconds, minutes, hours or days: 30s, 15m, 1h, 1d";
+
+/// Parses `90`, `90s`, `15m`, `1h`, `1d`.
 fn parse_duration(flag: &str, text: &str) -> Result<Duration, CommandError> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
@@ -181,19 +199,108 @@ fn parse_duration(flag: &str, text: &str) -> Result<Duration, CommandError> {
         None => (text, "s"),
     };
     let value: u64 = number.parse().map_err(|_| {
-        usage_error(format!("{flag} {text} is not a duration"))
-            .hinted("write it as seconds, minutes or hours: 30s, 15m, 1h")
+        usage_error(format!("{flag} {text} is not a duration")).hinted(DURATION_FORMS)
     })?;
-    let seconds = match unit {
-        "s" => value,
-        "m" => value * 60,
-        "h" => value * 3600,
+    let unit_seconds: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => {
-            return Err(usage_error(format!("{flag} {text} has an unknown unit"))
-                .hinted("write it as seconds, minutes or hours: 30s, 15m, 1h"));
+            return Err(
+                usage_error(format!("{flag} {text} has an unknown unit")).hinted(DURATION_FORMS)
+            );
         }
     };
+    let seconds = value.checked_mul(unit_seconds).ok_or_else(|| {
+        usage_error(format!("{flag} {text} is too long to be a duration")).hinted(DURATION_FORMS)
+    })?;
     Ok(Duration::from_secs(seconds))
+}
+
+/// `90s`, `15m`, `2h`, `30d`: the largest unit that divides the duration.
+fn show_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        0 => "0s".to_string(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// A duration flag, refused outside the range where it makes sense (zero included).
+fn duration_within(
+    flag: &str,
+    text: &str,
+    range: std::ops::RangeInclusive<Duration>,
+    why: &str,
+) -> Result<Duration, CommandError> {
+    let value = parse_duration(flag, text)?;
+    let (min, max) = (show_duration(*range.start()), show_duration(*range.end()));
+    let wrong = if value < *range.start() {
+        format!("shorter than {min}")
+    } else if value > *range.end() {
+        format!("longer than {max}")
+    } else {
+        return Ok(value);
+    };
+    Err(usage_error(format!("{flag} {} is {wrong}", text.trim()))
+        .hinted(format!("give {flag} between {min} and {max}: {why}")))
+}
+
+/// The durations of a run, checked together.
+struct Timing {
+    poll_interval: Duration,
+    overlap: SignedDuration,
+    timeout: Duration,
+    run_timeout: Duration,
+}
+
+impl Timing {
+    fn from_args(args: &WatchArgs) -> Result<Timing, CommandError> {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let poll_interval = duration_within(
+            "--poll-interval",
+            &args.poll_interval,
+            Duration::from_secs(5)..=minutes(24 * 60),
+            "Graph throttles busy pollers, sign-ins reach the log minutes late anyway, and a day is the longest a sign-in should wait to be reported",
+        )?;
+        let overlap = duration_within(
+            "--overlap",
+            &args.overlap,
+            minutes(1)..=minutes(30 * 24 * 60),
+            "sign-in records reach the log minutes late, and Graph keeps them 30 days",
+        )?;
+        let timeout = duration_within(
+            "--timeout",
+            &args.timeout,
+            Duration::from_secs(1)..=minutes(5),
+            "how long one request to a receiver may take; --run-timeout bounds the whole run",
+        )?;
+        let run_timeout = duration_within(
+            "--run-timeout",
+            &args.run_timeout,
+            Duration::from_secs(10)..=minutes(60),
+            "the bound on one run; keep it inside the service's TimeoutStartSec",
+        )?;
+        if run_timeout < timeout {
+            return Err(usage_error(format!(
+                "--run-timeout {} is shorter than --timeout {}",
+                args.run_timeout.trim(),
+                args.timeout.trim()
+            ))
+            .hinted("a receiver would never get its whole --timeout; raise --run-timeout or lower --timeout"));
+        }
+        Ok(Timing {
+            poll_interval,
+            overlap: SignedDuration::try_from(overlap)
+                .map_err(|_| usage_error("--overlap is too long").hinted(DURATION_FORMS))?,
+            timeout,
+            run_timeout,
+        })
+    }
 }
 
 fn webhook_secret(args: &WatchArgs) -> Result<Zeroizing<Vec<u8>>, CommandError> {
@@ -333,19 +440,6 @@ fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError>
     Ok(sinks)
 }
 
-/// What one poll did.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PollReport {
-    /// Events delivered in this poll.
-    delivered: Vec<Notification>,
-    /// Events seen again and already confirmed by every receiver.
-    already_delivered: usize,
-    /// Why deliveries failed; these events are sent again on the next poll.
-    failures: Vec<String>,
-    state_file: String,
-}
-
 impl Report for PollReport {
     fn human(&self, ui: &Ui) -> String {
         let mut out = String::new();
@@ -362,90 +456,36 @@ impl Report for PollReport {
             out.push_str(&format!("{t}\n"));
         }
         out.push_str(&format!(
-            "Delivered {} event(s); {} already delivered; {} failed.\n",
+            "Delivered {} event(s) to every receiver; {} already delivered; {} not yet to every receiver.\n",
             self.delivered.len(),
             self.already_delivered,
-            self.failures.len()
+            self.missed
         ));
-        out
-    }
-}
-
-struct Watcher<'a> {
-    ui: &'a Ui,
-    sinks: Vec<Sink>,
-    delivery: Delivery,
-    overlap: SignedDuration,
-    state_path: PathBuf,
-}
-
-impl Watcher<'_> {
-    async fn poll(
-        &self,
-        graph: &breakglass_entra::GraphClient,
-        identities: &EmergencyIdentities,
-    ) -> Result<PollReport, CommandError> {
-        let mut state = WatchState::load(&self.state_path)?;
-        let mut report = PollReport {
-            state_file: self.state_path.display().to_string(),
-            ..PollReport::default()
-        };
-        let started = Timestamp::now();
-        for source in Source::ALL {
-            let cursor = state.cursor(source.name(), started);
-            let records = fetch(graph, identities, source, read_from(cursor, self.overlap)).await?;
-            let mut first_failed: Option<Timestamp> = None;
-            for record in &records {
-                let Some(n) = notification(record, identities, source) else {
-                    continue;
-                };
-                let time = record_time(record).unwrap_or(started);
-                let mut sent = false;
-                let mut failed = false;
-                for sink in &self.sinks {
-                    if state.is_delivered(sink.kind.name(), &n.id) {
-                        continue;
-                    }
-                    match self.delivery.deliver(sink, &n).await {
-                        Ok(()) => {
-                            state.mark_delivered(sink.kind.name(), &n.id, time);
-                            state.save(&self.state_path)?;
-                            sent = true;
-                        }
-                        Err(why) => {
-                            self.ui.warn(format!("event {}: {why}", n.id));
-                            report.failures.push(format!("event {}: {why}", n.id));
-                            failed = true;
-                        }
-                    }
-                }
-                if failed {
-                    first_failed = Some(first_failed.map_or(time, |t| t.min(time)));
-                } else if sent {
-                    self.ui.status(format!(
-                        "[{}] {} ({})",
-                        severity_name(n.severity),
-                        n.title,
-                        n.id
-                    ));
-                    report.delivered.push(n);
-                } else {
-                    report.already_delivered += 1;
-                }
-            }
-            // The cursor moves past what every receiver confirmed, never past a failure.
-            let next = match first_failed {
-                Some(failed) => failed.min(cursor.max(started)),
-                None => cursor.max(started),
-            };
-            state.set_cursor(source.name(), next);
+        let mut t = table(
+            ui,
+            &[
+                "Receiver",
+                "Host",
+                "Delivered",
+                "Already",
+                "Failed",
+                "Undelivered",
+                "Last error",
+            ],
+        );
+        for r in &self.receivers {
+            t.add_row(vec![
+                r.receiver.to_string(),
+                r.host.clone(),
+                r.delivered.to_string(),
+                r.already_delivered.to_string(),
+                r.failed.to_string(),
+                r.undelivered.to_string(),
+                r.last_error.clone().unwrap_or_default(),
+            ]);
         }
-        let keep_from = read_from(state.oldest_cursor(started), self.overlap)
-            .checked_sub(SignedDuration::from_hours(1))
-            .unwrap_or(started);
-        state.prune(keep_from);
-        state.save(&self.state_path)?;
-        Ok(report)
+        out.push_str(&format!("{t}\n"));
+        out
     }
 }
 
@@ -455,27 +495,18 @@ async fn current_identities(
     workspace: &Workspace,
 ) -> Result<EmergencyIdentities, CommandError> {
     match &args.identities {
-        Some(path) => crate::monitor::identities::load(path),
-        None => crate::monitor::identities::gather(session, &workspace.config).await,
+        Some(path) => Ok(breakglass_ops::monitor::identities::load(path)?),
+        None => Ok(breakglass_ops::monitor::identities::gather(session, &workspace.config).await?),
     }
 }
 
 pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
-    let poll_interval = parse_duration("--poll-interval", &args.poll_interval)?;
-    if poll_interval < Duration::from_secs(5) {
-        return Err(usage_error(format!(
-            "--poll-interval {} is shorter than 5s",
-            args.poll_interval
-        ))
-        .hinted("Graph throttles busy pollers; sign-ins reach the log minutes late anyway"));
-    }
-    let overlap = parse_duration("--overlap", &args.overlap)?;
-    let timeout = parse_duration("--timeout", &args.timeout)?;
-    if timeout.is_zero() {
-        return Err(usage_error("--timeout must be at least 1s"));
-    }
-    let sinks = sinks(args, timeout)?;
+    // With --once the bound covers the whole run, sign-in included; a device-code sign-in
+    // waits for a person, so the bound starts after it.
+    let started = Instant::now();
+    let timing = Timing::from_args(args)?;
+    let sinks = sinks(args, timing.timeout)?;
     let state_path = match &args.state {
         Some(path) => path.clone(),
         None => default_state_path()?,
@@ -483,50 +514,115 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     ensure_parent(&state_path)?;
     WatchState::load(&state_path)?;
 
-    let workspace = Workspace::load(&args.config)?;
-    let session = helper
-        .sign_in_for(&args.operator, &workspace.config)
-        .await?;
+    let workspace = args.config.workspace()?;
     let watcher = Watcher {
-        ui,
+        progress: ui,
         sinks,
-        delivery: Delivery::new(timeout, args.retries)?,
-        overlap: SignedDuration::try_from(overlap)
-            .map_err(|_| usage_error("--overlap is too long"))?,
+        delivery: Delivery::new(timing.timeout, args.retries)?,
+        overlap: timing.overlap,
         state_path,
+        run_timeout: args.run_timeout.trim().to_string(),
     };
+    let sign_in = helper.sign_in_for(&args.operator, &workspace.config);
     if args.once {
-        let identities = current_identities(args, &session, &workspace).await?;
-        let report = watcher.poll(&session.graph, &identities).await?;
-        let failures = report.failures.len();
-        ui.emit(&report)?;
-        if failures > 0 {
-            return Err(CommandError::new(
-                ErrorKind::Network,
-                format!("{failures} notification(s) could not be delivered"),
+        let (session, deadline) = if args.operator.auth == AuthMethod::DeviceCode {
+            let session = sign_in.await?;
+            (session, Instant::now() + timing.run_timeout)
+        } else {
+            let deadline = started + timing.run_timeout;
+            (
+                watcher.within(deadline, "signing in", sign_in).await?,
+                deadline,
             )
-            .hinted("they are sent again on the next run; the warnings above say why"));
-        }
-        return Ok(());
+        };
+        let identities = watcher
+            .within(
+                deadline,
+                "reading the emergency identities",
+                current_identities(args, &session, &workspace),
+            )
+            .await?;
+        let report = watcher.poll(&session.graph, &identities, deadline).await?;
+        ui.emit(&report)?;
+        return match report.missed_error() {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        };
     }
+    let session = sign_in.await?;
     ui.status(format!(
-        "Watching the emergency identities every {}s; state in {}.",
-        poll_interval.as_secs(),
+        "Watching the emergency identities every {}; each poll ends within --run-timeout {}; state in {}.",
+        show_duration(timing.poll_interval),
+        watcher.run_timeout,
         watcher.state_path.display()
     ));
     loop {
-        let outcome = match current_identities(args, &session, &workspace).await {
-            Ok(identities) => watcher.poll(&session.graph, &identities).await,
+        let deadline = Instant::now() + timing.run_timeout;
+        let outcome = match watcher
+            .within(
+                deadline,
+                "reading the emergency identities",
+                current_identities(args, &session, &workspace),
+            )
+            .await
+        {
+            Ok(identities) => watcher
+                .poll(&session.graph, &identities, deadline)
+                .await
+                .map_err(CommandError::from),
             Err(e) => Err(e),
         };
         match outcome {
-            Ok(report) if !report.failures.is_empty() => ui.warn(format!(
-                "{} notification(s) could not be delivered; retrying at the next poll",
-                report.failures.len()
-            )),
-            Ok(_) => {}
+            Ok(report) => {
+                for missing in report.receivers_missing() {
+                    ui.warn(format!(
+                        "{missing} notification(s) in this poll; they are sent again at the next poll"
+                    ));
+                }
+            }
             Err(e) => ui.warn(format!("poll failed: {e}; retrying at the next poll")),
         }
-        tokio::time::sleep(poll_interval).await;
+        tokio::time::sleep(timing.poll_interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_show_in_their_largest_unit() {
+        for (text, seconds, shown) in [
+            ("90", 90, "90s"),
+            ("90s", 90, "90s"),
+            ("120s", 120, "2m"),
+            ("15m", 900, "15m"),
+            ("1h", 3600, "1h"),
+            ("30d", 30 * 86_400, "30d"),
+            ("0s", 0, "0s"),
+        ] {
+            let parsed = parse_duration("--timeout", text).unwrap();
+            assert_eq!(parsed, Duration::from_secs(seconds), "{text}");
+            assert_eq!(show_duration(parsed), shown, "{text}");
+        }
+        for bad in ["", "s", "1.5m", "10 s", "5w", "18446744073709551615m"] {
+            let err = parse_duration("--timeout", bad).unwrap_err();
+            assert!(!err.hints().is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_duration_outside_its_range_names_the_range() {
+        let range = Duration::from_secs(1)..=Duration::from_secs(300);
+        assert_eq!(
+            duration_within("--timeout", "5m", range.clone(), "why").unwrap(),
+            Duration::from_secs(300)
+        );
+        let zero = duration_within("--timeout", "0s", range.clone(), "why").unwrap_err();
+        assert_eq!(zero.message(), "--timeout 0s is shorter than 1s");
+        assert_eq!(zero.hints(), ["give --timeout between 1s and 5m: why"]);
+        assert_eq!(zero.kind(), crate::error::ErrorKind::Usage);
+        let long = duration_within("--timeout", "301", range, "why").unwrap_err();
+        assert_eq!(long.message(), "--timeout 301 is longer than 5m");
     }
 }

@@ -479,6 +479,16 @@ impl InProcessSimulator {
         }
     }
 
+    /// How many times each injected fault rule has acted.
+    pub fn fault_hits(&self) -> Vec<u32> {
+        self.running().fault_hits()
+    }
+
+    /// How many reads an injected replication delay kept from seeing a new object.
+    pub fn hidden_by_replication(&self) -> u32 {
+        self.running().hidden_by_replication()
+    }
+
     /// How many answers a `hold_nth_change` fault holds back right now.
     pub fn held_answers(&self) -> u32 {
         self.running().held_answers()

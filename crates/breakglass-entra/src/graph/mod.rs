@@ -21,7 +21,7 @@ use url::Url;
 pub use batch::{BatchRequest, BatchResponse};
 pub use query::{Query, odata_string, path_segment};
 pub use replication::{ReplicationPolicy, retry_while_replicating};
-pub use requests::DeletedItemKind;
+pub use requests::{DeletedItemKind, Owned};
 
 use crate::error::{EntraError, GraphError};
 use crate::http::{self, HttpClient};
@@ -84,11 +84,14 @@ impl GraphResponse {
         } else {
             &self.body
         };
-        serde_json::from_slice(body).map_err(|err| EntraError::InvalidResponse {
+        let invalid = |err: serde_json::Error| EntraError::InvalidResponse {
             url: url.to_string(),
             status: self.status,
             detail: err.to_string(),
-        })
+        };
+        let mut value: serde_json::Value = serde_json::from_slice(body).map_err(invalid)?;
+        drop_nulls(&mut value);
+        serde_json::from_value(value).map_err(invalid)
     }
 
     /// The body as one page of a collection. Public because the body is untrusted server
@@ -110,6 +113,19 @@ impl GraphResponse {
             count: wire.count,
             next_link,
         })
+    }
+}
+
+/// Graph may send `null` for a property it has no value for, where its schema promises an
+/// array or a string; a missing property and a null one read the same, as the default.
+fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 

@@ -53,6 +53,8 @@ pub struct User {
     pub deleted_date_time: Option<String>,
     pub on_premises_sync_enabled: Option<bool>,
     pub usage_location: Option<String>,
+    pub employee_type: Option<String>,
+    pub company_name: Option<String>,
 }
 
 /// `passwordProfile` for creating a user. The password is secret and serialized only
@@ -72,6 +74,9 @@ pub struct NewUser {
     pub user_principal_name: String,
     pub password_profile: PasswordProfile,
     pub usage_location: Option<String>,
+    /// breakglass marks its users here (`breakglass:emergency-access`, a lease).
+    pub employee_type: Option<String>,
+    pub company_name: Option<String>,
 }
 
 impl NewUser {
@@ -91,7 +96,46 @@ impl NewUser {
         if let Some(location) = &self.usage_location {
             body["usageLocation"] = serde_json::Value::String(location.clone());
         }
+        if let Some(employee_type) = &self.employee_type {
+            body["employeeType"] = serde_json::Value::String(employee_type.clone());
+        }
+        if let Some(company) = &self.company_name {
+            body["companyName"] = serde_json::Value::String(company.clone());
+        }
         body
+    }
+}
+
+/// The body of `PATCH /users/{id}`: only what is set is sent.
+#[derive(Clone, Debug, Default)]
+pub struct UserPatch {
+    pub account_enabled: Option<bool>,
+    pub employee_type: Option<String>,
+    /// A new password, set without asking for a change at the next sign-in.
+    pub password: Option<SecretString>,
+}
+
+impl UserPatch {
+    /// The JSON body (may hold a password; never log it).
+    pub(crate) fn to_body(&self) -> serde_json::Value {
+        use secrecy::ExposeSecret;
+        let mut body = serde_json::Map::new();
+        if let Some(enabled) = self.account_enabled {
+            body.insert("accountEnabled".into(), enabled.into());
+        }
+        if let Some(employee_type) = &self.employee_type {
+            body.insert("employeeType".into(), employee_type.clone().into());
+        }
+        if let Some(password) = &self.password {
+            body.insert(
+                "passwordProfile".into(),
+                serde_json::json!({
+                    "forceChangePasswordNextSignIn": false,
+                    "password": password.expose_secret(),
+                }),
+            );
+        }
+        serde_json::Value::Object(body)
     }
 }
 
@@ -143,6 +187,70 @@ pub struct Application {
     pub key_credentials: Vec<KeyCredential>,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub is_fallback_public_client: Option<bool>,
+    pub service_principal_lock_configuration: Option<LockConfiguration>,
+    pub web: Option<RedirectUris>,
+    pub spa: Option<RedirectUris>,
+    pub public_client: Option<RedirectUris>,
+}
+
+/// `servicePrincipalLockConfiguration`: which properties of the app's service principals
+/// cannot be changed, the credentials above all.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LockConfiguration {
+    pub is_enabled: bool,
+    pub all_properties: bool,
+    pub credentials_with_usage_verify: bool,
+    pub credentials_with_usage_sign: bool,
+    pub token_encryption_key_id: bool,
+}
+
+impl LockConfiguration {
+    /// Everything locked, or nothing.
+    pub fn all(locked: bool) -> LockConfiguration {
+        LockConfiguration {
+            is_enabled: locked,
+            all_properties: locked,
+            credentials_with_usage_verify: locked,
+            credentials_with_usage_sign: locked,
+            token_encryption_key_id: locked,
+        }
+    }
+
+    /// Whether the credentials of the app's service principals are locked.
+    pub fn locks_credentials(&self) -> bool {
+        self.is_enabled && (self.all_properties || self.credentials_with_usage_verify)
+    }
+}
+
+/// The redirect URIs of `web`, `spa` or `publicClient`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RedirectUris {
+    pub redirect_uris: Vec<String>,
+}
+
+/// The body of `PATCH /applications/{id}`: only what is set is sent.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in_audience: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web: Option<RedirectUris>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spa: Option<RedirectUris>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_client: Option<RedirectUris>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_principal_lock_configuration: Option<LockConfiguration>,
+    /// Replaces every certificate: those to keep are named by key id with their `key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_credentials: Option<Vec<KeyCredential>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -176,6 +284,8 @@ pub struct NewApplication {
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required_resource_access: Vec<RequiredResourceAccess>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_principal_lock_configuration: Option<LockConfiguration>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -219,6 +329,48 @@ pub struct ServicePrincipal {
     pub password_credentials: Vec<PasswordCredential>,
     pub key_credentials: Vec<KeyCredential>,
     pub app_roles: Vec<AppRole>,
+}
+
+/// The body of `POST /servicePrincipals`.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewServicePrincipal {
+    pub app_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The body of `PATCH /servicePrincipals/{id}`.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipalPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_enabled: Option<bool>,
+}
+
+/// `appRoleAssignment`: an application permission (an app role of `resource_id`) held by
+/// `principal_id`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AppRoleAssignment {
+    pub id: String,
+    pub app_role_id: String,
+    pub principal_id: String,
+    pub principal_display_name: Option<String>,
+    pub principal_type: Option<String>,
+    pub resource_id: String,
+    pub resource_display_name: Option<String>,
+}
+
+/// The body of `POST /servicePrincipals/{id}/appRoleAssignments`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAppRoleAssignment {
+    pub principal_id: String,
+    pub resource_id: String,
+    pub app_role_id: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -280,13 +432,39 @@ pub struct UnifiedRoleAssignment {
 }
 
 /// The body of `POST roleAssignments`.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct NewRoleAssignment {
     pub role_definition_id: String,
     pub principal_id: String,
     /// `/` for the whole directory.
     pub directory_scope_id: String,
+}
+
+impl NewRoleAssignment {
+    pub fn new(
+        role_definition_id: impl Into<String>,
+        principal_id: impl Into<String>,
+        directory_scope_id: impl Into<String>,
+    ) -> NewRoleAssignment {
+        NewRoleAssignment {
+            role_definition_id: role_definition_id.into(),
+            principal_id: principal_id.into(),
+            directory_scope_id: directory_scope_id.into(),
+        }
+    }
+}
+
+/// Sent with its `@odata.type`, as Graph's reference sends it.
+impl Serialize for NewRoleAssignment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut body = serializer.serialize_struct("NewRoleAssignment", 4)?;
+        body.serialize_field("@odata.type", "#microsoft.graph.unifiedRoleAssignment")?;
+        body.serialize_field("roleDefinitionId", &self.role_definition_id)?;
+        body.serialize_field("principalId", &self.principal_id)?;
+        body.serialize_field("directoryScopeId", &self.directory_scope_id)?;
+        body.end()
+    }
 }
 
 /// `group`
@@ -371,7 +549,40 @@ pub struct ConditionalAccessConditionSet {
     pub locations: Option<serde_json::Value>,
     pub sign_in_risk_levels: Vec<String>,
     pub user_risk_levels: Vec<String>,
-    pub client_applications: Option<serde_json::Value>,
+    pub client_applications: Option<ConditionalAccessClientApplications>,
+}
+
+/// `conditions.clientApplications`: the workload identities a policy applies to.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConditionalAccessClientApplications {
+    /// Service principal object ids, or `ServicePrincipalsInMyTenant`.
+    pub include_service_principals: Vec<String>,
+    pub exclude_service_principals: Vec<String>,
+}
+
+/// A `PATCH` of a Conditional Access policy that sets one exclusion list, and nothing else:
+/// what someone else changed in the policy meanwhile is kept.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExclusionPatch {
+    /// `conditions.users.excludeGroups`.
+    ExcludeGroups(Vec<String>),
+    /// `conditions.clientApplications.excludeServicePrincipals`.
+    ExcludeServicePrincipals(Vec<String>),
+}
+
+impl ExclusionPatch {
+    pub(crate) fn to_body(&self) -> serde_json::Value {
+        match self {
+            ExclusionPatch::ExcludeGroups(ids) => {
+                serde_json::json!({"conditions": {"users": {"excludeGroups": ids}}})
+            }
+            ExclusionPatch::ExcludeServicePrincipals(ids) => serde_json::json!({
+                "conditions": {"clientApplications": {"excludeServicePrincipals": ids}}
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

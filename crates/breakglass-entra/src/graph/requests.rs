@@ -30,6 +30,24 @@ impl DeletedItemKind {
     }
 }
 
+/// An object that has owners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owned {
+    Application,
+    ServicePrincipal,
+    Group,
+}
+
+impl Owned {
+    fn collection(self) -> &'static str {
+        match self {
+            Owned::Application => "applications",
+            Owned::ServicePrincipal => "servicePrincipals",
+            Owned::Group => "groups",
+        }
+    }
+}
+
 fn seg(id: &str) -> String {
     path_segment(id)
 }
@@ -66,8 +84,8 @@ impl GraphClient {
     }
 
     /// `PATCH /users/{id}`.
-    pub async fn update_user(&self, id: &str, patch: &serde_json::Value) -> Result<(), EntraError> {
-        self.patch_json(V1, &format!("users/{}", seg(id)), patch)
+    pub async fn update_user(&self, id: &str, patch: &UserPatch) -> Result<(), EntraError> {
+        self.patch_json(V1, &format!("users/{}", seg(id)), &patch.to_body())
             .await
     }
 
@@ -111,7 +129,7 @@ impl GraphClient {
     pub async fn update_application(
         &self,
         id: &str,
-        patch: &serde_json::Value,
+        patch: &ApplicationPatch,
     ) -> Result<(), EntraError> {
         self.patch_json(V1, &format!("applications/{}", seg(id)), patch)
             .await
@@ -179,8 +197,66 @@ impl GraphClient {
         id: &str,
         keys: &[NewKeyCredential],
     ) -> Result<(), EntraError> {
-        self.update_application(id, &json!({ "keyCredentials": keys }))
-            .await
+        self.patch_json(
+            V1,
+            &format!("applications/{}", seg(id)),
+            &json!({ "keyCredentials": keys }),
+        )
+        .await
+    }
+
+    /// The secrets and certificates of an application or service principal, certificates
+    /// with their public `key` (Graph returns it only for one object asked by `$select`).
+    pub async fn credentials_of(
+        &self,
+        holder: Owned,
+        id: &str,
+    ) -> Result<(Vec<PasswordCredential>, Vec<KeyCredential>), EntraError> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Held {
+            password_credentials: Vec<PasswordCredential>,
+            key_credentials: Vec<KeyCredential>,
+        }
+        let held: Held = self
+            .get_json(
+                V1,
+                &format!("{}/{}", holder.collection(), seg(id)),
+                &Query::new().select(["passwordCredentials", "keyCredentials"]),
+            )
+            .await?;
+        Ok((held.password_credentials, held.key_credentials))
+    }
+
+    /// `POST /{applications|servicePrincipals}/{id}/removePassword`.
+    pub async fn remove_password_of(
+        &self,
+        holder: Owned,
+        id: &str,
+        key_id: &str,
+    ) -> Result<(), EntraError> {
+        self.post_no_content(
+            V1,
+            &format!("{}/{}/removePassword", holder.collection(), seg(id)),
+            Some(&json!({ "keyId": key_id })),
+        )
+        .await
+    }
+
+    /// `PATCH /{applications|servicePrincipals}/{id}` with `keyCredentials`: the certificates
+    /// listed are all that remain (each named by key id with its `key`), new ones included.
+    pub async fn replace_key_credentials(
+        &self,
+        holder: Owned,
+        id: &str,
+        keys: &[KeyCredential],
+    ) -> Result<(), EntraError> {
+        self.patch_json(
+            V1,
+            &format!("{}/{}", holder.collection(), seg(id)),
+            &json!({ "keyCredentials": keys }),
+        )
+        .await
     }
 
     // ----- service principals -----
@@ -215,10 +291,82 @@ impl GraphClient {
     /// [`super::retry_while_replicating`].
     pub async fn create_service_principal(
         &self,
-        app_id: &str,
+        service_principal: &NewServicePrincipal,
     ) -> Result<ServicePrincipal, EntraError> {
-        self.post_json(V1, "servicePrincipals", &json!({ "appId": app_id }))
+        self.post_json(V1, "servicePrincipals", service_principal)
             .await
+    }
+
+    /// `PATCH /servicePrincipals/{id}`.
+    pub async fn update_service_principal(
+        &self,
+        id: &str,
+        patch: &ServicePrincipalPatch,
+    ) -> Result<(), EntraError> {
+        self.patch_json(V1, &format!("servicePrincipals/{}", seg(id)), patch)
+            .await
+    }
+
+    /// `GET /servicePrincipals/{id}/appRoleAssignments`: the application permissions it holds.
+    pub async fn app_role_assignments(
+        &self,
+        service_principal_id: &str,
+    ) -> Result<Vec<AppRoleAssignment>, EntraError> {
+        self.list_all(
+            V1,
+            &format!(
+                "servicePrincipals/{}/appRoleAssignments",
+                seg(service_principal_id)
+            ),
+            &Query::new(),
+        )
+        .await
+    }
+
+    /// `GET /servicePrincipals/{id}/appRoleAssignedTo`: who holds the app roles of a resource.
+    pub async fn app_role_assigned_to(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<AppRoleAssignment>, EntraError> {
+        self.list_all(
+            V1,
+            &format!("servicePrincipals/{}/appRoleAssignedTo", seg(resource_id)),
+            &Query::new(),
+        )
+        .await
+    }
+
+    /// `POST /servicePrincipals/{id}/appRoleAssignments`: grant an application permission.
+    pub async fn grant_app_role(
+        &self,
+        grant: &NewAppRoleAssignment,
+    ) -> Result<AppRoleAssignment, EntraError> {
+        self.post_json(
+            V1,
+            &format!(
+                "servicePrincipals/{}/appRoleAssignments",
+                seg(&grant.principal_id)
+            ),
+            grant,
+        )
+        .await
+    }
+
+    /// `DELETE /servicePrincipals/{id}/appRoleAssignments/{assignment id}`.
+    pub async fn revoke_app_role(
+        &self,
+        service_principal_id: &str,
+        assignment_id: &str,
+    ) -> Result<(), EntraError> {
+        self.delete(
+            V1,
+            &format!(
+                "servicePrincipals/{}/appRoleAssignments/{}",
+                seg(service_principal_id),
+                seg(assignment_id)
+            ),
+        )
+        .await
     }
 
     /// `DELETE /servicePrincipals/{id}`.
@@ -230,15 +378,11 @@ impl GraphClient {
     // ----- owners -----
 
     /// `GET /{applications|servicePrincipals|groups}/{id}/owners`.
-    pub async fn owners(
-        &self,
-        collection: &str,
-        id: &str,
-    ) -> Result<Vec<DirectoryObject>, EntraError> {
+    pub async fn owners(&self, owned: Owned, id: &str) -> Result<Vec<DirectoryObject>, EntraError> {
         self.list_all(
             V1,
-            &format!("{collection}/{}/owners", seg(id)),
-            &Query::new(),
+            &format!("{}/{}/owners", owned.collection(), seg(id)),
+            &Query::new().select(["id", "displayName", "userPrincipalName", "appId"]),
         )
         .await
     }
@@ -246,14 +390,14 @@ impl GraphClient {
     /// `POST /{collection}/{id}/owners/$ref` adding the directory object `owner_id`.
     pub async fn add_owner(
         &self,
-        collection: &str,
+        owned: Owned,
         id: &str,
         owner_id: &str,
     ) -> Result<(), EntraError> {
         let reference = format!("{}directoryObjects/{}", self.base(V1), seg(owner_id));
         self.post_no_content(
             V1,
-            &format!("{collection}/{}/owners/$ref", seg(id)),
+            &format!("{}/{}/owners/$ref", owned.collection(), seg(id)),
             Some(&json!({ "@odata.id": reference })),
         )
         .await
@@ -262,13 +406,18 @@ impl GraphClient {
     /// `DELETE /{collection}/{id}/owners/{owner id}/$ref`.
     pub async fn remove_owner(
         &self,
-        collection: &str,
+        owned: Owned,
         id: &str,
         owner_id: &str,
     ) -> Result<(), EntraError> {
         self.delete(
             V1,
-            &format!("{collection}/{}/owners/{}/$ref", seg(id), seg(owner_id)),
+            &format!(
+                "{}/{}/owners/{}/$ref",
+                owned.collection(),
+                seg(id),
+                seg(owner_id)
+            ),
         )
         .await
     }
@@ -453,6 +602,33 @@ impl GraphClient {
     // ----- audit logs -----
 
     /// `GET /auditLogs/directoryAudits` with `$filter`.
+    /// `GET /identity/conditionalAccess/policies/{id}`.
+    pub async fn conditional_access_policy(
+        &self,
+        id: &str,
+    ) -> Result<ConditionalAccessPolicy, EntraError> {
+        self.get_json(
+            V1,
+            &format!("identity/conditionalAccess/policies/{}", seg(id)),
+            &Query::new(),
+        )
+        .await
+    }
+
+    /// `PATCH /identity/conditionalAccess/policies/{id}` setting one exclusion list only.
+    pub async fn set_policy_exclusions(
+        &self,
+        id: &str,
+        patch: &ExclusionPatch,
+    ) -> Result<(), EntraError> {
+        self.patch_json(
+            V1,
+            &format!("identity/conditionalAccess/policies/{}", seg(id)),
+            &patch.to_body(),
+        )
+        .await
+    }
+
     pub fn directory_audits(&self, query: &Query) -> Items<DirectoryAudit> {
         self.list_json(V1, "auditLogs/directoryAudits", query)
     }

@@ -11,7 +11,7 @@ use wiremock::matchers::{
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::*;
-use crate::graph::models::{Application, NewApplication, User};
+use crate::graph::models::{Application, NewApplication, NewServicePrincipal, User};
 use crate::{BatchRequest, EntraError, Query, ReplicationPolicy, retry_while_replicating};
 
 fn graph_error_body(code: &str, message: &str) -> serde_json::Value {
@@ -445,7 +445,11 @@ async fn replication_retry_gives_up_and_ignores_other_errors() {
         initial_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(50),
     };
-    let err = retry_while_replicating(policy, || graph.create_service_principal("abc"))
+    let new = NewServicePrincipal {
+        app_id: "abc".into(),
+        ..NewServicePrincipal::default()
+    };
+    let err = retry_while_replicating(policy, || graph.create_service_principal(&new))
         .await
         .unwrap_err();
     assert!(err.graph().unwrap().is_replication_delay());

@@ -8,7 +8,7 @@ use super::applications::directory_object_json;
 use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::http::SimResponse;
-use crate::state::{Kind, Target, Tenant};
+use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
 
 fn organization_json(tenant: &Tenant) -> Value {
@@ -190,78 +190,126 @@ pub(crate) fn deleted_items(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse>
     let method = ctx.request.method.clone();
     Some(match (tail, method) {
         ([], Method::GET) => ctx.bad_request("Unsupported query: listing deleted items needs a type cast such as /directory/deletedItems/microsoft.graph.user."),
-        ([cast], Method::GET) if cast.starts_with("microsoft.graph.") => {
-            let Some(kind) = Kind::from_type_name(cast.trim_start_matches("microsoft.graph.")) else {
-                return Some(ctx.bad_request(&format!("The type cast '{cast}' is not supported for deleted items.")));
-            };
-            let tenant = ctx.sim.tenant();
-            if let Err(denied) = deleted_check(ctx, &tenant, Some(kind), false) {
-                return Some(denied);
-            }
-            let items: Vec<Value> = tenant
-                .objects
-                .values()
-                .filter(|o| o.kind == kind && o.deleted_at.is_some())
-                .map(|o| Value::Object(o.data.clone()))
-                .collect();
-            list(ctx, items, &format!("directory/deletedItems/{cast}"), DIRECTORY_PAGING, None)
-        }
-        ([id], Method::GET) => {
-            let tenant = ctx.sim.tenant();
-            match tenant.objects.get(*id).filter(|o| o.deleted_at.is_some()) {
-                Some(object) => {
-                    if let Err(denied) = deleted_check(ctx, &tenant, Some(object.kind), false) {
-                        return Some(denied);
-                    }
-                    ctx.entity(StatusCode::OK, "directory/deletedItems/$entity", directory_object_json(object))
-                }
-                None => ctx.not_found(id),
-            }
-        }
-        ([id], Method::DELETE) => {
-            let now = ctx.now();
-            let mut tenant = ctx.sim.tenant();
-            let Some(object) = tenant.objects.get(*id).filter(|o| o.deleted_at.is_some()).cloned() else {
-                return Some(ctx.not_found(id));
-            };
-            if let Err(denied) = deleted_check(ctx, &tenant, Some(object.kind), true) {
-                return Some(denied);
-            }
-            tenant.objects.remove(*id);
-            let (category, activity) = match object.kind {
-                Kind::User => ("UserManagement", "Hard delete user"),
-                Kind::Group => ("GroupManagement", "Hard delete group"),
-                _ => ("ApplicationManagement", "Hard delete application"),
-            };
-            tenant.audit(now, &ctx.caller.actor, category, activity, "Delete", vec![Target::of(&object)]);
-            ctx.sim.persist(&tenant);
-            ctx.no_content()
-        }
-        ([id, "restore"], Method::POST) => {
-            let now = ctx.now();
-            let mut tenant = ctx.sim.tenant();
-            let Some(object) = tenant.objects.get(*id).filter(|o| o.deleted_at.is_some()).cloned() else {
-                return Some(ctx.not_found(id));
-            };
-            if let Err(denied) = deleted_check(ctx, &tenant, Some(object.kind), true) {
-                return Some(denied);
-            }
-            if let Some(entry) = tenant.objects.get_mut(*id) {
-                entry.deleted_at = None;
-                entry.data.insert("deletedDateTime".into(), Value::Null);
-            }
-            let (category, activity) = match object.kind {
-                Kind::User => ("UserManagement", "Restore user"),
-                Kind::Group => ("GroupManagement", "Restore group"),
-                _ => ("ApplicationManagement", "Restore application"),
-            };
-            tenant.audit(now, &ctx.caller.actor, category, activity, "Update", vec![Target::of(&object)]);
-            ctx.sim.persist(&tenant);
-            let restored = tenant.objects.get(*id).map(directory_object_json).unwrap_or(Value::Null);
-            ctx.entity(StatusCode::OK, "directoryObjects/$entity", restored)
-        }
+        ([cast], Method::GET) if cast.starts_with("microsoft.graph.") => list_deleted(ctx, cast),
+        ([id], Method::GET) => get_deleted(ctx, id),
+        ([id], Method::DELETE) => purge_deleted(ctx, id),
+        ([id, "restore"], Method::POST) => restore_deleted(ctx, id),
         _ => return None,
     })
+}
+
+fn list_deleted(ctx: &Ctx<'_>, cast: &str) -> SimResponse {
+    let Some(kind) = Kind::from_type_name(cast.trim_start_matches("microsoft.graph.")) else {
+        return ctx.bad_request(&format!(
+            "The type cast '{cast}' is not supported for deleted items."
+        ));
+    };
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = deleted_check(ctx, &tenant, Some(kind), false) {
+        return denied;
+    }
+    let items: Vec<Value> = tenant
+        .objects
+        .values()
+        .filter(|o| o.kind == kind && o.deleted_at.is_some())
+        .map(|o| Value::Object(o.data.clone()))
+        .collect();
+    list(
+        ctx,
+        items,
+        &format!("directory/deletedItems/{cast}"),
+        DIRECTORY_PAGING,
+        None,
+    )
+}
+
+fn get_deleted(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    match tenant.objects.get(id).filter(|o| o.deleted_at.is_some()) {
+        Some(object) => {
+            if let Err(denied) = deleted_check(ctx, &tenant, Some(object.kind), false) {
+                return denied;
+            }
+            ctx.entity(
+                StatusCode::OK,
+                "directory/deletedItems/$entity",
+                directory_object_json(object),
+            )
+        }
+        None => ctx.not_found(id),
+    }
+}
+
+/// The deleted object `id` names, provided the caller may purge or restore its kind.
+fn deleted_for_change(ctx: &Ctx<'_>, tenant: &Tenant, id: &str) -> Result<DirObject, SimResponse> {
+    let Some(object) = tenant
+        .objects
+        .get(id)
+        .filter(|o| o.deleted_at.is_some())
+        .cloned()
+    else {
+        return Err(ctx.not_found(id));
+    };
+    deleted_check(ctx, tenant, Some(object.kind), true)?;
+    Ok(object)
+}
+
+fn purge_deleted(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    let object = match deleted_for_change(ctx, &tenant, id) {
+        Ok(object) => object,
+        Err(refused) => return refused,
+    };
+    tenant.objects.remove(id);
+    let (category, activity) = match object.kind {
+        Kind::User => ("UserManagement", "Hard delete user"),
+        Kind::Group => ("GroupManagement", "Hard delete group"),
+        _ => ("ApplicationManagement", "Hard delete application"),
+    };
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        category,
+        activity,
+        "Delete",
+        vec![Target::of(&object)],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}
+
+fn restore_deleted(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    let object = match deleted_for_change(ctx, &tenant, id) {
+        Ok(object) => object,
+        Err(refused) => return refused,
+    };
+    if let Some(entry) = tenant.objects.get_mut(id) {
+        entry.deleted_at = None;
+        entry.data.insert("deletedDateTime".into(), Value::Null);
+    }
+    let (category, activity) = match object.kind {
+        Kind::User => ("UserManagement", "Restore user"),
+        Kind::Group => ("GroupManagement", "Restore group"),
+        _ => ("ApplicationManagement", "Restore application"),
+    };
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        category,
+        activity,
+        "Update",
+        vec![Target::of(&object)],
+    );
+    ctx.sim.persist(&tenant);
+    let restored = tenant
+        .objects
+        .get(id)
+        .map(directory_object_json)
+        .unwrap_or(Value::Null);
+    ctx.entity(StatusCode::OK, "directoryObjects/$entity", restored)
 }
 
 pub(crate) fn conditional_access(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
@@ -269,103 +317,110 @@ pub(crate) fn conditional_access(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResp
         return None;
     };
     let method = ctx.request.method.clone();
-    let read = |tenant: &Tenant| {
-        ctx.require(
-            tenant,
-            &["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"],
-            &[
-                builtin::CONDITIONAL_ACCESS_ADMINISTRATOR,
-                builtin::SECURITY_ADMINISTRATOR,
-                builtin::SECURITY_READER,
-                builtin::GLOBAL_READER,
-            ],
-        )
-    };
     Some(match (tail, method) {
-        ([], Method::GET) => {
-            let tenant = ctx.sim.tenant();
-            if let Err(denied) = read(&tenant) {
-                return Some(denied);
-            }
-            list(
-                ctx,
-                tenant.conditional_access_policies.clone(),
-                "identity/conditionalAccess/policies",
-                DIRECTORY_PAGING,
-                None,
-            )
-        }
-        ([id], Method::GET) => {
-            let tenant = ctx.sim.tenant();
-            if let Err(denied) = read(&tenant) {
-                return Some(denied);
-            }
-            match tenant
-                .conditional_access_policies
-                .iter()
-                .find(|p| p.get("id").and_then(Value::as_str) == Some(*id))
-            {
-                Some(policy) => ctx.entity(
-                    StatusCode::OK,
-                    "identity/conditionalAccess/policies/$entity",
-                    policy.clone(),
-                ),
-                None => ctx.not_found(id),
-            }
-        }
-        ([id], Method::PATCH) => {
-            let body = match ctx.body() {
-                Ok(body) => body,
-                Err(error) => return Some(error),
-            };
-            let now = ctx.now();
-            let mut tenant = ctx.sim.tenant();
-            if let Err(denied) = ctx.require(
-                &tenant,
-                &["Policy.ReadWrite.ConditionalAccess"],
-                &[
-                    builtin::CONDITIONAL_ACCESS_ADMINISTRATOR,
-                    builtin::SECURITY_ADMINISTRATOR,
-                ],
-            ) {
-                return Some(denied);
-            }
-            let Some(position) = tenant
-                .conditional_access_policies
-                .iter()
-                .position(|p| p.get("id").and_then(Value::as_str) == Some(*id))
-            else {
-                return Some(ctx.not_found(id));
-            };
-            let before = tenant.conditional_access_policies[position].clone();
-            let mut after = before.clone();
-            merge(&mut after, &body);
-            after["modifiedDateTime"] = Value::String(graph_time(now));
-            tenant.conditional_access_policies[position] = after.clone();
-            let target = Target {
-                id: id.to_string(),
-                display_name: after
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                kind: "Policy",
-                user_principal_name: None,
-                modified: vec![("ConditionalAccessPolicy".into(), before, after)],
-            };
-            tenant.audit(
-                now,
-                &ctx.caller.actor,
-                "Policy",
-                "Update conditional access policy",
-                "Update",
-                vec![target],
-            );
-            ctx.sim.persist(&tenant);
-            ctx.no_content()
-        }
+        ([], Method::GET) => list_policies(ctx),
+        ([id], Method::GET) => get_policy(ctx, id),
+        ([id], Method::PATCH) => update_policy(ctx, id),
         _ => return None,
     })
+}
+
+fn read_policies(ctx: &Ctx<'_>, tenant: &Tenant) -> Result<(), SimResponse> {
+    ctx.require(
+        tenant,
+        &["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"],
+        &[
+            builtin::CONDITIONAL_ACCESS_ADMINISTRATOR,
+            builtin::SECURITY_ADMINISTRATOR,
+            builtin::SECURITY_READER,
+            builtin::GLOBAL_READER,
+        ],
+    )
+}
+
+fn list_policies(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_policies(ctx, &tenant) {
+        return denied;
+    }
+    list(
+        ctx,
+        tenant.conditional_access_policies.clone(),
+        "identity/conditionalAccess/policies",
+        DIRECTORY_PAGING,
+        None,
+    )
+}
+
+fn get_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_policies(ctx, &tenant) {
+        return denied;
+    }
+    match tenant
+        .conditional_access_policies
+        .iter()
+        .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+    {
+        Some(policy) => ctx.entity(
+            StatusCode::OK,
+            "identity/conditionalAccess/policies/$entity",
+            policy.clone(),
+        ),
+        None => ctx.not_found(id),
+    }
+}
+
+fn update_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let body = match ctx.body() {
+        Ok(body) => body,
+        Err(error) => return error,
+    };
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(
+        &tenant,
+        &["Policy.ReadWrite.ConditionalAccess"],
+        &[
+            builtin::CONDITIONAL_ACCESS_ADMINISTRATOR,
+            builtin::SECURITY_ADMINISTRATOR,
+        ],
+    ) {
+        return denied;
+    }
+    let Some(position) = tenant
+        .conditional_access_policies
+        .iter()
+        .position(|p| p.get("id").and_then(Value::as_str) == Some(id))
+    else {
+        return ctx.not_found(id);
+    };
+    let before = tenant.conditional_access_policies[position].clone();
+    let mut after = before.clone();
+    merge(&mut after, &body);
+    after["modifiedDateTime"] = Value::String(graph_time(now));
+    tenant.conditional_access_policies[position] = after.clone();
+    let target = Target {
+        id: id.to_string(),
+        display_name: after
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        kind: "Policy",
+        user_principal_name: None,
+        modified: vec![("ConditionalAccessPolicy".into(), before, after)],
+    };
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "Policy",
+        "Update conditional access policy",
+        "Update",
+        vec![target],
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
 }
 
 /// JSON merge as Graph applies PATCH to complex properties: objects merge, other values replace.

@@ -135,6 +135,22 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
     let (Some(display_name), Some(nickname)) = (text("displayName"), text("mailNickname")) else {
         return ctx.bad_request("Properties 'displayName' and 'mailNickname' are required.");
     };
+    // Entra's limits: a display name of at most 256 characters; a mail nickname of at most 64
+    // ASCII characters without @ ( ) \ [ ] " ; : < > , or spaces.
+    if display_name.chars().count() > 256 {
+        return ctx.bad_request(
+            "Invalid value specified for property 'displayName' of resource 'Group'.",
+        );
+    }
+    if nickname.len() > 64
+        || !nickname
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control() && !"@()\\[]\";:<>, ".contains(c))
+    {
+        return ctx.bad_request(
+            "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+        );
+    }
     if body.get("mailEnabled") != Some(&Value::Bool(false))
         || body.get("securityEnabled") != Some(&Value::Bool(true))
     {

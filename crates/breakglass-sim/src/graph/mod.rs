@@ -221,10 +221,14 @@ impl Ctx<'_> {
             .sim
             .faults
             .replication_delay(self.request.method.as_str(), &self.request.path);
-        delay.is_some_and(|delay| {
+        let hidden = delay.is_some_and(|delay| {
             let age = self.now().duration_since(object.created_at);
             age < jiff::SignedDuration::try_from(delay).unwrap_or_default()
-        })
+        });
+        if hidden {
+            self.sim.faults.note_hidden_by_replication();
+        }
+        hidden
     }
 }
 

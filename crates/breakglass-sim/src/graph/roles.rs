@@ -8,7 +8,7 @@ use super::applications::directory_object_json;
 use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::http::SimResponse;
 use crate::seed::role_assignment;
-use crate::state::{Kind, Target, Tenant};
+use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
 
 pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
@@ -55,10 +55,7 @@ fn definition(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     if let Err(denied) = read_check(ctx, &tenant) {
         return denied;
     }
-    match tenant.role_definitions.iter().find(|d| {
-        d.get("id").and_then(Value::as_str) == Some(id)
-            || d.get("templateId").and_then(Value::as_str) == Some(id)
-    }) {
+    match find_definition(&tenant, id) {
         Some(definition) => ctx.entity(
             StatusCode::OK,
             "roleManagement/directory/roleDefinitions/$entity",
@@ -194,85 +191,27 @@ fn assign(ctx: &Ctx<'_>) -> SimResponse {
     ) {
         return denied;
     }
-    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
-    let (Some(role_id), Some(principal_id)) = (text("roleDefinitionId"), text("principalId"))
-    else {
-        return ctx.bad_request("Properties 'roleDefinitionId' and 'principalId' are required.");
+    let grant = match requested_grant(ctx, &tenant, &body) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
     };
-    let scope = text("directoryScopeId").unwrap_or_else(|| "/".into());
-    // Besides the tenant, the application-management roles may be scoped to one app
-    // registration or service principal (`/{object id}`).
-    let app_scoped = scope
-        .strip_prefix('/')
-        .filter(|id| !id.is_empty())
-        .and_then(|id| tenant.object(id))
-        .is_some_and(|o| matches!(o.kind, Kind::Application | Kind::ServicePrincipal));
-    if scope != "/" && !app_scoped {
-        return ctx.bad_request(
-            "Only the tenant-wide directory scope '/' or an application's object id ('/{id}') is supported by this tenant.",
-        );
-    }
-    let Some(definition) = tenant
-        .role_definitions
-        .iter()
-        .find(|d| {
-            d.get("id").and_then(Value::as_str) == Some(role_id.as_str())
-                || d.get("templateId").and_then(Value::as_str) == Some(role_id.as_str())
-        })
-        .cloned()
-    else {
-        return ctx.not_found(&role_id);
+    let Some(definition) = find_definition(&tenant, &grant.role_id).cloned() else {
+        return ctx.not_found(&grant.role_id);
     };
-    let Some(principal) = tenant
-        .object(&principal_id)
-        .filter(|p| !ctx.replicating(p))
-        .cloned()
-    else {
-        return ctx.not_found(&principal_id);
+    let principal = match assignable_principal(ctx, &tenant, &grant.principal_id) {
+        Ok(principal) => principal,
+        Err(refused) => return refused,
     };
-    if principal.kind == Kind::Group
-        && principal.data.get("isAssignableToRole") != Some(&Value::Bool(true))
-    {
-        return ctx.bad_request(
-            "Only groups with isAssignableToRole set to true can be assigned to roles.",
-        );
-    }
     let template = definition
         .get("templateId")
         .and_then(Value::as_str)
         .and_then(|t| Uuid::parse_str(t).ok())
         .unwrap_or_default();
-    let principal_uuid = Uuid::parse_str(&principal_id).unwrap_or_default();
-    if scope != "/"
-        && template != builtin::APPLICATION_ADMINISTRATOR.template_id
-        && template != builtin::CLOUD_APPLICATION_ADMINISTRATOR.template_id
-    {
-        return ctx.bad_request(
-            "This role cannot be assigned at the scope of one application; assign it at '/'.",
-        );
-    }
-    let mut assignment = role_assignment(template, principal_uuid);
-    if scope != "/" {
-        // Scoped assignments get an opaque id of their own; the simulator mints a GUID.
-        assignment["id"] = Value::String(Uuid::new_v4().to_string());
-        assignment["directoryScopeId"] = Value::String(scope.clone());
-    }
-    let id = assignment
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let same_grant = |a: &Value| {
-        let field = |name: &str| a.get(name).and_then(Value::as_str).unwrap_or_default();
-        field("principalId") == principal_id
-            && field("roleDefinitionId").eq_ignore_ascii_case(&template.to_string())
-            && field("directoryScopeId") == scope
+    let assignment = match scoped_assignment(ctx, &grant, template) {
+        Ok(assignment) => assignment,
+        Err(refused) => return refused,
     };
-    if tenant
-        .role_assignments
-        .iter()
-        .any(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()) || same_grant(a))
-    {
+    if already_granted(&tenant, &assignment, &grant, template) {
         return ctx.bad_request("A conflicting object with one or more of the specified property values is present in the directory.");
     }
     tenant.role_assignments.push(assignment.clone());
@@ -306,6 +245,125 @@ fn assign(ctx: &Ctx<'_>) -> SimResponse {
         "roleManagement/directory/roleAssignments/$entity",
         assignment,
     )
+}
+
+/// What a role assignment request asks for.
+struct RequestedGrant {
+    role_id: String,
+    principal_id: String,
+    scope: String,
+}
+
+fn requested_grant(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    body: &Value,
+) -> Result<RequestedGrant, SimResponse> {
+    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
+    let (Some(role_id), Some(principal_id)) = (text("roleDefinitionId"), text("principalId"))
+    else {
+        return Err(
+            ctx.bad_request("Properties 'roleDefinitionId' and 'principalId' are required.")
+        );
+    };
+    let scope = text("directoryScopeId").unwrap_or_else(|| "/".into());
+    // Besides the tenant, the application-management roles may be scoped to one app
+    // registration or service principal (`/{object id}`).
+    let app_scoped = scope
+        .strip_prefix('/')
+        .filter(|id| !id.is_empty())
+        .and_then(|id| tenant.object(id))
+        .is_some_and(|o| matches!(o.kind, Kind::Application | Kind::ServicePrincipal));
+    if scope != "/" && !app_scoped {
+        return Err(ctx.bad_request(
+            "Only the tenant-wide directory scope '/' or an application's object id ('/{id}') is supported by this tenant.",
+        ));
+    }
+    Ok(RequestedGrant {
+        role_id,
+        principal_id,
+        scope,
+    })
+}
+
+/// A role definition by its id or its template id (the same for built-in roles).
+fn find_definition<'t>(tenant: &'t Tenant, id: &str) -> Option<&'t Value> {
+    tenant.role_definitions.iter().find(|d| {
+        d.get("id").and_then(Value::as_str) == Some(id)
+            || d.get("templateId").and_then(Value::as_str) == Some(id)
+    })
+}
+
+/// Users and service principals may hold roles; groups only when made role-assignable.
+fn assignable_principal(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    principal_id: &str,
+) -> Result<DirObject, SimResponse> {
+    let Some(principal) = tenant
+        .object(principal_id)
+        .filter(|p| !ctx.replicating(p))
+        .cloned()
+    else {
+        return Err(ctx.not_found(principal_id));
+    };
+    if principal.kind == Kind::Group
+        && principal.data.get("isAssignableToRole") != Some(&Value::Bool(true))
+    {
+        return Err(ctx.bad_request(
+            "Only groups with isAssignableToRole set to true can be assigned to roles.",
+        ));
+    }
+    Ok(principal)
+}
+
+/// The new assignment: at the tenant it has Entra's deterministic id; scoped to one
+/// application (allowed for the application-management roles only) it has an id of its own.
+fn scoped_assignment(
+    ctx: &Ctx<'_>,
+    grant: &RequestedGrant,
+    template: Uuid,
+) -> Result<Value, SimResponse> {
+    if grant.scope != "/"
+        && template != builtin::APPLICATION_ADMINISTRATOR.template_id
+        && template != builtin::CLOUD_APPLICATION_ADMINISTRATOR.template_id
+    {
+        return Err(ctx.bad_request(
+            "This role cannot be assigned at the scope of one application; assign it at '/'.",
+        ));
+    }
+    let principal_uuid = Uuid::parse_str(&grant.principal_id).unwrap_or_default();
+    let mut assignment = role_assignment(template, principal_uuid);
+    if grant.scope != "/" {
+        // Scoped assignments get an opaque id of their own; the simulator mints a GUID.
+        assignment["id"] = Value::String(Uuid::new_v4().to_string());
+        assignment["directoryScopeId"] = Value::String(grant.scope.clone());
+    }
+    Ok(assignment)
+}
+
+/// Whether the assignment exists already, by id or as the same role for the same
+/// principal at the same scope.
+fn already_granted(
+    tenant: &Tenant,
+    assignment: &Value,
+    grant: &RequestedGrant,
+    template: Uuid,
+) -> bool {
+    let id = assignment
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let same_grant = |a: &Value| {
+        let field = |name: &str| a.get(name).and_then(Value::as_str).unwrap_or_default();
+        field("principalId") == grant.principal_id
+            && field("roleDefinitionId").eq_ignore_ascii_case(&template.to_string())
+            && field("directoryScopeId") == grant.scope
+    };
+    tenant
+        .role_assignments
+        .iter()
+        .any(|a| a.get("id").and_then(Value::as_str) == Some(id) || same_grant(a))
 }
 
 fn unassign(ctx: &Ctx<'_>, id: &str) -> SimResponse {

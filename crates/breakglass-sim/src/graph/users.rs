@@ -123,80 +123,15 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
     if let Err(denied) = ctx.require(&tenant, WRITE_PERMISSIONS, &[builtin::USER_ADMINISTRATOR]) {
         return denied;
     }
-    let text = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+    let new = match new_user_request(ctx, &tenant, &body) {
+        Ok(new) => new,
+        Err(refused) => return refused,
     };
-    for required in ["displayName", "mailNickname", "userPrincipalName"] {
-        if text(required).is_none() {
-            return ctx.bad_request(&format!(
-                "Invalid value specified for property '{required}' of resource 'User'."
-            ));
-        }
-    }
-    let Some(enabled) = body.get("accountEnabled").and_then(Value::as_bool) else {
-        return ctx.bad_request(
-            "Invalid value specified for property 'accountEnabled' of resource 'User'.",
-        );
-    };
-    let Some(password) = body
-        .pointer("/passwordProfile/password")
-        .and_then(Value::as_str)
-    else {
-        return ctx.bad_request(
-            "Invalid value specified for property 'passwordProfile' of resource 'User'.",
-        );
-    };
-    if !password_is_complex(password) {
-        return ctx.bad_request("The specified password does not comply with password complexity requirements. Please provide a different password.");
-    }
-    let upn = text("userPrincipalName").unwrap_or_default().to_string();
-    let Some((alias, domain)) = upn.split_once('@') else {
-        return ctx.bad_request(
-            "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
-        );
-    };
-    if !valid_alias(alias) {
-        return ctx.bad_request(
-            "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
-        );
-    }
-    if !tenant.has_domain(domain) {
-        return ctx.bad_request("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.");
-    }
-    if tenant.user_by_upn(&upn).is_some() {
-        return ctx.bad_request(
-            "Another object with the same value for property userPrincipalName already exists.",
-        );
-    }
     let now = ctx.now();
     let id = Uuid::new_v4();
-    let mut data = entities::user(NewUser {
-        id,
-        display_name: text("displayName").unwrap_or_default(),
-        user_principal_name: &upn,
-        mail_nickname: text("mailNickname").unwrap_or_default(),
-        account_enabled: enabled,
-        created: &graph_time(now),
-        job_title: text("jobTitle"),
-    });
-    for (name, value) in body.as_object().into_iter().flatten() {
-        if name == "passwordProfile" || name.starts_with('@') {
-            continue;
-        }
-        if data.contains_key(name)
-            || matches!(
-                name.as_str(),
-                "usageLocation" | "employeeId" | "passwordPolicies" | "department" | "companyName"
-            )
-        {
-            data.insert(name.clone(), value.clone());
-        }
-    }
+    let data = new_user_data(&body, &new, id, now);
     let private = Private {
-        password_sha256: Some(sha256_hex(password)),
+        password_sha256: Some(sha256_hex(new.password)),
         ..Private::default()
     };
     let object = DirObject {
@@ -219,6 +154,117 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
     );
     ctx.sim.persist(&tenant);
     ctx.entity(StatusCode::CREATED, "users/$entity", value)
+}
+
+/// A non-empty string property of a request body, trimmed.
+fn text<'b>(body: &'b Value, name: &str) -> Option<&'b str> {
+    body.get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The checked essentials of a new user.
+struct NewUserRequest<'b> {
+    user_principal_name: String,
+    account_enabled: bool,
+    password: &'b str,
+}
+
+/// Checks a new user's required properties, its password against the policy, and its
+/// user principal name (alias, verified domain, uniqueness).
+fn new_user_request<'b>(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    body: &'b Value,
+) -> Result<NewUserRequest<'b>, SimResponse> {
+    for required in ["displayName", "mailNickname", "userPrincipalName"] {
+        if text(body, required).is_none() {
+            return Err(ctx.bad_request(&format!(
+                "Invalid value specified for property '{required}' of resource 'User'."
+            )));
+        }
+    }
+    if text(body, "displayName").is_some_and(|name| name.chars().count() > 256) {
+        return Err(ctx.bad_request(
+            "Invalid value specified for property 'displayName' of resource 'User'.",
+        ));
+    }
+    let Some(account_enabled) = body.get("accountEnabled").and_then(Value::as_bool) else {
+        return Err(ctx.bad_request(
+            "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+        ));
+    };
+    let Some(password) = body
+        .pointer("/passwordProfile/password")
+        .and_then(Value::as_str)
+    else {
+        return Err(ctx.bad_request(
+            "Invalid value specified for property 'passwordProfile' of resource 'User'.",
+        ));
+    };
+    if !password_is_complex(password) {
+        return Err(ctx.bad_request("The specified password does not comply with password complexity requirements. Please provide a different password."));
+    }
+    let upn = text(body, "userPrincipalName")
+        .unwrap_or_default()
+        .to_string();
+    let Some((alias, domain)) = upn.split_once('@') else {
+        return Err(ctx.bad_request(
+            "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+        ));
+    };
+    if !valid_alias(alias) {
+        return Err(ctx.bad_request(
+            "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+        ));
+    }
+    if !tenant.has_domain(domain) {
+        return Err(ctx.bad_request("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization."));
+    }
+    if tenant.user_by_upn(&upn).is_some() {
+        return Err(ctx.bad_request(
+            "Another object with the same value for property userPrincipalName already exists.",
+        ));
+    }
+    Ok(NewUserRequest {
+        user_principal_name: upn,
+        account_enabled,
+        password,
+    })
+}
+
+/// The new user's properties: the defaults every user has, then those the body sets
+/// that a user can hold (the password is kept apart, as a hash).
+fn new_user_data(
+    body: &Value,
+    new: &NewUserRequest<'_>,
+    id: Uuid,
+    now: Timestamp,
+) -> serde_json::Map<String, Value> {
+    let mut data = entities::user(NewUser {
+        id,
+        display_name: text(body, "displayName").unwrap_or_default(),
+        user_principal_name: &new.user_principal_name,
+        mail_nickname: text(body, "mailNickname").unwrap_or_default(),
+        account_enabled: new.account_enabled,
+        created: &graph_time(now),
+        job_title: text(body, "jobTitle"),
+    });
+    for (name, value) in body.as_object().into_iter().flatten() {
+        if name == "passwordProfile" || name.starts_with('@') {
+            continue;
+        }
+        if data.contains_key(name)
+            || matches!(
+                name.as_str(),
+                "usageLocation" | "employeeId" | "passwordPolicies" | "department" | "companyName"
+            )
+        {
+            data.insert(name.clone(), value.clone());
+        }
+    }
+    data
 }
 
 /// The properties Entra calls sensitive: on a user holding an admin role, only a higher

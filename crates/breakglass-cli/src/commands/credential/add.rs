@@ -8,9 +8,9 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
 use crate::provision::ConfigArgs;
-use crate::provision::rotate::AddedForLabel;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::rotate::AddedForLabel;
 
 /// Adds a credential for LABEL (declared in breakglass.toml) when the app has no usable
 /// one: a client secret through addPassword, or a certificate made on this machine (RSA

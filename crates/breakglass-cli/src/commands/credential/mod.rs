@@ -6,11 +6,12 @@ use breakglass_core::TenantId;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
-use crate::provision::apply::{TenantFacts, default_replication};
-use crate::provision::rotate::CredentialOps;
-use crate::provision::vault::LocalVault;
-use crate::provision::{ConfigArgs, Workspace, keepass_password};
+use crate::provision::{ConfigArgs, keepass_password};
 use crate::session::{OperatorArgs, Session};
+use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::apply::{TenantFacts, default_replication};
+use breakglass_ops::provision::rotate::CredentialOps;
+use breakglass_ops::provision::vault::LocalVault;
 
 pub mod add;
 pub mod list;
@@ -70,7 +71,7 @@ impl Opened {
         operator: &OperatorArgs,
         for_write: bool,
     ) -> Result<Opened, CommandError> {
-        let workspace = Workspace::load(config_args)?;
+        let workspace = config_args.workspace()?;
         let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
         let password = keepass_password(config_args, &keepass_path, for_write)?;
         let session = helper.sign_in_for(operator, &workspace.config).await?;

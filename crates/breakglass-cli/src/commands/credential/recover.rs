@@ -17,6 +17,7 @@ use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, internal_error};
 use crate::output::Report;
 use crate::ui::Ui;
+use breakglass_ops::emergency::credential_source::{Input, read_input};
 
 /// Combines any k of the n Shamir shares of an offline credential and writes the
 /// credential to a new file (mode 0600): the private key and certificate as PEM for a
@@ -163,7 +164,10 @@ async fn read_stdin(ui: &Ui) -> Result<Zeroizing<String>, CommandError> {
     })
     .await
     .map_err(|e| internal_error(format!("reading stdin failed: {e}")))?
-    .map_err(|e| config_error(format!("cannot read the shares from stdin: {e}")))
+    .map_err(|e| {
+        config_error(format!("cannot read the shares from stdin: {e}"))
+            .hinted("pipe in the text of the shares (each BGSHARE: line, or the lines zbarimg printed), not an image or a PDF")
+    })
 }
 
 fn secret_text(credential: &StoredCredential) -> SecretString {
@@ -179,12 +183,7 @@ pub async fn cmd_recover(helper: &CommandHelper, args: &RecoverArgs) -> Result<(
     let ui = helper.ui();
     let mut shares = Vec::new();
     for path in &args.shares {
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            config_error(format!(
-                "cannot read the share file {}: {e}",
-                path.display()
-            ))
-        })?);
+        let (text, _) = read_input(&Input::File(path.clone()), "the share")?;
         let share = ShamirShare::from_scanned(&text)
             .map_err(|e| share_error(&path.display().to_string(), e))?;
         shares.push(share);

@@ -7,9 +7,9 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
 use crate::provision::ConfigArgs;
-use crate::provision::rotate::RemovedOne;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::rotate::RemovedOne;
 
 /// Removes the credential with KEY_ID from the emergency app (or its service principal)
 /// and from the store that holds it.
@@ -19,7 +19,7 @@ use crate::ui::Ui;
 #[derive(Debug, clap::Args)]
 pub struct RemoveArgs {
     /// The credential's key id, as `breakglass credential list` shows it.
-    #[arg(value_name = "KEY_ID")]
+    #[arg(value_name = "KEY_ID", value_parser = key_id)]
     pub key_id: String,
     /// Remove it even when it is the app's last usable credential.
     #[arg(long)]
@@ -76,4 +76,13 @@ pub async fn cmd_remove(helper: &CommandHelper, args: &RemoveArgs) -> Result<(),
         .remove(&args.key_id, args.force)
         .await?;
     ui.emit(&RemoveReport { tenant_id, removed })
+}
+
+/// A key id is a GUID; anything else is a typo, told before signing in.
+fn key_id(text: &str) -> Result<String, String> {
+    uuid::Uuid::parse_str(text.trim())
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| {
+            "a key id is a GUID such as 3f2c1a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60; `breakglass credential list` shows them".to_string()
+        })
 }

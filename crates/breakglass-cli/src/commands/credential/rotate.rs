@@ -8,9 +8,9 @@ use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
 use crate::provision::ConfigArgs;
-use crate::provision::rotate::{Added, Removed, Rotated, kind_name};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::provision::rotate::{Added, Removed, Rotated, kind_name};
 
 /// Replaces the credential labelled LABEL: adds a new one, proves it works (a token with
 /// it and a Microsoft Graph call), writes it to its store, and only then removes the old
@@ -94,12 +94,6 @@ pub async fn cmd_rotate(helper: &CommandHelper, args: &RotateArgs) -> Result<(),
     let rotated = opened
         .ops(&args.proof, &mut progress)
         .rotate(&args.label)
-        .await
-        .map_err(|e| {
-            e.hinted(format!(
-                "running `breakglass credential rotate {}` again is safe: it first cleans up what this run left",
-                args.label
-            ))
-        })?;
+        .await?;
     ui.emit(&RotateReport { tenant_id, rotated })
 }

@@ -7,13 +7,12 @@ use breakglass_core::drill::{self, History, Standing};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::record::{read_all, verdict_text};
 use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::{Report, table};
-use crate::provision::Workspace;
 use crate::ui::Ui;
+use breakglass_ops::drill::record::{read_all, verdict_text};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -108,7 +107,7 @@ pub fn cmd_history(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| records_folder(args));
     // The declared labels, when breakglass.toml is at hand; otherwise the last record's.
-    let declared: Option<Vec<String>> = Workspace::load(&args.config).ok().map(|w| {
+    let declared: Option<Vec<String>> = args.config.workspace().ok().map(|w| {
         w.config
             .app
             .credentials

@@ -15,7 +15,6 @@ use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 
 pub mod history;
-pub mod record;
 pub mod run;
 
 /// Proves the emergency access works, without using it for anything else, and records it.

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
-use crate::monitor::arm::{self, WorkspaceId};
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::monitor::arm::{self, WorkspaceId};
 
 /// Deploys the alert rules of `monitor rules` into Azure: one Azure Monitor log alert per
 /// detection on the Log Analytics workspace, notifying an action group, and with `--sentinel`
@@ -172,7 +172,7 @@ async fn identities_for(
     operator: &OperatorArgs,
 ) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
     let identities = match file {
-        Some(path) => crate::monitor::identities::load(path)?,
+        Some(path) => breakglass_ops::monitor::identities::load(path)?,
         None => super::gather_signed_in(helper, config, operator).await?,
     };
     // The same checks as `monitor rules`: a tenant and an app to derive the rules from.
@@ -186,7 +186,7 @@ fn operator_with_tenant(
     args: &OperatorArgs,
     config: &ConfigArgs,
 ) -> Result<OperatorArgs, CommandError> {
-    match crate::provision::Workspace::load(config) {
+    match config.workspace() {
         Ok(workspace) => crate::context::operator_for(args, &workspace.config),
         Err(_) => Ok(args.clone()),
     }
@@ -206,7 +206,9 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
         ));
     }
     let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
-    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?).await?;
+    let arm =
+        crate::monitor::arm_sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?)
+            .await?;
     let _spinner = helper
         .ui()
         .spinner("deploying the alert rules through Azure Resource Manager…");
@@ -224,7 +226,7 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
             if !(current.is_success() && arm::holds(&body, &current.body)) {
                 let answer = arm.put(&id, render::ACTION_GROUPS_API, &body).await?;
                 if !answer.is_success() {
-                    return Err(arm::arm_failure("write the action group", &id, &answer));
+                    return Err(arm::arm_failure("write the action group", &id, &answer).into());
                 }
             }
             id
@@ -244,11 +246,11 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
             "unchanged"
         } else {
             if !current.is_success() && current.status != 404 {
-                return Err(arm::arm_failure("read", &rule.id, &current));
+                return Err(arm::arm_failure("read", &rule.id, &current).into());
             }
             let answer = arm.put(&rule.id, rule.api_version, &rule.body).await?;
             if !answer.is_success() {
-                return Err(arm::arm_failure("write", &rule.id, &answer));
+                return Err(arm::arm_failure("write", &rule.id, &answer).into());
             }
             if answer.status == 201 || current.status == 404 {
                 "created"
@@ -275,7 +277,9 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
 pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(), CommandError> {
     let workspace = WorkspaceId::parse(&args.workspace)?;
     let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
-    let arm = arm::sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?).await?;
+    let arm =
+        crate::monitor::arm_sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?)
+            .await?;
     let spinner = helper.ui().spinner("reading the alert rules…");
     let location = arm::workspace_location(&arm, &workspace).await?;
     let mut rows = Vec::new();
@@ -303,7 +307,7 @@ pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(),
                 ("differs", enabled)
             }
         } else {
-            return Err(arm::arm_failure("read", &rule.id, &current));
+            return Err(arm::arm_failure("read", &rule.id, &current).into());
         };
         rows.push(StatusRow {
             name: rule.name,

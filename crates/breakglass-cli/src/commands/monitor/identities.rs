@@ -105,7 +105,7 @@ pub async fn cmd_identities(
 ) -> Result<(), CommandError> {
     let identities = super::gather_signed_in(helper, &args.config, &args.operator).await?;
     if let Some(path) = &args.out {
-        crate::monitor::identities::save(path, &identities)?;
+        breakglass_ops::monitor::identities::save(path, &identities)?;
         helper.ui().status(format!(
             "wrote the emergency identities to {}",
             path.display()

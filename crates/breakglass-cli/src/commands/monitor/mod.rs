@@ -2,7 +2,7 @@
 
 use crate::context::CommandHelper;
 use crate::error::CommandError;
-use crate::provision::{ConfigArgs, Workspace};
+use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 
 pub mod deploy;
@@ -41,13 +41,13 @@ pub async fn gather_signed_in(
     config_args: &ConfigArgs,
     operator: &OperatorArgs,
 ) -> Result<breakglass_core::identities::EmergencyIdentities, CommandError> {
-    let workspace = Workspace::load(config_args)?;
+    let workspace = config_args.workspace()?;
     let session = helper.sign_in_for(operator, &workspace.config).await?;
     let gathered = {
         let _spinner = helper
             .ui()
             .spinner("reading the emergency access identities from the tenant…");
-        crate::monitor::identities::gather_with_notes(&session, &workspace.config).await?
+        breakglass_ops::monitor::identities::gather_with_notes(&session, &workspace.config).await?
     };
     for note in &gathered.notes {
         helper.ui().warn(note);

@@ -141,7 +141,7 @@ impl RulesReport {
 
 pub async fn cmd_rules(helper: &CommandHelper, args: &RulesArgs) -> Result<(), CommandError> {
     let identities = match &args.identities {
-        Some(path) => crate::monitor::identities::load(path)?,
+        Some(path) => breakglass_ops::monitor::identities::load(path)?,
         None => super::gather_signed_in(helper, &args.config, &args.operator).await?,
     };
     let format = RuleFormat::from(args.format);

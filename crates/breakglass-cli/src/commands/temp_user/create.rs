@@ -2,31 +2,27 @@
 //! details once, count its lease down and remove it at the end.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::lease::{
-    self as core_lease, Marker, format_clock, format_duration, format_timestamp, whole_seconds,
+    self as core_lease, Marker, format_clock, format_duration, format_timestamp,
 };
 use breakglass_core::roles::{self, BuiltInRole};
-use breakglass_entra::graph::models::{NewRoleAssignment, NewTemporaryAccessPass};
-use breakglass_entra::graph::{ReplicationPolicy, odata_string, retry_while_replicating};
-use breakglass_entra::{GraphClient, Query};
+use breakglass_entra::GraphClient;
 use indicatif::ProgressBar;
 use jiff::{SignedDuration, Timestamp};
-use rand::Rng as _;
-use secrecy::{ExposeSecret as _, SecretString};
-use serde::{Serialize, Serializer};
-use serde_json::{Value, json};
+use secrecy::ExposeSecret as _;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
-use crate::lease::{self, LeaseFile, OperatorIdentity, Step};
 use crate::output::{Report, table};
-use crate::session::{OperatorArgs, Session};
+use crate::session::OperatorArgs;
 use crate::signals::{Signal, Signals};
 use crate::ui::Ui;
+use breakglass_ops::lease::{self, LeaseFile, Step};
+use breakglass_ops::temp_admin::{self, Made, NewTemporaryAdmin, SignInDetails};
 
 /// How often the countdown reads the lease back from the tenant, to notice an extension.
 const POLL_INTERVAL: Duration = Duration::from_secs(15);
@@ -63,41 +59,6 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub operator: OperatorArgs,
-}
-
-/// The sign-in details, shown once.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignInDetails {
-    pub user_id: String,
-    pub user_principal_name: String,
-    #[serde(
-        serialize_with = "expose_secret",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub password: Option<SecretString>,
-    #[serde(
-        serialize_with = "expose_secret",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub temporary_access_pass: Option<SecretString>,
-    pub role: String,
-    pub created: String,
-    pub expires: String,
-    pub ttl_seconds: i64,
-    pub lease_file: String,
-    pub detached: bool,
-}
-
-/// The one place a secret is serialized: the sign-in details, on stdout, once.
-fn expose_secret<S: Serializer>(
-    secret: &Option<SecretString>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match secret {
-        Some(secret) => serializer.serialize_str(secret.expose_secret()),
-        None => serializer.serialize_none(),
-    }
 }
 
 impl Report for SignInDetails {
@@ -193,64 +154,12 @@ fn interrupted() -> CommandError {
     CommandError::new(ErrorKind::Interrupted, "interrupted")
 }
 
-/// A new user's alias: `bg-temp-` and ten random letters and digits, never guessable.
-fn random_alias() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rng();
-    let random: String = (0..10)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("bg-temp-{random}")
-}
-
-/// A 32-character password with all four character classes, shuffled.
-fn random_password() -> SecretString {
-    const CLASSES: [&[u8]; 4] = [
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
-        b"abcdefghijkmnopqrstuvwxyz",
-        b"23456789",
-        b"!#%&*+-=?@^_~",
-    ];
-    let mut rng = rand::rng();
-    let every: Vec<u8> = CLASSES.concat();
-    let mut chars: Vec<u8> = CLASSES
-        .iter()
-        .map(|class| class[rng.random_range(0..class.len())])
-        .collect();
-    while chars.len() < 32 {
-        chars.push(every[rng.random_range(0..every.len())]);
-    }
-    for i in (1..chars.len()).rev() {
-        let j = rng.random_range(0..=i);
-        chars.swap(i, j);
-    }
-    SecretString::from(String::from_utf8_lossy(&chars).into_owned())
-}
-
 fn resolve_role(name: &str) -> Result<BuiltInRole, CommandError> {
     roles::by_name(name).ok_or_else(|| {
         let names: Vec<&str> = roles::ALL.iter().map(|role| role.display_name).collect();
         usage_error(format!("unknown directory role `{name}`"))
             .hinted(format!("use one of: {}", names.join(", ")))
     })
-}
-
-/// A fresh user may take a moment to replicate before it can get a role or a pass.
-fn replication() -> ReplicationPolicy {
-    ReplicationPolicy {
-        budget: Duration::from_secs(60),
-        initial_delay: Duration::from_millis(500),
-        max_delay: Duration::from_secs(8),
-    }
-}
-
-/// A created temporary administrator.
-struct Made {
-    lease: LeaseFile,
-    lease_path: PathBuf,
-    details: SignInDetails,
-    /// The tenant's clock minus this machine's.
-    skew: SignedDuration,
 }
 
 pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(), CommandError> {
@@ -263,15 +172,22 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
         _ = signals.next() => return Err(interrupted()),
     };
     let operator = lease::operator_identity(&session)?;
-    let alias = random_alias();
+    let request = NewTemporaryAdmin {
+        ttl,
+        role,
+        tap: args.tap,
+        allow_several: args.allow_several,
+        detach: args.detach,
+    };
+    let alias = temp_admin::random_alias();
     let made = tokio::select! {
-        made = create(ui, &session, &operator, args, ttl, role, &alias) => made?,
+        made = temp_admin::create(ui, &session, &operator, &request, &alias) => made?,
         signal = signals.next() => {
             ui.warn(format!(
                 "{}: stopping, and removing what was created so far",
                 if signal == Signal::Terminate { "SIGTERM" } else { "interrupted" }
             ));
-            remove_by_alias(ui, &session.graph, &alias).await;
+            temp_admin::remove_by_alias(ui, &session.graph, &alias).await;
             return Err(interrupted());
         }
     };
@@ -322,244 +238,6 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
     ));
     let reason = countdown(ui, &session.graph, &mut lease, skew, args.yes, &mut signals).await;
     finish(ui, &session.graph, &lease, reason, &mut signals).await
-}
-
-/// Creates the user with its lease, the local lease file, the pass and the role. Once the
-/// user exists, any failure removes it again before the error is returned.
-async fn create(
-    ui: &Ui,
-    session: &Session,
-    operator: &OperatorIdentity,
-    args: &CreateArgs,
-    ttl: SignedDuration,
-    role: BuiltInRole,
-    alias: &str,
-) -> Result<Made, CommandError> {
-    let graph = &session.graph;
-    let (domains, date) = {
-        let _spinner = ui.spinner("reading the tenant's domains…");
-        graph
-            .get_json_dated::<Value>(V1, "domains", &Query::new())
-            .await?
-    };
-    let now = lease::tenant_time(date.as_deref());
-    let skew = now.duration_since(Timestamp::now());
-    let domain = domains
-        .get("value")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|domain| domain.get("isInitial") == Some(&Value::Bool(true)))
-        .and_then(|domain| domain.get("id").and_then(Value::as_str))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            CommandError::new(
-                ErrorKind::Service,
-                "the tenant lists no initial *.onmicrosoft.com domain",
-            )
-            .hinted("check `breakglass tenant show`; the operator needs Domain.Read.All or Directory.Read.All")
-        })?;
-
-    if !args.allow_several {
-        let (existing, _) = {
-            let _spinner = ui.spinner("looking for this operator's temporary administrators…");
-            lease::temporary_users(graph).await?
-        };
-        if let Some(held) = existing
-            .iter()
-            .find(|user| user.operator.as_deref() == Some(operator.id.as_str()))
-        {
-            let until = match held.marker {
-                Marker::Expires(at) => format!("lease until {}", format_timestamp(at)),
-                _ => "lease unreadable".to_string(),
-            };
-            return Err(usage_error(format!(
-                "this operator already has a temporary administrator: {} ({until})",
-                held.label()
-            ))
-            .hinted(format!(
-                "use it, or extend it with `breakglass temp-user extend {} 15m`; `breakglass sweep` removes it once expired",
-                held.label()
-            ))
-            .hinted("pass `--allow-several` to create another one anyway"));
-        }
-    }
-
-    let expires = whole_seconds(now.checked_add(ttl).unwrap_or(now));
-    let upn = format!("{alias}@{domain}");
-    let password = random_password();
-    let body = json!({
-        "accountEnabled": true,
-        "displayName": format!("breakglass temporary administrator {}", alias.trim_start_matches("bg-temp-")),
-        "mailNickname": alias,
-        "userPrincipalName": upn,
-        // The lease, in the same request: no temporary administrator exists without it.
-        "employeeType": core_lease::marker(expires),
-        "companyName": core_lease::operator_tag(&operator.id),
-        "passwordProfile": {
-            "forceChangePasswordNextSignIn": false,
-            "password": password.expose_secret(),
-        },
-    });
-    let created: Value = {
-        let _spinner = ui.spinner(format!("creating {upn}…"));
-        match graph.post_json(V1, "users", &body).await {
-            Ok(user) => user,
-            Err(err) => {
-                // The request may have reached the tenant even though the answer did not.
-                drop(body);
-                remove_by_alias(ui, graph, alias).await;
-                return Err(err.into());
-            }
-        }
-    };
-    drop(body);
-    let user_id = created
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let created_at = created
-        .get("createdDateTime")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<Timestamp>().ok())
-        .unwrap_or(now);
-    ui.status(format!(
-        "  ✓ created {upn}, lease until {}",
-        format_timestamp(expires)
-    ));
-
-    let lease = LeaseFile {
-        version: 1,
-        tenant_id: operator.tenant_id.clone(),
-        user_id: user_id.clone(),
-        user_principal_name: upn.clone(),
-        role: role.display_name.to_string(),
-        sign_in: if args.tap {
-            "temporaryAccessPass"
-        } else {
-            "password"
-        }
-        .to_string(),
-        created: created_at,
-        expires,
-        operator: operator.id.clone(),
-    };
-    let finished = async {
-        let lease_path = lease::write_lease(&lease)?;
-        let pass = if args.tap {
-            let request = NewTemporaryAccessPass {
-                start_date_time: None,
-                lifetime_in_minutes: u32::try_from(core_lease::tap_lifetime_minutes(ttl)).ok(),
-                is_usable_once: Some(false),
-            };
-            let _spinner = ui.spinner("issuing a Temporary Access Pass…");
-            let issued = retry_while_replicating(replication(), || {
-                graph.create_temporary_access_pass(&user_id, &request)
-            })
-            .await?;
-            let secret = issued.temporary_access_pass.ok_or_else(|| {
-                CommandError::new(
-                    ErrorKind::Service,
-                    "the tenant issued a Temporary Access Pass but did not return it",
-                )
-            })?;
-            ui.status("  ✓ issued a Temporary Access Pass");
-            Some(secret)
-        } else {
-            None
-        };
-        {
-            let _spinner = ui.spinner(format!("assigning {}…", role.display_name));
-            let assignment = NewRoleAssignment {
-                role_definition_id: role.template_id.to_string(),
-                principal_id: user_id.clone(),
-                directory_scope_id: "/".to_string(),
-            };
-            retry_while_replicating(replication(), || graph.create_role_assignment(&assignment))
-                .await?;
-        }
-        ui.status(format!(
-            "  ✓ assigned {} (permanent, active, directory-wide)",
-            role.display_name
-        ));
-        Ok::<_, CommandError>((lease_path, pass))
-    }
-    .await;
-    let (lease_path, pass) = match finished {
-        Ok(done) => done,
-        Err(err) => {
-            ui.warn(format!(
-                "could not finish setting up {upn}; removing it again"
-            ));
-            if let Err(cleanup) = lease::remove_user(ui, graph, &user_id, &upn).await {
-                drop(cleanup);
-                ui.warn(format!(
-                    "{upn} is still there; `breakglass sweep` removes it after {}",
-                    format_timestamp(expires)
-                ));
-            } else {
-                let _ = lease::remove_lease(&user_id);
-            }
-            return Err(err);
-        }
-    };
-    let (password, temporary_access_pass) = match pass {
-        Some(pass) => (None, Some(pass)),
-        None => (Some(password), None),
-    };
-    let details = SignInDetails {
-        user_id,
-        user_principal_name: upn,
-        password,
-        temporary_access_pass,
-        role: role.display_name.to_string(),
-        created: format_timestamp(created_at),
-        expires: format_timestamp(expires),
-        ttl_seconds: expires.duration_since(now).as_secs(),
-        lease_file: lease_path.display().to_string(),
-        detached: args.detach,
-    };
-    Ok(Made {
-        lease,
-        lease_path,
-        details,
-        skew,
-    })
-}
-
-/// Best effort after an interruption or an unanswered create: removes any user with this
-/// alias. Whatever it misses still carries its lease marker, so `sweep` removes it.
-async fn remove_by_alias(ui: &Ui, graph: &GraphClient, alias: &str) {
-    let query = Query::new()
-        .filter(format!("mailNickname eq {}", odata_string(alias)))
-        .select(["id", "userPrincipalName"]);
-    let users: Vec<Value> = match graph.list_all(V1, "users", &query).await {
-        Ok(users) => users,
-        Err(_) => {
-            ui.warn(format!(
-                "could not check whether {alias} was created; `breakglass sweep` removes it once its lease ends"
-            ));
-            return;
-        }
-    };
-    for user in users {
-        let Some(id) = user.get("id").and_then(Value::as_str) else {
-            continue;
-        };
-        let label = user
-            .get("userPrincipalName")
-            .and_then(Value::as_str)
-            .unwrap_or(id);
-        match lease::remove_user(ui, graph, id, label).await {
-            Ok(_) => {
-                let _ = lease::remove_lease(id);
-            }
-            Err(_) => ui.warn(format!(
-                "{label} is still there; `breakglass sweep` removes it once its lease ends"
-            )),
-        }
-    }
 }
 
 /// What the background poll of the tenant found.
@@ -807,23 +485,6 @@ async fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_and_passwords_are_random_and_strong() {
-        let alias = random_alias();
-        assert!(
-            alias.starts_with("bg-temp-") && alias.len() == 18,
-            "{alias}"
-        );
-        assert_ne!(alias, random_alias());
-        let password = random_password();
-        let text = password.expose_secret();
-        assert_eq!(text.chars().count(), 32);
-        assert!(text.chars().any(|c| c.is_ascii_uppercase()));
-        assert!(text.chars().any(|c| c.is_ascii_lowercase()));
-        assert!(text.chars().any(|c| c.is_ascii_digit()));
-        assert!(text.chars().any(|c| !c.is_ascii_alphanumeric()));
-    }
 
     #[test]
     fn roles_are_known_by_name() {

@@ -2,14 +2,15 @@
 
 use breakglass_core::lease::{self as core_lease, Marker, format_duration, format_timestamp};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
-use crate::lease;
 use crate::output::{Report, key_value_table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_entra::graph::models::UserPatch;
+use breakglass_ops::lease;
 
 /// Extends the lease of a temporary administrator, up to 8 hours after it was created.
 ///
@@ -113,7 +114,10 @@ pub async fn cmd_extend(helper: &CommandHelper, args: &ExtendArgs) -> Result<(),
     graph
         .update_user(
             &id,
-            &json!({ "employeeType": core_lease::marker(new_expiry) }),
+            &UserPatch {
+                employee_type: Some(core_lease::marker(new_expiry)),
+                ..UserPatch::default()
+            },
         )
         .await?;
     let mut local_lease_updated = false;

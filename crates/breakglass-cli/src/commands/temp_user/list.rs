@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::CommandError;
-use crate::lease::{self, LeaseFile};
 use crate::output::{Report, table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::lease::{self, LeaseFile};
 
 /// Lists temporary administrators with their lease: who, until when, whose.
 ///

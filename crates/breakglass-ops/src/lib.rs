@@ -1,0 +1,26 @@
+//! breakglass-ops: the operations breakglass carries out on a tenant and on the stores of
+//! its emergency credentials.
+//!
+//! Everything here returns [`Error`] (a kind, one line, hints) and reports progress through
+//! [`Progress`], never to a terminal, so the CLI, a test or a runner over many tenants can
+//! call it alike. The command line (arguments, prompts, rendering, exit codes) stays in
+//! `breakglass-cli`.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod cloud;
+pub mod drill;
+pub mod emergency;
+pub mod error;
+pub mod json_fields;
+pub mod lease;
+pub mod monitor;
+pub mod progress;
+pub mod provision;
+pub mod random;
+pub mod session;
+pub mod temp_admin;
+pub mod watch;
+
+pub use error::{Error, ErrorKind, config_error, internal_error, usage_error};
+pub use progress::{Busy, Progress, Silent};

@@ -1,0 +1,164 @@
+//! The emergency app's credentials side by side with what the stores hold: which are as
+//! they should be, and which need attention.
+
+use std::path::PathBuf;
+
+use breakglass_core::config::CredentialKind;
+use breakglass_core::plan::OwnedObject;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::credentials::{EmergencyApp, StoreIndex, TenantCredential, is_usable};
+
+/// Whether a credential is as it should be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// Made by breakglass, declared, held by a store, not expired.
+    Ok,
+    /// Expired; rotate it.
+    Expired,
+    /// Made by breakglass but no store holds it: an interrupted add or rotation.
+    NotInAnyStore,
+    /// Made by breakglass for a label breakglass.toml no longer declares.
+    NotDeclared,
+    /// Not made by breakglass: someone added it behind its back.
+    NotMadeByBreakglass,
+    /// On the service principal, where credentials are a takeover path.
+    OnServicePrincipal,
+    /// A store holds it but the tenant no longer does.
+    NotInTenant,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    pub key_id: String,
+    pub kind: CredentialKind,
+    pub label: Option<String>,
+    pub display_name: Option<String>,
+    /// The first characters of a secret.
+    pub hint: Option<String>,
+    /// SHA-1 thumbprint of a certificate.
+    pub thumbprint: Option<String>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    pub days_left: Option<i64>,
+    /// `keepass`, `sheet`, `shares 3-of-5`, or null when no store holds it.
+    pub store: Option<String>,
+    /// `app`, `servicePrincipal`, or `none` when only a store holds it.
+    pub on: &'static str,
+    pub status: Status,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialList {
+    pub tenant_id: String,
+    pub app_id: String,
+    pub app_object_id: String,
+    /// The KeePass database and the sheets folder that were read.
+    pub keepass: PathBuf,
+    pub sheets: PathBuf,
+    pub credentials: Vec<Row>,
+    /// Declared labels without a usable credential.
+    pub labels_without_usable_credential: Vec<String>,
+}
+
+/// Builds the list from the tenant's and the stores' view.
+pub fn build(
+    config: &breakglass_core::config::Config,
+    tenant_id: &str,
+    app: &EmergencyApp,
+    stores: &StoreIndex,
+    now: Timestamp,
+) -> CredentialList {
+    let row = |c: &TenantCredential| {
+        let holding = stores.get(&c.key_id);
+        let status = if c.on == OwnedObject::ServicePrincipal {
+            Status::OnServicePrincipal
+        } else {
+            match c.label() {
+                None => Status::NotMadeByBreakglass,
+                Some(label) if config.credential(label).is_none() => Status::NotDeclared,
+                Some(_) if holding.is_none() => Status::NotInAnyStore,
+                Some(_) if c.expired(now) => Status::Expired,
+                Some(_) => Status::Ok,
+            }
+        };
+        Row {
+            key_id: c.key_id.clone(),
+            kind: c.kind,
+            label: c.label().map(str::to_string),
+            display_name: c.display_name.clone(),
+            hint: c.hint.clone(),
+            thumbprint: c
+                .thumbprint
+                .clone()
+                .or_else(|| holding.and_then(|h| h.thumbprint.clone())),
+            start: c.start,
+            end: c.end,
+            days_left: c
+                .end
+                .map(|end| end.duration_since(now).as_hours().div_euclid(24)),
+            store: holding.map(|h| h.describe()),
+            on: match c.on {
+                OwnedObject::Application => "app",
+                OwnedObject::ServicePrincipal => "servicePrincipal",
+            },
+            status,
+        }
+    };
+    let mut credentials: Vec<Row> = app
+        .credentials
+        .iter()
+        .chain(app.service_principal_credentials.iter())
+        .map(row)
+        .collect();
+    for (key_id, holding) in &stores.by_key {
+        if credentials
+            .iter()
+            .any(|r| r.key_id.eq_ignore_ascii_case(key_id))
+        {
+            continue;
+        }
+        let end: Option<Timestamp> = holding.expires.as_deref().and_then(|e| e.parse().ok());
+        credentials.push(Row {
+            key_id: key_id.clone(),
+            kind: if holding.kind == "certificate" {
+                CredentialKind::Certificate
+            } else {
+                CredentialKind::Secret
+            },
+            label: Some(holding.label.clone()),
+            display_name: None,
+            hint: None,
+            thumbprint: holding.thumbprint.clone(),
+            start: None,
+            end,
+            days_left: end.map(|end| end.duration_since(now).as_hours().div_euclid(24)),
+            store: Some(holding.describe()),
+            on: "none",
+            status: Status::NotInTenant,
+        });
+    }
+    let labels_without_usable_credential = config
+        .app
+        .credentials
+        .iter()
+        .filter(|p| {
+            !app.with_label(&p.label)
+                .any(|c| is_usable(config, stores, c, now))
+        })
+        .map(|p| p.label.clone())
+        .collect();
+    CredentialList {
+        tenant_id: tenant_id.to_string(),
+        app_id: app.app_id.clone(),
+        app_object_id: app.object_id.clone(),
+        keepass: PathBuf::new(),
+        sheets: PathBuf::new(),
+        credentials,
+        labels_without_usable_credential,
+    }
+}

@@ -1,0 +1,139 @@
+//! Preparing a change (signing in is done): observe the tenant and the stores, check the
+//! stores, and plan; then [`apply_plan`] carries the plan out through [`super::apply`].
+
+use breakglass_core::plan::{self, Plan};
+use breakglass_core::stores::MadeInTenant;
+
+use super::Workspace;
+use super::apply::{Applier, ApplyReporter, ExistingIds, TenantFacts, default_replication};
+use super::observe::observe;
+use super::vault::{KeePassPassword, LocalVault, Vault as _};
+use crate::Progress;
+use crate::error::{Error, config_error};
+use crate::session::Session;
+
+/// Everything `plan` and `apply` share: a session, the configuration, the stores, the plan.
+pub struct Prepared {
+    pub session: Session,
+    pub workspace: Workspace,
+    pub vault: LocalVault,
+    pub observed: plan::Observed,
+    pub plan: Plan,
+    pub facts: TenantFacts,
+}
+
+/// Observes the tenant and the stores and plans; stops when a store the tenant's credentials
+/// live in is missing (unless a person said it is lost for good) or belongs to another tenant.
+pub async fn prepare(
+    progress: &dyn Progress,
+    session: Session,
+    workspace: Workspace,
+    password: KeePassPassword,
+    replace_missing_stores: bool,
+) -> Result<Prepared, Error> {
+    let claims = session.token.claims()?;
+    let tenant_id = claims.tid.clone().unwrap_or_default();
+    let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
+    let held = vault.held_key_ids()?;
+    let held_accounts = vault.held_accounts()?;
+    let observed = {
+        let _busy = progress.busy("reading the emergency access objects from the tenant…");
+        observe(&session.graph, &workspace.config, held, held_accounts).await?
+    };
+    vault.ensure_usable(
+        &workspace.config,
+        &made_in_tenant(&observed),
+        &tenant_id,
+        replace_missing_stores,
+    )?;
+    let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
+        .map_err(|e| config_error(e.to_string()).hinted(e.hint()))?;
+    let facts = TenantFacts {
+        tenant_id,
+        initial_domain: observed.initial_domain.clone(),
+        authority_host: session
+            .cloud
+            .profile
+            .authority_host
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
+        cloud_name: session.cloud.profile.name.clone(),
+    };
+    Ok(Prepared {
+        session,
+        workspace,
+        vault,
+        observed,
+        plan,
+        facts,
+    })
+}
+
+/// What breakglass made in the tenant that the local stores should hold.
+pub fn made_in_tenant(observed: &plan::Observed) -> MadeInTenant {
+    MadeInTenant {
+        credentials: observed
+            .apps
+            .iter()
+            .flat_map(|app| &app.credentials)
+            .filter_map(|c| {
+                plan::label_of(c.display_name.as_deref())
+                    .map(|label| (label.to_string(), c.key_id.clone()))
+            })
+            .collect(),
+        // A synced user's password lives in Active Directory, never in KeePass.
+        users: observed
+            .users
+            .iter()
+            .filter(|u| !u.synced)
+            .map(|u| u.user_principal_name.clone())
+            .collect(),
+    }
+}
+
+/// Records the object id of users an interrupted apply created after writing their passwords
+/// but before it learned their ids: their entries are found by user name until then.
+pub fn adopt_created_users(prepared: &mut Prepared) -> Result<(), Error> {
+    let Some(accounts) = &prepared.observed.held_accounts else {
+        return Ok(());
+    };
+    let adopted: Vec<(String, String)> = prepared
+        .observed
+        .users
+        .iter()
+        .filter(|user| {
+            accounts.iter().any(|a| {
+                a.user_id.is_none()
+                    && a.user_principal_name
+                        .eq_ignore_ascii_case(&user.user_principal_name)
+            })
+        })
+        .map(|user| (user.user_principal_name.clone(), user.id.clone()))
+        .collect();
+    for (name, id) in adopted {
+        prepared.vault.confirm_account_password(&name, &id)?;
+    }
+    Ok(())
+}
+
+/// Carries out a prepared plan: starts the stores a first apply needs, then every action in
+/// order, reporting each; stops at the first failure (Conditional Access refusals aside).
+pub async fn apply_plan(
+    prepared: &mut Prepared,
+    reporter: &mut dyn ApplyReporter,
+) -> Result<(), Error> {
+    let Workspace { config, .. } = &prepared.workspace;
+    prepared.vault.create_missing_stores(config)?;
+    let existing = ExistingIds::from_observed(&prepared.observed);
+    let mut applier = Applier {
+        graph: &prepared.session.graph,
+        config,
+        facts: prepared.facts.clone(),
+        vault: &mut prepared.vault,
+        replication: default_replication(),
+    };
+    applier
+        .apply(existing, &prepared.plan.actions, reporter)
+        .await
+}

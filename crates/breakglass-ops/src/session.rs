@@ -1,0 +1,164 @@
+//! Signing in as the operator and getting a Microsoft Graph client.
+//!
+//! The front end turns its flags and the environment into an [`Operator`] (secrets come from
+//! the environment, a file or stdin, never argv) and calls [`sign_in`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use breakglass_core::{CloudProfile, TenantId};
+use breakglass_entra::{
+    AccessToken, CertificateCredential, ClientCredential, ClientCredentialsFlow, DeviceCodeFlow,
+    GraphClient, HttpClient, HttpOptions, TokenProvider,
+};
+use secrecy::SecretString;
+
+use crate::Progress;
+use crate::cloud::ResolvedCloud;
+use crate::error::Error;
+
+/// A resolved way to sign in. Holds the secret, if any, without printing it.
+#[derive(Clone)]
+pub enum Operator {
+    /// Client credentials with a secret.
+    Secret {
+        tenant: TenantId,
+        client_id: String,
+        secret: SecretString,
+    },
+    /// Client credentials with a certificate assertion.
+    Certificate {
+        tenant: TenantId,
+        client_id: String,
+        path: PathBuf,
+    },
+    /// Device code flow for a person.
+    DeviceCode { tenant: TenantId, client_id: String },
+    /// A token handed in (read from stdin by the CLI).
+    HandedIn(zeroize::Zeroizing<String>),
+    /// A token from the Azure CLI.
+    AzCli { tenant: Option<TenantId> },
+}
+
+impl Operator {
+    /// Names the way of signing in, for status lines and `whoami`.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Operator::Secret { .. } => "client secret",
+            Operator::Certificate { .. } => "client certificate",
+            Operator::DeviceCode { .. } => "device code",
+            Operator::HandedIn(_) => "access token from stdin",
+            Operator::AzCli { .. } => "Azure CLI",
+        }
+    }
+}
+
+/// A signed-in operator with a Graph client.
+#[derive(Clone)]
+pub struct Session {
+    pub cloud: ResolvedCloud,
+    pub graph: GraphClient,
+    /// The first token, for showing its claims; never printed.
+    pub token: AccessToken,
+    pub method: &'static str,
+}
+
+/// Signs the operator in against `cloud` and returns a session.
+pub async fn sign_in(
+    progress: &dyn Progress,
+    cloud: ResolvedCloud,
+    operator: &Operator,
+    options: HttpOptions,
+) -> Result<Session, Error> {
+    let http = HttpClient::new(&cloud.profile, options)?;
+    let profile: &CloudProfile = &cloud.profile;
+    let (token, provider): (AccessToken, Arc<dyn TokenProvider>) = match operator {
+        Operator::Secret {
+            tenant,
+            client_id,
+            secret,
+        } => {
+            let flow = ClientCredentialsFlow::new(
+                &http,
+                profile,
+                tenant,
+                client_id,
+                ClientCredential::Secret(secret.clone()),
+            );
+            client_credentials(progress, flow).await?
+        }
+        Operator::Certificate {
+            tenant,
+            client_id,
+            path,
+        } => {
+            let certificate = CertificateCredential::from_pem_file(path)
+                .await
+                .map_err(breakglass_entra::EntraError::from)?;
+            let flow = ClientCredentialsFlow::new(
+                &http,
+                profile,
+                tenant,
+                client_id,
+                ClientCredential::certificate(certificate),
+            );
+            client_credentials(progress, flow).await?
+        }
+        Operator::DeviceCode { tenant, client_id } => {
+            let flow = DeviceCodeFlow::new(
+                &http,
+                profile,
+                tenant,
+                client_id,
+                &profile.graph_default_scope(),
+            );
+            let prompt = {
+                let _busy = progress.busy("asking for a device code…");
+                flow.start().await?
+            };
+            progress.important(&prompt.message);
+            let token = {
+                let _busy = progress.busy("waiting for the sign-in in the browser…");
+                flow.poll(&prompt).await?
+            };
+            (token.clone(), Arc::new(token))
+        }
+        Operator::HandedIn(text) => {
+            let token = AccessToken::from_handed_in(text)?;
+            (token.clone(), Arc::new(token))
+        }
+        Operator::AzCli { tenant } => {
+            let resource = profile
+                .graph_endpoint
+                .as_str()
+                .trim_end_matches('/')
+                .to_string();
+            let tenant = tenant.as_ref().map(TenantId::to_string);
+            let token = {
+                let _busy = progress.busy("asking the Azure CLI for a token…");
+                breakglass_entra::azcli::access_token_from_az_cli(&resource, tenant.as_deref())
+                    .await?
+            };
+            (token.clone(), Arc::new(token))
+        }
+    };
+    let graph = GraphClient::new(http, profile, provider);
+    Ok(Session {
+        cloud,
+        graph,
+        token,
+        method: operator.method(),
+    })
+}
+
+async fn client_credentials(
+    progress: &dyn Progress,
+    flow: ClientCredentialsFlow,
+) -> Result<(AccessToken, Arc<dyn TokenProvider>), Error> {
+    let provider = flow.into_provider();
+    let token = {
+        let _busy = progress.busy("signing in…");
+        provider.token().await?
+    };
+    Ok((token, provider))
+}

@@ -1,0 +1,455 @@
+//! Reading the logs: user sign-ins (v1.0), the emergency app's sign-ins (beta, the only
+//! place service principal sign-ins are), and directory audits touching the emergency
+//! objects; and turning each matching record into a [`Notification`].
+
+use breakglass_core::cloud::GraphVersion::{Beta, V1};
+use breakglass_core::identities::EmergencyIdentities;
+use breakglass_core::identities::Severity;
+use breakglass_core::monitor::{
+    CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES,
+    names_temporary_admin,
+};
+use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_scan::{Event, EventKind, SourceLocation, match_record};
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::Notification;
+use crate::error::Error;
+
+/// The logs watched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    UserSignIns,
+    ServicePrincipalSignIns,
+    DirectoryAudits,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [
+        Source::UserSignIns,
+        Source::ServicePrincipalSignIns,
+        Source::DirectoryAudits,
+    ];
+
+    /// The name in notifications and in the state file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::UserSignIns => "signIns",
+            Source::ServicePrincipalSignIns => "servicePrincipalSignIns",
+            Source::DirectoryAudits => "directoryAudits",
+        }
+    }
+}
+
+/// Audit activities the alert rules raise on besides credential and user authentication
+/// changes: ownership, enabling, deleting, roles and the exclusion group.
+const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
+    "Update application",
+    "Delete application",
+    "Hard delete application",
+    "Add owner to application",
+    "Remove owner from application",
+    "Update service principal",
+    "Delete service principal",
+    "Add owner to service principal",
+    "Remove owner from service principal",
+    "Add member to role",
+    "Remove member from role",
+    "Add eligible member to role",
+    "Remove eligible member from role",
+    "Add member to group",
+    "Remove member from group",
+    "Update group",
+    "Delete group",
+    "Add app role assignment to service principal",
+    "Remove app role assignment from service principal",
+];
+
+/// Whether an audit activity is one the rules raise an alert on.
+pub fn watched_activity(activity: &str) -> bool {
+    let activity = activity.trim();
+    CREDENTIAL_ACTIVITIES
+        .iter()
+        .chain(USER_AUTHENTICATION_ACTIVITIES)
+        .chain(OTHER_AUDIT_ACTIVITIES)
+        .any(|a| a.eq_ignore_ascii_case(activity))
+}
+
+fn graph_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The records of `source` since `since`, oldest first.
+pub async fn fetch(
+    graph: &GraphClient,
+    identities: &EmergencyIdentities,
+    source: Source,
+    since: Timestamp,
+) -> Result<Vec<Value>, Error> {
+    let since = graph_time(since);
+    let mut records: Vec<Value> = Vec::new();
+    match source {
+        Source::UserSignIns => {
+            for user in identities.users.iter().filter(|u| !u.id.is_empty()) {
+                let query = Query::new().filter(format!(
+                    "userId eq {} and createdDateTime ge {since}",
+                    odata_string(&user.id)
+                ));
+                records.extend(
+                    graph
+                        .list_all::<Value>(V1, "auditLogs/signIns", &query)
+                        .await?,
+                );
+            }
+        }
+        Source::ServicePrincipalSignIns => {
+            if !identities.app_id.is_empty() {
+                let query = Query::new().filter(format!(
+                    "signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq {} and createdDateTime ge {since}",
+                    odata_string(&identities.app_id)
+                ));
+                records = graph.list_all(Beta, "auditLogs/signIns", &query).await?;
+            }
+        }
+        Source::DirectoryAudits => {
+            let query = Query::new().filter(format!("activityDateTime ge {since}"));
+            records = graph
+                .list_all(V1, "auditLogs/directoryAudits", &query)
+                .await?;
+        }
+    }
+    records.sort_by_cached_key(|r| (record_time(r), record_id(r)));
+    records.dedup_by_key(|r| record_id(r));
+    Ok(records)
+}
+
+/// The Graph record id.
+pub fn record_id(record: &Value) -> String {
+    record
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The record's time, if it has one Graph would write.
+pub fn record_time(record: &Value) -> Option<Timestamp> {
+    ["createdDateTime", "activityDateTime"]
+        .iter()
+        .find_map(|k| record.get(*k).and_then(Value::as_str))
+        .and_then(|t| t.parse().ok())
+}
+
+/// The notification for a record, if an alert rule would raise one.
+pub fn notification(
+    record: &Value,
+    identities: &EmergencyIdentities,
+    source: Source,
+) -> Option<Notification> {
+    let id = record_id(record);
+    if id.is_empty() {
+        return None;
+    }
+    let location = SourceLocation {
+        file: source.name().to_string(),
+        line: None,
+        record: None,
+    };
+    if source == Source::DirectoryAudits && is_policy_update(record) {
+        return exclusion_removed(&id, record, identities, &location);
+    }
+    if source == Source::DirectoryAudits
+        && let Some(notification) = temporary_admin_change(&id, record, identities, &location)
+    {
+        return Some(notification);
+    }
+    let event = match_record(record, identities, None, location)?;
+    let expected = match source {
+        Source::UserSignIns => EventKind::UserSignIn,
+        Source::ServicePrincipalSignIns => EventKind::ServicePrincipalSignIn,
+        Source::DirectoryAudits => EventKind::AuditChange,
+    };
+    if event.kind != expected {
+        return None;
+    }
+    let failed = if event.result == "failure" {
+        " (failed)"
+    } else {
+        ""
+    };
+    let title = match event.kind {
+        EventKind::ServicePrincipalSignIn => {
+            match (&event.credential_label, &event.credential_key_id) {
+                (Some(label), _) => {
+                    format!("Emergency app signed in with its {label} credential{failed}")
+                }
+                (None, Some(key)) => {
+                    format!("Emergency app signed in with an UNKNOWN credential {key}{failed}")
+                }
+                (None, None) => format!("Emergency app signed in{failed}"),
+            }
+        }
+        EventKind::UserSignIn => format!("Emergency account {} signed in{failed}", event.identity),
+        EventKind::AuditChange => {
+            let activity = event.activity.clone().unwrap_or_default();
+            if !watched_activity(&activity) {
+                return None;
+            }
+            format!("{activity}: {}{failed}", event.identity)
+        }
+    };
+    Some(Notification {
+        id,
+        time: event.time,
+        severity: event.severity,
+        kind: event.kind,
+        title,
+        identity: event.identity,
+        credential_key_id: event.credential_key_id,
+        credential_label: event.credential_label,
+        ip_address: event.ip_address,
+        result: event.result,
+        source: source.name().to_string(),
+    })
+}
+
+/// The audit record's activity, trimmed.
+fn activity(record: &Value) -> Option<&str> {
+    record
+        .get("activityDisplayName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+}
+
+/// A change notification from a directory audit the matcher described.
+fn audit_change(
+    id: &str,
+    event: Event,
+    severity: Severity,
+    title: String,
+    identity: String,
+) -> Notification {
+    Notification {
+        id: id.to_string(),
+        time: event.time,
+        severity,
+        kind: EventKind::AuditChange,
+        title,
+        identity,
+        credential_key_id: None,
+        credential_label: None,
+        ip_address: event.ip_address,
+        result: event.result,
+        source: Source::DirectoryAudits.name().to_string(),
+    }
+}
+
+/// A temporary administrator created or deleted (as the `temporary-admin-lifecycle` rule
+/// decides): the user is not a watched object, its marker or alias in the target names it.
+fn temporary_admin_change(
+    id: &str,
+    record: &Value,
+    identities: &EmergencyIdentities,
+    location: &SourceLocation,
+) -> Option<Notification> {
+    let activity = activity(record)?;
+    if !USER_LIFECYCLE_ACTIVITIES
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(activity))
+    {
+        return None;
+    }
+    let targets = record.get("targetResources")?;
+    if !names_temporary_admin(identities, &targets.to_string()) {
+        return None;
+    }
+    let user = targets
+        .get(0)
+        .and_then(|t| {
+            ["userPrincipalName", "displayName", "id"]
+                .iter()
+                .find_map(|key| t.get(*key).and_then(Value::as_str))
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or("(unnamed)")
+        .to_string();
+    let change = if activity.eq_ignore_ascii_case("Add user") {
+        "created"
+    } else if activity.eq_ignore_ascii_case("Hard Delete user") {
+        "permanently deleted"
+    } else {
+        "deleted"
+    };
+    let event = match_record(record, identities, Some(&user), location.clone())?;
+    let title = format!("Temporary administrator {user} {change}");
+    Some(audit_change(id, event, Severity::High, title, user))
+}
+
+const POLICY_UPDATE: &str = "Update conditional access policy";
+
+fn is_policy_update(record: &Value) -> bool {
+    activity(record).is_some_and(|a| a.eq_ignore_ascii_case(POLICY_UPDATE))
+}
+
+/// A Conditional Access policy update that dropped an emergency exclusion: the policy is not
+/// a watched object, so the ids are looked for in its old and new values, as the
+/// `ca-exclusion-removed` rule does.
+fn exclusion_removed(
+    id: &str,
+    record: &Value,
+    identities: &EmergencyIdentities,
+    location: &SourceLocation,
+) -> Option<Notification> {
+    let policy = record.get("targetResources")?.get(0)?;
+    let mut old_values = String::new();
+    let mut new_values = String::new();
+    for property in policy
+        .get("modifiedProperties")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for (key, out) in [("oldValue", &mut old_values), ("newValue", &mut new_values)] {
+            match property.get(key) {
+                Some(Value::String(text)) => out.push_str(text),
+                Some(Value::Null) | None => {}
+                Some(other) => out.push_str(&other.to_string()),
+            }
+            out.push(' ');
+        }
+    }
+    let removed = identities.exclusions_removed(&old_values, &new_values);
+    let first = removed.first()?;
+    let event = match_record(record, identities, Some(first), location.clone())?;
+    let names = removed
+        .iter()
+        .map(|id| identities.describe(id).unwrap_or_else(|| id.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let policy_name = policy
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .or_else(|| policy.get("id").and_then(Value::as_str))
+        .unwrap_or("(unnamed)");
+    let title = format!("Conditional Access policy {policy_name} no longer excludes {names}");
+    let severity = event.severity;
+    Some(audit_change(id, event, severity, title, names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakglass_core::identities::{MonitoredCredential, MonitoredUser, Severity};
+    use serde_json::json;
+
+    fn identities() -> EmergencyIdentities {
+        EmergencyIdentities {
+            tenant_id: "t".into(),
+            app_id: "11111111-1111-1111-1111-111111111111".into(),
+            application_object_id: "22222222-2222-2222-2222-222222222222".into(),
+            service_principal_id: "33333333-3333-3333-3333-333333333333".into(),
+            credentials: vec![MonitoredCredential {
+                key_id: "44444444-4444-4444-4444-444444444444".into(),
+                label: "rotating".into(),
+                kind: "secret".into(),
+                thumbprint: None,
+                severity: Severity::High,
+            }],
+            users: vec![MonitoredUser {
+                id: "55555555-5555-5555-5555-555555555555".into(),
+                user_principal_name: "bg-a@contoso.onmicrosoft.com".into(),
+            }],
+            ..EmergencyIdentities::default()
+        }
+    }
+
+    #[test]
+    fn a_sign_in_with_a_known_key_carries_its_label_and_severity() {
+        let record = json!({
+            "id": "s1", "createdDateTime": "2026-01-01T00:00:00Z",
+            "appId": "11111111-1111-1111-1111-111111111111",
+            "servicePrincipalCredentialKeyId": "44444444-4444-4444-4444-444444444444",
+            "signInEventTypes": ["servicePrincipal"], "ipAddress": "10.0.0.1",
+            "status": {"errorCode": 0}
+        });
+        let n = notification(&record, &identities(), Source::ServicePrincipalSignIns).unwrap();
+        assert_eq!(n.id, "s1");
+        assert_eq!(n.severity, Severity::High);
+        assert_eq!(n.credential_label.as_deref(), Some("rotating"));
+        assert_eq!(n.result, "success");
+        assert!(n.title.contains("rotating"), "{}", n.title);
+
+        let unknown = json!({
+            "id": "s2", "createdDateTime": "2026-01-01T00:00:00Z",
+            "appId": "11111111-1111-1111-1111-111111111111",
+            "servicePrincipalCredentialKeyId": "99999999-4444-4444-4444-444444444444",
+            "signInEventTypes": ["servicePrincipal"], "status": {"errorCode": 0}
+        });
+        let n = notification(&unknown, &identities(), Source::ServicePrincipalSignIns).unwrap();
+        assert_eq!(n.severity, Severity::Critical);
+        assert!(n.title.contains("UNKNOWN"));
+    }
+
+    #[test]
+    fn audits_need_a_watched_object_and_a_watched_activity() {
+        let audit = |activity: &str, target: &str| {
+            json!({
+                "id": "a1", "activityDateTime": "2026-01-01T00:00:00Z",
+                "activityDisplayName": activity, "result": "success",
+                "targetResources": [{"id": target, "type": "Application"}]
+            })
+        };
+        let ids = identities();
+        let change = audit(
+            "Update application \u{2013} Certificates and secrets management",
+            "22222222-2222-2222-2222-222222222222",
+        );
+        let n = notification(&change, &ids, Source::DirectoryAudits).unwrap();
+        assert_eq!(n.severity, Severity::Critical);
+        assert_eq!(n.kind, EventKind::AuditChange);
+        assert!(
+            notification(
+                &audit("Update application", "00000000-0000-0000-0000-000000000000"),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_none()
+        );
+        assert!(
+            notification(
+                &audit("Add tag", "22222222-2222-2222-2222-222222222222"),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn a_policy_update_is_raised_only_when_it_drops_an_exclusion() {
+        let mut ids = identities();
+        ids.exclusion_group_id = "66666666-6666-6666-6666-666666666666".into();
+        let update = |old: &str, new: &str| {
+            json!({
+                "id": "p1", "activityDateTime": "2026-01-01T00:00:00Z",
+                "activityDisplayName": "Update conditional access policy", "result": "success",
+                "initiatedBy": {"user": {"id": "x", "ipAddress": "192.0.2.7"}},
+                "targetResources": [{"id": "pol", "displayName": "Require MFA", "type": "Policy",
+                    "modifiedProperties": [{"displayName": "ConditionalAccessPolicy",
+                        "oldValue": old, "newValue": new}]}]
+            })
+        };
+        let with = r#"{"excludeGroups":["66666666-6666-6666-6666-666666666666"]}"#;
+        let without = r#"{"excludeGroups":[]}"#;
+        let n = notification(&update(with, without), &ids, Source::DirectoryAudits).unwrap();
+        assert_eq!(
+            n.title,
+            "Conditional Access policy Require MFA no longer excludes exclusion group"
+        );
+        assert_eq!(n.ip_address.as_deref(), Some("192.0.2.7"));
+        assert!(notification(&update(without, with), &ids, Source::DirectoryAudits).is_none());
+        assert!(notification(&update(with, with), &ids, Source::DirectoryAudits).is_none());
+    }
+}
