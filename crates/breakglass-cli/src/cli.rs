@@ -111,8 +111,13 @@ fn usage(err: clap::Error) -> ExitCode {
     let no_color = std::env::args_os().any(|arg| arg == "--no-color");
     let ui = Ui::new(OutputFormat::Human, false, false, no_color);
     let rendered = err.render().to_string();
-    let mut error = if err.kind() == Kind::DisplayHelpOnMissingArgumentOrSubcommand {
-        missing_subcommand(&rendered)
+    // Without a subcommand clap prints the help, or (when an environment variable fills one
+    // of the command's arguments) raises a different error: both say the same thing here.
+    let mut error = if matches!(
+        err.kind(),
+        Kind::DisplayHelpOnMissingArgumentOrSubcommand | Kind::MissingSubcommand
+    ) {
+        missing_subcommand()
     } else {
         usage_error_of(&rendered)
     };
@@ -125,8 +130,9 @@ fn usage(err: clap::Error) -> ExitCode {
     error.render(&ui)
 }
 
-/// The subcommand the command line names, e.g. `breakglass credential remove`.
-fn command_path() -> String {
+/// The subcommand the command line names, e.g. `breakglass credential remove`, and its
+/// definition.
+fn named_command() -> (String, clap::Command) {
     let mut command = Cli::command();
     let mut path = vec!["breakglass".to_string()];
     for arg in std::env::args().skip(1) {
@@ -141,30 +147,20 @@ fn command_path() -> String {
             None => break,
         }
     }
-    path.join(" ")
+    (path.join(" "), command)
+}
+
+fn command_path() -> String {
+    named_command().0
 }
 
 /// `breakglass credential` alone: clap would print the whole help; say what is missing.
-fn missing_subcommand(help: &str) -> CommandError {
-    let command = help
-        .lines()
-        .find_map(|l| l.strip_prefix("Usage: "))
-        .map(|usage| {
-            usage
-                .split_whitespace()
-                .take_while(|w| !w.starts_with('[') && !w.starts_with('<'))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_else(|| "breakglass".into());
-    let subcommands: Vec<&str> = help
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with(' '))
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|name| *name != "help")
+fn missing_subcommand() -> CommandError {
+    let (command, definition) = named_command();
+    let subcommands: Vec<String> = definition
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
+        .map(|sub| sub.get_name().to_string())
         .collect();
     CommandError::new(ErrorKind::Usage, format!("`{command}` needs a subcommand")).hinted(format!(
         "one of: {}; `{command} --help` describes each",

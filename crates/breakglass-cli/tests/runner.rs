@@ -24,6 +24,7 @@ mod test_monitor_rules;
 mod test_provision;
 mod test_scan;
 mod test_sim;
+mod test_snapshots;
 mod test_temp_user;
 mod test_tenant;
 mod test_token;

@@ -267,6 +267,32 @@ fn a_missing_keepass_database_stops_every_change_and_is_never_read_as_empty() {
         "no secret was revoked"
     );
 
+    // Listing still works, and says the store is missing rather than that nothing holds the
+    // secret (which would invite removing it).
+    let list = env.run(["credential", "list"]);
+    list.assert_success();
+    assert!(
+        list.stdout.contains("MISSING")
+            && list.stdout.contains("which is missing from this machine")
+            && !list.stdout.contains("no store holds it")
+            && !list.stdout.contains("has no usable credential"),
+        "{list}"
+    );
+    let listed = env.run(["credential", "list", "--output", "json"]);
+    listed.assert_success();
+    let rotating: Vec<Value> = listed.json()["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .filter(|c| c["label"] == "rotating")
+        .cloned()
+        .collect();
+    assert!(!rotating.is_empty(), "{listed}");
+    assert!(
+        rotating.iter().all(|c| c["status"] == "storeMissing"),
+        "{listed}"
+    );
+
     let audit = env.run(["audit", "--output", "json"]);
     audit.assert_code(12);
     let findings = audit.json()["findings"].clone();

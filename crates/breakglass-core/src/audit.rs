@@ -10,9 +10,12 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::drill::{self, CaPolicy, CaSubject, VALIDATION_INTERVAL_DAYS};
+use crate::config::CredentialKind;
+use crate::drill::{self, CaSubject, VALIDATION_INTERVAL_DAYS};
 use crate::plan::label_of;
 use crate::roles::{self, BuiltInRole};
+use crate::tenant::{Application, Credential, Principal, RoleAssignment, TenantView, User, same};
+pub use crate::tenant::{Fact, Missing};
 
 /// How bad a finding is. Ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -181,7 +184,8 @@ impl Finding {
         }
     }
 
-    fn not_checked(check: CheckId, missing: &Missing) -> Finding {
+    fn not_checked(check: CheckId, missing: impl std::borrow::Borrow<Missing>) -> Finding {
+        let missing = missing.borrow();
         Finding {
             check,
             status: Status::NotChecked,
@@ -206,46 +210,12 @@ impl Finding {
     }
 }
 
-/// Why a fact could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Missing {
-    /// The Graph permission or directory role that would allow the read.
-    pub permission: String,
-    /// What could not be read, e.g. `GET /roleManagement/directory/roleEligibilityScheduleInstances answered 403`.
-    pub detail: String,
-}
-
-/// A fact from the tenant, or why it could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fact<T> {
-    Known(T),
-    Unreadable(Missing),
-}
-
-impl<T> Fact<T> {
-    pub fn unreadable(permission: impl Into<String>, detail: impl Into<String>) -> Fact<T> {
-        Fact::Unreadable(Missing {
-            permission: permission.into(),
-            detail: detail.into(),
-        })
+/// `secret` or `certificate`, as evidence names a credential.
+fn kind_name(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Secret => "secret",
+        CredentialKind::Certificate => "certificate",
     }
-
-    fn get(&self) -> Result<&T, &Missing> {
-        match self {
-            Fact::Known(value) => Ok(value),
-            Fact::Unreadable(missing) => Err(missing),
-        }
-    }
-}
-
-/// A directory object that holds something: a role, a permission, ownership.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Principal {
-    pub id: String,
-    /// The user principal name, or the display name.
-    pub name: String,
-    /// `user`, `servicePrincipal`, `group` (from `@odata.type`), or `unknown`.
-    pub kind: String,
 }
 
 impl Principal {
@@ -259,122 +229,11 @@ impl Principal {
     }
 }
 
-/// A directory role held by a principal, active or eligible (PIM).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RoleGrant {
-    pub principal: Principal,
-    pub role_template_id: String,
-    /// `/` for the whole tenant, `/{object id}` for one object.
-    pub directory_scope_id: String,
-}
-
-/// A Microsoft Graph application permission held by a service principal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PermissionGrant {
-    pub principal: Principal,
-    /// The permission's value, e.g. `Application.ReadWrite.All`.
-    pub permission: String,
-}
-
-/// A credential on the app or its service principal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Credential {
-    pub key_id: String,
-    /// `secret` or `certificate`.
-    pub kind: String,
-    pub display_name: Option<String>,
-}
-
-/// The emergency app and its service principal as the tenant holds them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AppFacts {
-    pub object_id: String,
-    pub app_id: String,
-    pub display_name: String,
-    pub sign_in_audience: String,
-    /// `servicePrincipalLockConfiguration` is enabled and covers credentials.
-    pub credentials_locked: bool,
-    pub owners: Fact<Vec<Principal>>,
-    pub credentials: Vec<Credential>,
-    /// Federated identity credentials: tokens of another identity provider that sign in as
-    /// the app.
-    pub federated_credentials: Fact<Vec<FederatedCredential>>,
-    pub service_principal: Option<ServicePrincipalFacts>,
-}
-
-/// A federated identity credential (workload identity federation).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FederatedCredential {
-    pub id: String,
-    pub name: String,
-    pub issuer: String,
-    pub subject: String,
-}
-
-impl Default for Fact<Vec<FederatedCredential>> {
-    fn default() -> Self {
-        Fact::Known(Vec::new())
-    }
-}
-
-impl Default for Fact<Vec<Principal>> {
-    fn default() -> Self {
-        Fact::Known(Vec::new())
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ServicePrincipalFacts {
-    pub id: String,
-    pub account_enabled: bool,
-    pub owners: Fact<Vec<Principal>>,
-    pub credentials: Vec<Credential>,
-}
-
-/// The parts of a Conditional Access policy that target workload identities.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WorkloadPolicy {
-    pub id: String,
-    pub display_name: String,
-    pub state: String,
-    /// Service principal object ids, or `ServicePrincipalsInMyTenant`.
-    pub include_service_principals: Vec<String>,
-    pub exclude_service_principals: Vec<String>,
-    pub grant_controls: Vec<String>,
-}
-
-/// One emergency user (`employeeType` marker).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserFacts {
-    pub id: String,
-    pub user_principal_name: String,
-    pub account_enabled: bool,
-    /// `onPremisesSyncEnabled`: `Some(true)` for an account synchronised from Active Directory.
-    pub on_premises_sync_enabled: Option<bool>,
-    /// Role template ids the user holds actively at `/`.
-    pub active_roles: Vec<String>,
-    /// Group ids the user is a direct member of.
-    pub group_ids: Fact<Vec<String>>,
-    /// `@odata.type`s of the user's registered authentication methods.
-    pub method_types: Fact<Vec<String>>,
-}
-
-/// The group Conditional Access policies exclude (`[group]` in breakglass.toml).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupFacts {
-    pub id: String,
-    pub display_name: String,
-    pub is_assignable_to_role: bool,
-    pub owners: Fact<Vec<Principal>>,
-    pub members: Fact<Vec<Principal>>,
-}
-
-/// Everything the audit looks at.
+/// Everything the audit looks at: the tenant, what breakglass.toml declares, and what this
+/// machine holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub now: Timestamp,
-    /// The tenant's initial `*.onmicrosoft.com` domain.
-    pub initial_domain: String,
     /// The credential labels `breakglass.toml` declares.
     pub declared_labels: Vec<String>,
     /// Key ids the local stores (KeePass, the sheets' manifest) hold, or why they could not
@@ -384,18 +243,9 @@ pub struct Snapshot {
     pub user_role: BuiltInRole,
     /// The declared role of the emergency app; `None` when it holds Graph permissions instead.
     pub app_role: Option<BuiltInRole>,
-    pub app: Option<AppFacts>,
-    /// Every active directory role assignment in the tenant.
-    pub active_roles: Fact<Vec<RoleGrant>>,
-    /// Every PIM-eligible directory role assignment in the tenant.
-    pub eligible_roles: Fact<Vec<RoleGrant>>,
-    /// Every Microsoft Graph application permission granted in the tenant.
-    pub graph_permissions: Fact<Vec<PermissionGrant>>,
-    /// Conditional Access policies, as the drill reads them (users) and for workload identities.
-    pub policies: Fact<Vec<(CaPolicy, WorkloadPolicy)>>,
-    pub users: Vec<UserFacts>,
-    /// The exclusion group, if it exists.
-    pub exclusion_group: Option<GroupFacts>,
+    /// The tenant, read tenant-wide: every role assignment and eligibility, every Graph
+    /// permission grant, the policies, the users' methods and groups.
+    pub tenant: TenantView,
     /// The newest drill record on this machine, if any was found.
     pub last_drill: Option<Timestamp>,
     /// Local stores missing though the tenant holds what they keep, or of another tenant,
@@ -496,10 +346,6 @@ pub const USER_TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[(
 /// Microsoft recommends fewer than this many Global Administrators.
 pub const GLOBAL_ADMIN_LIMIT: usize = 5;
 
-fn same(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
-
 fn role_name(template_id: &str) -> String {
     template_id
         .parse()
@@ -509,22 +355,17 @@ fn role_name(template_id: &str) -> String {
         .unwrap_or_else(|| template_id.to_string())
 }
 
-fn is_role(grant: &RoleGrant, role: &BuiltInRole) -> bool {
+fn is_role(grant: &RoleAssignment, role: &BuiltInRole) -> bool {
     same(&grant.role_template_id, &role.template_id.to_string())
 }
 
 /// Runs every check. Findings come in [`CheckId`] order, passes included.
 pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
-    let emergency_ids: Vec<String> = snapshot
-        .app
-        .iter()
-        .filter_map(|a| a.service_principal.as_ref().map(|sp| sp.id.clone()))
-        .chain(snapshot.users.iter().map(|u| u.id.clone()))
-        .collect();
+    let emergency_ids = snapshot.tenant.emergency_ids();
     let is_emergency = |id: &str| emergency_ids.iter().any(|e| same(e, id));
 
-    match &snapshot.app {
+    match snapshot.tenant.emergency_app() {
         None => out.push(
             Finding::found(
                 CheckId::EmergencyApp,
@@ -540,7 +381,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
                     format!("\"{}\" (app id {})", app.display_name, app.app_id),
                 )
                 .with(Evidence {
-                    id: app.object_id.clone(),
+                    id: app.id.clone(),
                     name: app.display_name.clone(),
                     kind: "application".into(),
                     detail: Some(format!("appId {}", app.app_id)),
@@ -597,12 +438,12 @@ fn credential_evidence(credential: &Credential, detail: String) -> Evidence {
             .display_name
             .clone()
             .unwrap_or_else(|| "(no display name)".into()),
-        kind: format!("{} credential", credential.kind),
+        kind: format!("{} credential", kind_name(credential.kind)),
         detail: Some(detail),
     }
 }
 
-fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
+fn app_checks(snapshot: &Snapshot, app: &Application, out: &mut Vec<Finding>) {
     owner_check(CheckId::AppOwners, "application", &app.owners, out);
 
     // Credentials on the app: only those breakglass made for a declared label.
@@ -728,7 +569,7 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
         }
     }
 
-    match &app.service_principal {
+    match &snapshot.tenant.service_principal {
         None => out.push(
             Finding::found(
                 CheckId::ServicePrincipalEnabled,
@@ -789,16 +630,16 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
         }
     }
 
-    if let (Some(role), Some(sp)) = (snapshot.app_role, &app.service_principal) {
+    if let (Some(role), Some(sp)) = (snapshot.app_role, &snapshot.tenant.service_principal) {
         let role_id = role.template_id.to_string();
-        let holds = |list: &[RoleGrant]| {
+        let holds = |list: &[RoleAssignment]| {
             list.iter().any(|g| {
                 same(&g.principal.id, &sp.id)
                     && same(&g.role_template_id, &role_id)
                     && g.directory_scope_id == "/"
             })
         };
-        match snapshot.active_roles.get() {
+        match snapshot.tenant.role_assignments.get() {
             Err(missing) => out.push(Finding::not_checked(CheckId::AppRole, missing)),
             Ok(active) if holds(active) => out.push(Finding::pass(
                 CheckId::AppRole,
@@ -808,7 +649,11 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
                 ),
             )),
             Ok(_) => {
-                let eligible = snapshot.eligible_roles.get().is_ok_and(|list| holds(list));
+                let eligible = snapshot
+                    .tenant
+                    .role_eligibilities
+                    .get()
+                    .is_ok_and(|list| holds(list));
                 out.push(
                     Finding::found(
                         CheckId::AppRole,
@@ -844,7 +689,7 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
                 "servicePrincipalLockConfiguration does not lock credentials: anyone who may write the service principal can add a credential there, out of the app blade's sight",
             )
             .with(Evidence {
-                id: app.object_id.clone(),
+                id: app.id.clone(),
                 name: app.display_name.clone(),
                 kind: "application".into(),
                 detail: Some("servicePrincipalLockConfiguration".into()),
@@ -869,7 +714,7 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
                 ),
             )
             .with(Evidence {
-                id: app.object_id.clone(),
+                id: app.id.clone(),
                 name: app.display_name.clone(),
                 kind: "application".into(),
                 detail: Some(format!("signInAudience {}", app.sign_in_audience)),
@@ -879,41 +724,43 @@ fn app_checks(snapshot: &Snapshot, app: &AppFacts, out: &mut Vec<Finding>) {
     }
 }
 
-fn scope_reaches_app(scope: &str, app: Option<&AppFacts>) -> bool {
+fn scope_reaches_app(scope: &str, tenant: &TenantView) -> bool {
     if scope == "/" {
         return true;
     }
     let id = scope.trim_start_matches('/');
-    app.is_some_and(|a| {
-        same(id, &a.object_id)
-            || a.service_principal
-                .as_ref()
-                .is_some_and(|sp| same(id, &sp.id))
-    })
+    tenant.emergency_app().is_some_and(|a| same(id, &a.id))
+        || tenant
+            .service_principal
+            .as_ref()
+            .is_some_and(|sp| same(id, &sp.id))
 }
 
-type Grants<'a> = Result<&'a Vec<RoleGrant>, &'a Missing>;
+type Grants<'a> = Result<&'a Vec<RoleAssignment>, Missing>;
 
 fn grants(snapshot: &Snapshot) -> (Grants<'_>, Grants<'_>) {
-    (snapshot.active_roles.get(), snapshot.eligible_roles.get())
+    (
+        snapshot.tenant.role_assignments.get(),
+        snapshot.tenant.role_eligibilities.get(),
+    )
 }
 
 /// Holders of `roles` at a scope that reaches the app, active then eligible, without the
 /// emergency identities themselves.
 fn holders<'a>(
     snapshot: &'a Snapshot,
-    list: &'a [RoleGrant],
+    list: &'a [RoleAssignment],
     wanted: &[BuiltInRole],
     is_emergency: &dyn Fn(&str) -> bool,
-) -> Vec<&'a RoleGrant> {
+) -> Vec<&'a RoleAssignment> {
     list.iter()
         .filter(|g| wanted.iter().any(|r| is_role(g, r)))
-        .filter(|g| scope_reaches_app(&g.directory_scope_id, snapshot.app.as_ref()))
+        .filter(|g| scope_reaches_app(&g.directory_scope_id, &snapshot.tenant))
         .filter(|g| !is_emergency(&g.principal.id))
         .collect()
 }
 
-fn role_evidence(grant: &RoleGrant, how: &str) -> Evidence {
+fn role_evidence(grant: &RoleAssignment, how: &str) -> Evidence {
     let scope = if grant.directory_scope_id == "/" {
         "tenant-wide".to_string()
     } else {
@@ -958,10 +805,10 @@ fn role_check(
         .as_ref()
         .map(|l| holders(snapshot, l, wanted, is_emergency))
         .unwrap_or_default();
-    if let Err(missing) = active {
+    if let Err(missing) = &active {
         out.push(Finding::not_checked(check, missing));
     }
-    if let Err(missing) = eligible {
+    if let Err(missing) = &eligible {
         let mut finding = Finding::not_checked(check, missing);
         finding.summary = format!("PIM-eligible assignments {}", finding.summary);
         out.push(finding);
@@ -1050,7 +897,7 @@ fn role_checks(snapshot: &Snapshot, is_emergency: &dyn Fn(&str) -> bool, out: &m
         },
         out,
     );
-    if !snapshot.users.is_empty() {
+    if !snapshot.tenant.users.is_empty() {
         role_check(
             snapshot,
             is_emergency,
@@ -1072,10 +919,10 @@ fn permission_checks(
     out: &mut Vec<Finding>,
 ) {
     let check = CheckId::GraphPermissions;
-    let grants = match snapshot.graph_permissions.get() {
+    let grants = match snapshot.tenant.graph_grants.get() {
         Err(missing) => {
-            out.push(Finding::not_checked(check, missing));
-            if !snapshot.users.is_empty() {
+            out.push(Finding::not_checked(check, &missing));
+            if !snapshot.tenant.users.is_empty() {
                 out.push(Finding::not_checked(
                     CheckId::UserTakeoverPermissions,
                     missing,
@@ -1086,21 +933,19 @@ fn permission_checks(
         Ok(grants) => grants,
     };
     let owner_ids: Vec<String> = snapshot
-        .app
+        .tenant
+        .emergency_app()
+        .map(|a| a.owners.items())
+        .unwrap_or_default()
         .iter()
-        .flat_map(|a| {
-            let app_owners = match a.owners.get() {
-                Ok(o) => o.clone(),
-                Err(_) => Vec::new(),
-            };
-            let sp_owners = a
+        .chain(
+            snapshot
+                .tenant
                 .service_principal
-                .as_ref()
-                .and_then(|sp| sp.owners.get().ok().cloned())
-                .unwrap_or_default();
-            app_owners.into_iter().chain(sp_owners)
-        })
-        .map(|p| p.id)
+                .iter()
+                .flat_map(|sp| sp.owners.items()),
+        )
+        .map(|p| p.id.clone())
         .collect();
     let mut finding = Finding::found(
         check,
@@ -1126,7 +971,7 @@ fn permission_checks(
             ))));
         }
     }
-    if !snapshot.users.is_empty() {
+    if !snapshot.tenant.users.is_empty() {
         let mut users = Finding::found(
             CheckId::UserTakeoverPermissions,
             Severity::Critical,
@@ -1174,14 +1019,10 @@ fn permission_checks(
 
 fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let check = CheckId::WorkloadConditionalAccess;
-    let Some(sp) = snapshot
-        .app
-        .as_ref()
-        .and_then(|a| a.service_principal.as_ref())
-    else {
+    let Some(sp) = &snapshot.tenant.service_principal else {
         return;
     };
-    let policies = match snapshot.policies.get() {
+    let policies = match snapshot.tenant.policies.get() {
         Err(missing) => {
             out.push(Finding::not_checked(check, missing));
             return;
@@ -1190,7 +1031,7 @@ fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     };
     let mut blocking = Vec::new();
     let mut reporting = Vec::new();
-    for (_, policy) in policies {
+    for policy in policies {
         let targets = policy
             .include_service_principals
             .iter()
@@ -1268,7 +1109,7 @@ fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
 }
 
-fn user_evidence(user: &UserFacts, detail: impl Into<String>) -> Evidence {
+fn user_evidence(user: &User, detail: impl Into<String>) -> Evidence {
     Evidence {
         id: user.id.clone(),
         name: user.user_principal_name.clone(),
@@ -1280,9 +1121,9 @@ fn user_evidence(user: &UserFacts, detail: impl Into<String>) -> Evidence {
 /// Adds a pass when no user failed `check`, or one finding per severity with every user.
 fn per_user(
     check: CheckId,
-    users: &[UserFacts],
+    users: &[User],
     pass: &str,
-    judge: impl Fn(&UserFacts) -> Option<(Severity, String)>,
+    judge: impl Fn(&User) -> Option<(Severity, String)>,
     summary: impl Fn(usize) -> String,
     hint: &str,
     out: &mut Vec<Finding>,
@@ -1311,11 +1152,12 @@ fn per_user(
 }
 
 fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let users = &snapshot.users;
-    let app_path = snapshot
-        .app
-        .as_ref()
-        .is_some_and(|a| a.service_principal.is_some() && !a.credentials.is_empty());
+    let users = &snapshot.tenant.users;
+    let app_path = snapshot.tenant.service_principal.is_some()
+        && snapshot
+            .tenant
+            .emergency_app()
+            .is_some_and(Application::in_use);
     let paths = users.len() + usize::from(app_path);
     let summary = format!(
         "{} emergency user(s){}",
@@ -1368,7 +1210,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         "use cloud-only accounts created in Entra ID (`breakglass apply` creates them)",
         out,
     );
-    let initial = snapshot.initial_domain.to_ascii_lowercase();
+    let initial = snapshot.tenant.initial_domain.to_ascii_lowercase();
     per_user(
         CheckId::UserDomain,
         users,
@@ -1400,7 +1242,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     );
     let role = snapshot.user_role;
     let role_id = role.template_id.to_string();
-    let eligible_ids: Vec<&str> = match snapshot.eligible_roles.get() {
+    let eligible_ids: Vec<&str> = match snapshot.tenant.role_eligibilities.get() {
         Ok(list) => list
             .iter()
             .filter(|g| same(&g.role_template_id, &role_id) && g.directory_scope_id == "/")
@@ -1408,7 +1250,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             .collect(),
         Err(_) => Vec::new(),
     };
-    if let Err(missing) = snapshot.active_roles.get() {
+    if let Err(missing) = snapshot.tenant.role_assignments.get() {
         if !users.is_empty() {
             out.push(Finding::not_checked(CheckId::UserRole, missing));
         }
@@ -1421,7 +1263,12 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 role.display_name
             ),
             |u| {
-                if u.active_roles.iter().any(|r| same(r, &role_id)) {
+                if snapshot
+                    .tenant
+                    .roles_at_root(&u.id)
+                    .iter()
+                    .any(|r| same(r, &role_id))
+                {
                     None
                 } else if eligible_ids.iter().any(|e| same(e, &u.id)) {
                     Some((
@@ -1447,7 +1294,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
 
     // Conditional Access for users, as the drill judges it.
-    match snapshot.policies.get() {
+    match snapshot.tenant.policies.get() {
         Err(missing) => {
             if !users.is_empty() {
                 out.push(Finding::not_checked(
@@ -1457,8 +1304,8 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             }
         }
         Ok(policies) => {
-            let user_policies: Vec<CaPolicy> = policies.iter().map(|(p, _)| p.clone()).collect();
-            let unreadable: Vec<&UserFacts> = users
+            let user_policies: &[crate::tenant::Policy] = policies;
+            let unreadable: Vec<&User> = users
                 .iter()
                 .filter(|u| u.group_ids.get().is_err())
                 .collect();
@@ -1471,7 +1318,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     out.push(finding);
                 }
             }
-            let readable: Vec<UserFacts> = users
+            let readable: Vec<User> = users
                 .iter()
                 .filter(|u| u.group_ids.get().is_ok())
                 .cloned()
@@ -1484,9 +1331,9 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     let subject = CaSubject {
                         user_id: u.id.clone(),
                         group_ids: u.group_ids.get().cloned().unwrap_or_default(),
-                        role_ids: u.active_roles.clone(),
+                        role_ids: snapshot.tenant.roles_at_root(&u.id),
                     };
-                    let (_, found) = drill::conditional_access(&user_policies, &subject);
+                    let (_, found) = drill::conditional_access(user_policies, &subject);
                     let worst = found.iter().map(|f| f.status).max()?;
                     let names: Vec<String> = found
                         .iter()
@@ -1510,7 +1357,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         }
     }
 
-    let unreadable: Vec<&UserFacts> = users
+    let unreadable: Vec<&User> = users
         .iter()
         .filter(|u| u.method_types.get().is_err())
         .collect();
@@ -1523,7 +1370,7 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     }
-    let readable: Vec<UserFacts> = users
+    let readable: Vec<User> = users
         .iter()
         .filter(|u| u.method_types.get().is_ok())
         .cloned()
@@ -1550,10 +1397,10 @@ fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
 
 fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let check = CheckId::ExclusionGroup;
-    if snapshot.users.is_empty() {
+    if snapshot.tenant.users.is_empty() {
         return;
     }
-    let Some(group) = &snapshot.exclusion_group else {
+    let Some(group) = &snapshot.tenant.group else {
         out.push(
             Finding::found(
                 check,
@@ -1614,7 +1461,7 @@ fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         Ok(members) => {
             let others: Vec<&Principal> = members
                 .iter()
-                .filter(|m| !snapshot.users.iter().any(|u| same(&u.id, &m.id)))
+                .filter(|m| !snapshot.tenant.users.iter().any(|u| same(&u.id, &m.id)))
                 .collect();
             if !others.is_empty() {
                 clean = false;
@@ -1659,7 +1506,8 @@ fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         return;
     };
     let mut principals: Vec<&Principal> = Vec::new();
-    let eligible_list: &[RoleGrant] = eligible.map(Vec::as_slice).unwrap_or_default();
+    let eligible_list: &[RoleAssignment] =
+        eligible.as_ref().map(|l| l.as_slice()).unwrap_or_default();
     for grant in active.iter().chain(eligible_list) {
         // A group holding the role counts through its members (the CLI lists them).
         if is_role(grant, &roles::GLOBAL_ADMINISTRATOR)

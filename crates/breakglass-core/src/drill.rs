@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::tenant::Policy;
+
 use crate::roles::BuiltInRole;
 
 /// Microsoft asks for emergency access to be validated at least this often.
@@ -290,23 +292,6 @@ pub fn phishing_resistant(method_types: &[String]) -> Check {
     .hinted("the owner registers a FIDO2 security key or passkey (with a Temporary Access Pass: `[users] temporary_access_pass = true`)")
 }
 
-/// The parts of a Conditional Access policy the drill reasons about.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CaPolicy {
-    pub id: String,
-    pub display_name: String,
-    /// `enabled`, `disabled` or `enabledForReportingButNotEnforced`.
-    pub state: String,
-    pub include_users: Vec<String>,
-    pub exclude_users: Vec<String>,
-    pub include_groups: Vec<String>,
-    pub exclude_groups: Vec<String>,
-    pub include_roles: Vec<String>,
-    pub exclude_roles: Vec<String>,
-    pub client_app_types: Vec<String>,
-    pub grant_controls: Vec<String>,
-}
-
 /// Who a policy is evaluated for.
 #[derive(Clone, Debug, Default)]
 pub struct CaSubject {
@@ -337,7 +322,7 @@ pub struct CaFinding {
 
 /// The policy's verdict for the user: `None` when it is not enabled, does not apply, or
 /// excludes the user (directly, through a group or a role).
-pub fn ca_finding(policy: &CaPolicy, subject: &CaSubject) -> Option<CaFinding> {
+pub fn ca_finding(policy: &Policy, subject: &CaSubject) -> Option<CaFinding> {
     if policy.state != "enabled" {
         return None;
     }
@@ -396,7 +381,7 @@ pub fn ca_finding(policy: &CaPolicy, subject: &CaSubject) -> Option<CaFinding> {
 }
 
 /// Every enabled policy that applies must exclude the user or the exclusion group.
-pub fn conditional_access(policies: &[CaPolicy], subject: &CaSubject) -> (Check, Vec<CaFinding>) {
+pub fn conditional_access(policies: &[Policy], subject: &CaSubject) -> (Check, Vec<CaFinding>) {
     let findings: Vec<CaFinding> = policies
         .iter()
         .filter_map(|p| ca_finding(p, subject))
@@ -756,13 +741,13 @@ mod tests {
         assert_eq!(phishing_resistant(&strong).status, Status::Pass);
     }
 
-    fn policy(name: &str) -> CaPolicy {
-        CaPolicy {
+    fn policy(name: &str) -> Policy {
+        Policy {
             id: name.into(),
             display_name: name.into(),
             state: "enabled".into(),
             grant_controls: vec!["mfa".into()],
-            ..CaPolicy::default()
+            ..Policy::default()
         }
     }
 
@@ -774,33 +759,33 @@ mod tests {
             group_ids: vec!["g-excl".into()],
             role_ids: vec![ga.clone()],
         };
-        let mfa_admins = CaPolicy {
+        let mfa_admins = Policy {
             include_roles: vec![ga.clone()],
             ..policy("Require MFA for administrators")
         };
         let finding = ca_finding(&mfa_admins, &subject).expect("applies, not excluded");
         assert_eq!(finding.status, Status::Warning);
-        let excluded = CaPolicy {
+        let excluded = Policy {
             exclude_groups: vec!["g-excl".into()],
             ..mfa_admins.clone()
         };
         assert_eq!(ca_finding(&excluded, &subject), None);
-        let excluded_user = CaPolicy {
+        let excluded_user = Policy {
             exclude_users: vec!["U1".into()],
             ..mfa_admins.clone()
         };
         assert_eq!(ca_finding(&excluded_user, &subject), None);
-        let report_only = CaPolicy {
+        let report_only = Policy {
             state: "enabledForReportingButNotEnforced".into(),
             ..mfa_admins.clone()
         };
         assert_eq!(ca_finding(&report_only, &subject), None);
-        let other_group = CaPolicy {
+        let other_group = Policy {
             include_groups: vec!["g-other".into()],
             ..policy("Sales")
         };
         assert_eq!(ca_finding(&other_group, &subject), None);
-        let block_all = CaPolicy {
+        let block_all = Policy {
             include_users: vec!["All".into()],
             grant_controls: vec!["block".into()],
             ..policy("Block everyone")
@@ -809,7 +794,7 @@ mod tests {
             ca_finding(&block_all, &subject).map(|f| f.status),
             Some(Status::Failure)
         );
-        let block_legacy = CaPolicy {
+        let block_legacy = Policy {
             client_app_types: vec!["exchangeActiveSync".into(), "other".into()],
             ..block_all.clone()
         };

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod retry;
 pub mod roles;
 pub mod stores;
+pub mod tenant;
 
 pub use cloud::{CloudProfile, CloudProfileError, KnownCloud};
 pub use ids::{TenantId, TenantIdError};

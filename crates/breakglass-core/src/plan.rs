@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::config::{Config, CredentialKind, CredentialPolicy};
 use crate::roles;
+use crate::tenant::{Application, Credential, ServicePrincipal, TenantView, User};
 
 /// The tag that marks the emergency access app (and, copied by Entra, its service principal).
 pub const APP_TAG: &str = "breakglass:emergency-access";
@@ -34,132 +35,20 @@ pub fn credential_display_name(label: &str) -> String {
     format!("{CREDENTIAL_PREFIX}{label}")
 }
 
+/// What the tenant and the local stores hold now.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Observed {
-    pub initial_domain: String,
-    /// Applications carrying [`APP_TAG`].
-    pub apps: Vec<ObservedApp>,
-    /// The service principal of the emergency app, if any.
-    pub service_principal: Option<ObservedServicePrincipal>,
-    /// Active directory role assignments held by the service principal and the users.
-    pub role_assignments: Vec<ObservedRoleAssignment>,
-    /// Microsoft Graph application permissions granted to the service principal.
-    pub graph_grants: Vec<ObservedGrant>,
-    /// Users carrying [`USER_MARKER`].
-    pub users: Vec<ObservedUser>,
-    pub group: Option<ObservedGroup>,
+    /// The tenant, as provisioning reads it: the role assignments and Graph permissions of
+    /// the emergency identities only.
+    pub tenant: TenantView,
     /// Key ids the local stores hold; `None` when they could not be read.
     pub held_key_ids: Option<BTreeSet<String>>,
     /// The emergency users' entries in KeePass; `None` when it could not be read.
     pub held_accounts: Option<Vec<HeldAccount>>,
-    /// Every Conditional Access policy; `None` when the operator may not read them.
-    pub conditional_access: Option<Vec<ObservedPolicy>>,
-}
-
-/// The parts of a Conditional Access policy that decide whom it applies to.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedPolicy {
-    pub id: String,
-    pub display_name: String,
-    /// `enabled`, `disabled` or `enabledForReportingButNotEnforced`.
-    pub state: String,
-    /// `conditions.users`: object ids, or `All`, `None`, `GuestsOrExternalUsers`.
-    pub include_users: Vec<String>,
-    pub include_groups: Vec<String>,
-    pub include_roles: Vec<String>,
-    /// Whether `includeGuestsOrExternalUsers` is set.
-    pub includes_guests: bool,
-    pub exclude_groups: Vec<String>,
-    /// `conditions.clientApplications`: service principal ids or `ServicePrincipalsInMyTenant`.
-    pub include_service_principals: Vec<String>,
-    pub exclude_service_principals: Vec<String>,
-}
-
-impl ObservedPolicy {
-    /// Whether the policy applies to any user at all (`None` alone applies to nobody; a
-    /// policy for workload identities has only that).
-    pub fn targets_users(&self) -> bool {
-        self.include_users
-            .iter()
-            .any(|u| !u.eq_ignore_ascii_case("None"))
-            || !self.include_groups.is_empty()
-            || !self.include_roles.is_empty()
-            || self.includes_guests
-    }
-
-    /// Whether the policy applies to service principals (Conditional Access for workload
-    /// identities).
-    pub fn targets_workload_identities(&self) -> bool {
-        !self.include_service_principals.is_empty()
-    }
 }
 
 fn contains_id(list: &[String], id: &str) -> bool {
     list.iter().any(|x| x.eq_ignore_ascii_case(id))
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedApp {
-    pub id: String,
-    pub app_id: String,
-    pub display_name: String,
-    pub created: Option<Timestamp>,
-    pub sign_in_audience: String,
-    pub tags: Vec<String>,
-    pub notes: Option<String>,
-    pub redirect_uris: usize,
-    pub credentials_locked: bool,
-    pub owners: Vec<ObservedOwner>,
-    pub credentials: Vec<ObservedCredential>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedServicePrincipal {
-    pub id: String,
-    pub account_enabled: bool,
-    pub owners: Vec<ObservedOwner>,
-    /// Credentials on the service principal itself: a takeover path, never wanted.
-    pub credentials: Vec<ObservedCredential>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedOwner {
-    pub id: String,
-    pub display_name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ObservedCredential {
-    pub key_id: String,
-    pub kind: CredentialKind,
-    pub display_name: Option<String>,
-    pub start: Option<Timestamp>,
-    pub end: Option<Timestamp>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedRoleAssignment {
-    pub id: String,
-    pub principal_id: String,
-    pub role_template_id: String,
-    pub directory_scope_id: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedGrant {
-    pub id: String,
-    pub permission: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedUser {
-    pub id: String,
-    pub user_principal_name: String,
-    pub account_enabled: bool,
-    pub created: Option<Timestamp>,
-    /// Synchronised from on-premises Active Directory: its password is kept there, and
-    /// Entra refuses to change it.
-    pub synced: bool,
 }
 
 /// An emergency user's entry in KeePass, without its secrets.
@@ -184,7 +73,7 @@ struct UserSecrets {
 /// Finds a user's entry: by object id, or by user name when it was written for a user not yet
 /// created. Such an entry is the user's password: the create request carried it, and the user
 /// exists, so Entra took it.
-fn secrets_of(accounts: &[HeldAccount], user: &ObservedUser) -> UserSecrets {
+fn secrets_of(accounts: &[HeldAccount], user: &User) -> UserSecrets {
     let entry = accounts
         .iter()
         .find(|a| {
@@ -203,14 +92,6 @@ fn secrets_of(accounts: &[HeldAccount], user: &ObservedUser) -> UserSecrets {
         password: entry.is_some_and(|a| a.in_force || a.user_id.is_none()),
         temporary_access_pass: entry.is_some_and(|a| a.has_temporary_access_pass),
     }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ObservedGroup {
-    pub id: String,
-    pub display_name: String,
-    pub is_assignable_to_role: bool,
-    pub member_ids: Vec<String>,
 }
 
 /// Who an action applies to; objects made earlier in the same apply are resolved then.
@@ -404,20 +285,14 @@ fn info(notices: &mut Vec<Notice>, message: String) {
     });
 }
 
-/// An app that an interrupted apply created: no credentials and newer than the one kept.
-fn in_use(app: &ObservedApp) -> bool {
-    !app.credentials.is_empty()
-}
-
 /// Compares the tenant with the declaration.
 pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan, PlanError> {
     let mut actions = Vec::new();
     let mut notices = Vec::new();
 
     // --- the app: exactly one, found by its tag ---
-    let mut apps: Vec<&ObservedApp> = observed.apps.iter().collect();
-    apps.sort_by_key(|a| (!in_use(a), a.created));
-    let used = apps.iter().filter(|a| in_use(a)).count();
+    let apps = observed.tenant.apps_in_order();
+    let used = apps.iter().filter(|a| a.in_use()).count();
     if used > 1 {
         return Err(PlanError::AmbiguousApps {
             count: apps.len(),
@@ -495,7 +370,7 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
 
     // --- its service principal ---
     let sp = if app.is_some() {
-        observed.service_principal.as_ref()
+        observed.tenant.service_principal.as_ref()
     } else {
         None
     };
@@ -507,39 +382,36 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
 
     // --- owners: the emergency app has none ---
     if let Some(app) = app {
-        for owner in &app.owners {
+        for owner in app.owners.items() {
             if config.drift.remove_owners {
                 actions.push(Action::RemoveOwner {
                     object: OwnedObject::Application,
                     owner_id: owner.id.clone(),
-                    owner_name: owner.display_name.clone(),
+                    owner_name: owner.name.clone(),
                 });
             } else {
                 warn(
                     &mut notices,
                     format!(
                         "{} owns the emergency app and can add credentials to it",
-                        owner.display_name
+                        owner.name
                     ),
                 );
             }
         }
     }
     if let Some(sp) = sp {
-        for owner in &sp.owners {
+        for owner in sp.owners.items() {
             if config.drift.remove_owners {
                 actions.push(Action::RemoveOwner {
                     object: OwnedObject::ServicePrincipal,
                     owner_id: owner.id.clone(),
-                    owner_name: owner.display_name.clone(),
+                    owner_name: owner.name.clone(),
                 });
             } else {
                 warn(
                     &mut notices,
-                    format!(
-                        "{} owns the emergency service principal",
-                        owner.display_name
-                    ),
+                    format!("{} owns the emergency service principal", owner.name),
                 );
             }
         }
@@ -575,7 +447,9 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
         }
     }
     let granted: BTreeSet<String> = observed
+        .tenant
         .graph_grants
+        .items()
         .iter()
         .map(|g| g.permission.to_ascii_lowercase())
         .collect();
@@ -587,7 +461,7 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
         }
     }
     if sp_id.is_some() {
-        for grant in &observed.graph_grants {
+        for grant in observed.tenant.graph_grants.items() {
             let declared = config
                 .app
                 .graph_permissions
@@ -606,7 +480,7 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
     plan_credentials(config, observed, app, now, &mut actions, &mut notices);
 
     // --- the exclusion group, then the users ---
-    let group = observed.group.as_ref();
+    let group = observed.tenant.group.as_ref();
     match group {
         None => actions.push(Action::CreateGroup {
             display_name: config.group.name.clone(),
@@ -634,22 +508,18 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
 }
 
 fn holds_role(observed: &Observed, principal_id: &str, role_template_id: &str) -> bool {
-    observed.role_assignments.iter().any(|a| {
-        a.principal_id == principal_id
-            && a.role_template_id.eq_ignore_ascii_case(role_template_id)
-            && a.directory_scope_id == "/"
-    })
+    observed.tenant.holds_role(principal_id, role_template_id)
 }
 
 fn plan_credentials(
     config: &Config,
     observed: &Observed,
-    app: Option<&ObservedApp>,
+    app: Option<&Application>,
     now: Timestamp,
     actions: &mut Vec<Action>,
     notices: &mut Vec<Notice>,
 ) {
-    let present: &[ObservedCredential] = app.map(|a| a.credentials.as_slice()).unwrap_or_default();
+    let present: &[Credential] = app.map(|a| a.credentials.as_slice()).unwrap_or_default();
     let held = observed.held_key_ids.as_ref();
     for credential in present {
         let label = label_of(credential.display_name.as_deref());
@@ -680,7 +550,7 @@ fn plan_credentials(
         }
     }
     for policy in &config.app.credentials {
-        let usable: Vec<&ObservedCredential> = present
+        let usable: Vec<&Credential> = present
             .iter()
             .filter(|c| label_of(c.display_name.as_deref()) == Some(policy.label.as_str()))
             .filter(|c| held.is_none_or(|h| h.contains(&c.key_id)))
@@ -756,12 +626,13 @@ fn plan_users(
         .map(|r| r.template_id.to_string())
         .unwrap_or_default();
     let members: BTreeSet<&str> = observed
+        .tenant
         .group
         .iter()
-        .flat_map(|g| g.member_ids.iter().map(String::as_str))
+        .flat_map(|g| g.members.items().iter().map(|m| m.id.as_str()))
         .collect();
     let wanted = config.users.count as usize;
-    let mut users: Vec<&ObservedUser> = observed.users.iter().collect();
+    let mut users: Vec<&User> = observed.tenant.users.iter().collect();
     users.sort_by_key(|u| u.created);
     for user in &users {
         let principal = Principal::User {
@@ -773,12 +644,12 @@ fn plan_users(
             .rsplit_once('@')
             .map(|(_, d)| d)
             .unwrap_or_default();
-        if !domain.eq_ignore_ascii_case(&observed.initial_domain) {
+        if !domain.eq_ignore_ascii_case(&observed.tenant.initial_domain) {
             warn(
                 notices,
                 format!(
                     "emergency user {} is not on the initial domain {}; a federation or custom-domain outage would lock it out",
-                    user.user_principal_name, observed.initial_domain
+                    user.user_principal_name, observed.tenant.initial_domain
                 ),
             );
         }
@@ -788,7 +659,7 @@ fn plan_users(
                 user_principal_name: user.user_principal_name.clone(),
             });
         }
-        if user.synced {
+        if user.synced() {
             warn(
                 notices,
                 format!(
@@ -800,7 +671,7 @@ fn plan_users(
         // Its secrets are stored before it gains any power, as for a new user.
         if let Some(accounts) = &observed.held_accounts {
             let secrets = secrets_of(accounts, user);
-            if !secrets.password && !user.synced {
+            if !secrets.password && !user.synced() {
                 actions.push(Action::ResetUserPassword {
                     id: user.id.clone(),
                     user_principal_name: user.user_principal_name.clone(),
@@ -877,12 +748,12 @@ fn policy_state(state: &str) -> &'static str {
 fn plan_conditional_access(
     config: &Config,
     observed: &Observed,
-    sp: Option<&ObservedServicePrincipal>,
+    sp: Option<&ServicePrincipal>,
     actions: &mut Vec<Action>,
     notices: &mut Vec<Notice>,
 ) {
     let wanted = config.conditional_access.exclude_from_policies;
-    let Some(policies) = &observed.conditional_access else {
+    let Some(policies) = observed.tenant.policies.known() else {
         if wanted {
             warn(
                 notices,
@@ -891,8 +762,8 @@ fn plan_conditional_access(
         }
         return;
     };
-    let group = observed.group.as_ref().map(|g| g.id.as_str());
-    let user_ids: Vec<String> = observed.users.iter().map(|u| u.id.clone()).collect();
+    let group = observed.tenant.group.as_ref().map(|g| g.id.as_str());
+    let user_ids: Vec<String> = observed.tenant.users.iter().map(|u| u.id.clone()).collect();
     let mut lacking = 0usize;
     for policy in policies {
         if contains_id(&config.conditional_access.skip_policies, &policy.id) {
@@ -1069,6 +940,7 @@ pub fn describe(action: &Action) -> String {
 mod tests {
     use super::*;
     use crate::config::STARTER;
+    use crate::tenant::{Fact, Group, Policy, Principal as Member, RoleAssignment};
 
     fn config() -> Config {
         Config::parse(STARTER).unwrap()
@@ -1078,8 +950,8 @@ mod tests {
         "2026-11-24T12:00:00Z".parse().unwrap()
     }
 
-    fn credential(key_id: &str, label: &str, kind: CredentialKind) -> ObservedCredential {
-        ObservedCredential {
+    fn credential(key_id: &str, label: &str, kind: CredentialKind) -> Credential {
+        Credential {
             key_id: key_id.into(),
             kind,
             display_name: Some(credential_display_name(label)),
@@ -1088,63 +960,108 @@ mod tests {
         }
     }
 
+    fn unnamed_secret(key_id: &str, display_name: Option<&str>) -> Credential {
+        Credential {
+            key_id: key_id.into(),
+            kind: CredentialKind::Secret,
+            display_name: display_name.map(str::to_string),
+            start: None,
+            end: None,
+        }
+    }
+
+    fn principal(id: &str) -> Member {
+        Member {
+            id: id.into(),
+            name: id.into(),
+            kind: "user".into(),
+        }
+    }
+
+    fn global_admin(id: &str) -> RoleAssignment {
+        RoleAssignment {
+            id: format!("ra-{id}"),
+            principal: principal(id),
+            role_template_id: roles::GLOBAL_ADMINISTRATOR.template_id.to_string(),
+            directory_scope_id: "/".into(),
+        }
+    }
+
+    fn user(id: &str, upn: &str) -> User {
+        User {
+            id: id.into(),
+            user_principal_name: upn.into(),
+            account_enabled: true,
+            ..User::default()
+        }
+    }
+
+    /// The known items of a fact the test set up as known.
+    fn known<T>(fact: &mut Fact<Vec<T>>) -> &mut Vec<T> {
+        match fact {
+            Fact::Known(items) => items,
+            _ => panic!("the test set this fact up as known"),
+        }
+    }
+
+    fn empty_tenant(initial_domain: &str) -> Observed {
+        Observed {
+            tenant: TenantView {
+                initial_domain: initial_domain.into(),
+                ..TenantView::default()
+            },
+            held_key_ids: Some(BTreeSet::new()),
+            ..Observed::default()
+        }
+    }
+
     /// A tenant that matches the starter configuration exactly.
     fn converged() -> Observed {
-        let ga = roles::GLOBAL_ADMINISTRATOR.template_id.to_string();
-        let assignment = |principal: &str| ObservedRoleAssignment {
-            id: format!("ra-{principal}"),
-            principal_id: principal.into(),
-            role_template_id: ga.clone(),
-            directory_scope_id: "/".into(),
-        };
         Observed {
-            initial_domain: "contoso.onmicrosoft.com".into(),
-            apps: vec![ObservedApp {
-                id: "app-object".into(),
-                app_id: "app-id".into(),
-                display_name: "Emergency access (breakglass)".into(),
-                sign_in_audience: "AzureADMyOrg".into(),
-                tags: vec![APP_TAG.into()],
-                notes: Some(APP_NOTES.into()),
-                credentials_locked: true,
-                credentials: vec![
-                    credential("k-offline", "offline", CredentialKind::Certificate),
-                    credential("k-rotating", "rotating", CredentialKind::Secret),
+            tenant: TenantView {
+                initial_domain: "contoso.onmicrosoft.com".into(),
+                apps: vec![Application {
+                    id: "app-object".into(),
+                    app_id: "app-id".into(),
+                    display_name: "Emergency access (breakglass)".into(),
+                    sign_in_audience: "AzureADMyOrg".into(),
+                    tags: vec![APP_TAG.into()],
+                    notes: Some(APP_NOTES.into()),
+                    credentials_locked: true,
+                    owners: Fact::Known(vec![]),
+                    credentials: vec![
+                        credential("k-offline", "offline", CredentialKind::Certificate),
+                        credential("k-rotating", "rotating", CredentialKind::Secret),
+                    ],
+                    ..Application::default()
+                }],
+                service_principal: Some(ServicePrincipal {
+                    id: "sp".into(),
+                    account_enabled: true,
+                    owners: Fact::Known(vec![]),
+                    ..Default::default()
+                }),
+                role_assignments: Fact::Known(vec![
+                    global_admin("sp"),
+                    global_admin("u1"),
+                    global_admin("u2"),
+                ]),
+                graph_grants: Fact::Known(vec![]),
+                users: vec![
+                    user("u1", "breakglass-a1@contoso.onmicrosoft.com"),
+                    user("u2", "breakglass-b2@contoso.onmicrosoft.com"),
                 ],
-                ..ObservedApp::default()
-            }],
-            service_principal: Some(ObservedServicePrincipal {
-                id: "sp".into(),
-                account_enabled: true,
-                ..Default::default()
-            }),
-            role_assignments: vec![assignment("sp"), assignment("u1"), assignment("u2")],
-            graph_grants: vec![],
-            users: vec![
-                ObservedUser {
-                    id: "u1".into(),
-                    user_principal_name: "breakglass-a1@contoso.onmicrosoft.com".into(),
-                    account_enabled: true,
-                    created: None,
-                    synced: false,
-                },
-                ObservedUser {
-                    id: "u2".into(),
-                    user_principal_name: "breakglass-b2@contoso.onmicrosoft.com".into(),
-                    account_enabled: true,
-                    created: None,
-                    synced: false,
-                },
-            ],
-            group: Some(ObservedGroup {
-                id: "g".into(),
-                display_name: "Emergency access accounts".into(),
-                is_assignable_to_role: true,
-                member_ids: vec!["u1".into(), "u2".into()],
-            }),
+                group: Some(Group {
+                    id: "g".into(),
+                    display_name: "Emergency access accounts".into(),
+                    is_assignable_to_role: true,
+                    owners: Fact::Known(vec![]),
+                    members: Fact::Known(vec![principal("u1"), principal("u2")]),
+                }),
+                ..TenantView::default()
+            },
             held_key_ids: Some(["k-offline".to_string(), "k-rotating".to_string()].into()),
             held_accounts: Some(vec![held("u1"), held("u2")]),
-            conditional_access: None,
         }
     }
 
@@ -1199,8 +1116,8 @@ mod tests {
     fn a_user_without_its_password_gets_it_before_the_role_and_the_group() {
         let mut observed = converged();
         observed.held_accounts = Some(vec![held("u1")]);
-        observed.role_assignments.retain(|a| a.principal_id != "u2");
-        observed.group.as_mut().unwrap().member_ids = vec!["u1".into()];
+        known(&mut observed.tenant.role_assignments).retain(|a| a.principal.id != "u2");
+        observed.tenant.group.as_mut().unwrap().members = Fact::Known(vec![principal("u1")]);
         let plan = super::plan(&config(), &observed, now()).unwrap();
         let kinds: Vec<&str> = plan
             .actions
@@ -1250,11 +1167,7 @@ mod tests {
 
     #[test]
     fn an_empty_tenant_gets_everything_in_order() {
-        let observed = Observed {
-            initial_domain: "contoso.onmicrosoft.com".into(),
-            held_key_ids: Some(BTreeSet::new()),
-            ..Observed::default()
-        };
+        let observed = empty_tenant("contoso.onmicrosoft.com");
         let plan = super::plan(&config(), &observed, now()).unwrap();
         let kinds: Vec<String> = plan
             .actions
@@ -1295,31 +1208,22 @@ mod tests {
     #[test]
     fn drift_is_repaired() {
         let mut observed = converged();
-        observed.role_assignments.retain(|a| a.principal_id != "sp");
-        observed.apps[0].owners.push(ObservedOwner {
-            id: "mallory".into(),
-            display_name: "Mallory".into(),
+        known(&mut observed.tenant.role_assignments).retain(|a| a.principal.id != "sp");
+        known(&mut observed.tenant.apps[0].owners).push(Member {
+            name: "Mallory".into(),
+            ..principal("mallory")
         });
-        observed.apps[0].credentials.push(ObservedCredential {
-            key_id: "k-extra".into(),
-            kind: CredentialKind::Secret,
-            display_name: Some("my backdoor".into()),
-            start: None,
-            end: None,
-        });
+        observed.tenant.apps[0]
+            .credentials
+            .push(unnamed_secret("k-extra", Some("my backdoor")));
         observed
+            .tenant
             .service_principal
             .as_mut()
             .unwrap()
             .credentials
-            .push(ObservedCredential {
-                key_id: "k-sp".into(),
-                kind: CredentialKind::Secret,
-                display_name: None,
-                start: None,
-                end: None,
-            });
-        observed.apps[0].credentials_locked = false;
+            .push(unnamed_secret("k-sp", None));
+        observed.tenant.apps[0].credentials_locked = false;
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert!(plan.actions.contains(&Action::AssignRole {
             principal: Principal::EmergencyApp,
@@ -1345,17 +1249,13 @@ mod tests {
         config.drift.remove_owners = false;
         config.drift.remove_unknown_credentials = false;
         let mut observed = converged();
-        observed.apps[0].owners.push(ObservedOwner {
-            id: "o".into(),
-            display_name: "Olive".into(),
+        known(&mut observed.tenant.apps[0].owners).push(Member {
+            name: "Olive".into(),
+            ..principal("o")
         });
-        observed.apps[0].credentials.push(ObservedCredential {
-            key_id: "k-extra".into(),
-            kind: CredentialKind::Secret,
-            display_name: None,
-            start: None,
-            end: None,
-        });
+        observed.tenant.apps[0]
+            .credentials
+            .push(unnamed_secret("k-extra", None));
         let plan = super::plan(&config, &observed, now()).unwrap();
         assert_eq!(plan.actions, vec![]);
         assert_eq!(plan.notices.len(), 2);
@@ -1365,9 +1265,11 @@ mod tests {
     fn an_interrupted_rotation_converges() {
         // A new rotating secret was added, but the store still holds the old one.
         let mut observed = converged();
-        observed.apps[0]
-            .credentials
-            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        observed.tenant.apps[0].credentials.push(credential(
+            "k-new",
+            "rotating",
+            CredentialKind::Secret,
+        ));
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert_eq!(
             plan.actions,
@@ -1380,9 +1282,11 @@ mod tests {
         );
         // The store was written but the old one not yet removed.
         let mut observed = converged();
-        observed.apps[0]
-            .credentials
-            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        observed.tenant.apps[0].credentials.push(credential(
+            "k-new",
+            "rotating",
+            CredentialKind::Secret,
+        ));
         observed.held_key_ids = Some(["k-offline".to_string(), "k-new".to_string()].into());
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert_eq!(plan.actions.len(), 1);
@@ -1395,9 +1299,11 @@ mod tests {
     fn unreadable_stores_never_remove_credentials() {
         let mut observed = converged();
         observed.held_key_ids = None;
-        observed.apps[0]
-            .credentials
-            .push(credential("k-new", "rotating", CredentialKind::Secret));
+        observed.tenant.apps[0].credentials.push(credential(
+            "k-new",
+            "rotating",
+            CredentialKind::Secret,
+        ));
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert_eq!(plan.actions, vec![]);
         assert_eq!(plan.notices[0].severity, Severity::Info);
@@ -1406,11 +1312,11 @@ mod tests {
     #[test]
     fn leftover_apps_are_deleted_and_two_used_apps_are_refused() {
         let mut observed = converged();
-        let mut leftover = observed.apps[0].clone();
+        let mut leftover = observed.tenant.apps[0].clone();
         leftover.id = "leftover".into();
         leftover.app_id = "leftover-app".into();
         leftover.credentials.clear();
-        observed.apps.push(leftover.clone());
+        observed.tenant.apps.push(leftover.clone());
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert_eq!(
             plan.actions,
@@ -1420,9 +1326,9 @@ mod tests {
             }]
         );
 
-        let mut twin = observed.apps[0].clone();
+        let mut twin = observed.tenant.apps[0].clone();
         twin.app_id = "twin".into();
-        observed.apps.push(twin);
+        observed.tenant.apps.push(twin);
         assert!(matches!(
             super::plan(&config(), &observed, now()),
             Err(PlanError::AmbiguousApps { count: 3, .. })
@@ -1432,30 +1338,17 @@ mod tests {
     #[test]
     fn missing_users_are_created_and_extra_ones_only_reported() {
         let mut observed = converged();
-        observed.users.truncate(1);
+        observed.tenant.users.truncate(1);
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert_eq!(plan.actions[0], Action::CreateUser { ordinal: 2 });
 
         let mut observed = converged();
-        observed.users.push(ObservedUser {
-            id: "u3".into(),
-            user_principal_name: "x@contoso.onmicrosoft.com".into(),
-            account_enabled: true,
-            created: None,
-            synced: false,
-        });
-        observed.role_assignments.push(ObservedRoleAssignment {
-            id: "r3".into(),
-            principal_id: "u3".into(),
-            role_template_id: roles::GLOBAL_ADMINISTRATOR.template_id.to_string(),
-            directory_scope_id: "/".into(),
-        });
         observed
-            .group
-            .as_mut()
-            .unwrap()
-            .member_ids
-            .push("u3".into());
+            .tenant
+            .users
+            .push(user("u3", "x@contoso.onmicrosoft.com"));
+        known(&mut observed.tenant.role_assignments).push(global_admin("u3"));
+        known(&mut observed.tenant.group.as_mut().unwrap().members).push(principal("u3"));
         observed.held_accounts.as_mut().unwrap().push(held("u3"));
         let plan = super::plan(&config(), &observed, now()).unwrap();
         assert!(plan.actions.is_empty());
@@ -1483,18 +1376,18 @@ mod tests {
         );
     }
 
-    fn policy(id: &str, state: &str) -> ObservedPolicy {
-        ObservedPolicy {
+    fn policy(id: &str, state: &str) -> Policy {
+        Policy {
             id: id.into(),
             display_name: format!("Policy {id}"),
             state: state.into(),
             include_users: vec!["All".into()],
-            ..ObservedPolicy::default()
+            ..Policy::default()
         }
     }
 
-    fn workload_policy(id: &str) -> ObservedPolicy {
-        ObservedPolicy {
+    fn workload_policy(id: &str) -> Policy {
+        Policy {
             include_users: vec!["None".into()],
             include_service_principals: vec!["ServicePrincipalsInMyTenant".into()],
             ..policy(id, "enabled")
@@ -1522,7 +1415,7 @@ mod tests {
     #[test]
     fn conditional_access_left_alone_by_default_but_noted() {
         let mut observed = converged();
-        observed.conditional_access = Some(vec![
+        observed.tenant.policies = Fact::Known(vec![
             policy("p1", "enabled"),
             policy("p2", "disabled"),
             workload_policy("p3"),
@@ -1540,7 +1433,7 @@ mod tests {
             plan.notices
         );
         // Unreadable policies say nothing when the option is off.
-        observed.conditional_access = None;
+        observed.tenant.policies = Fact::unreadable("Policy.Read.All", "403");
         assert!(
             super::plan(&config(), &observed, now())
                 .unwrap()
@@ -1554,7 +1447,7 @@ mod tests {
         let mut observed = converged();
         let mut done = policy("p4", "enabled");
         done.exclude_groups = vec!["G".into()]; // ids compare without case
-        observed.conditional_access = Some(vec![
+        observed.tenant.policies = Fact::Known(vec![
             policy("p1", "enabled"),
             policy("p2", "enabledForReportingButNotEnforced"),
             policy("p3", "disabled"),
@@ -1579,7 +1472,7 @@ mod tests {
         let mut observed = converged();
         let mut done = workload_policy("p2");
         done.exclude_service_principals = vec!["sp".into()];
-        observed.conditional_access = Some(vec![workload_policy("p1"), done]);
+        observed.tenant.policies = Fact::Known(vec![workload_policy("p1"), done]);
         let plan = super::plan(&excluding(), &observed, now()).unwrap();
         assert_eq!(
             plan.actions,
@@ -1594,12 +1487,9 @@ mod tests {
 
     #[test]
     fn policies_come_after_the_group_its_members_and_the_app() {
-        let observed = Observed {
-            initial_domain: "contoso.onmicrosoft.com".into(),
-            held_key_ids: Some(BTreeSet::new()),
-            conditional_access: Some(vec![policy("p1", "enabled"), workload_policy("p2")]),
-            ..Observed::default()
-        };
+        let mut observed = empty_tenant("contoso.onmicrosoft.com");
+        observed.tenant.policies =
+            Fact::Known(vec![policy("p1", "enabled"), workload_policy("p2")]);
         let plan = super::plan(&excluding(), &observed, now()).unwrap();
         let kinds = kinds(&plan);
         let last_member = kinds.iter().rposition(|k| k == "addGroupMember").unwrap();
@@ -1628,7 +1518,7 @@ mod tests {
         aimed.include_groups = vec!["g".into()];
         let mut nobody = policy("p3", "enabled");
         nobody.include_users = vec!["None".into()];
-        observed.conditional_access = Some(vec![policy("p1", "enabled"), aimed, nobody]);
+        observed.tenant.policies = Fact::Known(vec![policy("p1", "enabled"), aimed, nobody]);
         let plan = super::plan(&config, &observed, now()).unwrap();
         assert_eq!(plan.actions, vec![]);
         assert_eq!(plan.notices.len(), 1, "{:?}", plan.notices);
@@ -1648,11 +1538,7 @@ mod tests {
 
     #[test]
     fn every_action_reads_as_a_sentence() {
-        let observed = Observed {
-            initial_domain: "x.onmicrosoft.com".into(),
-            held_key_ids: Some(BTreeSet::new()),
-            ..Observed::default()
-        };
+        let observed = empty_tenant("x.onmicrosoft.com");
         for action in plan(&config(), &observed, now()).unwrap().actions {
             let text = describe(&action);
             assert!(text.len() > 10 && !text.contains("{"), "{text}");

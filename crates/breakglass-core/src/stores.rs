@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::config::{Config, StoreKind};
+use crate::plan::label_of;
+use crate::tenant::TenantView;
 
 /// How one local store was found on this machine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -43,6 +45,31 @@ pub struct MadeInTenant {
     pub credentials: Vec<(String, String)>,
     /// User principal names of the emergency users (their passwords live in KeePass).
     pub users: Vec<String>,
+}
+
+impl MadeInTenant {
+    /// What the tenant shows breakglass made: the labelled credentials of its tagged apps,
+    /// and its cloud-only users (a synced user's password lives in Active Directory, never
+    /// in KeePass).
+    pub fn from_tenant(tenant: &TenantView) -> MadeInTenant {
+        MadeInTenant {
+            credentials: tenant
+                .apps
+                .iter()
+                .flat_map(|app| &app.credentials)
+                .filter_map(|c| {
+                    label_of(c.display_name.as_deref())
+                        .map(|label| (label.to_string(), c.key_id.clone()))
+                })
+                .collect(),
+            users: tenant
+                .users
+                .iter()
+                .filter(|u| !u.synced())
+                .map(|u| u.user_principal_name.clone())
+                .collect(),
+        }
+    }
 }
 
 /// Why the local stores cannot be trusted for a change.

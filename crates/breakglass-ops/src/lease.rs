@@ -13,15 +13,13 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::lease::{self as core_lease, Marker};
 use breakglass_core::roles;
-use breakglass_entra::graph::path_segment;
+use breakglass_entra::graph::models as graph;
 use breakglass_entra::{EntraError, GraphClient, Query};
 use futures::TryStreamExt as _;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::Progress;
@@ -251,19 +249,19 @@ pub struct TemporaryUser {
 
 impl TemporaryUser {
     /// Reads a Graph user; `None` unless it carries the temporary marker.
-    pub fn from_json(user: &Value) -> Option<TemporaryUser> {
-        let text = |name: &str| user.get(name).and_then(Value::as_str);
-        let marker = Marker::parse(text("employeeType"));
-        if !marker.is_temporary() {
+    pub fn from_user(user: &graph::User) -> Option<TemporaryUser> {
+        let marker = Marker::parse(user.employee_type.as_deref());
+        if !marker.is_temporary() || user.id.is_empty() {
             return None;
         }
+        let time = |t: &Option<String>| t.as_deref().and_then(|t| t.parse().ok());
         Some(TemporaryUser {
-            id: text("id")?.to_string(),
-            user_principal_name: text("userPrincipalName").map(str::to_string),
+            id: user.id.clone(),
+            user_principal_name: user.user_principal_name.clone(),
             marker,
-            operator: core_lease::operator_of(text("companyName")).map(str::to_string),
-            created: text("createdDateTime").and_then(|t| t.parse().ok()),
-            deleted: text("deletedDateTime").and_then(|t| t.parse().ok()),
+            operator: core_lease::operator_of(user.company_name.as_deref()).map(str::to_string),
+            created: time(&user.created_date_time),
+            deleted: time(&user.deleted_date_time),
         })
     }
 
@@ -280,14 +278,6 @@ pub fn tenant_time(date: Option<&str>) -> Timestamp {
         .unwrap_or_else(Timestamp::now)
 }
 
-#[derive(Deserialize)]
-struct PageWire {
-    #[serde(default)]
-    value: Vec<Value>,
-    #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
-}
-
 /// Every live temporary administrator, and the tenant's time.
 pub async fn temporary_users(
     graph: &GraphClient,
@@ -296,34 +286,18 @@ pub async fn temporary_users(
         .filter(marker_filter())
         .select(USER_SELECT)
         .top(999);
-    let (first, date): (PageWire, _) = graph.get_json_dated(V1, "users", &query).await?;
-    let now = tenant_time(date.as_deref());
-    let mut items = first.value;
-    if let Some(next) = first.next_link {
-        let url = url::Url::parse(&next).map_err(|err| {
-            Error::from(EntraError::InvalidResponse {
-                url: "users".to_string(),
-                status: 200,
-                detail: format!("@odata.nextLink is not a URL: {err}"),
-            })
-        })?;
-        let pages: Vec<breakglass_entra::graph::Page<Value>> =
-            graph.pages_from(url, false).try_collect().await?;
-        items.extend(pages.into_iter().flat_map(|page| page.items));
-    }
+    let (users, date) = graph.users_dated(&query).await?;
     // The filter runs in the tenant; check again here, in case a service ignores it.
-    let users = items.iter().filter_map(TemporaryUser::from_json).collect();
-    Ok((users, now))
+    let users = users.iter().filter_map(TemporaryUser::from_user).collect();
+    Ok((users, tenant_time(date.as_deref())))
 }
 
 /// Every temporary administrator in deleted items (deleted, not yet purged).
 pub async fn deleted_temporary_users(graph: &GraphClient) -> Result<Vec<TemporaryUser>, Error> {
     // Filtered here: deleted items filter on few properties.
     let query = Query::new().select(USER_SELECT).top(999);
-    let items: Vec<Value> = graph
-        .list_all(V1, "directory/deletedItems/microsoft.graph.user", &query)
-        .await?;
-    Ok(items.iter().filter_map(TemporaryUser::from_json).collect())
+    let users = graph.deleted_users(&query).await?;
+    Ok(users.iter().filter_map(TemporaryUser::from_user).collect())
 }
 
 /// A user by object id or UPN with the lease properties, and the tenant's time; `None`
@@ -331,12 +305,9 @@ pub async fn deleted_temporary_users(graph: &GraphClient) -> Result<Vec<Temporar
 pub async fn user_by_key(
     graph: &GraphClient,
     key: &str,
-) -> Result<(Option<Value>, Timestamp), Error> {
+) -> Result<(Option<graph::User>, Timestamp), Error> {
     let query = Query::new().select(USER_SELECT);
-    match graph
-        .get_json_dated::<Value>(V1, &format!("users/{}", path_segment(key)), &query)
-        .await
-    {
+    match graph.user_dated(key, &query).await {
         Ok((user, date)) => Ok((Some(user), tenant_time(date.as_deref()))),
         Err(err) if is_not_found(&err) => Ok((None, Timestamp::now())),
         Err(err) => Err(err.into()),
@@ -447,14 +418,7 @@ pub async fn remove_user(
     }
 
     // 2. Sign-in sessions.
-    let outcome = match graph
-        .post_no_content::<Value>(
-            V1,
-            &format!("users/{}/revokeSignInSessions", path_segment(user_id)),
-            None,
-        )
-        .await
-    {
+    let outcome = match graph.revoke_sign_in_sessions(user_id).await {
         Ok(()) => Outcome::Done,
         Err(err) if is_not_found(&err) => Outcome::AlreadyDone,
         Err(err) => return Err(failed("revoke the sign-in sessions", err)),
@@ -513,22 +477,27 @@ mod tests {
 
     #[test]
     fn temporary_users_are_read_from_their_marker() {
-        let user = serde_json::json!({
+        let user: graph::User = serde_json::from_value(serde_json::json!({
             "id": "00000000-0000-0000-0000-000000000001",
             "userPrincipalName": "bg-temp-x@contoso.onmicrosoft.com",
             "employeeType": "breakglass:temporary:2025-06-01T12:30:00Z",
             "companyName": "breakglass:operator:app:abc",
             "createdDateTime": "2025-06-01T12:00:00Z",
-        });
-        let parsed = TemporaryUser::from_json(&user).expect("temporary");
+        }))
+        .unwrap();
+        let parsed = TemporaryUser::from_user(&user).expect("temporary");
         assert_eq!(
             parsed.marker.expires(),
             Some("2025-06-01T12:30:00Z".parse().unwrap())
         );
         assert_eq!(parsed.operator.as_deref(), Some("app:abc"));
         assert_eq!(parsed.label(), "bg-temp-x@contoso.onmicrosoft.com");
-        let other = serde_json::json!({"id": "x", "employeeType": "Employee"});
-        assert!(TemporaryUser::from_json(&other).is_none());
+        let other = graph::User {
+            id: "x".into(),
+            employee_type: Some("Employee".into()),
+            ..graph::User::default()
+        };
+        assert!(TemporaryUser::from_user(&other).is_none());
     }
 
     #[test]

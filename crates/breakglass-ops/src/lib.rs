@@ -20,6 +20,7 @@ pub mod provision;
 pub mod random;
 pub mod session;
 pub mod temp_admin;
+pub mod tenant;
 pub mod watch;
 
 pub use error::{Error, ErrorKind, config_error, internal_error, usage_error};

@@ -1,4 +1,5 @@
 use super::*;
+use crate::tenant::{FederatedCredential, Group, PermissionGrant, Policy, ServicePrincipal};
 
 const SP: &str = "5p000000-0000-0000-0000-000000000001";
 const APP: &str = "a0000000-0000-0000-0000-000000000001";
@@ -17,31 +18,33 @@ fn principal(id: &str, name: &str, kind: &str) -> Principal {
     }
 }
 
-fn grant(id: &str, name: &str, role: &str, scope: &str) -> RoleGrant {
-    RoleGrant {
+fn grant(id: &str, name: &str, role: &str, scope: &str) -> RoleAssignment {
+    RoleAssignment {
+        id: format!("ra-{id}-{role}"),
         principal: principal(id, name, "user"),
         role_template_id: role.into(),
         directory_scope_id: scope.into(),
     }
 }
 
-fn user(id: &str, upn: &str) -> UserFacts {
-    UserFacts {
+fn user(id: &str, upn: &str) -> User {
+    User {
         id: id.into(),
         user_principal_name: upn.into(),
         account_enabled: true,
-        on_premises_sync_enabled: None,
-        active_roles: vec![GA.into()],
         group_ids: Fact::Known(vec!["group".into()]),
         method_types: Fact::Known(vec!["#microsoft.graph.fido2AuthenticationMethod".into()]),
+        ..User::default()
     }
 }
 
 fn secret(key: &str, name: Option<&str>) -> Credential {
     Credential {
         key_id: key.into(),
-        kind: "secret".into(),
+        kind: CredentialKind::Secret,
         display_name: name.map(str::to_string),
+        start: None,
+        end: None,
     }
 }
 
@@ -49,52 +52,55 @@ fn secret(key: &str, name: Option<&str>) -> Credential {
 fn clean() -> Snapshot {
     Snapshot {
         now: now(),
-        initial_domain: "contoso.onmicrosoft.com".into(),
         declared_labels: vec!["offline".into(), "rotating".into()],
         held_key_ids: Ok(vec!["k1".into(), "K2".into()]),
         user_role: roles::GLOBAL_ADMINISTRATOR,
         app_role: Some(roles::GLOBAL_ADMINISTRATOR),
-        app: Some(AppFacts {
-            object_id: APP.into(),
-            app_id: "appid".into(),
-            display_name: "Emergency access".into(),
-            sign_in_audience: "AzureADMyOrg".into(),
-            credentials_locked: true,
-            owners: Fact::Known(vec![]),
-            credentials: vec![
-                secret("k1", Some("breakglass:offline")),
-                secret("k2", Some("breakglass:rotating")),
-            ],
-            federated_credentials: Fact::Known(vec![]),
-            service_principal: Some(ServicePrincipalFacts {
+        tenant: TenantView {
+            initial_domain: "contoso.onmicrosoft.com".into(),
+            apps: vec![Application {
+                id: APP.into(),
+                app_id: "appid".into(),
+                display_name: "Emergency access".into(),
+                sign_in_audience: "AzureADMyOrg".into(),
+                credentials_locked: true,
+                owners: Fact::Known(vec![]),
+                credentials: vec![
+                    secret("k1", Some("breakglass:offline")),
+                    secret("k2", Some("breakglass:rotating")),
+                ],
+                federated_credentials: Fact::Known(vec![]),
+                ..Application::default()
+            }],
+            service_principal: Some(ServicePrincipal {
                 id: SP.into(),
                 account_enabled: true,
                 owners: Fact::Known(vec![]),
                 credentials: vec![],
             }),
-        }),
-        active_roles: Fact::Known(vec![
-            grant(SP, "Emergency access", GA, "/"),
-            grant("u1", "bg1@contoso.onmicrosoft.com", GA, "/"),
-            grant("u2", "bg2@contoso.onmicrosoft.com", GA, "/"),
-        ]),
-        eligible_roles: Fact::Known(vec![]),
-        graph_permissions: Fact::Known(vec![]),
-        policies: Fact::Known(vec![]),
-        users: vec![
-            user("u1", "bg1@contoso.onmicrosoft.com"),
-            user("u2", "bg2@contoso.onmicrosoft.com"),
-        ],
-        exclusion_group: Some(GroupFacts {
-            id: "group".into(),
-            display_name: "Emergency access accounts".into(),
-            is_assignable_to_role: true,
-            owners: Fact::Known(vec![]),
-            members: Fact::Known(vec![
-                principal("u1", "bg1@contoso.onmicrosoft.com", "user"),
-                principal("u2", "bg2@contoso.onmicrosoft.com", "user"),
+            role_assignments: Fact::Known(vec![
+                grant(SP, "Emergency access", GA, "/"),
+                grant("u1", "bg1@contoso.onmicrosoft.com", GA, "/"),
+                grant("u2", "bg2@contoso.onmicrosoft.com", GA, "/"),
             ]),
-        }),
+            role_eligibilities: Fact::Known(vec![]),
+            graph_grants: Fact::Known(vec![]),
+            policies: Fact::Known(vec![]),
+            users: vec![
+                user("u1", "bg1@contoso.onmicrosoft.com"),
+                user("u2", "bg2@contoso.onmicrosoft.com"),
+            ],
+            group: Some(Group {
+                id: "group".into(),
+                display_name: "Emergency access accounts".into(),
+                is_assignable_to_role: true,
+                owners: Fact::Known(vec![]),
+                members: Fact::Known(vec![
+                    principal("u1", "bg1@contoso.onmicrosoft.com", "user"),
+                    principal("u2", "bg2@contoso.onmicrosoft.com", "user"),
+                ]),
+            }),
+        },
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         store_problems: Vec::new(),
     }
@@ -161,9 +167,8 @@ fn a_clean_tenant_passes_every_check() {
 #[test]
 fn owners_of_the_app_and_the_service_principal_are_critical() {
     let mut s = clean();
-    let app = s.app.as_mut().unwrap();
-    app.owners = Fact::Known(vec![principal("o1", "eve@contoso.com", "user")]);
-    app.service_principal.as_mut().unwrap().owners =
+    s.tenant.apps[0].owners = Fact::Known(vec![principal("o1", "eve@contoso.com", "user")]);
+    s.tenant.service_principal.as_mut().unwrap().owners =
         Fact::Known(vec![principal("o2", "Some App", "servicePrincipal")]);
     let findings = audit(&s);
     let f = only(&findings, CheckId::AppOwners);
@@ -177,7 +182,7 @@ fn owners_of_the_app_and_the_service_principal_are_critical() {
 #[test]
 fn unreadable_owners_are_not_checked_and_fail_the_audit() {
     let mut s = clean();
-    s.app.as_mut().unwrap().owners = Fact::unreadable(
+    s.tenant.apps[0].owners = Fact::unreadable(
         "Application.Read.All",
         "GET /applications/{id}/owners answered 403",
     );
@@ -194,7 +199,7 @@ fn unreadable_owners_are_not_checked_and_fail_the_audit() {
 #[test]
 fn credentials_breakglass_did_not_make_are_critical_and_stale_labels_medium() {
     let mut s = clean();
-    let app = s.app.as_mut().unwrap();
+    let app = &mut s.tenant.apps[0];
     app.credentials.push(secret("k3", Some("CI pipeline")));
     app.credentials.push(secret("k4", None));
     app.credentials.push(secret("k5", Some("breakglass:old")));
@@ -211,9 +216,7 @@ fn credentials_breakglass_did_not_make_are_critical_and_stale_labels_medium() {
 #[test]
 fn any_credential_on_the_service_principal_is_critical() {
     let mut s = clean();
-    s.app
-        .as_mut()
-        .unwrap()
+    s.tenant
         .service_principal
         .as_mut()
         .unwrap()
@@ -229,10 +232,10 @@ fn any_credential_on_the_service_principal_is_critical() {
 #[test]
 fn unlocked_credentials_multi_tenant_audience_and_a_disabled_sp() {
     let mut s = clean();
-    let app = s.app.as_mut().unwrap();
+    let app = &mut s.tenant.apps[0];
     app.credentials_locked = false;
     app.sign_in_audience = "AzureADMultipleOrgs".into();
-    app.service_principal.as_mut().unwrap().account_enabled = false;
+    s.tenant.service_principal.as_mut().unwrap().account_enabled = false;
     let findings = audit(&s);
     assert_eq!(
         only(&findings, CheckId::CredentialLock).severity,
@@ -252,7 +255,7 @@ fn unlocked_credentials_multi_tenant_audience_and_a_disabled_sp() {
 #[test]
 fn application_administrators_active_eligible_and_scoped_to_the_app() {
     let mut s = clean();
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         list.push(grant("d1", "diego@contoso.com", APP_ADMIN, "/"));
         list.push(grant(
             "d2",
@@ -267,7 +270,7 @@ fn application_administrators_active_eligible_and_scoped_to_the_app() {
             "/other-app",
         ));
     }
-    s.eligible_roles = Fact::Known(vec![grant(
+    s.tenant.role_eligibilities = Fact::Known(vec![grant(
         "d4",
         "pim@contoso.com",
         "158c047a-c907-4556-b7ef-446551a6b5f7",
@@ -303,7 +306,7 @@ fn application_administrators_active_eligible_and_scoped_to_the_app() {
 #[test]
 fn hybrid_identity_administrators_and_tier_zero_roles() {
     let mut s = clean();
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         list.push(grant(
             "h1",
             "hybrid@contoso.com",
@@ -332,10 +335,10 @@ fn hybrid_identity_administrators_and_tier_zero_roles() {
 #[test]
 fn unreadable_eligibility_is_not_checked_but_active_holders_still_reported() {
     let mut s = clean();
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         list.push(grant("d1", "diego@contoso.com", APP_ADMIN, "/"));
     }
-    s.eligible_roles = Fact::unreadable(
+    s.tenant.role_eligibilities = Fact::unreadable(
         "RoleEligibilitySchedule.Read.Directory",
         "GET /roleManagement/directory/roleEligibilityScheduleInstances answered 403",
     );
@@ -359,29 +362,34 @@ fn unreadable_eligibility_is_not_checked_but_active_holders_still_reported() {
 fn graph_permissions_that_reach_the_app() {
     let mut s = clean();
     let sp = |id: &str, name: &str| principal(id, name, "servicePrincipal");
-    s.graph_permissions = Fact::Known(vec![
+    s.tenant.graph_grants = Fact::Known(vec![
         PermissionGrant {
+            id: String::new(),
             principal: sp("x1", "CI deployer"),
             permission: "Application.ReadWrite.All".into(),
         },
         PermissionGrant {
+            id: String::new(),
             principal: sp("x2", "Reader"),
             permission: "User.Read.All".into(),
         },
         PermissionGrant {
+            id: String::new(),
             principal: sp("x3", "Owner app"),
             permission: "Application.ReadWrite.OwnedBy".into(),
         },
         PermissionGrant {
+            id: String::new(),
             principal: sp("x4", "Not an owner"),
             permission: "Application.ReadWrite.OwnedBy".into(),
         },
         PermissionGrant {
+            id: String::new(),
             principal: sp(SP, "Emergency access"),
             permission: "RoleManagement.ReadWrite.Directory".into(),
         },
     ]);
-    s.app.as_mut().unwrap().owners = Fact::Known(vec![sp("x3", "Owner app")]);
+    s.tenant.apps[0].owners = Fact::Known(vec![sp("x3", "Owner app")]);
     let findings = audit(&s);
     let f = only(&findings, CheckId::GraphPermissions);
     assert_eq!(f.severity, Some(Severity::Critical));
@@ -389,30 +397,23 @@ fn graph_permissions_that_reach_the_app() {
     assert_eq!(ids, ["x1", "x3"]);
 }
 
-fn workload_policy(state: &str, include: &[&str], exclude: &[&str]) -> (CaPolicy, WorkloadPolicy) {
-    (
-        CaPolicy {
-            id: "pol".into(),
-            display_name: "Block workload identities outside trusted locations".into(),
-            state: state.into(),
-            include_users: vec!["None".into()],
-            ..CaPolicy::default()
-        },
-        WorkloadPolicy {
-            id: "pol".into(),
-            display_name: "Block workload identities outside trusted locations".into(),
-            state: state.into(),
-            include_service_principals: include.iter().map(|s| s.to_string()).collect(),
-            exclude_service_principals: exclude.iter().map(|s| s.to_string()).collect(),
-            grant_controls: vec!["block".into()],
-        },
-    )
+fn workload_policy(state: &str, include: &[&str], exclude: &[&str]) -> Policy {
+    Policy {
+        id: "pol".into(),
+        display_name: "Block workload identities outside trusted locations".into(),
+        state: state.into(),
+        include_users: vec!["None".into()],
+        include_service_principals: include.iter().map(|s| s.to_string()).collect(),
+        exclude_service_principals: exclude.iter().map(|s| s.to_string()).collect(),
+        grant_controls: vec!["block".into()],
+        ..Policy::default()
+    }
 }
 
 #[test]
 fn workload_identity_policies_that_can_block_the_emergency_app() {
     let mut s = clean();
-    s.policies = Fact::Known(vec![workload_policy(
+    s.tenant.policies = Fact::Known(vec![workload_policy(
         "enabled",
         &["ServicePrincipalsInMyTenant"],
         &[],
@@ -422,7 +423,7 @@ fn workload_identity_policies_that_can_block_the_emergency_app() {
     assert_eq!(f.severity, Some(Severity::Critical));
     assert_eq!(f.evidence[0].id, "pol");
 
-    s.policies = Fact::Known(vec![workload_policy("enabled", &[SP], &[])]);
+    s.tenant.policies = Fact::Known(vec![workload_policy("enabled", &[SP], &[])]);
     assert!(
         only(&audit(&s), CheckId::WorkloadConditionalAccess).evidence[0]
             .detail
@@ -431,7 +432,7 @@ fn workload_identity_policies_that_can_block_the_emergency_app() {
             .contains("includes the emergency service principal")
     );
 
-    s.policies = Fact::Known(vec![workload_policy(
+    s.tenant.policies = Fact::Known(vec![workload_policy(
         "enabledForReportingButNotEnforced",
         &["ServicePrincipalsInMyTenant"],
         &[],
@@ -445,7 +446,7 @@ fn workload_identity_policies_that_can_block_the_emergency_app() {
         workload_policy("enabled", &["ServicePrincipalsInMyTenant"], &[SP]),
         workload_policy("disabled", &["ServicePrincipalsInMyTenant"], &[]),
     ] {
-        s.policies = Fact::Known(vec![excluded]);
+        s.tenant.policies = Fact::Known(vec![excluded]);
         assert!(findings_of(&audit(&s), CheckId::WorkloadConditionalAccess).is_empty());
     }
 }
@@ -453,11 +454,13 @@ fn workload_identity_policies_that_can_block_the_emergency_app() {
 #[test]
 fn emergency_users_synced_on_a_custom_domain_disabled_or_eligible_only() {
     let mut s = clean();
-    s.users[0].on_premises_sync_enabled = Some(true);
-    s.users[0].user_principal_name = "bg1@contoso.com".into();
-    s.users[1].account_enabled = false;
-    s.users[1].active_roles.clear();
-    s.eligible_roles = Fact::Known(vec![grant("u2", "bg2", GA, "/")]);
+    s.tenant.users[0].on_premises_sync_enabled = Some(true);
+    s.tenant.users[0].user_principal_name = "bg1@contoso.com".into();
+    s.tenant.users[1].account_enabled = false;
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
+        list.retain(|g| g.principal.id != "u2");
+    }
+    s.tenant.role_eligibilities = Fact::Known(vec![grant("u2", "bg2", GA, "/")]);
     let findings = audit(&s);
     assert_eq!(only(&findings, CheckId::UserCloudOnly).evidence[0].id, "u1");
     let domain = only(&findings, CheckId::UserDomain);
@@ -482,21 +485,18 @@ fn emergency_users_synced_on_a_custom_domain_disabled_or_eligible_only() {
 #[test]
 fn user_conditional_access_and_methods_reuse_the_drill_rules() {
     let mut s = clean();
-    s.policies = Fact::Known(vec![(
-        CaPolicy {
-            id: "block".into(),
-            display_name: "Block all".into(),
-            state: "enabled".into(),
-            include_users: vec!["All".into()],
-            grant_controls: vec!["block".into()],
-            ..CaPolicy::default()
-        },
-        WorkloadPolicy::default(),
-    )]);
-    s.users[1].group_ids = Fact::Known(vec![]);
-    s.users[1].method_types =
+    s.tenant.policies = Fact::Known(vec![Policy {
+        id: "block".into(),
+        display_name: "Block all".into(),
+        state: "enabled".into(),
+        include_users: vec!["All".into()],
+        grant_controls: vec!["block".into()],
+        ..Policy::default()
+    }]);
+    s.tenant.users[1].group_ids = Fact::Known(vec![]);
+    s.tenant.users[1].method_types =
         Fact::Known(vec!["#microsoft.graph.passwordAuthenticationMethod".into()]);
-    s.users[0].method_types = Fact::unreadable(
+    s.tenant.users[0].method_types = Fact::unreadable(
         "UserAuthenticationMethod.Read.All",
         "GET /users/{id}/authentication/methods answered 403",
     );
@@ -518,9 +518,9 @@ fn user_conditional_access_and_methods_reuse_the_drill_rules() {
 #[test]
 fn too_few_paths_too_many_global_admins_and_no_drill() {
     let mut s = clean();
-    s.users.truncate(1);
+    s.tenant.users.truncate(1);
     s.last_drill = None;
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         for i in 0..4 {
             list.push(grant(&format!("ga{i}"), "someone", GA, "/"));
         }
@@ -540,7 +540,8 @@ fn too_few_paths_too_many_global_admins_and_no_drill() {
         Some(Severity::Medium)
     );
 
-    s.app = None;
+    s.tenant.apps.clear();
+    s.tenant.service_principal = None;
     s.last_drill = Some("2026-01-01T00:00:00Z".parse().unwrap());
     let findings = audit(&s);
     assert_eq!(
@@ -572,7 +573,7 @@ fn thresholds() {
 #[test]
 fn unreadable_role_assignments_leave_the_users_role_not_checked() {
     let mut s = clean();
-    s.active_roles = Fact::unreadable(
+    s.tenant.role_assignments = Fact::unreadable(
         "RoleManagement.Read.Directory",
         "GET /roleManagement/directory/roleAssignments answered 403",
     );
@@ -603,8 +604,9 @@ fn unreadable_role_assignments_leave_the_users_role_not_checked() {
 #[test]
 fn a_breakglass_label_is_no_proof_without_a_key_id_the_stores_hold() {
     let mut s = clean();
-    s.app
-        .as_mut()
+    s.tenant
+        .apps
+        .first_mut()
         .unwrap()
         .credentials
         .push(secret("k9", Some("breakglass:rotating")));
@@ -626,7 +628,7 @@ fn a_breakglass_label_is_no_proof_without_a_key_id_the_stores_hold() {
 #[test]
 fn who_can_take_an_emergency_user_over() {
     let mut s = clean();
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         list.push(grant(
             "paa",
             "helpdesk-lead@contoso.com",
@@ -634,7 +636,8 @@ fn who_can_take_an_emergency_user_over() {
             "/",
         ));
     }
-    s.graph_permissions = Fact::Known(vec![PermissionGrant {
+    s.tenant.graph_grants = Fact::Known(vec![PermissionGrant {
+        id: String::new(),
         principal: principal("x1", "HR onboarding", "servicePrincipal"),
         permission: "UserAuthenticationMethod.ReadWrite.All".into(),
     }]);
@@ -648,7 +651,7 @@ fn who_can_take_an_emergency_user_over() {
     assert!(findings_of(&findings, CheckId::GraphPermissions).is_empty());
 
     // Without emergency users there is nobody to take over.
-    s.users.clear();
+    s.tenant.users.clear();
     let findings = audit(&s);
     assert!(
         findings
@@ -661,7 +664,7 @@ fn who_can_take_an_emergency_user_over() {
 #[test]
 fn the_exclusion_group_must_be_role_assignable_ownerless_and_hold_only_emergency_users() {
     let mut s = clean();
-    let group = s.exclusion_group.as_mut().unwrap();
+    let group = s.tenant.group.as_mut().unwrap();
     group.is_assignable_to_role = false;
     group.owners = Fact::Known(vec![principal("o1", "owner@contoso.com", "user")]);
     if let Fact::Known(members) = &mut group.members {
@@ -682,7 +685,7 @@ fn the_exclusion_group_must_be_role_assignable_ownerless_and_hold_only_emergency
             .any(|f| f.evidence.iter().any(|e| e.id == "o1"))
     );
 
-    s.exclusion_group = None;
+    s.tenant.group = None;
     assert_eq!(
         only(&audit(&s), CheckId::ExclusionGroup).severity,
         Some(Severity::Medium)
@@ -692,7 +695,7 @@ fn the_exclusion_group_must_be_role_assignable_ownerless_and_hold_only_emergency
 #[test]
 fn the_emergency_app_must_hold_its_role_actively() {
     let mut s = clean();
-    if let Fact::Known(list) = &mut s.active_roles {
+    if let Fact::Known(list) = &mut s.tenant.role_assignments {
         list.retain(|g| g.principal.id != SP);
     }
     let f = audit(&s);
@@ -701,7 +704,7 @@ fn the_emergency_app_must_hold_its_role_actively() {
             .summary
             .contains("no active Global Administrator")
     );
-    s.eligible_roles = Fact::Known(vec![grant(SP, "Emergency access", GA, "/")]);
+    s.tenant.role_eligibilities = Fact::Known(vec![grant(SP, "Emergency access", GA, "/")]);
     let f = audit(&s);
     assert!(
         only(&f, CheckId::AppRole)
@@ -716,7 +719,7 @@ fn the_emergency_app_must_hold_its_role_actively() {
 #[test]
 fn a_federated_identity_credential_is_a_way_in_without_a_secret() {
     let mut s = clean();
-    s.app.as_mut().unwrap().federated_credentials = Fact::Known(vec![FederatedCredential {
+    s.tenant.apps[0].federated_credentials = Fact::Known(vec![FederatedCredential {
         id: "fic".into(),
         name: "deploy".into(),
         issuer: "https://token.actions.githubusercontent.com".into(),

@@ -391,6 +391,31 @@ impl GraphClient {
             .boxed()
     }
 
+    /// All items of a collection across all pages, with the first answer's `Date` header
+    /// (the tenant's clock, as [`GraphClient::get_json_dated`]).
+    pub async fn list_all_dated<T: DeserializeOwned + Send + 'static>(
+        &self,
+        version: GraphVersion,
+        path: &str,
+        query: &Query,
+    ) -> Result<(Vec<T>, Option<String>), EntraError> {
+        let (first, date): (PageWire<T>, _) = self.get_json_dated(version, path, query).await?;
+        let mut items = first.value;
+        if let Some(next) = first.next_link {
+            let url = Url::parse(&next).map_err(|err| EntraError::InvalidResponse {
+                url: path.to_string(),
+                status: 200,
+                detail: format!("@odata.nextLink is not a URL: {err}"),
+            })?;
+            let pages: Vec<Page<T>> = self
+                .pages_from(url, query.needs_eventual_consistency())
+                .try_collect()
+                .await?;
+            items.extend(pages.into_iter().flat_map(|page| page.items));
+        }
+        Ok((items, date))
+    }
+
     /// All items of a collection across all pages.
     pub async fn list_all<T: DeserializeOwned + Send + 'static>(
         &self,

@@ -52,9 +52,20 @@ pub struct User {
     pub created_date_time: Option<String>,
     pub deleted_date_time: Option<String>,
     pub on_premises_sync_enabled: Option<bool>,
+    /// Only with `$select=signInActivity` (Microsoft Entra ID P1).
+    pub sign_in_activity: Option<SignInActivity>,
     pub usage_location: Option<String>,
     pub employee_type: Option<String>,
     pub company_name: Option<String>,
+}
+
+/// `signInActivity` of a user.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignInActivity {
+    pub last_sign_in_date_time: Option<String>,
+    pub last_successful_sign_in_date_time: Option<String>,
+    pub last_non_interactive_sign_in_date_time: Option<String>,
 }
 
 /// `passwordProfile` for creating a user. The password is secret and serialized only
@@ -405,6 +416,42 @@ impl DirectoryObject {
     }
 }
 
+/// `federatedIdentityCredential`: tokens of another identity provider that sign in as the app.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FederatedIdentityCredential {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// `authenticationMethod`: only its kind (`@odata.type`) and id.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuthenticationMethod {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: String,
+    pub id: String,
+}
+
+/// `unifiedRoleEligibilityScheduleInstance`: a PIM-eligible role assignment.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UnifiedRoleEligibilityScheduleInstance {
+    pub id: String,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    pub directory_scope_id: Option<String>,
+    pub start_date_time: Option<String>,
+    pub end_date_time: Option<String>,
+    /// With `$expand=principal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<DirectoryObject>,
+}
+
 /// `unifiedRoleDefinition`
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -710,6 +757,8 @@ pub struct SignIn {
     pub applied_conditional_access_policies: Vec<serde_json::Value>,
     /// Beta only.
     pub sign_in_event_types: Vec<String>,
+    /// Beta only: the key id of the secret or certificate a service principal signed in with.
+    pub service_principal_credential_key_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -65,7 +65,40 @@ impl GraphClient {
         self.list_all(V1, "domains", &Query::new()).await
     }
 
+    /// `GET /domains`, with the answer's `Date` (the tenant's clock).
+    pub async fn domains_dated(&self) -> Result<(Vec<Domain>, Option<String>), EntraError> {
+        self.list_all_dated(V1, "domains", &Query::new()).await
+    }
+
     // ----- users -----
+
+    /// `GET /users` with the first answer's `Date` (the tenant's clock).
+    pub async fn users_dated(
+        &self,
+        query: &Query,
+    ) -> Result<(Vec<User>, Option<String>), EntraError> {
+        self.list_all_dated(V1, "users", query).await
+    }
+
+    /// `GET /users/{id or userPrincipalName}` with the answer's `Date` (the tenant's clock).
+    pub async fn user_dated(
+        &self,
+        id_or_upn: &str,
+        query: &Query,
+    ) -> Result<(User, Option<String>), EntraError> {
+        self.get_json_dated(V1, &format!("users/{}", seg(id_or_upn)), query)
+            .await
+    }
+
+    /// `POST /users/{id}/revokeSignInSessions`: refresh tokens and session cookies stop working.
+    pub async fn revoke_sign_in_sessions(&self, id: &str) -> Result<(), EntraError> {
+        self.post_no_content::<serde_json::Value>(
+            V1,
+            &format!("users/{}/revokeSignInSessions", seg(id)),
+            None,
+        )
+        .await
+    }
 
     /// `GET /users` with `$select`/`$filter` etc.
     pub fn users(&self, query: &Query) -> Items<User> {
@@ -76,6 +109,29 @@ impl GraphClient {
     pub async fn user(&self, id_or_upn: &str, query: &Query) -> Result<User, EntraError> {
         self.get_json(V1, &format!("users/{}", seg(id_or_upn)), query)
             .await
+    }
+
+    /// `GET /users/{id}/memberOf`: the groups (and directory roles) it is a direct member of.
+    pub async fn member_of(
+        &self,
+        id: &str,
+        query: &Query,
+    ) -> Result<Vec<DirectoryObject>, EntraError> {
+        self.list_all(V1, &format!("users/{}/memberOf", seg(id)), query)
+            .await
+    }
+
+    /// `GET /users/{id}/authentication/methods`.
+    pub async fn authentication_methods(
+        &self,
+        id: &str,
+    ) -> Result<Vec<AuthenticationMethod>, EntraError> {
+        self.list_all(
+            V1,
+            &format!("users/{}/authentication/methods", seg(id)),
+            &Query::new(),
+        )
+        .await
     }
 
     /// `POST /users`.
@@ -138,6 +194,19 @@ impl GraphClient {
     /// `DELETE /applications/{id}`.
     pub async fn delete_application(&self, id: &str) -> Result<(), EntraError> {
         self.delete(V1, &format!("applications/{}", seg(id))).await
+    }
+
+    /// `GET /applications/{id}/federatedIdentityCredentials`.
+    pub async fn federated_identity_credentials(
+        &self,
+        id: &str,
+    ) -> Result<Vec<FederatedIdentityCredential>, EntraError> {
+        self.list_all(
+            V1,
+            &format!("applications/{}/federatedIdentityCredentials", seg(id)),
+            &Query::new(),
+        )
+        .await
     }
 
     /// `POST /applications/{id}/addPassword`; the answer's `secret_text` is shown only once.
@@ -439,6 +508,20 @@ impl GraphClient {
         self.list_json(V1, "roleManagement/directory/roleAssignments", query)
     }
 
+    /// `GET /roleManagement/directory/roleEligibilityScheduleInstances` (PIM, Microsoft Entra
+    /// ID P2), e.g. with `$expand=principal`.
+    pub async fn role_eligibilities(
+        &self,
+        query: &Query,
+    ) -> Result<Vec<UnifiedRoleEligibilityScheduleInstance>, EntraError> {
+        self.list_all(
+            V1,
+            "roleManagement/directory/roleEligibilityScheduleInstances",
+            query,
+        )
+        .await
+    }
+
     /// `POST /roleManagement/directory/roleAssignments`.
     pub async fn create_role_assignment(
         &self,
@@ -516,6 +599,16 @@ impl GraphClient {
         self.list_all(
             V1,
             &format!("directory/deletedItems/{}", kind.cast()),
+            query,
+        )
+        .await
+    }
+
+    /// `GET /directory/deletedItems/microsoft.graph.user`: deleted users, not yet purged.
+    pub async fn deleted_users(&self, query: &Query) -> Result<Vec<User>, EntraError> {
+        self.list_all(
+            V1,
+            &format!("directory/deletedItems/{}", DeletedItemKind::User.cast()),
             query,
         )
         .await
@@ -636,6 +729,42 @@ impl GraphClient {
     /// `GET /auditLogs/signIns` (v1.0: interactive user sign-ins) with `$filter`.
     pub fn sign_ins(&self, query: &Query) -> Items<SignIn> {
         self.list_json(V1, "auditLogs/signIns", query)
+    }
+
+    /// `GET /auditLogs/signIns` (v1.0) as Graph sent the records, every property kept: the
+    /// watcher matches them with the rules `scan` applies to exported logs.
+    pub async fn sign_in_records(
+        &self,
+        query: &Query,
+    ) -> Result<Vec<serde_json::Value>, EntraError> {
+        self.list_all(V1, "auditLogs/signIns", query).await
+    }
+
+    /// `GET /auditLogs/directoryAudits` as Graph sent the records, every property kept.
+    pub async fn directory_audit_records(
+        &self,
+        query: &Query,
+    ) -> Result<Vec<serde_json::Value>, EntraError> {
+        self.list_all(V1, "auditLogs/directoryAudits", query).await
+    }
+
+    /// Service principal sign-ins (Graph beta; v1.0 has none) as Graph sent the records,
+    /// filtered as [`GraphClient::service_principal_sign_ins_beta`].
+    pub async fn service_principal_sign_in_records_beta(
+        &self,
+        extra_filter: &str,
+    ) -> Result<Vec<serde_json::Value>, EntraError> {
+        let query = Query::new().filter(format!(
+            "signInEventTypes/any(t: t eq 'servicePrincipal') and {extra_filter}"
+        ));
+        self.list_all(Beta, "auditLogs/signIns", &query).await
+    }
+
+    /// `GET /organization` with the answer's `Date` (the tenant's clock).
+    pub async fn organization_dated(
+        &self,
+    ) -> Result<(Vec<Organization>, Option<String>), EntraError> {
+        self.list_all_dated(V1, "organization", &Query::new()).await
     }
 
     /// `GET /beta/auditLogs/signIns?$filter=signInEventTypes/any(t: t eq 'servicePrincipal')`,

@@ -4,16 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use breakglass_core::cloud::GraphVersion::Beta;
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::graph::models::SignIn;
+use breakglass_entra::{GraphClient, odata_string};
+use futures::TryStreamExt as _;
 use jiff::Timestamp;
-use serde_json::Value;
 
 use crate::Progress;
 use crate::error::Error;
-use crate::json_fields::text;
 
-/// Looks for the drill's sign-ins in the service principal sign-in logs (Graph beta).
+/// Looks for the drill's sign-ins in the service principal sign-in logs (Graph beta), by the
+/// key id of the credential each used.
 pub(super) async fn find_sign_ins(
     progress: &dyn Progress,
     graph: &GraphClient,
@@ -21,24 +21,30 @@ pub(super) async fn find_sign_ins(
     since: Timestamp,
     key_ids: &BTreeSet<String>,
     wait: Duration,
-) -> Result<BTreeMap<String, Value>, Error> {
+) -> Result<BTreeMap<String, SignIn>, Error> {
     let filter = format!(
-        "signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq {} and createdDateTime ge {}",
+        "appId eq {} and createdDateTime ge {}",
         odata_string(app_id),
         since.strftime("%Y-%m-%dT%H:%M:%SZ")
     );
-    let query = Query::new().filter(filter);
     let started = Instant::now();
     let mut pause = Duration::from_secs(5);
-    let mut found: BTreeMap<String, Value> = BTreeMap::new();
+    let mut found: BTreeMap<String, SignIn> = BTreeMap::new();
     let _busy = progress.busy(&format!(
         "looking for the drill's sign-ins in the sign-in logs (up to {}s)…",
         wait.as_secs()
     ));
     loop {
-        let items: Vec<Value> = graph.list_all(Beta, "auditLogs/signIns", &query).await?;
+        let items: Vec<SignIn> = graph
+            .service_principal_sign_ins_beta(Some(&filter), None)
+            .try_collect()
+            .await?;
         for item in items {
-            let key = text(&item, "servicePrincipalCredentialKeyId").to_ascii_lowercase();
+            let key = item
+                .service_principal_credential_key_id
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if key_ids.contains(&key) {
                 found.entry(key).or_insert(item);
             }

@@ -6,22 +6,18 @@
 
 use std::path::Path;
 
-use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::config::Config;
 use breakglass_core::identities::{
     EmergencyIdentities, MonitoredCredential, MonitoredUser, Severity, severity_for_store,
 };
 use breakglass_core::lease::MARKER_PREFIX;
-use breakglass_core::plan::USER_MARKER;
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::GraphClient;
 use breakglass_store::{Overwrite, write_secret_file};
-use serde_json::Value;
 
 use crate::error::{Error, config_error, internal_error};
-use crate::json_fields::text;
 use crate::provision::credentials::EmergencyApp;
-use crate::provision::observe::exclusion_group;
 use crate::session::Session;
+use crate::tenant::{emergency_users, exclusion_group};
 
 /// What was gathered, and what a person should know about it.
 #[derive(Clone, Debug)]
@@ -99,28 +95,19 @@ pub async fn gather_from(
     }
     credentials.sort_by(|a, b| a.label.cmp(&b.label).then(a.key_id.cmp(&b.key_id)));
 
-    let raw_users: Vec<Value> = graph
-        .list_all(
-            V1,
-            "users",
-            &Query::new()
-                .filter(format!("employeeType eq {}", odata_string(USER_MARKER)))
-                .select(["id", "userPrincipalName", "employeeType"])
-                .count(),
-        )
-        .await?;
-    let mut users: Vec<MonitoredUser> = raw_users
-        .iter()
+    let mut users: Vec<MonitoredUser> = emergency_users(graph)
+        .await?
+        .into_iter()
         .map(|u| MonitoredUser {
-            id: text(u, "id"),
-            user_principal_name: text(u, "userPrincipalName"),
+            id: u.id,
+            user_principal_name: u.user_principal_name.unwrap_or_default(),
         })
         .collect();
     users.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
 
-    let exclusion_group_id = exclusion_group(graph, config)
+    let exclusion_group_id = exclusion_group(graph, &config.group.mail_nickname)
         .await?
-        .map(|g| text(&g, "id"))
+        .map(|g| g.id)
         .unwrap_or_default();
     if exclusion_group_id.is_empty() {
         notes.push(format!(

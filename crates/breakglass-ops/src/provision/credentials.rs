@@ -13,7 +13,7 @@ use futures::TryStreamExt as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use breakglass_core::config::{Config, CredentialKind, CredentialPolicy};
+use breakglass_core::config::{Config, CredentialKind, CredentialPolicy, StoreKind};
 use breakglass_core::plan::{APP_TAG, OwnedObject, credential_display_name, label_of};
 use breakglass_core::{CloudProfile, TenantId};
 use breakglass_entra::graph::Owned;
@@ -205,10 +205,19 @@ impl Holding {
 #[derive(Clone, Debug, Default)]
 pub struct StoreIndex {
     pub by_key: BTreeMap<String, Holding>,
+    /// The stores whose file is not on this machine: what they should hold cannot be judged.
+    pub missing: Vec<StoreKind>,
 }
 
 impl StoreIndex {
     pub fn read(vault: &mut LocalVault) -> Result<StoreIndex, Error> {
+        let mut missing = Vec::new();
+        if !vault.keepass_path().exists() {
+            missing.push(StoreKind::Keepass);
+        }
+        if !vault.manifest_path().exists() {
+            missing.extend([StoreKind::Sheet, StoreKind::Shares]);
+        }
         let mut by_key = BTreeMap::new();
         for entry in vault.manifest_entries()? {
             by_key.insert(
@@ -237,7 +246,7 @@ impl StoreIndex {
                 },
             );
         }
-        Ok(StoreIndex { by_key })
+        Ok(StoreIndex { by_key, missing })
     }
 
     pub fn get(&self, key_id: &str) -> Option<&Holding> {
@@ -246,6 +255,11 @@ impl StoreIndex {
 
     pub fn holds(&self, key_id: &str) -> bool {
         self.get(key_id).is_some()
+    }
+
+    /// Whether the store `kind` is missing from this machine.
+    pub fn is_missing(&self, kind: StoreKind) -> bool {
+        self.missing.contains(&kind)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use breakglass_core::config::CredentialKind;
+use breakglass_core::config::{CredentialKind, StoreKind};
 use breakglass_core::plan::OwnedObject;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -28,6 +28,9 @@ pub enum Status {
     OnServicePrincipal,
     /// A store holds it but the tenant no longer does.
     NotInTenant,
+    /// Declared for a store whose file is missing from this machine: whether it is held
+    /// cannot be judged, and nothing is removed for it.
+    StoreMissing,
 }
 
 #[derive(Serialize)]
@@ -48,6 +51,8 @@ pub struct Row {
     pub store: Option<String>,
     /// `app`, `servicePrincipal`, or `none` when only a store holds it.
     pub on: &'static str,
+    /// The store breakglass.toml declares for its label, if it declares the label.
+    pub declared_store: Option<StoreKind>,
     pub status: Status,
 }
 
@@ -81,6 +86,14 @@ pub fn build(
             match c.label() {
                 None => Status::NotMadeByBreakglass,
                 Some(label) if config.credential(label).is_none() => Status::NotDeclared,
+                Some(label)
+                    if holding.is_none()
+                        && config
+                            .credential(label)
+                            .is_some_and(|p| stores.is_missing(p.store)) =>
+                {
+                    Status::StoreMissing
+                }
                 Some(_) if holding.is_none() => Status::NotInAnyStore,
                 Some(_) if c.expired(now) => Status::Expired,
                 Some(_) => Status::Ok,
@@ -106,6 +119,10 @@ pub fn build(
                 OwnedObject::Application => "app",
                 OwnedObject::ServicePrincipal => "servicePrincipal",
             },
+            declared_store: c
+                .label()
+                .and_then(|l| config.credential(l))
+                .map(|p| p.store),
             status,
         }
     };
@@ -139,6 +156,7 @@ pub fn build(
             days_left: end.map(|end| end.duration_since(now).as_hours().div_euclid(24)),
             store: Some(holding.describe()),
             on: "none",
+            declared_store: config.credential(&holding.label).map(|p| p.store),
             status: Status::NotInTenant,
         });
     }
@@ -146,6 +164,8 @@ pub fn build(
         .app
         .credentials
         .iter()
+        // A label whose store is missing is reported with its credentials instead.
+        .filter(|p| !stores.is_missing(p.store))
         .filter(|p| {
             !app.with_label(&p.label)
                 .any(|c| is_usable(config, stores, c, now))

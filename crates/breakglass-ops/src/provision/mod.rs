@@ -1,13 +1,12 @@
 //! Provisioning: `breakglass.toml` on one side, the tenant and the stores on the other.
 //!
-//! [`observe`] reads the tenant, `breakglass_core::plan` decides, [`apply`] acts, and
+//! [`crate::tenant`] reads the tenant, `breakglass_core::plan` decides, [`apply`] acts, and
 //! [`vault`] keeps the credentials; [`rotate`] adds, rotates and removes credentials.
 
 pub mod apply;
 pub mod credentials;
 pub mod keys;
 pub mod listing;
-pub mod observe;
 pub mod prepare;
 pub mod rotate;
 pub mod vault;

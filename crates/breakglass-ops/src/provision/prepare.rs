@@ -6,11 +6,11 @@ use breakglass_core::stores::MadeInTenant;
 
 use super::Workspace;
 use super::apply::{Applier, ApplyReporter, ExistingIds, TenantFacts, default_replication};
-use super::observe::observe;
 use super::vault::{KeePassPassword, LocalVault, Vault as _};
 use crate::Progress;
 use crate::error::{Error, config_error};
 use crate::session::Session;
+use crate::tenant::{self, Depth};
 
 /// Everything `plan` and `apply` share: a session, the configuration, the stores, the plan.
 pub struct Prepared {
@@ -38,11 +38,15 @@ pub async fn prepare(
     let held_accounts = vault.held_accounts()?;
     let observed = {
         let _busy = progress.busy("reading the emergency access objects from the tenant…");
-        observe(&session.graph, &workspace.config, held, held_accounts).await?
+        plan::Observed {
+            tenant: tenant::read(&session.graph, &workspace.config, Depth::Provision).await?,
+            held_key_ids: held,
+            held_accounts,
+        }
     };
     vault.ensure_usable(
         &workspace.config,
-        &made_in_tenant(&observed),
+        &MadeInTenant::from_tenant(&observed.tenant),
         &tenant_id,
         replace_missing_stores,
     )?;
@@ -50,7 +54,7 @@ pub async fn prepare(
         .map_err(|e| config_error(e.to_string()).hinted(e.hint()))?;
     let facts = TenantFacts {
         tenant_id,
-        initial_domain: observed.initial_domain.clone(),
+        initial_domain: observed.tenant.initial_domain.clone(),
         authority_host: session
             .cloud
             .profile
@@ -70,28 +74,6 @@ pub async fn prepare(
     })
 }
 
-/// What breakglass made in the tenant that the local stores should hold.
-pub fn made_in_tenant(observed: &plan::Observed) -> MadeInTenant {
-    MadeInTenant {
-        credentials: observed
-            .apps
-            .iter()
-            .flat_map(|app| &app.credentials)
-            .filter_map(|c| {
-                plan::label_of(c.display_name.as_deref())
-                    .map(|label| (label.to_string(), c.key_id.clone()))
-            })
-            .collect(),
-        // A synced user's password lives in Active Directory, never in KeePass.
-        users: observed
-            .users
-            .iter()
-            .filter(|u| !u.synced)
-            .map(|u| u.user_principal_name.clone())
-            .collect(),
-    }
-}
-
 /// Records the object id of users an interrupted apply created after writing their passwords
 /// but before it learned their ids: their entries are found by user name until then.
 pub fn adopt_created_users(prepared: &mut Prepared) -> Result<(), Error> {
@@ -100,6 +82,7 @@ pub fn adopt_created_users(prepared: &mut Prepared) -> Result<(), Error> {
     };
     let adopted: Vec<(String, String)> = prepared
         .observed
+        .tenant
         .users
         .iter()
         .filter(|user| {

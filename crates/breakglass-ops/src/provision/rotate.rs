@@ -30,9 +30,9 @@ use super::credentials::{
     self, AddMethod, Created, EmergencyApp, Proof, StoreIndex, TenantCredential, find_signer,
     is_usable, prove, remove_from_tenant,
 };
-use super::observe::emergency_user_names;
 use super::vault::{LocalVault, StoredLocation, Vault as _};
 use crate::error::{Error, ErrorKind, config_error, usage_error};
+use crate::tenant::emergency_user_names;
 
 /// Everything the credential operations need.
 pub struct CredentialOps<'a> {

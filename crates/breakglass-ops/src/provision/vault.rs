@@ -150,7 +150,7 @@ impl LocalVault {
         }
     }
 
-    fn manifest_path(&self) -> PathBuf {
+    pub fn manifest_path(&self) -> PathBuf {
         self.sheets.join(MANIFEST)
     }
 

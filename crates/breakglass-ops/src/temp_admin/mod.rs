@@ -7,16 +7,17 @@ pub mod sweep;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use breakglass_core::cloud::GraphVersion::V1;
 use breakglass_core::lease::{self as core_lease, Marker, format_timestamp, whole_seconds};
 use breakglass_core::roles::BuiltInRole;
-use breakglass_entra::graph::models::{NewRoleAssignment, NewTemporaryAccessPass};
+use breakglass_entra::graph::models::{
+    self as graph, NewRoleAssignment, NewTemporaryAccessPass, NewUser, PasswordProfile,
+};
 use breakglass_entra::graph::{ReplicationPolicy, odata_string, retry_while_replicating};
 use breakglass_entra::{GraphClient, Query};
+use futures::TryStreamExt as _;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Serialize, Serializer};
-use serde_json::{Value, json};
 
 use crate::Progress;
 use crate::error::{Error, ErrorKind, usage_error};
@@ -94,6 +95,144 @@ pub struct Made {
     pub skew: SignedDuration,
 }
 
+/// The tenant's initial domain, and its clock (from the answer's `Date`).
+async fn initial_domain_and_time(
+    progress: &dyn Progress,
+    graph: &GraphClient,
+) -> Result<(String, Timestamp), Error> {
+    let (domains, date) = {
+        let _busy = progress.busy("reading the tenant's domains…");
+        graph.domains_dated().await?
+    };
+    let domain = domains
+        .into_iter()
+        .find(|domain| domain.is_initial == Some(true))
+        .map(|domain| domain.id)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Service,
+                "the tenant lists no initial *.onmicrosoft.com domain",
+            )
+            .hinted("check `breakglass tenant show`; the operator needs Domain.Read.All or Directory.Read.All")
+        })?;
+    Ok((domain, lease::tenant_time(date.as_deref())))
+}
+
+/// Refuses a second temporary administrator for the same operator.
+async fn refuse_a_second(
+    progress: &dyn Progress,
+    graph: &GraphClient,
+    operator: &OperatorIdentity,
+) -> Result<(), Error> {
+    let (existing, _) = {
+        let _busy = progress.busy("looking for this operator's temporary administrators…");
+        lease::temporary_users(graph).await?
+    };
+    let Some(held) = existing
+        .iter()
+        .find(|user| user.operator.as_deref() == Some(operator.id.as_str()))
+    else {
+        return Ok(());
+    };
+    let until = match held.marker {
+        Marker::Expires(at) => format!("lease until {}", format_timestamp(at)),
+        _ => "lease unreadable".to_string(),
+    };
+    Err(usage_error(format!(
+        "this operator already has a temporary administrator: {} ({until})",
+        held.label()
+    ))
+    .hinted(format!(
+        "use it, or extend it with `breakglass temp-user extend {} 15m`; `breakglass sweep` removes it once expired",
+        held.label()
+    ))
+    .hinted("pass `--allow-several` to create another one anyway"))
+}
+
+/// Creates the user with its lease and operator in the same request: no temporary
+/// administrator exists without them. An unanswered request may still have reached the
+/// tenant, so a failure removes any user with the alias.
+async fn create_user(
+    progress: &dyn Progress,
+    graph: &GraphClient,
+    operator: &OperatorIdentity,
+    alias: &str,
+    upn: &str,
+    expires: Timestamp,
+    password: &SecretString,
+) -> Result<graph::User, Error> {
+    let user = NewUser {
+        account_enabled: true,
+        display_name: format!(
+            "breakglass temporary administrator {}",
+            alias.trim_start_matches("bg-temp-")
+        ),
+        mail_nickname: alias.to_string(),
+        user_principal_name: upn.to_string(),
+        password_profile: PasswordProfile {
+            password: password.clone(),
+            force_change_password_next_sign_in: false,
+        },
+        usage_location: None,
+        employee_type: Some(core_lease::marker(expires)),
+        company_name: Some(core_lease::operator_tag(&operator.id)),
+    };
+    let _busy = progress.busy(&format!("creating {upn}…"));
+    match graph.create_user(&user).await {
+        Ok(created) => Ok(created),
+        Err(err) => {
+            drop(user);
+            remove_by_alias(progress, graph, alias).await;
+            Err(err.into())
+        }
+    }
+}
+
+/// The pass (when asked for) and the role, once the lease file is written.
+async fn finish_setup(
+    progress: &dyn Progress,
+    graph: &GraphClient,
+    request: &NewTemporaryAdmin,
+    lease: &LeaseFile,
+) -> Result<(PathBuf, Option<SecretString>), Error> {
+    let lease_path = lease::write_lease(lease)?;
+    let user_id = &lease.user_id;
+    let pass = if request.tap {
+        let pass = NewTemporaryAccessPass {
+            start_date_time: None,
+            lifetime_in_minutes: u32::try_from(core_lease::tap_lifetime_minutes(request.ttl)).ok(),
+            is_usable_once: Some(false),
+        };
+        let _busy = progress.busy("issuing a Temporary Access Pass…");
+        let issued = retry_while_replicating(replication(), || {
+            graph.create_temporary_access_pass(user_id, &pass)
+        })
+        .await?;
+        let secret = issued.temporary_access_pass.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Service,
+                "the tenant issued a Temporary Access Pass but did not return it",
+            )
+        })?;
+        progress.status("  ✓ issued a Temporary Access Pass");
+        Some(secret)
+    } else {
+        None
+    };
+    let role = request.role;
+    {
+        let _busy = progress.busy(&format!("assigning {}…", role.display_name));
+        let assignment = NewRoleAssignment::new(role.template_id.to_string(), user_id.clone(), "/");
+        retry_while_replicating(replication(), || graph.create_role_assignment(&assignment))
+            .await?;
+    }
+    progress.status(&format!(
+        "  ✓ assigned {} (permanent, active, directory-wide)",
+        role.display_name
+    ));
+    Ok((lease_path, pass))
+}
+
 /// Creates the user with its lease, the local lease file, the pass and the role. Once the
 /// user exists, any failure removes it again before the error is returned.
 pub async fn create(
@@ -103,107 +242,31 @@ pub async fn create(
     request: &NewTemporaryAdmin,
     alias: &str,
 ) -> Result<Made, Error> {
-    let (ttl, role) = (request.ttl, request.role);
     let graph = &session.graph;
-    let (domains, date) = {
-        let _busy = progress.busy("reading the tenant's domains…");
-        graph
-            .get_json_dated::<Value>(V1, "domains", &Query::new())
-            .await?
-    };
-    let now = lease::tenant_time(date.as_deref());
+    let (domain, now) = initial_domain_and_time(progress, graph).await?;
     let skew = now.duration_since(Timestamp::now());
-    let domain = domains
-        .get("value")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|domain| domain.get("isInitial") == Some(&Value::Bool(true)))
-        .and_then(|domain| domain.get("id").and_then(Value::as_str))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Service,
-                "the tenant lists no initial *.onmicrosoft.com domain",
-            )
-            .hinted("check `breakglass tenant show`; the operator needs Domain.Read.All or Directory.Read.All")
-        })?;
-
     if !request.allow_several {
-        let (existing, _) = {
-            let _busy = progress.busy("looking for this operator's temporary administrators…");
-            lease::temporary_users(graph).await?
-        };
-        if let Some(held) = existing
-            .iter()
-            .find(|user| user.operator.as_deref() == Some(operator.id.as_str()))
-        {
-            let until = match held.marker {
-                Marker::Expires(at) => format!("lease until {}", format_timestamp(at)),
-                _ => "lease unreadable".to_string(),
-            };
-            return Err(usage_error(format!(
-                "this operator already has a temporary administrator: {} ({until})",
-                held.label()
-            ))
-            .hinted(format!(
-                "use it, or extend it with `breakglass temp-user extend {} 15m`; `breakglass sweep` removes it once expired",
-                held.label()
-            ))
-            .hinted("pass `--allow-several` to create another one anyway"));
-        }
+        refuse_a_second(progress, graph, operator).await?;
     }
-
-    let expires = whole_seconds(now.checked_add(ttl).unwrap_or(now));
+    let expires = whole_seconds(now.checked_add(request.ttl).unwrap_or(now));
     let upn = format!("{alias}@{domain}");
     let password = crate::random::password();
-    let body = json!({
-        "accountEnabled": true,
-        "displayName": format!("breakglass temporary administrator {}", alias.trim_start_matches("bg-temp-")),
-        "mailNickname": alias,
-        "userPrincipalName": upn,
-        // The lease, in the same request: no temporary administrator exists without it.
-        "employeeType": core_lease::marker(expires),
-        "companyName": core_lease::operator_tag(&operator.id),
-        "passwordProfile": {
-            "forceChangePasswordNextSignIn": false,
-            "password": password.expose_secret(),
-        },
-    });
-    let created: Value = {
-        let _busy = progress.busy(&format!("creating {upn}…"));
-        match graph.post_json(V1, "users", &body).await {
-            Ok(user) => user,
-            Err(err) => {
-                // The request may have reached the tenant even though the answer did not.
-                drop(body);
-                remove_by_alias(progress, graph, alias).await;
-                return Err(err.into());
-            }
-        }
-    };
-    drop(body);
-    let user_id = created
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let created = create_user(progress, graph, operator, alias, &upn, expires, &password).await?;
     let created_at = created
-        .get("createdDateTime")
-        .and_then(Value::as_str)
+        .created_date_time
+        .as_deref()
         .and_then(|t| t.parse::<Timestamp>().ok())
         .unwrap_or(now);
     progress.status(&format!(
         "  ✓ created {upn}, lease until {}",
         format_timestamp(expires)
     ));
-
     let lease = LeaseFile {
         version: 1,
         tenant_id: operator.tenant_id.clone(),
-        user_id: user_id.clone(),
+        user_id: created.id.clone(),
         user_principal_name: upn.clone(),
-        role: role.display_name.to_string(),
+        role: request.role.display_name.to_string(),
         sign_in: if request.tap {
             "temporaryAccessPass"
         } else {
@@ -214,59 +277,10 @@ pub async fn create(
         expires,
         operator: operator.id.clone(),
     };
-    let finished = async {
-        let lease_path = lease::write_lease(&lease)?;
-        let pass = if request.tap {
-            let request = NewTemporaryAccessPass {
-                start_date_time: None,
-                lifetime_in_minutes: u32::try_from(core_lease::tap_lifetime_minutes(ttl)).ok(),
-                is_usable_once: Some(false),
-            };
-            let _busy = progress.busy("issuing a Temporary Access Pass…");
-            let issued = retry_while_replicating(replication(), || {
-                graph.create_temporary_access_pass(&user_id, &request)
-            })
-            .await?;
-            let secret = issued.temporary_access_pass.ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Service,
-                    "the tenant issued a Temporary Access Pass but did not return it",
-                )
-            })?;
-            progress.status("  ✓ issued a Temporary Access Pass");
-            Some(secret)
-        } else {
-            None
-        };
-        {
-            let _busy = progress.busy(&format!("assigning {}…", role.display_name));
-            let assignment =
-                NewRoleAssignment::new(role.template_id.to_string(), user_id.clone(), "/");
-            retry_while_replicating(replication(), || graph.create_role_assignment(&assignment))
-                .await?;
-        }
-        progress.status(&format!(
-            "  ✓ assigned {} (permanent, active, directory-wide)",
-            role.display_name
-        ));
-        Ok::<_, Error>((lease_path, pass))
-    }
-    .await;
-    let (lease_path, pass) = match finished {
+    let (lease_path, pass) = match finish_setup(progress, graph, request, &lease).await {
         Ok(done) => done,
         Err(err) => {
-            progress.warn(&format!(
-                "could not finish setting up {upn}; removing it again"
-            ));
-            if let Err(cleanup) = lease::remove_user(progress, graph, &user_id, &upn).await {
-                drop(cleanup);
-                progress.warn(&format!(
-                    "{upn} is still there; `breakglass sweep` removes it after {}",
-                    format_timestamp(expires)
-                ));
-            } else {
-                let _ = lease::remove_lease(&user_id);
-            }
+            remove_after_failure(progress, graph, &lease).await;
             return Err(err);
         }
     };
@@ -275,11 +289,11 @@ pub async fn create(
         None => (Some(password), None),
     };
     let details = SignInDetails {
-        user_id,
+        user_id: created.id,
         user_principal_name: upn,
         password,
         temporary_access_pass,
-        role: role.display_name.to_string(),
+        role: request.role.display_name.to_string(),
         created: format_timestamp(created_at),
         expires: format_timestamp(expires),
         ttl_seconds: expires.duration_since(now).as_secs(),
@@ -294,13 +308,32 @@ pub async fn create(
     })
 }
 
+/// Removes a user whose setup failed; what it cannot remove keeps its lease for `sweep`.
+async fn remove_after_failure(progress: &dyn Progress, graph: &GraphClient, lease: &LeaseFile) {
+    let upn = &lease.user_principal_name;
+    progress.warn(&format!(
+        "could not finish setting up {upn}; removing it again"
+    ));
+    if lease::remove_user(progress, graph, &lease.user_id, upn)
+        .await
+        .is_err()
+    {
+        progress.warn(&format!(
+            "{upn} is still there; `breakglass sweep` removes it after {}",
+            format_timestamp(lease.expires)
+        ));
+    } else {
+        let _ = lease::remove_lease(&lease.user_id);
+    }
+}
+
 /// Best effort after an interruption or an unanswered create: removes any user with this
 /// alias. Whatever it misses still carries its lease marker, so `sweep` removes it.
 pub async fn remove_by_alias(progress: &dyn Progress, graph: &GraphClient, alias: &str) {
     let query = Query::new()
         .filter(format!("mailNickname eq {}", odata_string(alias)))
         .select(["id", "userPrincipalName"]);
-    let users: Vec<Value> = match graph.list_all(V1, "users", &query).await {
+    let users: Vec<graph::User> = match graph.users(&query).try_collect().await {
         Ok(users) => users,
         Err(_) => {
             progress.warn(&format!(
@@ -309,17 +342,11 @@ pub async fn remove_by_alias(progress: &dyn Progress, graph: &GraphClient, alias
             return;
         }
     };
-    for user in users {
-        let Some(id) = user.get("id").and_then(Value::as_str) else {
-            continue;
-        };
-        let label = user
-            .get("userPrincipalName")
-            .and_then(Value::as_str)
-            .unwrap_or(id);
-        match lease::remove_user(progress, graph, id, label).await {
+    for user in users.into_iter().filter(|u| !u.id.is_empty()) {
+        let label = user.user_principal_name.as_deref().unwrap_or(&user.id);
+        match lease::remove_user(progress, graph, &user.id, label).await {
             Ok(_) => {
-                let _ = lease::remove_lease(id);
+                let _ = lease::remove_lease(&user.id);
             }
             Err(_) => progress.warn(&format!(
                 "{label} is still there; `breakglass sweep` removes it once its lease ends"

@@ -2,7 +2,6 @@
 //! place service principal sign-ins are), and directory audits touching the emergency
 //! objects; and turning each matching record into a [`Notification`].
 
-use breakglass_core::cloud::GraphVersion::{Beta, V1};
 use breakglass_core::identities::EmergencyIdentities;
 use breakglass_core::identities::Severity;
 use breakglass_core::monitor::{
@@ -96,27 +95,23 @@ pub async fn fetch(
                     "userId eq {} and createdDateTime ge {since}",
                     odata_string(&user.id)
                 ));
-                records.extend(
-                    graph
-                        .list_all::<Value>(V1, "auditLogs/signIns", &query)
-                        .await?,
-                );
+                records.extend(graph.sign_in_records(&query).await?);
             }
         }
         Source::ServicePrincipalSignIns => {
             if !identities.app_id.is_empty() {
-                let query = Query::new().filter(format!(
-                    "signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq {} and createdDateTime ge {since}",
+                let filter = format!(
+                    "appId eq {} and createdDateTime ge {since}",
                     odata_string(&identities.app_id)
-                ));
-                records = graph.list_all(Beta, "auditLogs/signIns", &query).await?;
+                );
+                records = graph
+                    .service_principal_sign_in_records_beta(&filter)
+                    .await?;
             }
         }
         Source::DirectoryAudits => {
             let query = Query::new().filter(format!("activityDateTime ge {since}"));
-            records = graph
-                .list_all(V1, "auditLogs/directoryAudits", &query)
-                .await?;
+            records = graph.directory_audit_records(&query).await?;
         }
     }
     records.sort_by_cached_key(|r| (record_time(r), record_id(r)));

@@ -1,6 +1,6 @@
 //! `breakglass credential list`: every credential of the emergency app and where it is kept.
 
-use breakglass_core::config::CredentialKind;
+use breakglass_core::config::{CredentialKind, StoreKind};
 use jiff::Timestamp;
 
 use super::Opened;
@@ -11,7 +11,7 @@ use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
 use breakglass_ops::provision::credentials::{EmergencyApp, StoreIndex};
-use breakglass_ops::provision::listing::{CredentialList, Status, build};
+use breakglass_ops::provision::listing::{CredentialList, Row, Status, build};
 
 /// Lists the emergency app's credentials: key id, kind, label, hint (secrets) or
 /// thumbprint (certificates), validity, days left, and which store holds each one
@@ -66,7 +66,10 @@ impl Report for CredentialList {
                 row.days_left
                     .map(|d| d.to_string())
                     .unwrap_or_else(|| "-".into()),
-                row.store.clone().unwrap_or_else(|| "NONE".into()),
+                match row.status {
+                    Status::StoreMissing => "MISSING".into(),
+                    _ => row.store.clone().unwrap_or_else(|| "NONE".into()),
+                },
             ]);
         }
         let mut out = format!(
@@ -100,6 +103,12 @@ impl Report for CredentialList {
                     "{} is on the service principal, where no credential belongs; `breakglass apply` removes it",
                     row.key_id
                 ),
+                Status::StoreMissing => format!(
+                    "{} (`{}`) should be in {}, which is missing from this machine, so whether it is held cannot be judged; restore the file from its backup (`breakglass plan` and `apply` change nothing until then)",
+                    row.key_id,
+                    row.label.as_deref().unwrap_or("LABEL"),
+                    store_file(self, row)
+                ),
                 Status::NotInTenant => format!(
                     "{} is held by {} but is no longer in the tenant; `breakglass credential remove {}` forgets it",
                     row.key_id,
@@ -115,6 +124,17 @@ impl Report for CredentialList {
             ));
         }
         out
+    }
+}
+
+/// The file a row's declared store lives in.
+fn store_file(list: &CredentialList, row: &Row) -> String {
+    match row.declared_store {
+        Some(StoreKind::Keepass) => format!("the KeePass database {}", list.keepass.display()),
+        _ => format!(
+            "the sheet manifest in {} (it lists the printed sheets)",
+            list.sheets.display()
+        ),
     }
 }
 

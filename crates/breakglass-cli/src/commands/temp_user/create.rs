@@ -13,7 +13,6 @@ use indicatif::ProgressBar;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
@@ -259,10 +258,9 @@ fn spawn_poll(graph: GraphClient, user_id: String) -> tokio::sync::mpsc::Receive
         loop {
             interval.tick().await;
             let polled = match lease::user_by_key(&graph, &user_id).await {
-                Ok((Some(user), now)) => Polled::Found(
-                    Marker::parse(user.get("employeeType").and_then(Value::as_str)),
-                    now,
-                ),
+                Ok((Some(user), now)) => {
+                    Polled::Found(Marker::parse(user.employee_type.as_deref()), now)
+                }
                 Ok((None, _)) => Polled::Missing,
                 Err(err) => Polled::Failed(err.to_string()),
             };

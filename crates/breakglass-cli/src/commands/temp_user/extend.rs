@@ -2,7 +2,6 @@
 
 use breakglass_core::lease::{self as core_lease, Marker, format_duration, format_timestamp};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
@@ -77,10 +76,12 @@ pub async fn cmd_extend(helper: &CommandHelper, args: &ExtendArgs) -> Result<(),
         )
         .hinted("`breakglass temp-user list` shows the temporary administrators"));
     };
-    let text = |name: &str| user.get(name).and_then(Value::as_str);
-    let id = text("id").unwrap_or_default().to_string();
-    let upn = text("userPrincipalName").unwrap_or(&id).to_string();
-    let expires = match Marker::parse(text("employeeType")) {
+    let id = user.id.clone();
+    let upn = user
+        .user_principal_name
+        .clone()
+        .unwrap_or_else(|| id.clone());
+    let expires = match Marker::parse(user.employee_type.as_deref()) {
         Marker::Expires(at) => at,
         Marker::None => {
             return Err(usage_error(format!(
@@ -96,7 +97,9 @@ pub async fn cmd_extend(helper: &CommandHelper, args: &ExtendArgs) -> Result<(),
             .hinted("`breakglass sweep` treats it as expired and removes the user"));
         }
     };
-    let created = text("createdDateTime")
+    let created = user
+        .created_date_time
+        .as_deref()
         .and_then(|t| t.parse().ok())
         .unwrap_or(now);
     let new_expiry = core_lease::extended_expiry(created, expires, by, now).map_err(|err| {

@@ -264,13 +264,14 @@ pub struct ExistingIds {
 
 impl ExistingIds {
     pub fn from_observed(observed: &breakglass_core::plan::Observed) -> ExistingIds {
-        let app = observed.apps.first();
+        let tenant = &observed.tenant;
+        let app = tenant.emergency_app();
         ExistingIds {
             app_object_id: app.map(|a| a.id.clone()),
             app_id: app.map(|a| a.app_id.clone()),
-            service_principal_id: observed.service_principal.as_ref().map(|s| s.id.clone()),
-            group_id: observed.group.as_ref().map(|g| g.id.clone()),
-            user_names: observed
+            service_principal_id: tenant.service_principal.as_ref().map(|s| s.id.clone()),
+            group_id: tenant.group.as_ref().map(|g| g.id.clone()),
+            user_names: tenant
                 .users
                 .iter()
                 .map(|u| u.user_principal_name.clone())
