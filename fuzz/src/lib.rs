@@ -145,6 +145,10 @@ pub fn entra_graph(data: &[u8]) {
     let _ = response.page::<models::DirectoryObject>(url);
     let _ = response.page::<models::UnifiedRoleAssignment>(url);
     let _ = response.page::<models::AppRoleAssignment>(url);
+    let _ = response.page::<models::FederatedIdentityCredential>(url);
+    let _ = response.page::<models::AuthenticationMethod>(url);
+    let _ = response.page::<models::UnifiedRoleEligibilityScheduleInstance>(url);
+    let _ = response.page::<models::Domain>(url);
     let _ = response.page::<models::ConditionalAccessPolicy>(url);
     let _ = response.page::<models::DirectoryAudit>(url);
     let _ = response.page::<models::SignIn>(url);
