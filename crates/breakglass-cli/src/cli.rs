@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser};
 
 use crate::commands::Command;
-use crate::context::CommandHelper;
+use crate::context::{CommandHelper, GlobalArgs};
 use crate::error::{CommandError, ErrorKind, internal_error};
 use crate::ui::{OutputFormat, Ui};
 
@@ -30,43 +30,6 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Flags every command accepts.
-#[derive(Clone, Debug, clap::Args)]
-#[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// The cloud to talk to: `public` (default), `usgov`, `china`, or the path to a
-    /// JSON cloud profile such as the `cloud.json` the simulator writes.
-    ///
-    /// AZURE_AUTHORITY_HOST, when set, replaces the profile's authority (login) host.
-    #[arg(
-        long,
-        global = true,
-        env = "BREAKGLASS_CLOUD",
-        value_name = "NAME|PATH"
-    )]
-    pub cloud: Option<String>,
-
-    /// How to print results on stdout: tables for people, or JSON for scripts.
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Human)]
-    pub output: OutputFormat,
-
-    /// Print more detail on stderr: causes of errors and library logs.
-    #[arg(long, short = 'v', global = true)]
-    pub verbose: bool,
-
-    /// Print only results and errors: no status lines, no spinners.
-    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// How long to keep retrying a throttled or failing request, in seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
-    pub retry_budget: u64,
-
-    /// Never use colours (NO_COLOR is respected too).
-    #[arg(long, global = true)]
-    pub no_color: bool,
 }
 
 /// Runs breakglass and returns its exit code.
@@ -96,7 +59,7 @@ pub fn main() -> ExitCode {
     init_tracing(cli.global.verbose);
     match run(cli, ui.clone()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => err.render(&ui),
+        Err(err) => err.render(ui.stderr_color(), ui.verbose()),
     }
 }
 
@@ -127,7 +90,7 @@ fn usage(err: clap::Error) -> ExitCode {
             command_path()
         ));
     }
-    error.render(&ui)
+    error.render(ui.stderr_color(), ui.verbose())
 }
 
 /// The subcommand the command line names, e.g. `breakglass credential remove`, and its

@@ -7,11 +7,47 @@ use breakglass_core::TenantId;
 use breakglass_core::config::Config;
 use breakglass_core::env::AZURE_TENANT_ID;
 
-use crate::cli::GlobalArgs;
 use crate::error::{CommandError, config_error};
 use crate::session::{OperatorArgs, Session};
-use crate::ui::Ui;
+use crate::ui::{OutputFormat, Ui};
 use breakglass_ops::cloud::{self, ResolvedCloud};
+
+/// Flags every command accepts.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// The cloud to talk to: `public` (default), `usgov`, `china`, or the path to a
+    /// JSON cloud profile such as the `cloud.json` the simulator writes.
+    ///
+    /// AZURE_AUTHORITY_HOST, when set, replaces the profile's authority (login) host.
+    #[arg(
+        long,
+        global = true,
+        env = "BREAKGLASS_CLOUD",
+        value_name = "NAME|PATH"
+    )]
+    pub cloud: Option<String>,
+
+    /// How to print results on stdout: tables for people, or JSON for scripts.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+
+    /// Print more detail on stderr: causes of errors and library logs.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
+    /// Print only results and errors: no status lines, no spinners.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// How long to keep retrying a throttled or failing request, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub retry_budget: u64,
+
+    /// Never use colours (NO_COLOR is respected too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
 
 /// The global state handed to every command.
 pub struct CommandHelper {

@@ -17,8 +17,6 @@ use std::process::ExitCode;
 
 use breakglass_core::{CloudProfileError, TenantIdError};
 
-use crate::ui::Ui;
-
 /// What kind of failure ended the command; decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -146,8 +144,8 @@ impl CommandError {
         &self.hints
     }
 
-    /// Renders the error on stderr and returns the exit code.
-    pub fn render(&self, ui: &Ui) -> ExitCode {
+    /// Renders the error on stderr and returns the exit code; `verbose` adds the causes.
+    pub fn render(&self, color: bool, verbose: bool) -> ExitCode {
         if matches!(
             self.kind,
             ErrorKind::BrokenPipe
@@ -159,14 +157,14 @@ impl CommandError {
             return ExitCode::from(self.kind.exit_code());
         }
         let mut err = std::io::stderr().lock();
-        let (red, yellow, dim, reset) = if ui.stderr_color() {
+        let (red, yellow, dim, reset) = if color {
             ("\x1b[1;31m", "\x1b[1;33m", "\x1b[2m", "\x1b[0m")
         } else {
             ("", "", "", "")
         };
         // Rendering must not fail the process further; write errors are ignored on purpose.
         let _ = writeln!(err, "{red}error:{reset} {}", self.message);
-        if ui.verbose() {
+        if verbose {
             for cause in &self.causes {
                 let _ = writeln!(err, "{dim}  caused by:{reset} {cause}");
             }

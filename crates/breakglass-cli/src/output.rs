@@ -3,7 +3,8 @@
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::ui::Ui;
+use crate::error::{CommandError, internal_error};
+use crate::ui::{OutputFormat, Ui};
 
 /// Something a command reports on stdout.
 ///
@@ -13,6 +14,18 @@ use crate::ui::Ui;
 pub trait Report: Serialize {
     /// Returns the text for people: tables and short sentences.
     fn human(&self, ui: &Ui) -> String;
+}
+
+impl Ui {
+    /// Writes a report to stdout, as a table/text or as JSON per `--output`.
+    pub fn emit<R: Report>(&self, report: &R) -> Result<(), CommandError> {
+        let text = match self.output() {
+            OutputFormat::Human => report.human(self),
+            OutputFormat::Json => serde_json::to_string_pretty(report)
+                .map_err(|err| internal_error(format!("cannot encode JSON output: {err}")))?,
+        };
+        self.write_stdout(&text)
+    }
 }
 
 /// Creates a table in the house style with the given header.

@@ -13,7 +13,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::{CommandError, internal_error};
-use crate::output::Report;
 
 /// How data is written to stdout.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -73,16 +72,6 @@ impl Ui {
     /// Whether stdout is a terminal (tables may then wrap to its width).
     pub fn stdout_is_terminal(&self) -> bool {
         self.stdout_tty
-    }
-
-    /// Writes a report to stdout, as a table/text or as JSON per `--output`.
-    pub fn emit<R: Report>(&self, report: &R) -> Result<(), CommandError> {
-        let text = match self.output {
-            OutputFormat::Human => report.human(self),
-            OutputFormat::Json => serde_json::to_string_pretty(report)
-                .map_err(|err| internal_error(format!("cannot encode JSON output: {err}")))?,
-        };
-        self.write_stdout(&text)
     }
 
     /// Writes text to stdout, adding a final newline when missing.

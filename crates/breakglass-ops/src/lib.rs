@@ -12,7 +12,6 @@ pub mod cloud;
 pub mod drill;
 pub mod emergency;
 pub mod error;
-pub mod json_fields;
 pub mod lease;
 pub mod monitor;
 pub mod progress;
