@@ -8,6 +8,7 @@ use breakglass_core::monitor::{
     CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES,
     names_temporary_admin,
 };
+use breakglass_entra::graph::log_record::LogRecord;
 use breakglass_entra::{GraphClient, Query, odata_string};
 use breakglass_scan::{Event, EventKind, SourceLocation, match_record};
 use jiff::Timestamp;
@@ -121,19 +122,12 @@ pub async fn fetch(
 
 /// The Graph record id.
 pub fn record_id(record: &Value) -> String {
-    record
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    LogRecord(record).id().to_string()
 }
 
 /// The record's time, if it has one Graph would write.
 pub fn record_time(record: &Value) -> Option<Timestamp> {
-    ["createdDateTime", "activityDateTime"]
-        .iter()
-        .find_map(|k| record.get(*k).and_then(Value::as_str))
-        .and_then(|t| t.parse().ok())
+    LogRecord(record).time()
 }
 
 /// The notification for a record, if an alert rule would raise one.
@@ -211,10 +205,7 @@ pub fn notification(
 
 /// The audit record's activity, trimmed.
 fn activity(record: &Value) -> Option<&str> {
-    record
-        .get("activityDisplayName")
-        .and_then(Value::as_str)
-        .map(str::trim)
+    LogRecord(record).activity()
 }
 
 /// A change notification from a directory audit the matcher described.
@@ -255,20 +246,11 @@ fn temporary_admin_change(
     {
         return None;
     }
-    let targets = record.get("targetResources")?;
-    if !names_temporary_admin(identities, &targets.to_string()) {
+    let view = LogRecord(record);
+    if !names_temporary_admin(identities, &view.targets_text()?) {
         return None;
     }
-    let user = targets
-        .get(0)
-        .and_then(|t| {
-            ["userPrincipalName", "displayName", "id"]
-                .iter()
-                .find_map(|key| t.get(*key).and_then(Value::as_str))
-        })
-        .filter(|name| !name.is_empty())
-        .unwrap_or("(unnamed)")
-        .to_string();
+    let user = view.first_target_name().unwrap_or("(unnamed)").to_string();
     let change = if activity.eq_ignore_ascii_case("Add user") {
         "created"
     } else if activity.eq_ignore_ascii_case("Hard Delete user") {
@@ -296,24 +278,8 @@ fn exclusion_removed(
     identities: &EmergencyIdentities,
     location: &SourceLocation,
 ) -> Option<Notification> {
-    let policy = record.get("targetResources")?.get(0)?;
-    let mut old_values = String::new();
-    let mut new_values = String::new();
-    for property in policy
-        .get("modifiedProperties")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for (key, out) in [("oldValue", &mut old_values), ("newValue", &mut new_values)] {
-            match property.get(key) {
-                Some(Value::String(text)) => out.push_str(text),
-                Some(Value::Null) | None => {}
-                Some(other) => out.push_str(&other.to_string()),
-            }
-            out.push(' ');
-        }
-    }
+    let view = LogRecord(record);
+    let (old_values, new_values) = view.first_target_changes()?;
     let removed = identities.exclusions_removed(&old_values, &new_values);
     let first = removed.first()?;
     let event = match_record(record, identities, Some(first), location.clone())?;
@@ -322,12 +288,7 @@ fn exclusion_removed(
         .map(|id| identities.describe(id).unwrap_or_else(|| id.to_string()))
         .collect::<Vec<_>>()
         .join(", ");
-    let policy_name = policy
-        .get("displayName")
-        .and_then(Value::as_str)
-        .filter(|name| !name.is_empty())
-        .or_else(|| policy.get("id").and_then(Value::as_str))
-        .unwrap_or("(unnamed)");
+    let policy_name = view.first_target_label().unwrap_or("(unnamed)");
     let title = format!("Conditional Access policy {policy_name} no longer excludes {names}");
     let severity = event.severity;
     Some(audit_change(id, event, severity, title, names))
