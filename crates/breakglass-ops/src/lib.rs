@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod cloud;
+pub mod directory;
 pub mod drill;
 pub mod emergency;
 pub mod error;

@@ -13,12 +13,9 @@ use breakglass_sim::{RunningSimulator, SimOptions};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use crate::commands::admins::list as admins_list;
 use crate::commands::apply::apply_prepared;
 use crate::commands::credential::rotate::{describe_added, describe_removed};
 use crate::commands::plan::PlanReport;
-use crate::commands::tenant::show as tenant_show;
-use crate::commands::whoami::Identity;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::Report;
@@ -27,6 +24,7 @@ use crate::session::{Operator, Session};
 use crate::ui::{OutputFormat, Ui};
 use breakglass_core::config::STARTER;
 use breakglass_ops::cloud;
+use breakglass_ops::directory::Identity;
 use breakglass_ops::provision::apply::{TenantFacts, default_replication};
 use breakglass_ops::provision::prepare::prepare as prepare_signed_in;
 use breakglass_ops::provision::rotate::CredentialOps;
@@ -308,7 +306,7 @@ async fn run_steps(
     let started = narrator.begin(4, title, why)?;
     let tenant = {
         let _spinner = ui.spinner("reading the organization…");
-        tenant_show::fetch(&session.graph).await?
+        breakglass_ops::directory::read_organization(&session.graph).await?
     };
     narrator.finish(4, title, why, started, tenant.human(ui), &tenant)?;
 
@@ -320,7 +318,7 @@ async fn run_steps(
     let started = narrator.begin(5, title, why)?;
     let admins = {
         let _spinner = ui.spinner("reading directory role assignments…");
-        admins_list::fetch(&session.graph).await?
+        breakglass_ops::directory::read_admins(&session.graph).await?
     };
     narrator.finish(5, title, why, started, admins.human(ui), &admins)?;
 

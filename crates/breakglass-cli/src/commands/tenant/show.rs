@@ -1,10 +1,9 @@
 //! `breakglass tenant show`: the organization, its id and verified domains.
 
-use breakglass_entra::GraphClient;
-use serde::Serialize;
+use breakglass_ops::directory::{TenantReport, read_organization};
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind};
+use crate::error::CommandError;
 use crate::output::{Report, key_value_table, table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
@@ -17,65 +16,6 @@ use crate::ui::Ui;
 pub struct ShowArgs {
     #[command(flatten)]
     pub operator: OperatorArgs,
-}
-
-/// One verified domain.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DomainRecord {
-    pub name: String,
-    pub is_initial: bool,
-    pub is_default: bool,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
-
-/// What `tenant show` reports.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TenantReport {
-    pub id: String,
-    pub display_name: Option<String>,
-    pub tenant_type: Option<String>,
-    pub created_date_time: Option<String>,
-    pub verified_domains: Vec<DomainRecord>,
-}
-
-/// Reads the organization through Graph.
-pub async fn fetch(graph: &GraphClient) -> Result<TenantReport, CommandError> {
-    let organizations = graph.organization().await?;
-    let Some(organization) = organizations.into_iter().next() else {
-        return Err(CommandError::new(
-            ErrorKind::Service,
-            "Microsoft Graph returned no organization for this tenant",
-        )
-        .hinted("check that --cloud and the tenant match where the operator is registered"));
-    };
-    let mut verified_domains: Vec<DomainRecord> = organization
-        .verified_domains
-        .into_iter()
-        .map(|domain| DomainRecord {
-            name: domain.name,
-            is_initial: domain.is_initial.unwrap_or(false),
-            is_default: domain.is_default.unwrap_or(false),
-            kind: domain.kind,
-        })
-        .collect();
-    // Default first, then initial, then by name: stable and most useful on top.
-    verified_domains.sort_by(|a, b| {
-        (!a.is_default, !a.is_initial, a.name.as_str()).cmp(&(
-            !b.is_default,
-            !b.is_initial,
-            b.name.as_str(),
-        ))
-    });
-    Ok(TenantReport {
-        id: organization.id,
-        display_name: organization.display_name,
-        tenant_type: organization.tenant_type,
-        created_date_time: organization.created_date_time,
-        verified_domains,
-    })
 }
 
 impl Report for TenantReport {
@@ -115,7 +55,7 @@ pub async fn cmd_show(helper: &CommandHelper, args: &ShowArgs) -> Result<(), Com
     let session = helper.sign_in(&args.operator).await?;
     let report = {
         let _spinner = helper.ui().spinner("reading the organization…");
-        fetch(&session.graph).await?
+        read_organization(&session.graph).await?
     };
     helper.ui().emit(&report)
 }
