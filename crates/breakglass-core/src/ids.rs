@@ -109,6 +109,16 @@ pub fn parse_role_assignment_id(id: &str) -> Option<(Uuid, Uuid)> {
     Some((role, principal))
 }
 
+/// Whether `text` is a GUID in its usual hyphenated form (8-4-4-4-12 hex digits), as
+/// Entra shows object, application and key ids.
+pub fn is_hyphenated_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.chars().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

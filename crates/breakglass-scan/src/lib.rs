@@ -20,12 +20,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod files;
 pub mod prefilter;
 pub mod record;
 mod scanner;
 #[cfg(test)]
 mod tests;
 
+pub use files::files_under;
 pub use prefilter::Prefilter;
 pub use record::{Event, EventKind, SourceLocation, match_record};
 pub use scanner::{

@@ -6,6 +6,7 @@ use std::time::Instant;
 use breakglass_core::identities::{
     EmergencyIdentities, MonitoredCredential, MonitoredUser, Severity,
 };
+use breakglass_core::ids::is_hyphenated_guid;
 use breakglass_scan::{Event, FileReport, ScanOptions, ScanReport, Watchlist, scan_files};
 use serde::Serialize;
 
@@ -141,30 +142,6 @@ impl Report for ScanOutput {
     }
 }
 
-/// Reads `--identities FILE`.
-fn load_identities(path: &PathBuf) -> Result<EmergencyIdentities, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        config_error(format!("cannot read {}: {e}", path.display())).hinted(
-            "write it with `breakglass monitor identities --out FILE`, signed in to the tenant",
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        config_error(format!(
-            "{} is not an emergency identities file: {e}",
-            path.display()
-        ))
-        .hinted("write it with `breakglass monitor identities --out FILE`")
-    })
-}
-
-fn looks_like_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.chars().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 /// The identities from `--identities`, or the tenant, plus the quick flags.
 async fn identities(
     helper: &CommandHelper,
@@ -172,7 +149,7 @@ async fn identities(
 ) -> Result<EmergencyIdentities, CommandError> {
     let quick = args.app_id.is_some() || !args.user.is_empty() || !args.key_id.is_empty();
     let mut ids = match &args.identities {
-        Some(path) => load_identities(path)?,
+        Some(path) => breakglass_ops::monitor::identities::read(path)?,
         None if quick => EmergencyIdentities::default(),
         None => super::monitor::gather_signed_in(helper, &args.config, &args.operator)
             .await
@@ -183,7 +160,7 @@ async fn identities(
     };
     if let Some(app) = &args.app_id {
         let app = app.trim();
-        if !looks_like_guid(app) {
+        if !is_hyphenated_guid(app) {
             return Err(usage_error(format!("--app-id {app} is not a GUID")).hinted(
                 "the application (client) id looks like 3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f",
             ));
@@ -192,7 +169,7 @@ async fn identities(
     }
     for user in &args.user {
         let user = user.trim();
-        let entry = if looks_like_guid(user) {
+        let entry = if is_hyphenated_guid(user) {
             MonitoredUser {
                 id: user.to_string(),
                 user_principal_name: String::new(),
@@ -213,7 +190,7 @@ async fn identities(
     for pair in &args.key_id {
         let (key, label) = pair.split_once('=').unwrap_or((pair.as_str(), "given"));
         let key = key.trim();
-        if !looks_like_guid(key) {
+        if !is_hyphenated_guid(key) {
             return Err(usage_error(format!("--key-id {pair}: {key} is not a GUID"))
                 .hinted("give the credential's key id and a label: --key-id GUID=offline"));
         }
@@ -244,7 +221,7 @@ pub async fn cmd_scan(helper: &CommandHelper, args: &ScanArgs) -> Result<(), Com
         threads: args.threads.unwrap_or(0),
         ..ScanOptions::default()
     };
-    let paths = expand_folders(&args.files);
+    let paths = breakglass_scan::files_under(&args.files);
     let spinner = ui.spinner(format!("Scanning {} file(s)…", paths.len()));
     let started = Instant::now();
     let ScanReport { events, files } = scan_files(&paths, &watch, &options);
@@ -308,40 +285,4 @@ pub async fn cmd_scan(helper: &CommandHelper, args: &ScanArgs) -> Result<(), Com
         ));
     }
     Ok(())
-}
-
-/// The files to scan: each path given, and every file under a folder given, recursively, in
-/// name order. Symbolic links to folders are not followed, so a loop cannot hold the scan; an
-/// empty or unreadable folder stays in the list and is reported like any unreadable path.
-fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(folder: &std::path::Path, out: &mut Vec<PathBuf>) -> bool {
-        let Ok(entries) = std::fs::read_dir(folder) else {
-            return false;
-        };
-        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        children.sort();
-        let before = out.len();
-        for child in children {
-            match std::fs::symlink_metadata(&child) {
-                Ok(meta) if meta.is_dir() => {
-                    walk(&child, out);
-                }
-                Ok(meta) if meta.file_type().is_symlink() && child.is_dir() => {}
-                Ok(_) => out.push(child),
-                Err(_) => out.push(child),
-            }
-        }
-        out.len() > before
-    }
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            if !walk(path, &mut out) {
-                out.push(path.clone());
-            }
-        } else {
-            out.push(path.clone());
-        }
-    }
-    out
 }

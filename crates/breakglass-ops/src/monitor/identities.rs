@@ -147,20 +147,9 @@ pub fn save(path: &Path, identities: &EmergencyIdentities) -> Result<(), Error> 
     })
 }
 
-/// Reads identities written by [`save`].
+/// Reads identities written by [`save`], which must name their tenant.
 pub fn load(path: &Path) -> Result<EmergencyIdentities, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        config_error(format!("cannot read {}: {e}", path.display())).hinted(
-            "write it with `breakglass monitor identities --out FILE`, signed in to the tenant",
-        )
-    })?;
-    let identities: EmergencyIdentities = serde_json::from_str(&text).map_err(|e| {
-        config_error(format!(
-            "{} is not an emergency identities file: {e}",
-            path.display()
-        ))
-        .hinted("write it again with `breakglass monitor identities --out FILE`")
-    })?;
+    let identities = read(path)?;
     if identities.tenant_id.trim().is_empty() {
         return Err(
             config_error(format!("{} names no tenant (tenantId)", path.display()))
@@ -168,4 +157,21 @@ pub fn load(path: &Path) -> Result<EmergencyIdentities, Error> {
         );
     }
     Ok(identities)
+}
+
+/// Reads an identities file as it is, naming no tenant allowed (a scan of exports needs
+/// none); [`load`] requires one.
+pub fn read(path: &Path) -> Result<EmergencyIdentities, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(format!("cannot read {}: {e}", path.display())).hinted(
+            "write it with `breakglass monitor identities --out FILE`, signed in to the tenant",
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        config_error(format!(
+            "{} is not an emergency identities file: {e}",
+            path.display()
+        ))
+        .hinted("write it with `breakglass monitor identities --out FILE`")
+    })
 }
