@@ -2,6 +2,7 @@
 //! lease file, the pass and the role; any failure once the user exists removes it again.
 //! [`sweep`] removes the ones whose lease is over.
 
+pub mod countdown;
 pub mod sweep;
 
 use std::path::PathBuf;

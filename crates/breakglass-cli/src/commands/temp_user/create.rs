@@ -4,13 +4,11 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use breakglass_core::lease::{
-    self as core_lease, Marker, format_clock, format_duration, format_timestamp,
-};
+use breakglass_core::lease::{self as core_lease, format_clock, format_duration, format_timestamp};
 use breakglass_core::roles::{self, BuiltInRole};
 use breakglass_entra::GraphClient;
 use indicatif::ProgressBar;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
@@ -21,10 +19,8 @@ use crate::session::OperatorArgs;
 use crate::signals::{Signal, Signals};
 use crate::ui::Ui;
 use breakglass_ops::lease::{self, LeaseFile, Step};
+use breakglass_ops::temp_admin::countdown::{LeaseClock, Seen, spawn_poll};
 use breakglass_ops::temp_admin::{self, Made, NewTemporaryAdmin, SignInDetails};
-
-/// How often the countdown reads the lease back from the tenant, to notice an extension.
-const POLL_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Flags of `breakglass temp-user` (creating one).
 #[derive(Debug, clap::Args)]
@@ -191,7 +187,7 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
         }
     };
     let Made {
-        mut lease,
+        lease,
         lease_path,
         details,
         skew,
@@ -235,45 +231,14 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
         if args.yes { "" } else { " (after a question)" },
         lease.user_principal_name
     ));
-    let reason = countdown(ui, &session.graph, &mut lease, skew, args.yes, &mut signals).await;
-    finish(ui, &session.graph, &lease, reason, &mut signals).await
+    let mut clock = LeaseClock::new(lease, skew);
+    let reason = countdown(ui, &session.graph, &mut clock, args.yes, &mut signals).await;
+    finish(ui, &session.graph, &clock.lease, reason, &mut signals).await
 }
 
-/// What the background poll of the tenant found.
-enum Polled {
-    /// The user and its marker, with the tenant's time.
-    Found(Marker, Timestamp),
-    Missing,
-    Failed(String),
-}
-
-/// Reads the lease back from the tenant every [`POLL_INTERVAL`], without holding up the
-/// countdown while Graph is slow.
-fn spawn_poll(graph: GraphClient, user_id: String) -> tokio::sync::mpsc::Receiver<Polled> {
-    let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        let mut interval =
-            tokio::time::interval_at(tokio::time::Instant::now() + POLL_INTERVAL, POLL_INTERVAL);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            let polled = match lease::user_by_key(&graph, &user_id).await {
-                Ok((Some(user), now)) => {
-                    Polled::Found(Marker::parse(user.employee_type.as_deref()), now)
-                }
-                Ok((None, _)) => Polled::Missing,
-                Err(err) => Polled::Failed(err.to_string()),
-            };
-            if sender.send(polled).await.is_err() {
-                return;
-            }
-        }
-    });
-    receiver
-}
-
-fn update_bar(bar: &ProgressBar, lease: &LeaseFile, now: Timestamp) {
-    let progress = core_lease::progress(lease.created, lease.expires, now);
+fn update_bar(bar: &ProgressBar, clock: &LeaseClock) {
+    let lease = &clock.lease;
+    let progress = core_lease::progress(lease.created, lease.expires, clock.now());
     bar.set_length(progress.total.max(1));
     bar.set_position(progress.elapsed);
     bar.set_message(format!(
@@ -285,117 +250,119 @@ fn update_bar(bar: &ProgressBar, lease: &LeaseFile, now: Timestamp) {
     ));
 }
 
+/// Says what an answer of the tenant changed, above the bar.
+fn tell(ui: &Ui, bar: &ProgressBar, clock: &LeaseClock, seen: Seen) -> Option<EndReason> {
+    let message = match seen {
+        Seen::Gone => return Some(EndReason::Gone),
+        Seen::AnswersAgain => "the tenant answers again".to_string(),
+        Seen::Moved {
+            ends,
+            extended,
+            saved,
+        } => {
+            let verb = if extended { "extended" } else { "shortened" };
+            bar.suspend(|| {
+                ui.status(format!(
+                    "the lease was {verb}: it now ends at {}",
+                    format_timestamp(ends)
+                ))
+            });
+            if let Err(err) = saved {
+                bar.suspend(|| ui.warn(format!("the local lease file was not updated: {err}")));
+            }
+            return None;
+        }
+        Seen::MarkerChangedByHand => {
+            let message = format!(
+                "the lease marker on the user was changed by hand; the countdown keeps to {}",
+                format_timestamp(clock.lease.expires)
+            );
+            bar.suspend(|| ui.warn(message));
+            return None;
+        }
+        Seen::PollFailed(error) => {
+            let message =
+                format!("cannot read the lease from the tenant ({error}); the countdown goes on");
+            bar.suspend(|| ui.warn(message));
+            return None;
+        }
+    };
+    bar.suspend(|| ui.status(message));
+    None
+}
+
+/// What Ctrl-C during the countdown leads to.
+enum AfterInterrupt {
+    End,
+    GoOn,
+    /// Not a terminal: the next Ctrl-C ends the lease.
+    Armed,
+}
+
+/// Asks whether to end the lease now (on a terminal), or arms a second Ctrl-C.
+async fn on_interrupt(
+    ui: &Ui,
+    bar: &mut ProgressBar,
+    clock: &LeaseClock,
+    signals: &mut Signals,
+) -> AfterInterrupt {
+    let upn = &clock.lease.user_principal_name;
+    if !std::io::stdin().is_terminal() {
+        bar.suspend(|| {
+            ui.status(format!(
+                "press Ctrl-C again to end the lease now and remove {upn} (or run with --yes)"
+            ))
+        });
+        return AfterInterrupt::Armed;
+    }
+    let question = format!("End the lease now and remove {upn}? [y/N] (Ctrl-C again: yes) ");
+    // The bar makes way for the question, and comes back after it.
+    bar.finish_and_clear();
+    let answer = ask(&question, signals, clock.remaining()).await;
+    *bar = new_bar(ui);
+    update_bar(bar, clock);
+    if answer {
+        return AfterInterrupt::End;
+    }
+    bar.suspend(|| ui.status("the countdown goes on"));
+    AfterInterrupt::GoOn
+}
+
 /// Counts the lease down until it expires, is ended, or the user disappears.
 async fn countdown(
     ui: &Ui,
     graph: &GraphClient,
-    lease: &mut LeaseFile,
-    mut skew: SignedDuration,
+    clock: &mut LeaseClock,
     yes: bool,
     signals: &mut Signals,
 ) -> EndReason {
     let mut bar = new_bar(ui);
-    let tenant_now = |skew: SignedDuration| {
-        Timestamp::now()
-            .checked_add(skew)
-            .unwrap_or_else(|_| Timestamp::now())
-    };
-    update_bar(&bar, lease, tenant_now(skew));
-    let mut polls = spawn_poll(graph.clone(), lease.user_id.clone());
+    update_bar(&bar, clock);
+    let mut polls = spawn_poll(graph.clone(), clock.lease.user_id.clone());
     let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let mut missing = 0u32;
-    let mut poll_failed = false;
-    let mut marker_warned = false;
     let mut armed = false;
     let reason = loop {
         tokio::select! {
             _ = tick.tick() => {
-                let now = tenant_now(skew);
-                update_bar(&bar, lease, now);
-                if now >= lease.expires {
+                update_bar(&bar, clock);
+                if clock.expired() {
                     break EndReason::Expired;
                 }
             }
-            Some(polled) = polls.recv() => match polled {
-                Polled::Found(marker, now) => {
-                    missing = 0;
-                    if poll_failed {
-                        poll_failed = false;
-                        bar.suspend(|| ui.status("the tenant answers again"));
-                    }
-                    // Follow the tenant's clock; ignore the jitter of whole-second dates.
-                    let observed = now.duration_since(Timestamp::now());
-                    if (observed - skew).abs() > SignedDuration::from_secs(2) {
-                        skew = observed;
-                    }
-                    match marker {
-                        Marker::Expires(at) if at != lease.expires => {
-                            let before = lease.expires;
-                            lease.expires = at;
-                            let verb = if at > before { "extended" } else { "shortened" };
-                            bar.suspend(|| ui.status(format!(
-                                "the lease was {verb}: it now ends at {}",
-                                format_timestamp(at)
-                            )));
-                            if let Err(err) = lease::write_lease(lease) {
-                                bar.suspend(|| ui.warn(format!("the local lease file was not updated: {err}")));
-                            }
-                        }
-                        Marker::Expires(_) => {}
-                        Marker::None | Marker::Unreadable => {
-                            if !marker_warned {
-                                marker_warned = true;
-                                bar.suspend(|| ui.warn(format!(
-                                    "the lease marker on the user was changed by hand; the countdown keeps to {}",
-                                    format_timestamp(lease.expires)
-                                )));
-                            }
-                        }
-                    }
+            Some(polled) = polls.recv() => {
+                let seen = clock.observe(polled);
+                if let Some(reason) = seen.into_iter().find_map(|seen| tell(ui, &bar, clock, seen)) {
+                    break reason;
                 }
-                Polled::Missing => {
-                    // Twice in a row, so a replication hiccup does not end the lease.
-                    missing += 1;
-                    if missing >= 2 {
-                        break EndReason::Gone;
-                    }
-                }
-                Polled::Failed(error) => {
-                    if !poll_failed {
-                        poll_failed = true;
-                        bar.suspend(|| ui.warn(format!(
-                            "cannot read the lease from the tenant ({error}); the countdown goes on"
-                        )));
-                    }
-                }
-            },
+            }
             signal = signals.next() => match signal {
                 Signal::Terminate => break EndReason::Terminated,
                 Signal::Interrupt if yes || armed => break EndReason::Interrupted,
-                Signal::Interrupt => {
-                    if std::io::stdin().is_terminal() {
-                        let question = format!(
-                            "End the lease now and remove {}? [y/N] (Ctrl-C again: yes) ",
-                            lease.user_principal_name
-                        );
-                        let deadline = lease.expires.duration_since(tenant_now(skew));
-                        // The bar makes way for the question, and comes back after it.
-                        bar.finish_and_clear();
-                        let answer = ask(&question, signals, deadline).await;
-                        bar = new_bar(ui);
-                        update_bar(&bar, lease, tenant_now(skew));
-                        if answer {
-                            break EndReason::Interrupted;
-                        }
-                        bar.suspend(|| ui.status("the countdown goes on"));
-                    } else {
-                        armed = true;
-                        bar.suspend(|| ui.status(format!(
-                            "press Ctrl-C again to end the lease now and remove {} (or run with --yes)",
-                            lease.user_principal_name
-                        )));
-                    }
-                }
+                Signal::Interrupt => match on_interrupt(ui, &mut bar, clock, signals).await {
+                    AfterInterrupt::End => break EndReason::Interrupted,
+                    AfterInterrupt::GoOn => {}
+                    AfterInterrupt::Armed => armed = true,
+                },
             },
         }
     };
