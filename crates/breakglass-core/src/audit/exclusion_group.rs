@@ -2,7 +2,7 @@
 //! every policy that excludes it.
 
 use super::{CheckId, Evidence, Finding, Severity, Snapshot};
-use crate::tenant::{Principal, same};
+use crate::tenant::{Group, Principal, same};
 
 pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let check = CheckId::ExclusionGroup;
@@ -26,9 +26,7 @@ pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         kind: "group".into(),
         detail: None,
     };
-    let mut clean = true;
     if !group.is_assignable_to_role {
-        clean = false;
         out.push(
             Finding::found(
                 check,
@@ -39,13 +37,31 @@ pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             .hinted("recreate it role-assignable (isAssignableToRole cannot be changed later); only Privileged Role and Global Administrators can change its members then"),
         );
     }
+    let owners_clean = owners_check(group, out);
+    let members_clean = members_check(snapshot, group, out);
+    if group.is_assignable_to_role && owners_clean && members_clean {
+        out.push(
+            Finding::pass(
+                check,
+                format!(
+                    "\"{}\" is role-assignable, has no owners, and holds only emergency users",
+                    group.display_name
+                ),
+            )
+            .with(evidence),
+        );
+    }
+}
+
+/// Owners of the group can add members, who then escape Conditional Access.
+fn owners_check(group: &Group, out: &mut Vec<Finding>) -> bool {
+    let check = CheckId::ExclusionGroup;
     match group.owners.get() {
         Err(missing) => {
-            clean = false;
             out.push(Finding::not_checked(check, missing));
+            false
         }
         Ok(owners) if !owners.is_empty() => {
-            clean = false;
             let mut finding = Finding::found(
                 check,
                 Severity::High,
@@ -59,48 +75,42 @@ pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 finding = finding.with(owner.evidence(Some("owner of the exclusion group".into())));
             }
             out.push(finding);
+            false
         }
-        Ok(_) => {}
+        Ok(_) => true,
     }
+}
+
+/// Only emergency users belong in the group.
+fn members_check(snapshot: &Snapshot, group: &Group, out: &mut Vec<Finding>) -> bool {
+    let check = CheckId::ExclusionGroup;
     match group.members.get() {
         Err(missing) => {
-            clean = false;
             out.push(Finding::not_checked(check, missing));
+            false
         }
         Ok(members) => {
             let others: Vec<&Principal> = members
                 .iter()
                 .filter(|m| !snapshot.tenant.users.iter().any(|u| same(&u.id, &m.id)))
                 .collect();
-            if !others.is_empty() {
-                clean = false;
-                let mut finding = Finding::found(
-                    check,
-                    Severity::High,
-                    format!(
-                        "{} member(s) of the exclusion group are not emergency users: they escape every policy that excludes the group",
-                        others.len()
-                    ),
-                )
-                .hinted("remove them from the group");
-                for m in others {
-                    finding =
-                        finding.with(m.evidence(Some("member of the exclusion group".into())));
-                }
-                out.push(finding);
+            if others.is_empty() {
+                return true;
             }
-        }
-    }
-    if clean {
-        out.push(
-            Finding::pass(
+            let mut finding = Finding::found(
                 check,
+                Severity::High,
                 format!(
-                    "\"{}\" is role-assignable, has no owners, and holds only emergency users",
-                    group.display_name
+                    "{} member(s) of the exclusion group are not emergency users: they escape every policy that excludes the group",
+                    others.len()
                 ),
             )
-            .with(evidence),
-        );
+            .hinted("remove them from the group");
+            for m in others {
+                finding = finding.with(m.evidence(Some("member of the exclusion group".into())));
+            }
+            out.push(finding);
+            false
+        }
     }
 }
