@@ -55,6 +55,30 @@ impl HttpOptions {
     }
 }
 
+/// One request's attempts so far.
+struct Attempt {
+    /// 1 for the first attempt.
+    number: u32,
+    started: Instant,
+    idempotent: bool,
+}
+
+impl Attempt {
+    fn sent(&self, gave_up: bool) -> Sent {
+        Sent {
+            attempts: self.number,
+            elapsed: self.started.elapsed(),
+            gave_up,
+        }
+    }
+}
+
+/// What to do with a response: hand it back, or drop it and try again after a delay.
+enum AfterResponse {
+    Done(reqwest::Response, Sent),
+    RetryIn(Duration),
+}
+
 /// An HTTP client for one cloud: trusts only the profile's CA when it names one.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -199,104 +223,105 @@ impl HttpClient {
         request: reqwest::Request,
         idempotent: bool,
     ) -> Result<(reqwest::Response, Sent), EntraError> {
-        let policy = self.inner.options.retry;
         let url = display_url(request.url());
-        let started = Instant::now();
-        let mut attempt: u32 = 0;
+        let mut attempt = Attempt {
+            number: 0,
+            started: Instant::now(),
+            idempotent,
+        };
         loop {
-            attempt += 1;
+            attempt.number += 1;
             let this = request.try_clone().ok_or_else(|| EntraError::Config {
                 message: "internal error: request body cannot be retried".to_string(),
                 hint: None,
             })?;
-            match self.inner.client.execute(this).await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    let decision = retry::classify(status, retry_after.as_deref());
-                    let allowed = idempotent || retry::retry_safe_for_non_idempotent(status);
-                    if !decision.is_retry() || !allowed {
-                        return Ok((
-                            response,
-                            Sent {
-                                attempts: attempt,
-                                elapsed: started.elapsed(),
-                                gave_up: false,
-                            },
-                        ));
-                    }
-                    match policy.next_delay(
-                        decision,
-                        attempt,
-                        started.elapsed(),
-                        jiff::Timestamp::now(),
-                        rand::random::<f64>(),
-                    ) {
-                        Some(delay) => {
-                            tracing::debug!(%url, status, ?delay, attempt, "retrying");
-                            drop(response);
-                            tokio::time::sleep(delay).await;
-                        }
-                        None => {
-                            return Ok((
-                                response,
-                                Sent {
-                                    attempts: attempt,
-                                    elapsed: started.elapsed(),
-                                    gave_up: true,
-                                },
-                            ));
-                        }
-                    }
-                }
-                Err(err) => {
-                    let mapped = self.map_transport_error(&url, &err);
-                    let retryable = match &mapped {
-                        // A refused connection is retried a few times only; a connection
-                        // that timed out or was dropped after the request went out is retried
-                        // within the budget when repeating the request is harmless.
-                        EntraError::Unreachable { .. } => {
-                            if err.is_connect() {
-                                attempt < self.inner.options.max_connect_attempts
-                            } else {
-                                idempotent
-                            }
-                        }
-                        _ => false,
-                    };
-                    let delay = if retryable {
-                        policy.next_delay(
-                            RetryDecision::Backoff,
-                            attempt,
-                            started.elapsed(),
-                            jiff::Timestamp::now(),
-                            rand::random::<f64>(),
-                        )
-                    } else {
-                        None
-                    };
-                    match delay {
-                        Some(delay) => {
-                            tracing::debug!(%url, ?delay, attempt, "retrying after transport error");
-                            tokio::time::sleep(delay).await;
-                        }
-                        None if attempt > 1 => {
-                            return Err(EntraError::RetriesExhausted {
-                                url,
-                                attempts: attempt,
-                                elapsed: started.elapsed(),
-                                last: Box::new(mapped),
-                            });
-                        }
-                        None => return Err(mapped),
-                    }
+            let delay = match self.inner.client.execute(this).await {
+                Ok(response) => match self.after_response(response, &url, &attempt) {
+                    AfterResponse::Done(response, sent) => return Ok((response, sent)),
+                    AfterResponse::RetryIn(delay) => delay,
+                },
+                Err(err) => self.after_transport_error(&err, &url, &attempt)?,
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Returns the response, unless its status is worth another attempt within the budget.
+    fn after_response(
+        &self,
+        response: reqwest::Response,
+        url: &str,
+        attempt: &Attempt,
+    ) -> AfterResponse {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let decision = retry::classify(status, retry_after.as_deref());
+        let allowed = attempt.idempotent || retry::retry_safe_for_non_idempotent(status);
+        if !decision.is_retry() || !allowed {
+            return AfterResponse::Done(response, attempt.sent(false));
+        }
+        match self.next_delay(decision, attempt) {
+            Some(delay) => {
+                tracing::debug!(%url, status, ?delay, attempt = attempt.number, "retrying");
+                AfterResponse::RetryIn(delay)
+            }
+            None => AfterResponse::Done(response, attempt.sent(true)),
+        }
+    }
+
+    /// How long to wait before trying again after a transport error, or the error to return.
+    fn after_transport_error(
+        &self,
+        err: &reqwest::Error,
+        url: &str,
+        attempt: &Attempt,
+    ) -> Result<Duration, EntraError> {
+        let mapped = self.map_transport_error(url, err);
+        let retryable = match &mapped {
+            // A refused connection is retried a few times only; a connection
+            // that timed out or was dropped after the request went out is retried
+            // within the budget when repeating the request is harmless.
+            EntraError::Unreachable { .. } => {
+                if err.is_connect() {
+                    attempt.number < self.inner.options.max_connect_attempts
+                } else {
+                    attempt.idempotent
                 }
             }
+            _ => false,
+        };
+        let delay = if retryable {
+            self.next_delay(RetryDecision::Backoff, attempt)
+        } else {
+            None
+        };
+        match delay {
+            Some(delay) => {
+                tracing::debug!(%url, ?delay, attempt = attempt.number, "retrying after transport error");
+                Ok(delay)
+            }
+            None if attempt.number > 1 => Err(EntraError::RetriesExhausted {
+                url: url.to_string(),
+                attempts: attempt.number,
+                elapsed: attempt.started.elapsed(),
+                last: Box::new(mapped),
+            }),
+            None => Err(mapped),
         }
+    }
+
+    fn next_delay(&self, decision: RetryDecision, attempt: &Attempt) -> Option<Duration> {
+        self.inner.options.retry.next_delay(
+            decision,
+            attempt.number,
+            attempt.started.elapsed(),
+            jiff::Timestamp::now(),
+            rand::random::<f64>(),
+        )
     }
 
     fn map_transport_error(&self, url: &str, err: &reqwest::Error) -> EntraError {

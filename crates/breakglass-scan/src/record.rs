@@ -247,6 +247,16 @@ fn time_of(view: &View<'_>) -> String {
     .unwrap_or_default()
 }
 
+/// What a sign-in record says happened, whoever signed in.
+struct Outcome {
+    time: String,
+    result: String,
+    error_code: Option<String>,
+    failure_reason: Option<String>,
+    ip_address: Option<String>,
+    source: SourceLocation,
+}
+
 fn match_signin(
     view: &View<'_>,
     category: &str,
@@ -254,7 +264,6 @@ fn match_signin(
     source: SourceLocation,
 ) -> Option<Event> {
     let app_id = view.text("appId");
-    let sp_id = view.text("servicePrincipalId");
     let key_id = view.text("servicePrincipalCredentialKeyId");
     let user_id = view.text("userId");
     let upn = view.text("userPrincipalName");
@@ -268,50 +277,78 @@ fn match_signin(
         || view.has("servicePrincipalCredentialThumbprint")
         || (user_id.is_none() && upn.is_none());
     let (result, error_code, failure_reason) = signin_result(view);
-    let ip_address = ip_of(view);
-    let time = time_of(view);
-
+    let outcome = Outcome {
+        time: time_of(view),
+        result,
+        error_code,
+        failure_reason,
+        ip_address: ip_of(view),
+        source,
+    };
     if service_principal {
-        let app_matches = app_id.as_deref().is_some_and(|a| eq(a, &identities.app_id))
-            || sp_id
-                .as_deref()
-                .is_some_and(|s| eq(s, &identities.service_principal_id));
-        let key_label = key_id
-            .as_deref()
-            .and_then(|k| identities.label_of_key(k))
-            .map(str::to_string);
-        if !app_matches && key_label.is_none() {
-            return None;
-        }
-        let key_text = key_id.clone().unwrap_or_default();
-        let severity = identities.severity_of_key(&key_text);
-        let app_name = view
-            .text("servicePrincipalName")
-            .or_else(|| view.text("appDisplayName"))
-            .unwrap_or_else(|| "emergency app".to_string());
-        let identity = match (&key_label, &key_id) {
-            (Some(label), _) => format!("{app_name}, credential {label}"),
-            (None, Some(key)) => format!("{app_name}, UNKNOWN credential {key}"),
-            (None, None) => format!("{app_name}, no credential key id"),
-        };
-        return Some(Event {
-            time,
-            kind: EventKind::ServicePrincipalSignIn,
-            identity,
-            app_id,
-            user_principal_name: None,
-            credential_key_id: key_id,
-            credential_label: key_label,
-            severity,
-            result,
-            error_code,
-            failure_reason,
-            ip_address,
-            activity: None,
-            source,
-        });
+        service_principal_signin(view, identities, app_id, key_id, outcome)
+    } else {
+        user_signin(identities, app_id, user_id, upn, outcome)
     }
+}
 
+/// A sign-in of the emergency app, or with one of its credentials' key ids.
+fn service_principal_signin(
+    view: &View<'_>,
+    identities: &EmergencyIdentities,
+    app_id: Option<String>,
+    key_id: Option<String>,
+    outcome: Outcome,
+) -> Option<Event> {
+    let sp_id = view.text("servicePrincipalId");
+    let app_matches = app_id.as_deref().is_some_and(|a| eq(a, &identities.app_id))
+        || sp_id
+            .as_deref()
+            .is_some_and(|s| eq(s, &identities.service_principal_id));
+    let key_label = key_id
+        .as_deref()
+        .and_then(|k| identities.label_of_key(k))
+        .map(str::to_string);
+    if !app_matches && key_label.is_none() {
+        return None;
+    }
+    let key_text = key_id.clone().unwrap_or_default();
+    let severity = identities.severity_of_key(&key_text);
+    let app_name = view
+        .text("servicePrincipalName")
+        .or_else(|| view.text("appDisplayName"))
+        .unwrap_or_else(|| "emergency app".to_string());
+    let identity = match (&key_label, &key_id) {
+        (Some(label), _) => format!("{app_name}, credential {label}"),
+        (None, Some(key)) => format!("{app_name}, UNKNOWN credential {key}"),
+        (None, None) => format!("{app_name}, no credential key id"),
+    };
+    Some(Event {
+        time: outcome.time,
+        kind: EventKind::ServicePrincipalSignIn,
+        identity,
+        app_id,
+        user_principal_name: None,
+        credential_key_id: key_id,
+        credential_label: key_label,
+        severity,
+        result: outcome.result,
+        error_code: outcome.error_code,
+        failure_reason: outcome.failure_reason,
+        ip_address: outcome.ip_address,
+        activity: None,
+        source: outcome.source,
+    })
+}
+
+/// A sign-in of an emergency user, or of anyone into the emergency app.
+fn user_signin(
+    identities: &EmergencyIdentities,
+    app_id: Option<String>,
+    user_id: Option<String>,
+    upn: Option<String>,
+    outcome: Outcome,
+) -> Option<Event> {
     let user = identities.users.iter().find(|u| {
         user_id.as_deref().is_some_and(|id| eq(id, &u.id))
             || upn
@@ -323,10 +360,9 @@ fn match_signin(
         return None;
     }
     let name = upn
-        .clone()
         .or_else(|| user.map(|u| u.user_principal_name.clone()))
         .filter(|n| !n.is_empty())
-        .or_else(|| user_id.clone())
+        .or(user_id)
         .unwrap_or_default();
     let identity = if user.is_some() {
         name.clone()
@@ -334,7 +370,7 @@ fn match_signin(
         format!("{name} into the emergency app")
     };
     Some(Event {
-        time,
+        time: outcome.time,
         kind: EventKind::UserSignIn,
         identity,
         app_id,
@@ -342,12 +378,12 @@ fn match_signin(
         credential_key_id: None,
         credential_label: None,
         severity: Severity::Critical,
-        result,
-        error_code,
-        failure_reason,
-        ip_address,
+        result: outcome.result,
+        error_code: outcome.error_code,
+        failure_reason: outcome.failure_reason,
+        ip_address: outcome.ip_address,
         activity: None,
-        source,
+        source: outcome.source,
     })
 }
 

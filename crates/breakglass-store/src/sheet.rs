@@ -367,6 +367,44 @@ pub fn render_recovery_sheet(
          sealed in a safe. Anyone holding it controls the whole tenant.",
     );
     doc.gap(8.0);
+    credential_fields(&mut doc, payload);
+    doc.gap(8.0);
+    credential_secret(&mut doc, c);
+    doc.gap(6.0);
+    let texts = payload.qr_texts();
+    let single = texts.len() == 1;
+    if single {
+        doc.qr_codes(&texts, "Scan for breakglass token --sheet")?;
+    }
+    doc.gap(6.0);
+    emergency_procedure(&mut doc, c, options, texts.len());
+    if !c.note.trim().is_empty() {
+        doc.gap(6.0);
+        doc.line(Font::Bold, 10.0, "Note");
+        doc.paragraph(Font::Regular, 10.0, "", &c.note);
+    }
+    if !single {
+        doc.new_page();
+        doc.line(
+            Font::Bold,
+            12.0,
+            &format!("QR codes of credential {} / {}", c.client_id, c.label),
+        );
+        doc.paragraph(
+            Font::Regular,
+            9.5,
+            "",
+            "Scan every code; the order does not matter.",
+        );
+        doc.gap(6.0);
+        doc.qr_codes(&texts, "Payload")?;
+    }
+    Ok(doc.finish())
+}
+
+/// What the credential is, for the person holding the sheet.
+fn credential_fields(doc: &mut Doc, payload: &CredentialPayload) {
+    let c = payload.credential();
     doc.field("Application", &app_name(c));
     doc.field("Tenant ID", &c.tenant_id);
     doc.field("Client (application) ID", &c.client_id.to_string());
@@ -378,7 +416,10 @@ pub fn render_recovery_sheet(
     doc.field("Cloud", &c.cloud);
     doc.field("Authority host", &c.authority_host);
     doc.field("Payload checksum", payload.check());
-    doc.gap(8.0);
+}
+
+/// The secret to type, or for a certificate its thumbprint (the key is in the QR codes).
+fn credential_secret(doc: &mut Doc, c: &StoredCredential) {
     match &c.kind {
         CredentialKind::Secret { value, .. } => {
             doc.line(
@@ -407,20 +448,22 @@ pub fn render_recovery_sheet(
             );
         }
     }
-    doc.gap(6.0);
-    let texts = payload.qr_texts();
-    let single = texts.len() == 1;
-    if single {
-        doc.qr_codes(&texts, "Scan for breakglass token --sheet")?;
-    }
-    doc.gap(6.0);
+}
+
+/// The numbered steps of an emergency use, and whom to tell.
+fn emergency_procedure(
+    doc: &mut Doc,
+    c: &StoredCredential,
+    options: &SheetOptions,
+    qr_count: usize,
+) {
     doc.line(Font::Bold, 12.0, "Emergency procedure");
     let steps = [
         "Use this sheet only when no normal administrator can sign in. Write down the time and the reason.".to_string(),
         format!(
             "Scan {} on this sheet into one text file, one line per code (e.g. a phone scanner, or \
              zbarimg --raw -q page.png > scan.txt).",
-            if single { "the QR code".to_string() } else { format!("all {} QR codes", texts.len()) }
+            if qr_count == 1 { "the QR code".to_string() } else { format!("all {qr_count} QR codes") }
         ),
         format!(
             "Run: {} - it checks the checksum and prints an access token for Microsoft Graph in tenant {}.",
@@ -435,28 +478,6 @@ pub fn render_recovery_sheet(
     for (i, step) in steps.iter().enumerate() {
         doc.paragraph(Font::Regular, 10.0, &format!("{}.", i + 1), step);
     }
-    if !c.note.trim().is_empty() {
-        doc.gap(6.0);
-        doc.line(Font::Bold, 10.0, "Note");
-        doc.paragraph(Font::Regular, 10.0, "", &c.note);
-    }
-    if !single {
-        doc.new_page();
-        doc.line(
-            Font::Bold,
-            12.0,
-            &format!("QR codes of credential {} / {}", c.client_id, c.label),
-        );
-        doc.paragraph(
-            Font::Regular,
-            9.5,
-            "",
-            "Scan every code; the order does not matter.",
-        );
-        doc.gap(6.0);
-        doc.qr_codes(&texts, "Payload")?;
-    }
-    Ok(doc.finish())
 }
 
 /// Renders the custodian sheet of one Shamir share. `credential` names what the share is for

@@ -1,5 +1,8 @@
 use super::*;
-use crate::tenant::{FederatedCredential, Group, PermissionGrant, Policy, ServicePrincipal};
+use crate::tenant::{
+    Application, Credential, FederatedCredential, Group, PermissionGrant, Policy, RoleAssignment,
+    ServicePrincipal, User,
+};
 
 const SP: &str = "5p000000-0000-0000-0000-000000000001";
 const APP: &str = "a0000000-0000-0000-0000-000000000001";

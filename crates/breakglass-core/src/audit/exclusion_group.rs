@@ -1,0 +1,116 @@
+//! The group Conditional Access policies exclude: whoever can change its members can escape
+//! every policy that excludes it.
+
+use super::{CheckId, Evidence, Finding, Severity, Snapshot};
+use crate::tenant::{Group, Principal, same};
+
+pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::ExclusionGroup;
+    if snapshot.tenant.users.is_empty() {
+        return;
+    }
+    let Some(group) = &snapshot.tenant.group else {
+        out.push(
+            Finding::found(
+                check,
+                Severity::Medium,
+                "no exclusion group: each Conditional Access policy must name the emergency users one by one",
+            )
+            .hinted("run `breakglass apply` to create it"),
+        );
+        return;
+    };
+    let evidence = Evidence {
+        id: group.id.clone(),
+        name: group.display_name.clone(),
+        kind: "group".into(),
+        detail: None,
+    };
+    if !group.is_assignable_to_role {
+        out.push(
+            Finding::found(
+                check,
+                Severity::High,
+                "the exclusion group is not role-assignable: User and Groups Administrators, and apps with Group.ReadWrite.All or GroupMember.ReadWrite.All, can add anyone to it, and every member escapes Conditional Access",
+            )
+            .with(evidence.clone())
+            .hinted("recreate it role-assignable (isAssignableToRole cannot be changed later); only Privileged Role and Global Administrators can change its members then"),
+        );
+    }
+    let owners_clean = owners_check(group, out);
+    let members_clean = members_check(snapshot, group, out);
+    if group.is_assignable_to_role && owners_clean && members_clean {
+        out.push(
+            Finding::pass(
+                check,
+                format!(
+                    "\"{}\" is role-assignable, has no owners, and holds only emergency users",
+                    group.display_name
+                ),
+            )
+            .with(evidence),
+        );
+    }
+}
+
+/// Owners of the group can add members, who then escape Conditional Access.
+fn owners_check(group: &Group, out: &mut Vec<Finding>) -> bool {
+    let check = CheckId::ExclusionGroup;
+    match group.owners.get() {
+        Err(missing) => {
+            out.push(Finding::not_checked(check, missing));
+            false
+        }
+        Ok(owners) if !owners.is_empty() => {
+            let mut finding = Finding::found(
+                check,
+                Severity::High,
+                format!(
+                    "the exclusion group has {} owner(s), who can add members that then escape Conditional Access",
+                    owners.len()
+                ),
+            )
+            .hinted("remove the owners");
+            for owner in owners {
+                finding = finding.with(owner.evidence(Some("owner of the exclusion group".into())));
+            }
+            out.push(finding);
+            false
+        }
+        Ok(_) => true,
+    }
+}
+
+/// Only emergency users belong in the group.
+fn members_check(snapshot: &Snapshot, group: &Group, out: &mut Vec<Finding>) -> bool {
+    let check = CheckId::ExclusionGroup;
+    match group.members.get() {
+        Err(missing) => {
+            out.push(Finding::not_checked(check, missing));
+            false
+        }
+        Ok(members) => {
+            let others: Vec<&Principal> = members
+                .iter()
+                .filter(|m| !snapshot.tenant.users.iter().any(|u| same(&u.id, &m.id)))
+                .collect();
+            if others.is_empty() {
+                return true;
+            }
+            let mut finding = Finding::found(
+                check,
+                Severity::High,
+                format!(
+                    "{} member(s) of the exclusion group are not emergency users: they escape every policy that excludes the group",
+                    others.len()
+                ),
+            )
+            .hinted("remove them from the group");
+            for m in others {
+                finding = finding.with(m.evidence(Some("member of the exclusion group".into())));
+            }
+            out.push(finding);
+            false
+        }
+    }
+}

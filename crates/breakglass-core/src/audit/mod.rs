@@ -1,0 +1,407 @@
+//! The rules of `breakglass audit`: the tenant's emergency access posture against
+//! Microsoft's emergency access guidance, and every way someone could take the emergency
+//! app over.
+//!
+//! The CLI reads the tenant into a [`Snapshot`]; [`audit`] turns it into [`Finding`]s
+//! without I/O, so every rule is unit-tested here. A fact the operator could not read is a
+//! [`Fact::Unreadable`] naming the permission it lacks, and every check that needs it comes
+//! out [`Status::NotChecked`], never as a pass.
+
+mod admin_roles;
+mod app;
+mod exclusion_group;
+mod local;
+mod permissions;
+mod users;
+mod workload_ca;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::config::CredentialKind;
+use crate::roles::{self, BuiltInRole};
+pub use crate::tenant::{Fact, Missing};
+use crate::tenant::{Principal, TenantView, same};
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses `critical`, `high`, `medium`, `low` or `info`, ignoring case.
+    pub fn parse(text: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.label().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// What came of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    Pass,
+    Finding,
+    /// The operator may not read what the check needs; the finding names the permission.
+    NotChecked,
+}
+
+/// The checks, in the order they are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    EmergencyApp,
+    AppOwners,
+    ServicePrincipalOwners,
+    AppCredentials,
+    ServicePrincipalCredentials,
+    FederatedCredentials,
+    CredentialLock,
+    SignInAudience,
+    ServicePrincipalEnabled,
+    AppRole,
+    CredentialAdminRoles,
+    OwnerAdminRoles,
+    TierZeroRoles,
+    GraphPermissions,
+    UserTakeoverRoles,
+    UserTakeoverPermissions,
+    WorkloadConditionalAccess,
+    EmergencyAccessPaths,
+    UserCloudOnly,
+    UserDomain,
+    UserEnabled,
+    UserRole,
+    UserConditionalAccess,
+    UserPhishingResistant,
+    ExclusionGroup,
+    GlobalAdminCount,
+    LastDrill,
+    LocalStores,
+}
+
+impl CheckId {
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckId::EmergencyApp => "emergency-app",
+            CheckId::AppOwners => "app-owners",
+            CheckId::ServicePrincipalOwners => "service-principal-owners",
+            CheckId::AppCredentials => "app-credentials",
+            CheckId::ServicePrincipalCredentials => "service-principal-credentials",
+            CheckId::FederatedCredentials => "federated-credentials",
+            CheckId::CredentialLock => "credential-lock",
+            CheckId::SignInAudience => "sign-in-audience",
+            CheckId::ServicePrincipalEnabled => "service-principal-enabled",
+            CheckId::AppRole => "app-role",
+            CheckId::CredentialAdminRoles => "credential-admin-roles",
+            CheckId::OwnerAdminRoles => "owner-admin-roles",
+            CheckId::TierZeroRoles => "tier-zero-roles",
+            CheckId::GraphPermissions => "graph-permissions",
+            CheckId::UserTakeoverRoles => "user-takeover-roles",
+            CheckId::UserTakeoverPermissions => "user-takeover-permissions",
+            CheckId::WorkloadConditionalAccess => "workload-conditional-access",
+            CheckId::EmergencyAccessPaths => "emergency-access-paths",
+            CheckId::UserCloudOnly => "user-cloud-only",
+            CheckId::UserDomain => "user-domain",
+            CheckId::UserEnabled => "user-enabled",
+            CheckId::UserRole => "user-role",
+            CheckId::UserConditionalAccess => "user-conditional-access",
+            CheckId::UserPhishingResistant => "user-phishing-resistant",
+            CheckId::ExclusionGroup => "exclusion-group",
+            CheckId::GlobalAdminCount => "global-admin-count",
+            CheckId::LastDrill => "last-drill",
+            CheckId::LocalStores => "local-stores",
+        }
+    }
+}
+
+/// An object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub id: String,
+    pub name: String,
+    /// `user`, `servicePrincipal`, `group`, `application`, `credential`, `policy`…
+    pub kind: String,
+    /// What about the object: a role, a permission, a key id's display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One result: a pass, a finding with its severity, or a check that could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub check: CheckId,
+    pub status: Status,
+    /// Set for findings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    fn pass(check: CheckId, summary: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            status: Status::Pass,
+            severity: None,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            hint: None,
+        }
+    }
+
+    fn found(check: CheckId, severity: Severity, summary: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            status: Status::Finding,
+            severity: Some(severity),
+            summary: summary.into(),
+            evidence: Vec::new(),
+            hint: None,
+        }
+    }
+
+    fn not_checked(check: CheckId, missing: impl std::borrow::Borrow<Missing>) -> Finding {
+        let missing = missing.borrow();
+        Finding {
+            check,
+            status: Status::NotChecked,
+            severity: None,
+            summary: format!("not checked: {}", missing.detail),
+            evidence: Vec::new(),
+            hint: Some(format!(
+                "grant the operator {} (or run the audit as an operator who holds it)",
+                missing.permission
+            )),
+        }
+    }
+
+    fn with(mut self, evidence: Evidence) -> Finding {
+        self.evidence.push(evidence);
+        self
+    }
+
+    fn hinted(mut self, hint: impl Into<String>) -> Finding {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// `secret` or `certificate`, as evidence names a credential.
+fn kind_name(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Secret => "secret",
+        CredentialKind::Certificate => "certificate",
+    }
+}
+
+impl Principal {
+    fn evidence(&self, detail: Option<String>) -> Evidence {
+        Evidence {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            detail,
+        }
+    }
+}
+
+/// Everything the audit looks at: the tenant, what breakglass.toml declares, and what this
+/// machine holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub now: Timestamp,
+    /// The credential labels `breakglass.toml` declares.
+    pub declared_labels: Vec<String>,
+    /// Key ids the local stores (KeePass, the sheets' manifest) hold, or why they could not
+    /// be compared (no KeePass password given, no stores on this machine).
+    pub held_key_ids: Result<Vec<String>, String>,
+    /// The declared role of the emergency users (Global Administrator by default).
+    pub user_role: BuiltInRole,
+    /// The declared role of the emergency app; `None` when it holds Graph permissions instead.
+    pub app_role: Option<BuiltInRole>,
+    /// The tenant, read tenant-wide: every role assignment and eligibility, every Graph
+    /// permission grant, the policies, the users' methods and groups.
+    pub tenant: TenantView,
+    /// The newest drill record on this machine, if any was found.
+    pub last_drill: Option<Timestamp>,
+    /// Local stores missing though the tenant holds what they keep, or of another tenant,
+    /// as sentences naming the file (`breakglass_core::stores`).
+    pub store_problems: Vec<String>,
+}
+
+/// Directory roles whose holders can add a credential to any application and service principal
+/// (`microsoft.directory/applications/credentials/update`, `…/servicePrincipals/credentials/update`).
+pub const CREDENTIAL_ADMIN_ROLES: &[BuiltInRole] = &[
+    roles::APPLICATION_ADMINISTRATOR,
+    roles::CLOUD_APPLICATION_ADMINISTRATOR,
+];
+
+/// Hybrid Identity Administrator: its published permissions hold
+/// `microsoft.directory/applications/owners/update` and `…/servicePrincipals/owners/update`
+/// but not `…/credentials/update`; it can make itself an owner, and an owner can add a credential.
+pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = roles::HYBRID_IDENTITY_ADMINISTRATOR;
+
+/// Roles that hold, or can grant themselves, everything.
+pub const TIER_ZERO_ROLES: &[BuiltInRole] = &[
+    roles::GLOBAL_ADMINISTRATOR,
+    roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+];
+
+/// Graph application permissions that reach any app: add a credential
+/// (`Application.ReadWrite.All`), grant oneself that permission
+/// (`AppRoleAssignment.ReadWrite.All`), or assign oneself a role that can
+/// (`RoleManagement.ReadWrite.Directory`).
+pub const TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "Application.ReadWrite.All",
+        "can add a credential to any app and service principal",
+    ),
+    (
+        "AppRoleAssignment.ReadWrite.All",
+        "can grant itself Application.ReadWrite.All",
+    ),
+    (
+        "RoleManagement.ReadWrite.Directory",
+        "can assign itself Global Administrator or Application Administrator",
+    ),
+];
+
+/// Reaches the app only when the holder owns it.
+pub const OWNED_BY_PERMISSION: &str = "Application.ReadWrite.OwnedBy";
+
+/// The Microsoft Graph app role ids of the permissions above, the same in every tenant, for
+/// naming the grants `appRoleAssignedTo` lists by id.
+pub const PERMISSION_IDS: &[(&str, &str)] = &[
+    (
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+        "Application.ReadWrite.All",
+    ),
+    (
+        "06b708a9-e830-4db3-a914-8e69da51d44f",
+        "AppRoleAssignment.ReadWrite.All",
+    ),
+    (
+        "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+        "RoleManagement.ReadWrite.Directory",
+    ),
+    (
+        "18a4783c-866b-4cc7-a460-3d5e5662c884",
+        "Application.ReadWrite.OwnedBy",
+    ),
+    (
+        "50483e42-d915-4231-9639-7fdb7fd190e5",
+        "UserAuthenticationMethod.ReadWrite.All",
+    ),
+];
+
+/// The permission value of a Microsoft Graph app role id, if it is one the audit knows.
+pub fn permission_of(app_role_id: &str) -> Option<&'static str> {
+    PERMISSION_IDS
+        .iter()
+        .find(|(id, _)| same(id, app_role_id))
+        .map(|(_, value)| *value)
+        .or_else(|| {
+            crate::graph_permissions::KNOWN
+                .iter()
+                .find(|p| same(&p.id.to_string(), app_role_id))
+                .map(|p| p.value)
+        })
+}
+
+/// Roles that may reset the password and the authentication methods of any user, Global
+/// Administrators included: a way to take an emergency user over.
+pub const USER_TAKEOVER_ROLES: &[BuiltInRole] = &[roles::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR];
+
+/// Graph application permissions that may add an authentication method (a Temporary Access
+/// Pass) to any user, and so sign in as an emergency user.
+pub const USER_TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[(
+    "UserAuthenticationMethod.ReadWrite.All",
+    "can issue a Temporary Access Pass to an emergency user and sign in as it",
+)];
+
+/// Microsoft recommends fewer than this many Global Administrators.
+pub const GLOBAL_ADMIN_LIMIT: usize = 5;
+
+/// Runs every check. Findings come in [`CheckId`] order, passes included.
+pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let emergency_ids = snapshot.tenant.emergency_ids();
+    let is_emergency = |id: &str| emergency_ids.iter().any(|e| same(e, id));
+
+    match snapshot.tenant.emergency_app() {
+        None => out.push(
+            Finding::found(
+                CheckId::EmergencyApp,
+                Severity::High,
+                "no application carries the tag breakglass:emergency-access",
+            )
+            .hinted("run `breakglass plan` and `breakglass apply` to create the emergency app"),
+        ),
+        Some(app) => {
+            out.push(
+                Finding::pass(
+                    CheckId::EmergencyApp,
+                    format!("\"{}\" (app id {})", app.display_name, app.app_id),
+                )
+                .with(Evidence {
+                    id: app.id.clone(),
+                    name: app.display_name.clone(),
+                    kind: "application".into(),
+                    detail: Some(format!("appId {}", app.app_id)),
+                }),
+            );
+            app::app_checks(snapshot, app, &mut out);
+        }
+    }
+    admin_roles::role_checks(snapshot, &is_emergency, &mut out);
+    permissions::permission_checks(snapshot, &is_emergency, &mut out);
+    workload_ca::workload_ca_check(snapshot, &mut out);
+    users::user_checks(snapshot, &mut out);
+    exclusion_group::exclusion_group(snapshot, &mut out);
+    admin_roles::global_admin_count(snapshot, &mut out);
+    local::last_drill(snapshot, &mut out);
+    local::local_stores(snapshot, &mut out);
+    out.sort_by_key(|f| f.check);
+    out
+}
+
+/// Whether any finding is at or above `threshold`, or a check could not be made.
+pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
+    findings.iter().any(|f| {
+        f.status == Status::NotChecked
+            || (f.status == Status::Finding && f.severity.is_some_and(|s| s >= threshold))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! The plan: what `apply` must do to make the tenant match `breakglass.toml`.
+//!
+//! [`Observed`] is what the tenant (and the local stores) hold now, gathered by the
+//! caller; [`plan`] compares it with the [`Config`] and returns the [`Action`]s, in the
+//! order they must run, plus notices a person should read. Nothing here does I/O, so
+//! every drift rule is unit-tested.
+
+mod action;
+mod app;
+mod conditional_access;
+mod credentials;
+mod users;
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::tenant::TenantView;
+
+pub use action::{Action, OwnedObject, Principal, PropertyChange, RemovalReason, describe};
+
+/// The tag that marks the emergency access app (and, copied by Entra, its service principal).
+pub const APP_TAG: &str = "breakglass:emergency-access";
+/// The `employeeType` that marks an emergency access user.
+pub const USER_MARKER: &str = "breakglass:emergency-access";
+/// Credential display names are this prefix plus the label.
+pub const CREDENTIAL_PREFIX: &str = "breakglass:";
+/// The note written on the app.
+pub const APP_NOTES: &str = "Emergency access app managed by breakglass. Every sign-in and every change raises an alert. Change it only through breakglass.toml.";
+
+/// The credential label a display name carries, if breakglass made it.
+pub fn label_of(display_name: Option<&str>) -> Option<&str> {
+    display_name?
+        .strip_prefix(CREDENTIAL_PREFIX)
+        .filter(|l| !l.is_empty())
+}
+
+/// The display name of a credential with this label.
+pub fn credential_display_name(label: &str) -> String {
+    format!("{CREDENTIAL_PREFIX}{label}")
+}
+
+/// What the tenant and the local stores hold now.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Observed {
+    /// The tenant, as provisioning reads it: the role assignments and Graph permissions of
+    /// the emergency identities only.
+    pub tenant: TenantView,
+    /// Key ids the local stores hold; `None` when they could not be read.
+    pub held_key_ids: Option<BTreeSet<String>>,
+    /// The emergency users' entries in KeePass; `None` when it could not be read.
+    pub held_accounts: Option<Vec<HeldAccount>>,
+}
+
+fn contains_id(list: &[String], id: &str) -> bool {
+    list.iter().any(|x| x.eq_ignore_ascii_case(id))
+}
+
+/// An emergency user's entry in KeePass, without its secrets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldAccount {
+    /// `None` while the user is being created: the entry is written before the user exists.
+    pub user_id: Option<String>,
+    pub user_principal_name: String,
+    /// Whether the tenant took the password; a pending one may never have reached it.
+    pub in_force: bool,
+    pub has_temporary_access_pass: bool,
+}
+
+/// Something a person should know that apply will not change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub notices: Vec<Notice>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// Why no plan can be made without a person deciding.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error(
+        "{count} applications carry the breakglass marker and more than one is in use ({ids}); breakglass cannot tell which is the emergency app"
+    )]
+    AmbiguousApps { count: usize, ids: String },
+}
+
+impl PlanError {
+    pub fn hint(&self) -> &'static str {
+        match self {
+            PlanError::AmbiguousApps { .. } => {
+                "remove the tag `breakglass:emergency-access` from the app that is not the emergency app, then plan again"
+            }
+        }
+    }
+}
+
+fn warn(notices: &mut Vec<Notice>, message: String) {
+    notices.push(Notice {
+        severity: Severity::Warning,
+        message,
+    });
+}
+
+fn info(notices: &mut Vec<Notice>, message: String) {
+    notices.push(Notice {
+        severity: Severity::Info,
+        message,
+    });
+}
+
+/// Compares the tenant with the declaration.
+pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan, PlanError> {
+    let mut actions = Vec::new();
+    let mut notices = Vec::new();
+
+    let app = app::plan_app(config, observed, &mut actions)?;
+    let sp = app::plan_service_principal(observed, app, &mut actions);
+    app::plan_owners(config, app, sp, &mut actions, &mut notices);
+    app::remove_service_principal_credentials(sp, &mut actions);
+    app::plan_authority(config, observed, sp, &mut actions, &mut notices);
+    credentials::plan_credentials(config, observed, app, now, &mut actions, &mut notices);
+    users::plan_group(config, observed, &mut actions, &mut notices);
+    users::plan_users(config, observed, &mut actions, &mut notices);
+    // Conditional Access comes last: the group has its members and the app its service
+    // principal before any policy refers to them.
+    conditional_access::plan_conditional_access(config, observed, sp, &mut actions, &mut notices);
+
+    if observed.held_key_ids.is_none() {
+        info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());
+    }
+    Ok(Plan { actions, notices })
+}
+
+fn holds_role(observed: &Observed, principal_id: &str, role_template_id: &str) -> bool {
+    observed.tenant.holds_role(principal_id, role_template_id)
+}
+
+#[cfg(test)]
+mod tests;
