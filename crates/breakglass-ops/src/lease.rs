@@ -369,106 +369,138 @@ pub async fn remove_user(
     user_id: &str,
     label: &str,
 ) -> Result<Vec<Step>, Error> {
-    let mut steps = Vec::new();
-    let confirm = |step: &Step| progress.status(&format!("  ✓ {}", step.line()));
-    let failed = |what: &str, err: EntraError| -> Error {
-        progress.warn(&format!("could not {what} of {label}"));
+    let mut removal = Removal {
+        progress,
+        graph,
+        user_id,
+        label,
+        steps: Vec::new(),
+    };
+    removal.remove_role_assignments().await?;
+    removal.revoke_sign_in_sessions().await?;
+    let deleted_now = removal.delete_user().await?;
+    removal.purge_deleted_user(deleted_now).await?;
+    Ok(removal.steps)
+}
+
+/// One removal under way, and the steps confirmed so far.
+struct Removal<'a> {
+    progress: &'a dyn Progress,
+    graph: &'a GraphClient,
+    user_id: &'a str,
+    label: &'a str,
+    steps: Vec<Step>,
+}
+
+impl Removal<'_> {
+    fn confirm(&mut self, step: Step) {
+        self.progress.status(&format!("  ✓ {}", step.line()));
+        self.steps.push(step);
+    }
+
+    fn failed(&self, what: &str, err: EntraError) -> Error {
+        self.progress
+            .warn(&format!("could not {what} of {}", self.label));
         Error::from(err).hinted(
             "the user still carries its lease marker: run `breakglass sweep` to finish removing it",
         )
-    };
-
-    // 1. Role assignments.
-    let filter = format!(
-        "principalId eq {}",
-        breakglass_entra::graph::odata_string(user_id)
-    );
-    let assignments: Vec<breakglass_entra::graph::models::UnifiedRoleAssignment> = graph
-        .role_assignments(&Query::new().filter(filter))
-        .try_collect()
-        .await
-        .map_err(|err| failed("list the role assignments", err))?;
-    if assignments.is_empty() {
-        let step = Step::new(
-            "removeRoleAssignment",
-            Outcome::AlreadyDone,
-            "no directory role assignments left",
-        );
-        confirm(&step);
-        steps.push(step);
     }
-    for assignment in assignments {
-        let role = Uuid::parse_str(&assignment.role_definition_id)
-            .ok()
-            .and_then(roles::by_template_id)
-            .map(|role| role.display_name.to_string())
-            .unwrap_or_else(|| format!("role {}", assignment.role_definition_id));
-        let outcome = match graph.delete_role_assignment(&assignment.id).await {
+
+    async fn remove_role_assignments(&mut self) -> Result<(), Error> {
+        let filter = format!(
+            "principalId eq {}",
+            breakglass_entra::graph::odata_string(self.user_id)
+        );
+        let assignments: Vec<breakglass_entra::graph::models::UnifiedRoleAssignment> = self
+            .graph
+            .role_assignments(&Query::new().filter(filter))
+            .try_collect()
+            .await
+            .map_err(|err| self.failed("list the role assignments", err))?;
+        if assignments.is_empty() {
+            self.confirm(Step::new(
+                "removeRoleAssignment",
+                Outcome::AlreadyDone,
+                "no directory role assignments left",
+            ));
+        }
+        for assignment in assignments {
+            let role = Uuid::parse_str(&assignment.role_definition_id)
+                .ok()
+                .and_then(roles::by_template_id)
+                .map(|role| role.display_name.to_string())
+                .unwrap_or_else(|| format!("role {}", assignment.role_definition_id));
+            let outcome = match self.graph.delete_role_assignment(&assignment.id).await {
+                Ok(()) => Outcome::Done,
+                Err(err) if is_not_found(&err) => Outcome::AlreadyDone,
+                Err(err) => return Err(self.failed("remove the role assignment", err)),
+            };
+            self.confirm(Step::new(
+                "removeRoleAssignment",
+                outcome,
+                format!("removed the {role} role assignment"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn revoke_sign_in_sessions(&mut self) -> Result<(), Error> {
+        let outcome = match self.graph.revoke_sign_in_sessions(self.user_id).await {
             Ok(()) => Outcome::Done,
             Err(err) if is_not_found(&err) => Outcome::AlreadyDone,
-            Err(err) => return Err(failed("remove the role assignment", err)),
+            Err(err) => return Err(self.failed("revoke the sign-in sessions", err)),
         };
-        let step = Step::new(
-            "removeRoleAssignment",
+        self.confirm(Step::new(
+            "revokeSignInSessions",
             outcome,
-            format!("removed the {role} role assignment"),
-        );
-        confirm(&step);
-        steps.push(step);
+            "revoked the sign-in sessions",
+        ));
+        Ok(())
     }
 
-    // 2. Sign-in sessions.
-    let outcome = match graph.revoke_sign_in_sessions(user_id).await {
-        Ok(()) => Outcome::Done,
-        Err(err) if is_not_found(&err) => Outcome::AlreadyDone,
-        Err(err) => return Err(failed("revoke the sign-in sessions", err)),
-    };
-    let step = Step::new(
-        "revokeSignInSessions",
-        outcome,
-        "revoked the sign-in sessions",
-    );
-    confirm(&step);
-    steps.push(step);
+    /// Whether this call deleted the user (rather than finding it gone).
+    async fn delete_user(&mut self) -> Result<bool, Error> {
+        let deleted_now = match self.graph.delete_user(self.user_id).await {
+            Ok(()) => true,
+            Err(err) if is_not_found(&err) => false,
+            Err(err) => return Err(self.failed("delete the user", err)),
+        };
+        self.confirm(Step::new(
+            "deleteUser",
+            if deleted_now {
+                Outcome::Done
+            } else {
+                Outcome::AlreadyDone
+            },
+            format!("deleted {}", self.label),
+        ));
+        Ok(deleted_now)
+    }
 
-    // 3. The user.
-    let deleted_now = match graph.delete_user(user_id).await {
-        Ok(()) => true,
-        Err(err) if is_not_found(&err) => false,
-        Err(err) => return Err(failed("delete the user", err)),
-    };
-    let step = Step::new(
-        "deleteUser",
-        if deleted_now {
-            Outcome::Done
-        } else {
-            Outcome::AlreadyDone
-        },
-        format!("deleted {label}"),
-    );
-    confirm(&step);
-    steps.push(step);
-
-    // 4. Deleted items. A user deleted a moment ago may take a little while to show there.
-    let mut delay = std::time::Duration::from_millis(500);
-    let started = std::time::Instant::now();
-    let outcome = loop {
-        match graph.permanently_delete_item(user_id).await {
-            Ok(()) => break Outcome::Done,
-            Err(err) if is_not_found(&err) => {
-                if !deleted_now || started.elapsed() > std::time::Duration::from_secs(15) {
-                    break Outcome::AlreadyDone;
+    /// A user deleted a moment ago may take a little while to show in deleted items.
+    async fn purge_deleted_user(&mut self, deleted_now: bool) -> Result<(), Error> {
+        let mut delay = std::time::Duration::from_millis(500);
+        let started = std::time::Instant::now();
+        let outcome = loop {
+            match self.graph.permanently_delete_item(self.user_id).await {
+                Ok(()) => break Outcome::Done,
+                Err(err) if is_not_found(&err) => {
+                    if !deleted_now || started.elapsed() > std::time::Duration::from_secs(15) {
+                        break Outcome::AlreadyDone;
+                    }
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(4));
                 }
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(4));
+                Err(err) => return Err(self.failed("purge the user from deleted items", err)),
             }
-            Err(err) => return Err(failed("purge the user from deleted items", err)),
-        }
-    };
-    let step = Step::new("purgeDeletedUser", outcome, "purged it from deleted items");
-    confirm(&step);
-    steps.push(step);
-    Ok(steps)
+        };
+        self.confirm(Step::new(
+            "purgeDeletedUser",
+            outcome,
+            "purged it from deleted items",
+        ));
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -9,13 +9,15 @@ use breakglass_core::config::{CredentialKind, CredentialPolicy, StoreKind};
 use breakglass_core::drill::{
     self, Authority, Check, CheckKind, CredentialResult, DrillRecord, Status,
 };
-use breakglass_entra::{GraphClient, HttpClient, HttpOptions};
+use breakglass_entra::{AccessToken, GraphClient, HttpClient, HttpOptions, TokenClaims};
 use jiff::Timestamp;
 
 use super::{Given, failed, short, when};
 use crate::Progress;
 use crate::cloud::ResolvedCloud;
-use crate::emergency::credential_source::{self, Input, Request, acquire_token};
+use crate::emergency::credential_source::{
+    self, EmergencyCredential, Input, Request, acquire_token,
+};
 use crate::error::Error;
 use crate::provision::credentials::{EmergencyApp, TenantCredential};
 use crate::provision::vault::KeePassPassword;
@@ -61,32 +63,50 @@ fn last_proof(earlier: &[DrillRecord], label: &str) -> Option<(Timestamp, Option
         .max_by_key(|(at, _)| *at)
 }
 
-pub(super) async fn prove_credential(
-    cx: &Context<'_>,
-    policy: &CredentialPolicy,
-    given: Option<&Given>,
-) -> CredentialResult {
-    let label = policy.label.as_str();
-    let on_app: Vec<&TenantCredential> = cx.app.with_label(label).collect();
-    let newest = on_app.iter().max_by_key(|c| c.end).copied();
-    let mut result = CredentialResult {
-        label: label.to_string(),
-        key_id: None,
-        kind: match policy.kind {
-            CredentialKind::Secret => "secret".into(),
-            CredentialKind::Certificate => "certificate".into(),
-        },
-        store: store_name(policy),
-        proven: false,
-        checks: Vec::new(),
-    };
-    let key_check = |key: &str| -> Check {
-        if on_app.iter().any(|c| c.key_id.eq_ignore_ascii_case(key)) {
+/// The app's credentials carrying the label being proven.
+struct OnApp<'a> {
+    app: &'a EmergencyApp,
+    label: &'a str,
+    with_label: Vec<&'a TenantCredential>,
+}
+
+impl<'a> OnApp<'a> {
+    fn new(app: &'a EmergencyApp, label: &'a str) -> OnApp<'a> {
+        OnApp {
+            app,
+            label,
+            with_label: app.with_label(label).collect(),
+        }
+    }
+
+    fn newest(&self) -> Option<&'a TenantCredential> {
+        self.with_label.iter().max_by_key(|c| c.end).copied()
+    }
+
+    /// The credential whose end date counts: the one with the key the store holds, else the
+    /// newest with the label.
+    fn for_expiry(&self, key: Option<&str>) -> Option<&'a TenantCredential> {
+        key.and_then(|k| {
+            self.with_label
+                .iter()
+                .find(|c| c.key_id.eq_ignore_ascii_case(k))
+        })
+        .copied()
+        .or(self.newest())
+    }
+
+    fn key_check(&self, key: &str) -> Check {
+        let label = self.label;
+        if self
+            .with_label
+            .iter()
+            .any(|c| c.key_id.eq_ignore_ascii_case(key))
+        {
             Check::pass(
                 CheckKind::KeyId,
                 format!("{key} is on the app as breakglass:{label}"),
             )
-        } else if cx
+        } else if self
             .app
             .credentials
             .iter()
@@ -103,53 +123,163 @@ pub(super) async fn prove_credential(
             )
             .hinted(format!("the store is stale: `breakglass credential list` compares stores and tenant; `breakglass credential rotate {label}` makes a new one"))
         }
-    };
+    }
+
+    /// Records the key the store holds, and whether the app still has it.
+    fn record_key(&self, result: &mut CredentialResult, key: &str) {
+        result.key_id = Some(key.to_string());
+        result.checks.push(self.key_check(key));
+    }
+}
+
+fn empty_result(policy: &CredentialPolicy) -> CredentialResult {
+    CredentialResult {
+        label: policy.label.clone(),
+        key_id: None,
+        kind: match policy.kind {
+            CredentialKind::Secret => "secret".into(),
+            CredentialKind::Certificate => "certificate".into(),
+        },
+        store: store_name(policy),
+        proven: false,
+        checks: Vec::new(),
+    }
+}
+
+/// Where to read the credential from; `None` when it is kept on paper and nobody brought it.
+fn source_request(
+    cx: &Context<'_>,
+    policy: &CredentialPolicy,
+    given: Option<&Given>,
+) -> Option<Request> {
     let request = |sheet: Option<Input>, shares: Vec<Input>| Request {
-        credential: Some(label.to_string()),
+        credential: Some(policy.label.clone()),
         sheet,
         shares,
         config_path: cx.config_path.to_path_buf(),
     };
-    let source = match (policy.store, given) {
+    match (policy.store, given) {
         (_, Some(Given::Sheet(input))) => Some(request(Some(input.clone()), Vec::new())),
         (_, Some(Given::Shares(inputs))) => Some(request(None, inputs.clone())),
         (StoreKind::Keepass, None) => Some(request(None, Vec::new())),
         (StoreKind::Sheet | StoreKind::Shares, None) => None,
+    }
+}
+
+/// A credential kept on paper that nobody brought: say so, and since when it is unproven;
+/// what the manifest and the app show is still checked.
+fn not_brought(
+    cx: &Context<'_>,
+    policy: &CredentialPolicy,
+    on_app: &OnApp<'_>,
+    result: &mut CredentialResult,
+) {
+    let label = on_app.label;
+    let needs = match policy.threshold() {
+        Some(t) => format!(
+            "needs {} custodians ({} of {} shares): `--shares {label}=FILE,FILE,…`",
+            t.k, t.k, t.n
+        ),
+        None => format!("needs the recovery sheet: `--sheet {label}=FILE`"),
     };
-    let Some(source) = source else {
-        // Kept on paper and nobody brought it: say so, and since when it is unproven.
-        let needs = match policy.threshold() {
-            Some(t) => format!(
-                "needs {} custodians ({} of {} shares): `--shares {label}=FILE,FILE,…`",
-                t.k, t.k, t.n
+    let since = match last_proof(cx.earlier, label) {
+        Some((at, key)) => format!(
+            "; last proven {} ({}), due by {}",
+            when(at),
+            key.as_deref().map(short).unwrap_or("?"),
+            when(drill::next_due(at))
+        ),
+        None => "; never proven by a drill".to_string(),
+    };
+    result
+        .checks
+        .push(Check::warning(CheckKind::Source, format!("not proven: {needs}{since}")).hinted(
+            "bring the custodians' shares (or the sheet) at least every 90 days and run the drill with them",
+        ));
+    if let Some(key) = cx.manifest.get(label) {
+        on_app.record_key(result, key);
+    }
+    let tenant_credential = on_app.for_expiry(result.key_id.as_deref());
+    result.checks.push(expiry(cx, tenant_credential));
+}
+
+/// A token for Microsoft Graph with the credential, in the cloud it was made for.
+async fn sign_in(
+    cx: &Context<'_>,
+    label: &str,
+    credential: &EmergencyCredential,
+) -> Result<(ResolvedCloud, HttpClient, AccessToken), Error> {
+    let cloud = credential_source::resolve_cloud(cx.progress, cx.chosen_cloud.clone(), credential)?;
+    let http = HttpClient::new(&cloud.profile, cx.http_options.clone())?;
+    let scope = cloud.profile.graph_default_scope();
+    let token = {
+        let _busy = cx.progress.busy(&format!("signing in with `{label}`…"));
+        acquire_token(&http, &cloud, credential, &scope).await?
+    };
+    Ok((cloud, http, token))
+}
+
+/// Whether the token is for this tenant and the emergency app.
+fn token_check(
+    cx: &Context<'_>,
+    claims: &TokenClaims,
+    credential: &EmergencyCredential,
+    cloud: &ResolvedCloud,
+) -> Check {
+    let token_tenant = claims.tid.clone().unwrap_or_default();
+    let token_app = claims.client_id().unwrap_or_default().to_string();
+    if !token_tenant.eq_ignore_ascii_case(cx.tenant_id) {
+        Check::failure(
+            CheckKind::Token,
+            format!(
+                "the token is for tenant {token_tenant}, not {}",
+                cx.tenant_id
             ),
-            None => format!("needs the recovery sheet: `--sheet {label}=FILE`"),
-        };
-        let since = match last_proof(cx.earlier, label) {
-            Some((at, key)) => format!(
-                "; last proven {} ({}), due by {}",
-                when(at),
-                key.as_deref().map(short).unwrap_or("?"),
-                when(drill::next_due(at))
+        )
+    } else if !token_app.eq_ignore_ascii_case(&cx.app.app_id) {
+        Check::failure(
+            CheckKind::Token,
+            format!(
+                "the token is for app {token_app}, not the emergency app {}",
+                cx.app.app_id
             ),
-            None => "; never proven by a drill".to_string(),
-        };
-        result
-            .checks
-            .push(Check::warning(CheckKind::Source, format!("not proven: {needs}{since}")).hinted(
-                "bring the custodians' shares (or the sheet) at least every 90 days and run the drill with them",
-            ));
-        if let Some(key) = cx.manifest.get(label) {
-            result.key_id = Some(key.clone());
-            result.checks.push(key_check(key));
+        )
+    } else {
+        Check::pass(
+            CheckKind::Token,
+            format!(
+                "client credentials ({}) at {}",
+                credential.material.kind(),
+                cloud.profile.authority_host.as_str().trim_end_matches('/')
+            ),
+        )
+    }
+}
+
+/// A Graph read with the token: `GET /organization`.
+async fn graph_read_check(graph: &GraphClient) -> Check {
+    match graph.organization().await {
+        Ok(organizations) => {
+            let name = organizations
+                .first()
+                .and_then(|o| o.display_name.clone())
+                .unwrap_or_default();
+            Check::pass(CheckKind::GraphRead, format!("GET /organization: {name}"))
         }
-        let tenant_credential = result
-            .key_id
-            .as_deref()
-            .and_then(|k| on_app.iter().find(|c| c.key_id.eq_ignore_ascii_case(k)))
-            .copied()
-            .or(newest);
-        result.checks.push(expiry(cx, tenant_credential));
+        Err(err) => failed(CheckKind::GraphRead, Status::Failure, &Error::from(err)),
+    }
+}
+
+pub(super) async fn prove_credential(
+    cx: &Context<'_>,
+    policy: &CredentialPolicy,
+    given: Option<&Given>,
+) -> CredentialResult {
+    let label = policy.label.as_str();
+    let on_app = OnApp::new(cx.app, label);
+    let mut result = empty_result(policy);
+    let Some(source) = source_request(cx, policy, given) else {
+        not_brought(cx, policy, &on_app, &mut result);
         return result;
     };
 
@@ -159,7 +289,7 @@ pub(super) async fn prove_credential(
             result
                 .checks
                 .push(failed(CheckKind::Source, Status::Failure, &err));
-            result.checks.push(expiry(cx, newest));
+            result.checks.push(expiry(cx, on_app.newest()));
             return result;
         }
     };
@@ -167,30 +297,12 @@ pub(super) async fn prove_credential(
         CheckKind::Source,
         format!("from {}", credential.origin),
     ));
-    let key = credential.key_id.clone();
-    if let Some(key) = &key {
-        result.key_id = Some(key.clone());
-        result.checks.push(key_check(key));
+    if let Some(key) = &credential.key_id {
+        on_app.record_key(&mut result, key);
     }
-    let tenant_credential = key
-        .as_deref()
-        .and_then(|k| on_app.iter().find(|c| c.key_id.eq_ignore_ascii_case(k)))
-        .copied()
-        .or(newest);
+    let tenant_credential = on_app.for_expiry(credential.key_id.as_deref());
 
-    let token = async {
-        let cloud =
-            credential_source::resolve_cloud(cx.progress, cx.chosen_cloud.clone(), &credential)?;
-        let http = HttpClient::new(&cloud.profile, cx.http_options.clone())?;
-        let scope = cloud.profile.graph_default_scope();
-        let token = {
-            let _busy = cx.progress.busy(&format!("signing in with `{label}`…"));
-            acquire_token(&http, &cloud, &credential, &scope).await?
-        };
-        Ok::<_, Error>((cloud, http, token))
-    }
-    .await;
-    let (cloud, http, token) = match token {
+    let (cloud, http, token) = match sign_in(cx, label, &credential).await {
         Ok(parts) => parts,
         Err(err) => {
             result
@@ -214,59 +326,13 @@ pub(super) async fn prove_credential(
             return result;
         }
     };
-    let token_tenant = claims.tid.clone().unwrap_or_default();
-    let token_app = claims.client_id().unwrap_or_default().to_string();
-    let token_ok = if !token_tenant.eq_ignore_ascii_case(cx.tenant_id) {
-        result.checks.push(Check::failure(
-            CheckKind::Token,
-            format!(
-                "the token is for tenant {token_tenant}, not {}",
-                cx.tenant_id
-            ),
-        ));
-        false
-    } else if !token_app.eq_ignore_ascii_case(&cx.app.app_id) {
-        result.checks.push(Check::failure(
-            CheckKind::Token,
-            format!(
-                "the token is for app {token_app}, not the emergency app {}",
-                cx.app.app_id
-            ),
-        ));
-        false
-    } else {
-        result.checks.push(Check::pass(
-            CheckKind::Token,
-            format!(
-                "client credentials ({}) at {}",
-                credential.material.kind(),
-                cloud.profile.authority_host.as_str().trim_end_matches('/')
-            ),
-        ));
-        true
-    };
+    let tenant_and_app = token_check(cx, &claims, &credential, &cloud);
+    let token_ok = tenant_and_app.status == Status::Pass;
+    result.checks.push(tenant_and_app);
     let graph = GraphClient::new(http, &cloud.profile, Arc::new(token));
-    let read_ok = match graph.organization().await {
-        Ok(organizations) => {
-            let name = organizations
-                .first()
-                .and_then(|o| o.display_name.clone())
-                .unwrap_or_default();
-            result.checks.push(Check::pass(
-                CheckKind::GraphRead,
-                format!("GET /organization: {name}"),
-            ));
-            true
-        }
-        Err(err) => {
-            result.checks.push(failed(
-                CheckKind::GraphRead,
-                Status::Failure,
-                &Error::from(err),
-            ));
-            false
-        }
-    };
+    let read = graph_read_check(&graph).await;
+    let read_ok = read.status == Status::Pass;
+    result.checks.push(read);
     let role = drill::authority_in_token(
         cx.authority,
         &claims.wids,

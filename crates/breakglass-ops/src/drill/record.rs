@@ -39,6 +39,22 @@ fn cell(text: &str) -> String {
 pub fn markdown(record: &DrillRecord) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Emergency access drill, {}\n", when(record.started));
+    summary(&mut md, record);
+    credentials(&mut md, record);
+    users(&mut md, record);
+    checks(&mut md, record);
+    let _ = writeln!(
+        md,
+        "\nService principal sign-ins are read from Microsoft Graph **beta** \
+         (`/beta/auditLogs/signIns`); v1.0 returns interactive user sign-ins only.\n\n\
+         Microsoft asks for emergency access to be validated at least every 90 days. \
+         This record holds no secret."
+    );
+    md
+}
+
+/// The table of what was drilled, by whom, and the verdict.
+fn summary(md: &mut String, record: &DrillRecord) {
     let _ = writeln!(md, "| | |\n| --- | --- |");
     let _ = writeln!(
         md,
@@ -92,6 +108,9 @@ pub fn markdown(record: &DrillRecord) -> String {
             .map(when)
             .unwrap_or_else(|| "now (a credential or user has never been proven)".into())
     );
+}
+
+fn credentials(md: &mut String, record: &DrillRecord) {
     let _ = writeln!(md, "## Credentials\n");
     let _ = writeln!(
         md,
@@ -109,23 +128,32 @@ pub fn markdown(record: &DrillRecord) -> String {
         );
     }
     let _ = writeln!(md);
-    if !record.users.is_empty() {
-        let _ = writeln!(md, "## Emergency users\n");
+}
+
+/// The emergency users, when the drill had any.
+fn users(md: &mut String, record: &DrillRecord) {
+    if record.users.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## Emergency users\n");
+    let _ = writeln!(
+        md,
+        "| user | object id | checks passed |\n| --- | --- | --- |"
+    );
+    for u in &record.users {
         let _ = writeln!(
             md,
-            "| user | object id | checks passed |\n| --- | --- | --- |"
+            "| {} | {} | {} |",
+            cell(&u.user_principal_name),
+            u.id,
+            if u.proven { "yes" } else { "no" }
         );
-        for u in &record.users {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} |",
-                cell(&u.user_principal_name),
-                u.id,
-                if u.proven { "yes" } else { "no" }
-            );
-        }
-        let _ = writeln!(md);
     }
+    let _ = writeln!(md);
+}
+
+/// Every check of every credential and user; hints only where a check did not pass.
+fn checks(md: &mut String, record: &DrillRecord) {
     let _ = writeln!(md, "## Checks\n");
     let _ = writeln!(
         md,
@@ -159,14 +187,6 @@ pub fn markdown(record: &DrillRecord) -> String {
             );
         }
     }
-    let _ = writeln!(
-        md,
-        "\nService principal sign-ins are read from Microsoft Graph **beta** \
-         (`/beta/auditLogs/signIns`); v1.0 returns interactive user sign-ins only.\n\n\
-         Microsoft asks for emergency access to be validated at least every 90 days. \
-         This record holds no secret."
-    );
-    md
 }
 
 /// Writes `drill-<time>.json` and `.md` to `folder` (0600, atomic); never overwrites an

@@ -4,3 +4,4 @@
 //! environment into a client credential and gets tokens with it.
 
 pub mod credential_source;
+mod scanned;

@@ -29,7 +29,7 @@ use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
 use super::apply::TenantFacts;
-use super::keys::{self, Material};
+use super::keys::{self, GeneratedCertificate, Material};
 use super::vault::{LocalVault, NewCredential, StoredLocation, Vault};
 use crate::error::{Error, ErrorKind, config_error, internal_error};
 
@@ -408,117 +408,183 @@ pub async fn create_credential(
             24 * i64::from(policy.lifetime_days),
         ))
         .unwrap_or(now);
-    let display_name = credential_display_name(&policy.label);
+    let addition = Addition {
+        graph,
+        replication,
+        app_object_id,
+        display_name: credential_display_name(&policy.label),
+        now,
+        end,
+    };
     match policy.kind {
-        CredentialKind::Secret => {
-            let request = NewPassword {
-                display_name,
-                end_date_time: Some(end.to_string()),
-            };
-            let created = retry_while_replicating(replication, || {
-                graph.add_password(app_object_id, &request)
-            })
-            .await?;
-            let secret = created
-                .secret_text
-                .filter(|s| !s.expose_secret().is_empty())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::Service,
-                        "addPassword answered without the new secret",
-                    )
-                })?;
-            Ok(Created {
-                material: Material::Secret {
-                    key_id: created.key_id.unwrap_or_default(),
-                    secret,
-                    start: parse_time(created.start_date_time.as_deref()).unwrap_or(now),
-                    end,
-                },
-                method: AddMethod::AddPassword,
-            })
-        }
+        CredentialKind::Secret => addition.add_password().await,
         CredentialKind::Certificate => {
             let generated = keys::generate_certificate(&policy.label, app_id, now, end)?;
-            let mut why =
-                "no current certificate's private key is on this machine to sign an addKey proof"
-                    .to_string();
-            if let Some(signer) = signer {
-                let proof = signer
-                    .certificate
-                    .proof_of_possession(app_object_id, now)
-                    .map_err(|e| internal_error(format!("cannot sign the proof: {e}")))?;
-                let key = NewKeyCredential {
-                    display_name: display_name.clone(),
-                    kind: "AsymmetricX509Cert".into(),
-                    usage: "Verify".into(),
-                    key: generated.certificate_base64(),
-                    end_date_time: Some(end.to_string()),
-                };
-                match graph
-                    .add_key(app_object_id, &key, proof.expose_secret())
-                    .await
-                {
-                    Ok(added) => {
-                        let key_id = added.key_id.unwrap_or_default();
-                        if key_id.is_empty() {
-                            return Err(Error::new(
-                                ErrorKind::Service,
-                                "addKey answered without the new key id",
-                            ));
-                        }
-                        let start = added
-                            .start_date_time
-                            .as_deref()
-                            .and_then(|t| t.parse().ok())
-                            .unwrap_or(now);
-                        return Ok(Created {
-                            material: Material::Certificate {
-                                key_id,
-                                certificate: generated,
-                                start,
-                                end,
-                            },
-                            method: AddMethod::AddKey {
-                                proof_signed_by: signer.key_id.clone(),
-                            },
-                        });
-                    }
-                    // Refused outright: nothing was added, so PATCH is safe.
-                    Err(e) if matches!(e.status(), Some(400 | 401 | 403)) => {
-                        why = format!("addKey refused the proof ({})", one_line(&e));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            let key_id = uuid::Uuid::new_v4().to_string();
-            let (_, mut current) = graph
-                .credentials_of(Owned::Application, app_object_id)
-                .await?;
-            current.push(KeyCredential {
-                key_id: Some(key_id.clone()),
-                display_name: Some(display_name),
-                kind: Some("AsymmetricX509Cert".into()),
-                usage: Some("Verify".into()),
-                key: Some(generated.certificate_base64()),
-                custom_key_identifier: None,
-                start_date_time: Some(now.to_string()),
-                end_date_time: Some(end.to_string()),
-            });
-            retry_while_replicating(replication, || {
-                graph.replace_key_credentials(Owned::Application, app_object_id, &current)
-            })
-            .await?;
-            Ok(Created {
-                material: Material::Certificate {
-                    key_id,
-                    certificate: generated,
-                    start: now,
-                    end,
-                },
-                method: AddMethod::PatchKeyCredentials { why },
-            })
+            addition.add_certificate(generated, signer).await
         }
+    }
+}
+
+/// What adding one credential to the app needs, whichever way it is added.
+struct Addition<'a> {
+    graph: &'a GraphClient,
+    replication: ReplicationPolicy,
+    app_object_id: &'a str,
+    display_name: String,
+    now: Timestamp,
+    end: Timestamp,
+}
+
+/// How `addKey` answered.
+enum AddKeyAnswer {
+    Added {
+        key_id: String,
+        start: Timestamp,
+    },
+    /// Refused outright, for this reason.
+    Refused(String),
+}
+
+impl Addition<'_> {
+    async fn add_password(&self) -> Result<Created, Error> {
+        let request = NewPassword {
+            display_name: self.display_name.clone(),
+            end_date_time: Some(self.end.to_string()),
+        };
+        let created = retry_while_replicating(self.replication, || {
+            self.graph.add_password(self.app_object_id, &request)
+        })
+        .await?;
+        let secret = created
+            .secret_text
+            .filter(|s| !s.expose_secret().is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Service,
+                    "addPassword answered without the new secret",
+                )
+            })?;
+        Ok(Created {
+            material: Material::Secret {
+                key_id: created.key_id.unwrap_or_default(),
+                secret,
+                start: parse_time(created.start_date_time.as_deref()).unwrap_or(self.now),
+                end: self.end,
+            },
+            method: AddMethod::AddPassword,
+        })
+    }
+
+    /// `addKey` when a current certificate can sign the proof, else (or when addKey refuses
+    /// the proof) `PATCH keyCredentials`.
+    async fn add_certificate(
+        &self,
+        generated: GeneratedCertificate,
+        signer: Option<&Signer>,
+    ) -> Result<Created, Error> {
+        let mut why =
+            "no current certificate's private key is on this machine to sign an addKey proof"
+                .to_string();
+        if let Some(signer) = signer {
+            match self.add_key(&generated, signer).await? {
+                AddKeyAnswer::Added { key_id, start } => {
+                    return Ok(Created {
+                        material: Material::Certificate {
+                            key_id,
+                            certificate: generated,
+                            start,
+                            end: self.end,
+                        },
+                        method: AddMethod::AddKey {
+                            proof_signed_by: signer.key_id.clone(),
+                        },
+                    });
+                }
+                AddKeyAnswer::Refused(refused) => why = refused,
+            }
+        }
+        let key_id = self.patch_key_credentials(&generated).await?;
+        Ok(Created {
+            material: Material::Certificate {
+                key_id,
+                certificate: generated,
+                start: self.now,
+                end: self.end,
+            },
+            method: AddMethod::PatchKeyCredentials { why },
+        })
+    }
+
+    async fn add_key(
+        &self,
+        generated: &GeneratedCertificate,
+        signer: &Signer,
+    ) -> Result<AddKeyAnswer, Error> {
+        let proof = signer
+            .certificate
+            .proof_of_possession(self.app_object_id, self.now)
+            .map_err(|e| internal_error(format!("cannot sign the proof: {e}")))?;
+        let key = NewKeyCredential {
+            display_name: self.display_name.clone(),
+            kind: "AsymmetricX509Cert".into(),
+            usage: "Verify".into(),
+            key: generated.certificate_base64(),
+            end_date_time: Some(self.end.to_string()),
+        };
+        match self
+            .graph
+            .add_key(self.app_object_id, &key, proof.expose_secret())
+            .await
+        {
+            Ok(added) => {
+                let key_id = added.key_id.unwrap_or_default();
+                if key_id.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Service,
+                        "addKey answered without the new key id",
+                    ));
+                }
+                let start = added
+                    .start_date_time
+                    .as_deref()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(self.now);
+                Ok(AddKeyAnswer::Added { key_id, start })
+            }
+            // Refused outright: nothing was added, so PATCH is safe.
+            Err(e) if matches!(e.status(), Some(400 | 401 | 403)) => Ok(AddKeyAnswer::Refused(
+                format!("addKey refused the proof ({})", one_line(&e)),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes the app's certificates back with the new one; returns the key id chosen for it.
+    async fn patch_key_credentials(
+        &self,
+        generated: &GeneratedCertificate,
+    ) -> Result<String, Error> {
+        let key_id = uuid::Uuid::new_v4().to_string();
+        let (_, mut current) = self
+            .graph
+            .credentials_of(Owned::Application, self.app_object_id)
+            .await?;
+        current.push(KeyCredential {
+            key_id: Some(key_id.clone()),
+            display_name: Some(self.display_name.clone()),
+            kind: Some("AsymmetricX509Cert".into()),
+            usage: Some("Verify".into()),
+            key: Some(generated.certificate_base64()),
+            custom_key_identifier: None,
+            start_date_time: Some(self.now.to_string()),
+            end_date_time: Some(self.end.to_string()),
+        });
+        retry_while_replicating(self.replication, || {
+            self.graph
+                .replace_key_credentials(Owned::Application, self.app_object_id, &current)
+        })
+        .await?;
+        Ok(key_id)
     }
 }
 

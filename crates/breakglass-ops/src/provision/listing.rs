@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use breakglass_core::config::{CredentialKind, StoreKind};
+use breakglass_core::config::{Config, CredentialKind, StoreKind};
 use breakglass_core::plan::OwnedObject;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::credentials::{EmergencyApp, StoreIndex, TenantCredential, is_usable};
+use super::credentials::{EmergencyApp, Holding, StoreIndex, TenantCredential, is_usable};
 
 /// Whether a credential is as it should be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -72,65 +72,17 @@ pub struct CredentialList {
 
 /// Builds the list from the tenant's and the stores' view.
 pub fn build(
-    config: &breakglass_core::config::Config,
+    config: &Config,
     tenant_id: &str,
     app: &EmergencyApp,
     stores: &StoreIndex,
     now: Timestamp,
 ) -> CredentialList {
-    let row = |c: &TenantCredential| {
-        let holding = stores.get(&c.key_id);
-        let status = if c.on == OwnedObject::ServicePrincipal {
-            Status::OnServicePrincipal
-        } else {
-            match c.label() {
-                None => Status::NotMadeByBreakglass,
-                Some(label) if config.credential(label).is_none() => Status::NotDeclared,
-                Some(label)
-                    if holding.is_none()
-                        && config
-                            .credential(label)
-                            .is_some_and(|p| stores.is_missing(p.store)) =>
-                {
-                    Status::StoreMissing
-                }
-                Some(_) if holding.is_none() => Status::NotInAnyStore,
-                Some(_) if c.expired(now) => Status::Expired,
-                Some(_) => Status::Ok,
-            }
-        };
-        Row {
-            key_id: c.key_id.clone(),
-            kind: c.kind,
-            label: c.label().map(str::to_string),
-            display_name: c.display_name.clone(),
-            hint: c.hint.clone(),
-            thumbprint: c
-                .thumbprint
-                .clone()
-                .or_else(|| holding.and_then(|h| h.thumbprint.clone())),
-            start: c.start,
-            end: c.end,
-            days_left: c
-                .end
-                .map(|end| end.duration_since(now).as_hours().div_euclid(24)),
-            store: holding.map(|h| h.describe()),
-            on: match c.on {
-                OwnedObject::Application => "app",
-                OwnedObject::ServicePrincipal => "servicePrincipal",
-            },
-            declared_store: c
-                .label()
-                .and_then(|l| config.credential(l))
-                .map(|p| p.store),
-            status,
-        }
-    };
     let mut credentials: Vec<Row> = app
         .credentials
         .iter()
         .chain(app.service_principal_credentials.iter())
-        .map(row)
+        .map(|c| tenant_row(config, stores, c, now))
         .collect();
     for (key_id, holding) in &stores.by_key {
         if credentials
@@ -139,28 +91,112 @@ pub fn build(
         {
             continue;
         }
-        let end: Option<Timestamp> = holding.expires.as_deref().and_then(|e| e.parse().ok());
-        credentials.push(Row {
-            key_id: key_id.clone(),
-            kind: if holding.kind == "certificate" {
-                CredentialKind::Certificate
-            } else {
-                CredentialKind::Secret
-            },
-            label: Some(holding.label.clone()),
-            display_name: None,
-            hint: None,
-            thumbprint: holding.thumbprint.clone(),
-            start: None,
-            end,
-            days_left: end.map(|end| end.duration_since(now).as_hours().div_euclid(24)),
-            store: Some(holding.describe()),
-            on: "none",
-            declared_store: config.credential(&holding.label).map(|p| p.store),
-            status: Status::NotInTenant,
-        });
+        credentials.push(store_only_row(config, key_id, holding, now));
     }
-    let labels_without_usable_credential = config
+    CredentialList {
+        tenant_id: tenant_id.to_string(),
+        app_id: app.app_id.clone(),
+        app_object_id: app.object_id.clone(),
+        keepass: PathBuf::new(),
+        sheets: PathBuf::new(),
+        credentials,
+        labels_without_usable_credential: labels_without_usable_credential(
+            config, app, stores, now,
+        ),
+    }
+}
+
+fn days_left(end: Timestamp, now: Timestamp) -> i64 {
+    end.duration_since(now).as_hours().div_euclid(24)
+}
+
+fn status(
+    config: &Config,
+    c: &TenantCredential,
+    holding: Option<&Holding>,
+    stores: &StoreIndex,
+    now: Timestamp,
+) -> Status {
+    if c.on == OwnedObject::ServicePrincipal {
+        return Status::OnServicePrincipal;
+    }
+    match c.label() {
+        None => Status::NotMadeByBreakglass,
+        Some(label) if config.credential(label).is_none() => Status::NotDeclared,
+        Some(label)
+            if holding.is_none()
+                && config
+                    .credential(label)
+                    .is_some_and(|p| stores.is_missing(p.store)) =>
+        {
+            Status::StoreMissing
+        }
+        Some(_) if holding.is_none() => Status::NotInAnyStore,
+        Some(_) if c.expired(now) => Status::Expired,
+        Some(_) => Status::Ok,
+    }
+}
+
+/// A credential the tenant holds, with the store that holds it, if any.
+fn tenant_row(config: &Config, stores: &StoreIndex, c: &TenantCredential, now: Timestamp) -> Row {
+    let holding = stores.get(&c.key_id);
+    Row {
+        key_id: c.key_id.clone(),
+        kind: c.kind,
+        label: c.label().map(str::to_string),
+        display_name: c.display_name.clone(),
+        hint: c.hint.clone(),
+        thumbprint: c
+            .thumbprint
+            .clone()
+            .or_else(|| holding.and_then(|h| h.thumbprint.clone())),
+        start: c.start,
+        end: c.end,
+        days_left: c.end.map(|end| days_left(end, now)),
+        store: holding.map(|h| h.describe()),
+        on: match c.on {
+            OwnedObject::Application => "app",
+            OwnedObject::ServicePrincipal => "servicePrincipal",
+        },
+        declared_store: c
+            .label()
+            .and_then(|l| config.credential(l))
+            .map(|p| p.store),
+        status: status(config, c, holding, stores, now),
+    }
+}
+
+/// A credential a store holds and the tenant does not.
+fn store_only_row(config: &Config, key_id: &str, holding: &Holding, now: Timestamp) -> Row {
+    let end: Option<Timestamp> = holding.expires.as_deref().and_then(|e| e.parse().ok());
+    Row {
+        key_id: key_id.to_string(),
+        kind: if holding.kind == "certificate" {
+            CredentialKind::Certificate
+        } else {
+            CredentialKind::Secret
+        },
+        label: Some(holding.label.clone()),
+        display_name: None,
+        hint: None,
+        thumbprint: holding.thumbprint.clone(),
+        start: None,
+        end,
+        days_left: end.map(|end| days_left(end, now)),
+        store: Some(holding.describe()),
+        on: "none",
+        declared_store: config.credential(&holding.label).map(|p| p.store),
+        status: Status::NotInTenant,
+    }
+}
+
+fn labels_without_usable_credential(
+    config: &Config,
+    app: &EmergencyApp,
+    stores: &StoreIndex,
+    now: Timestamp,
+) -> Vec<String> {
+    config
         .app
         .credentials
         .iter()
@@ -171,14 +207,5 @@ pub fn build(
                 .any(|c| is_usable(config, stores, c, now))
         })
         .map(|p| p.label.clone())
-        .collect();
-    CredentialList {
-        tenant_id: tenant_id.to_string(),
-        app_id: app.app_id.clone(),
-        app_object_id: app.object_id.clone(),
-        keepass: PathBuf::new(),
-        sheets: PathBuf::new(),
-        credentials,
-        labels_without_usable_credential,
-    }
+        .collect()
 }

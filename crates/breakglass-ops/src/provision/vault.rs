@@ -445,6 +445,140 @@ impl LocalVault {
         })
     }
 
+    fn store_in_keepass(&mut self, stored: &StoredCredential) -> Result<StoredLocation, Error> {
+        let path = self.keepass_path.clone();
+        let store = self
+            .keepass(true)?
+            .ok_or_else(|| internal_error("KeePass store missing"))?;
+        store.upsert(stored).map_err(keepass_error)?;
+        store.save().map_err(keepass_error)?;
+        Ok(StoredLocation {
+            store: "keepass".into(),
+            files: vec![path],
+        })
+    }
+
+    /// Writes the sheet (or the share sheets), then lists them in the manifest.
+    fn store_on_paper(
+        &mut self,
+        policy: &CredentialPolicy,
+        stored: &StoredCredential,
+        key_id: &str,
+    ) -> Result<StoredLocation, Error> {
+        let payload = CredentialPayload::encode(stored)
+            .map_err(|e| internal_error(format!("cannot encode the credential: {e}")))?;
+        std::fs::create_dir_all(&self.sheets)
+            .map_err(|e| config_error(format!("cannot create {}: {e}", self.sheets.display())))?;
+        let (files, set_id) = if policy.store == StoreKind::Sheet {
+            (self.write_recovery_sheet(policy, &payload, key_id)?, None)
+        } else {
+            self.write_share_sheets(policy, &payload, stored, key_id)?
+        };
+        self.list_in_manifest(policy, stored, key_id, &files, set_id)?;
+        Ok(StoredLocation {
+            store: paper_store_name(policy.store).into(),
+            files: files.into_iter().map(|f| self.sheets.join(f)).collect(),
+        })
+    }
+
+    /// Returns the file written, relative to the sheets folder.
+    fn write_recovery_sheet(
+        &self,
+        policy: &CredentialPolicy,
+        payload: &CredentialPayload,
+        key_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        let pdf = render_recovery_sheet(payload, &self.sheet_options())
+            .map_err(|e| internal_error(e.to_string()))?;
+        let name = format!("recovery-{}-{}.pdf", policy.label, short(key_id));
+        write_secret_file(&self.sheets.join(&name), &pdf, Overwrite::Replace)
+            .map_err(write_error)?;
+        Ok(vec![name])
+    }
+
+    /// Returns the files written, relative to the sheets folder, and the shares' set id.
+    fn write_share_sheets(
+        &self,
+        policy: &CredentialPolicy,
+        payload: &CredentialPayload,
+        stored: &StoredCredential,
+        key_id: &str,
+    ) -> Result<(Vec<String>, Option<String>), Error> {
+        let threshold = policy
+            .threshold()
+            .ok_or_else(|| internal_error("shares without a threshold"))?;
+        let shares = breakglass_store::split(payload, threshold.k, threshold.n)
+            .map_err(|e| internal_error(e.to_string()))?;
+        let mut files = Vec::new();
+        let mut set_id = None;
+        for share in &shares {
+            let (index, total) = (share.index(), share.total());
+            set_id = Some(share.set_id().to_string());
+            let base = format!(
+                "share-{}-{}-{index}-of-{total}",
+                policy.label,
+                short(key_id)
+            );
+            let pdf = render_share_sheet(share, stored, None, &self.sheet_options())
+                .map_err(|e| internal_error(e.to_string()))?;
+            write_secret_file(
+                &self.sheets.join(format!("{base}.pdf")),
+                &pdf,
+                Overwrite::Replace,
+            )
+            .map_err(write_error)?;
+            let text = share.text();
+            write_secret_file(
+                &self.sheets.join(format!("{base}.txt")),
+                format!("{}\n", text.expose_secret()).as_bytes(),
+                Overwrite::Replace,
+            )
+            .map_err(write_error)?;
+            files.push(format!("{base}.pdf"));
+            files.push(format!("{base}.txt"));
+        }
+        Ok((files, set_id))
+    }
+
+    /// Lists sheets just written in the manifest, in place of the label's earlier ones.
+    fn list_in_manifest(
+        &self,
+        policy: &CredentialPolicy,
+        stored: &StoredCredential,
+        key_id: &str,
+        files: &[String],
+        set_id: Option<String>,
+    ) -> Result<(), Error> {
+        let mut manifest = self.manifest()?;
+        // A new credential for a label replaces the old one in the store; the plan
+        // then removes the old one from the tenant.
+        let replaced: Vec<ManifestEntry> = manifest
+            .credentials
+            .iter()
+            .filter(|e| e.label == policy.label)
+            .cloned()
+            .collect();
+        manifest.credentials.retain(|e| e.label != policy.label);
+        manifest.credentials.push(ManifestEntry {
+            label: policy.label.clone(),
+            key_id: key_id.to_string(),
+            kind: stored.kind.name().to_string(),
+            store: paper_store_name(policy.store).into(),
+            shares: policy.shares.clone(),
+            set_id,
+            files: files.to_vec(),
+            created: Timestamp::now().to_string(),
+            expires: stored.end.to_string(),
+        });
+        self.save_manifest(&manifest)?;
+        for old in replaced {
+            for file in old.files {
+                let _ = std::fs::remove_file(self.sheets.join(file));
+            }
+        }
+        Ok(())
+    }
+
     fn sheet_options(&self) -> SheetOptions {
         SheetOptions {
             report_to: self.report_to.clone(),
@@ -461,6 +595,15 @@ fn keepass_error(error: breakglass_store::KeePassError) -> Error {
 fn write_error(error: breakglass_store::WriteFileError) -> Error {
     let hint = error.hint();
     Error::new(ErrorKind::Config, error.to_string()).hinted(hint)
+}
+
+/// `sheet` or `shares`.
+fn paper_store_name(store: StoreKind) -> &'static str {
+    if store == StoreKind::Sheet {
+        "sheet"
+    } else {
+        "shares"
+    }
 }
 
 fn short(key_id: &str) -> &str {
@@ -521,108 +664,8 @@ impl Vault for LocalVault {
         let stored = self.stored(&credential)?;
         let key_id = credential.material.key_id().to_string();
         match policy.store {
-            StoreKind::Keepass => {
-                let path = self.keepass_path.clone();
-                let store = self
-                    .keepass(true)?
-                    .ok_or_else(|| internal_error("KeePass store missing"))?;
-                store.upsert(&stored).map_err(keepass_error)?;
-                store.save().map_err(keepass_error)?;
-                Ok(StoredLocation {
-                    store: "keepass".into(),
-                    files: vec![path],
-                })
-            }
-            StoreKind::Sheet | StoreKind::Shares => {
-                let payload = CredentialPayload::encode(&stored)
-                    .map_err(|e| internal_error(format!("cannot encode the credential: {e}")))?;
-                std::fs::create_dir_all(&self.sheets).map_err(|e| {
-                    config_error(format!("cannot create {}: {e}", self.sheets.display()))
-                })?;
-                let mut files = Vec::new();
-                let mut set_id = None;
-                if policy.store == StoreKind::Sheet {
-                    let pdf = render_recovery_sheet(&payload, &self.sheet_options())
-                        .map_err(|e| internal_error(e.to_string()))?;
-                    let name = format!("recovery-{}-{}.pdf", policy.label, short(&key_id));
-                    write_secret_file(&self.sheets.join(&name), &pdf, Overwrite::Replace)
-                        .map_err(write_error)?;
-                    files.push(name);
-                } else {
-                    let threshold = policy
-                        .threshold()
-                        .ok_or_else(|| internal_error("shares without a threshold"))?;
-                    let shares = breakglass_store::split(&payload, threshold.k, threshold.n)
-                        .map_err(|e| internal_error(e.to_string()))?;
-                    for share in &shares {
-                        let (index, total) = (share.index(), share.total());
-                        set_id = Some(share.set_id().to_string());
-                        let base = format!(
-                            "share-{}-{}-{index}-of-{total}",
-                            policy.label,
-                            short(&key_id)
-                        );
-                        let pdf = render_share_sheet(share, &stored, None, &self.sheet_options())
-                            .map_err(|e| internal_error(e.to_string()))?;
-                        write_secret_file(
-                            &self.sheets.join(format!("{base}.pdf")),
-                            &pdf,
-                            Overwrite::Replace,
-                        )
-                        .map_err(write_error)?;
-                        let text = share.text();
-                        write_secret_file(
-                            &self.sheets.join(format!("{base}.txt")),
-                            format!("{}\n", text.expose_secret()).as_bytes(),
-                            Overwrite::Replace,
-                        )
-                        .map_err(write_error)?;
-                        files.push(format!("{base}.pdf"));
-                        files.push(format!("{base}.txt"));
-                    }
-                }
-                let mut manifest = self.manifest()?;
-                // A new credential for a label replaces the old one in the store; the plan
-                // then removes the old one from the tenant.
-                let replaced: Vec<ManifestEntry> = manifest
-                    .credentials
-                    .iter()
-                    .filter(|e| e.label == policy.label)
-                    .cloned()
-                    .collect();
-                manifest.credentials.retain(|e| e.label != policy.label);
-                manifest.credentials.push(ManifestEntry {
-                    label: policy.label.clone(),
-                    key_id: key_id.clone(),
-                    kind: stored.kind.name().to_string(),
-                    store: if policy.store == StoreKind::Sheet {
-                        "sheet"
-                    } else {
-                        "shares"
-                    }
-                    .into(),
-                    shares: policy.shares.clone(),
-                    set_id,
-                    files: files.clone(),
-                    created: Timestamp::now().to_string(),
-                    expires: stored.end.to_string(),
-                });
-                self.save_manifest(&manifest)?;
-                for old in replaced {
-                    for file in old.files {
-                        let _ = std::fs::remove_file(self.sheets.join(file));
-                    }
-                }
-                Ok(StoredLocation {
-                    store: if policy.store == StoreKind::Sheet {
-                        "sheet"
-                    } else {
-                        "shares"
-                    }
-                    .into(),
-                    files: files.into_iter().map(|f| self.sheets.join(f)).collect(),
-                })
-            }
+            StoreKind::Keepass => self.store_in_keepass(&stored),
+            StoreKind::Sheet | StoreKind::Shares => self.store_on_paper(policy, &stored, &key_id),
         }
     }
 

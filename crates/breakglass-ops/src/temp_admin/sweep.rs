@@ -2,13 +2,16 @@
 //! whether or not its countdown still runs; the tenant's clock decides.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use breakglass_core::lease::{Marker, format_timestamp};
+use breakglass_entra::GraphClient;
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::Progress;
 use crate::error::{Error, ErrorKind};
-use crate::lease::{self, Step, TemporaryUser};
+use crate::lease::{self, OperatorIdentity, Step, TemporaryUser};
 use crate::session::Session;
 
 /// A temporary administrator sweep removed (or would remove).
@@ -72,71 +75,135 @@ pub async fn sweep(
         let deleted = lease::deleted_temporary_users(graph).await?;
         (live, deleted)
     };
-
-    // What to remove, and why.
-    let mut candidates: Vec<(TemporaryUser, &'static str)> = Vec::new();
-    let mut kept = Vec::new();
-    let mut known: BTreeSet<String> = BTreeSet::new();
-    for user in live {
-        known.insert(user.id.to_ascii_lowercase());
-        match user.marker {
-            Marker::Expires(at) if at > now => kept.push(Kept {
-                user_id: user.id.clone(),
-                user_principal_name: user.user_principal_name.clone(),
-                expires: format_timestamp(at),
-                remaining_seconds: at.duration_since(now).as_secs(),
-            }),
-            Marker::Expires(_) => candidates.push((user, "expired")),
-            _ => candidates.push((user, "markerUnreadable")),
-        }
-    }
-    for user in deleted {
-        if known.insert(user.id.to_ascii_lowercase()) {
-            candidates.push((user, "alreadyDeleted"));
-        }
-    }
-    // Local leases whose user the tenant no longer marks: a marker edited away, or gone.
-    let local = lease::read_leases()?;
-    let mut stale = Vec::new();
-    for (path, local_lease) in local {
-        let same_tenant = local_lease.tenant_id.is_empty()
-            || operator.tenant_id.is_empty()
-            || local_lease
-                .tenant_id
-                .eq_ignore_ascii_case(&operator.tenant_id);
-        if !same_tenant || known.contains(&local_lease.user_id.to_ascii_lowercase()) {
-            continue;
-        }
-        match lease::user_by_key(graph, &local_lease.user_id).await? {
-            (None, _) => stale.push((path, local_lease.user_id)),
-            (Some(_), _) if local_lease.expires <= now => candidates.push((
-                TemporaryUser {
-                    id: local_lease.user_id.clone(),
-                    user_principal_name: Some(local_lease.user_principal_name.clone()),
-                    marker: Marker::Expires(local_lease.expires),
-                    operator: Some(local_lease.operator.clone()),
-                    created: Some(local_lease.created),
-                    deleted: None,
-                },
-                "localLeaseExpired",
-            )),
-            (Some(_), _) => kept.push(Kept {
-                user_id: local_lease.user_id.clone(),
-                user_principal_name: Some(local_lease.user_principal_name.clone()),
-                expires: format_timestamp(local_lease.expires),
-                remaining_seconds: local_lease.expires.duration_since(now).as_secs(),
-            }),
-        }
-    }
+    let mut found = Found::from_tenant(live, deleted, now);
+    let stale = found.add_local_leases(graph, &operator, now).await?;
+    let Found {
+        candidates,
+        mut kept,
+        ..
+    } = found;
     kept.sort_by_key(|k| k.remaining_seconds);
 
-    let mut removed = Vec::new();
-    let mut failed = Vec::new();
-    let mut first_error: Option<Error> = None;
+    let removal = remove_candidates(progress, graph, candidates, dry_run).await;
+    let local_leases_removed = remove_stale_leases(progress, stale, dry_run);
+    let failures = removal.failed.len();
+    let report = SweepReport {
+        tenant_time: format_timestamp(now),
+        dry_run,
+        removed: removal.removed,
+        kept,
+        failed: removal.failed,
+        local_leases_removed,
+    };
+    Ok((report, sweep_error(removal.first_error, failures)))
+}
+
+/// What the tenant and the local leases say: what to remove and why, and what runs on.
+struct Found {
+    candidates: Vec<(TemporaryUser, &'static str)>,
+    kept: Vec<Kept>,
+    /// Lower-case ids of the users the tenant marks, live or deleted.
+    known: BTreeSet<String>,
+}
+
+impl Found {
+    fn from_tenant(live: Vec<TemporaryUser>, deleted: Vec<TemporaryUser>, now: Timestamp) -> Found {
+        let mut found = Found {
+            candidates: Vec::new(),
+            kept: Vec::new(),
+            known: BTreeSet::new(),
+        };
+        for user in live {
+            found.known.insert(user.id.to_ascii_lowercase());
+            match user.marker {
+                Marker::Expires(at) if at > now => found.kept.push(Kept {
+                    user_id: user.id.clone(),
+                    user_principal_name: user.user_principal_name.clone(),
+                    expires: format_timestamp(at),
+                    remaining_seconds: at.duration_since(now).as_secs(),
+                }),
+                Marker::Expires(_) => found.candidates.push((user, "expired")),
+                _ => found.candidates.push((user, "markerUnreadable")),
+            }
+        }
+        for user in deleted {
+            if found.known.insert(user.id.to_ascii_lowercase()) {
+                found.candidates.push((user, "alreadyDeleted"));
+            }
+        }
+        found
+    }
+
+    /// Local leases whose user the tenant no longer marks: a marker edited away, or gone.
+    /// Returns the leases of users gone from the tenant, as (file, user id).
+    async fn add_local_leases(
+        &mut self,
+        graph: &GraphClient,
+        operator: &OperatorIdentity,
+        now: Timestamp,
+    ) -> Result<Vec<(PathBuf, String)>, Error> {
+        let local = lease::read_leases()?;
+        let mut stale = Vec::new();
+        for (path, local_lease) in local {
+            let same_tenant = local_lease.tenant_id.is_empty()
+                || operator.tenant_id.is_empty()
+                || local_lease
+                    .tenant_id
+                    .eq_ignore_ascii_case(&operator.tenant_id);
+            if !same_tenant
+                || self
+                    .known
+                    .contains(&local_lease.user_id.to_ascii_lowercase())
+            {
+                continue;
+            }
+            match lease::user_by_key(graph, &local_lease.user_id).await? {
+                (None, _) => stale.push((path, local_lease.user_id)),
+                (Some(_), _) if local_lease.expires <= now => self.candidates.push((
+                    TemporaryUser {
+                        id: local_lease.user_id.clone(),
+                        user_principal_name: Some(local_lease.user_principal_name.clone()),
+                        marker: Marker::Expires(local_lease.expires),
+                        operator: Some(local_lease.operator.clone()),
+                        created: Some(local_lease.created),
+                        deleted: None,
+                    },
+                    "localLeaseExpired",
+                )),
+                (Some(_), _) => self.kept.push(Kept {
+                    user_id: local_lease.user_id.clone(),
+                    user_principal_name: Some(local_lease.user_principal_name.clone()),
+                    expires: format_timestamp(local_lease.expires),
+                    remaining_seconds: local_lease.expires.duration_since(now).as_secs(),
+                }),
+            }
+        }
+        Ok(stale)
+    }
+}
+
+/// What removing the candidates came to.
+struct Removal {
+    removed: Vec<Swept>,
+    failed: Vec<Failed>,
+    first_error: Option<Error>,
+}
+
+async fn remove_candidates(
+    progress: &dyn Progress,
+    graph: &GraphClient,
+    candidates: Vec<(TemporaryUser, &'static str)>,
+    dry_run: bool,
+) -> Removal {
+    let mut removal = Removal {
+        removed: Vec::new(),
+        failed: Vec::new(),
+        first_error: None,
+    };
     for (user, reason) in candidates {
         let expires = user.marker.expires().map(format_timestamp);
         if dry_run {
-            removed.push(Swept {
+            removal.removed.push(Swept {
                 user_id: user.id.clone(),
                 user_principal_name: user.user_principal_name.clone(),
                 expires,
@@ -158,7 +225,7 @@ pub async fn sweep(
                 if let Err(err) = lease::remove_lease(&user.id) {
                     progress.warn(&format!("the local lease file was not removed: {err}"));
                 }
-                removed.push(Swept {
+                removal.removed.push(Swept {
                     user_id: user.id.clone(),
                     user_principal_name: user.user_principal_name.clone(),
                     expires,
@@ -167,15 +234,25 @@ pub async fn sweep(
                 });
             }
             Err(err) => {
-                failed.push(Failed {
+                removal.failed.push(Failed {
                     user_id: user.id.clone(),
                     user_principal_name: user.user_principal_name.clone(),
                     error: err.to_string(),
                 });
-                first_error.get_or_insert(err);
+                removal.first_error.get_or_insert(err);
             }
         }
     }
+    removal
+}
+
+/// Removes the lease files of users gone from the tenant; returns the files removed (or,
+/// with `dry_run`, to remove).
+fn remove_stale_leases(
+    progress: &dyn Progress,
+    stale: Vec<(PathBuf, String)>,
+    dry_run: bool,
+) -> Vec<String> {
     let mut local_leases_removed = Vec::new();
     for (path, user_id) in stale {
         if !dry_run && let Err(err) = lease::remove_lease(&user_id) {
@@ -184,16 +261,12 @@ pub async fn sweep(
         }
         local_leases_removed.push(path.display().to_string());
     }
-    let failures = failed.len();
-    let report = SweepReport {
-        tenant_time: format_timestamp(now),
-        dry_run,
-        removed,
-        kept,
-        failed,
-        local_leases_removed,
-    };
-    let error = match first_error {
+    local_leases_removed
+}
+
+/// The error `sweep` returns: the only failure as it was, or how many failed.
+fn sweep_error(first_error: Option<Error>, failures: usize) -> Option<Error> {
+    match first_error {
         None => None,
         Some(err) if failures == 1 => Some(err),
         Some(err) => Some(
@@ -203,6 +276,5 @@ pub async fn sweep(
             )
             .hinted("run `breakglass sweep` again; each step is idempotent"),
         ),
-    };
-    Ok((report, error))
+    }
 }
