@@ -39,7 +39,7 @@ impl ConfigArgs {
 }
 
 /// The environment variable that may hold the KeePass master password.
-pub const KEEPASS_PASSWORD_ENV: &str = "BREAKGLASS_KEEPASS_PASSWORD";
+pub const KEEPASS_PASSWORD_ENV: &str = breakglass_core::env::BREAKGLASS_KEEPASS_PASSWORD;
 
 /// Finds the KeePass password: a file, the environment, or a prompt. Never argv.
 pub fn keepass_password(

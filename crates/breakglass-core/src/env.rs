@@ -15,3 +15,5 @@ pub const AZURE_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
 /// Cloud profile: `public`, `usgov`, `china` or a path to a JSON profile.
 pub const BREAKGLASS_CLOUD: &str = "BREAKGLASS_CLOUD";
+/// The KeePass database password, for runs without a terminal to ask on.
+pub const BREAKGLASS_KEEPASS_PASSWORD: &str = "BREAKGLASS_KEEPASS_PASSWORD";

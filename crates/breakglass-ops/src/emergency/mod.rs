@@ -3,5 +3,6 @@
 //! [`credential_source`] turns a label, a recovery sheet, Shamir shares or the Azure SDK
 //! environment into a client credential and gets tokens with it.
 
+pub mod child;
 pub mod credential_source;
 mod scanned;
