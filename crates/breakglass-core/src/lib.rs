@@ -18,6 +18,7 @@ pub mod graph_permissions;
 pub mod identities;
 pub mod ids;
 pub mod lease;
+pub mod markers;
 pub mod monitor;
 pub mod plan;
 pub mod retry;

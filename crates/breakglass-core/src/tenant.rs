@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::config::CredentialKind;
-use crate::plan::APP_TAG;
+use crate::markers::APP_TAG;
 
 /// Why a fact could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -6,6 +6,9 @@
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
+/// Every Shamir share starts with this text; a payload reader tells shares from sheets by it.
+pub const SHARE_PREFIX: &str = "BGSHARE:V1:";
+
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// Number of check bytes (40 bits, 8 base32 characters).

@@ -114,7 +114,7 @@ impl CredentialPayload {
                 PayloadError::UnsupportedVersion
             } else if text.starts_with(crate::qr::PART_PREFIX) {
                 PayloadError::IsQrPart
-            } else if text.starts_with(crate::shamir::SHARE_PREFIX) {
+            } else if text.starts_with(crate::encoding::SHARE_PREFIX) {
                 PayloadError::IsShare
             } else {
                 PayloadError::NotAPayload

@@ -29,8 +29,7 @@ use zeroize::Zeroizing;
 use crate::encoding::{self, Base32Error};
 use crate::payload::{CredentialPayload, PayloadError};
 
-/// Every share starts with this text.
-pub const SHARE_PREFIX: &str = "BGSHARE:V1:";
+pub use crate::encoding::SHARE_PREFIX;
 
 /// The largest number of shares.
 pub const MAX_SHARES: u8 = 16;

@@ -21,14 +21,7 @@ use crate::tenant::TenantView;
 
 pub use action::{Action, OwnedObject, Principal, PropertyChange, RemovalReason, describe};
 
-/// The tag that marks the emergency access app (and, copied by Entra, its service principal).
-pub const APP_TAG: &str = "breakglass:emergency-access";
-/// The `employeeType` that marks an emergency access user.
-pub const USER_MARKER: &str = "breakglass:emergency-access";
-/// Credential display names are this prefix plus the label.
-pub const CREDENTIAL_PREFIX: &str = "breakglass:";
-/// The note written on the app.
-pub const APP_NOTES: &str = "Emergency access app managed by breakglass. Every sign-in and every change raises an alert. Change it only through breakglass.toml.";
+pub use crate::markers::{APP_NOTES, APP_TAG, CREDENTIAL_PREFIX, USER_MARKER};
 
 /// The credential label a display name carries, if breakglass made it.
 pub fn label_of(display_name: Option<&str>) -> Option<&str> {

@@ -41,24 +41,15 @@ use url::Url;
 use zeroize::Zeroizing;
 
 pub use super::scanned::read_input;
-use super::scanned::{combine_shares, payload_from_text};
+use super::scanned::{payload_from_text, shares_from_text};
 use crate::Progress;
 use crate::cloud::{CloudSource, ResolvedCloud};
 use crate::error::{Error, config_error, usage_error};
 use crate::provision::Workspace;
 use crate::provision::vault::{KeePassPassword, LocalVault};
+use breakglass_store::{CredentialPayload, ShamirShare};
 
-/// Where a sheet's or a share's scanned text is: a file, or text the front end already read
-/// (from stdin, say).
-#[derive(Clone)]
-pub enum Input {
-    File(PathBuf),
-    Text {
-        text: Zeroizing<String>,
-        /// How to name it in messages, e.g. `stdin`.
-        from: String,
-    },
-}
+pub use super::scanned::Input;
 
 /// Which emergency credential is asked for.
 #[derive(Clone)]
@@ -619,6 +610,35 @@ pub fn explain(credential: &EmergencyCredential, err: EntraError) -> Error {
         _ => String::new(),
     };
     error.hinted(hint)
+}
+
+/// Reads the shares and combines them.
+fn combine_shares(inputs: &[Input]) -> Result<(CredentialPayload, Origin), Error> {
+    let mut shares = Vec::new();
+    for input in inputs {
+        let (text, from) = read_input(input, "the shares")?;
+        shares.extend(shares_from_text(&text, &from)?);
+    }
+    let payload = breakglass_store::combine(&shares).map_err(|err| {
+        let hint = err.hint();
+        config_error(format!(
+            "cannot recover the credential from the shares: {err}"
+        ))
+        .hinted(hint)
+    })?;
+    let first = shares.first();
+    let mut indexes: Vec<u8> = shares.iter().map(ShamirShare::index).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    Ok((
+        payload,
+        Origin::Shares {
+            used: indexes.len(),
+            threshold: first.map(ShamirShare::threshold).unwrap_or_default(),
+            total: first.map(ShamirShare::total).unwrap_or_default(),
+            set_id: first.map(|s| s.set_id().to_string()).unwrap_or_default(),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -2,12 +2,24 @@
 //! a scanner prints it or a person types it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use breakglass_store::{CredentialPayload, ShamirShare};
 use zeroize::Zeroizing;
 
-use super::credential_source::{Input, Origin};
 use crate::error::{Error, config_error};
+
+/// Where a sheet's or a share's scanned text is: a file, or text the front end already read
+/// (from stdin, say).
+#[derive(Clone)]
+pub enum Input {
+    File(PathBuf),
+    Text {
+        text: Zeroizing<String>,
+        /// How to name it in messages, e.g. `stdin`.
+        from: String,
+    },
+}
 
 /// The text of an input and how to name it in messages.
 pub fn read_input(input: &Input, what: &str) -> Result<(Zeroizing<String>, String), Error> {
@@ -69,7 +81,7 @@ pub(super) fn payload_from_text(text: &str, from: &str) -> Result<CredentialPayl
 
 /// Shares from one file's text: one share typed over several lines, one share per
 /// `BGSHARE:` line, or the `BGPART:` lines of QR codes (grouped by the text they belong to).
-fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
+pub(super) fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
     let share_error = |err: breakglass_store::ShamirError| {
         let mut error = config_error(format!("{from}: {err}")).hinted(err.hint());
         if matches!(err, breakglass_store::ShamirError::NotAShare)
@@ -123,35 +135,6 @@ fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
         shares.push(ShamirShare::from_scanned(&joined).map_err(share_error)?);
     }
     Ok(shares)
-}
-
-/// Reads the shares and combines them.
-pub(super) fn combine_shares(inputs: &[Input]) -> Result<(CredentialPayload, Origin), Error> {
-    let mut shares = Vec::new();
-    for input in inputs {
-        let (text, from) = read_input(input, "the shares")?;
-        shares.extend(shares_from_text(&text, &from)?);
-    }
-    let payload = breakglass_store::combine(&shares).map_err(|err| {
-        let hint = err.hint();
-        config_error(format!(
-            "cannot recover the credential from the shares: {err}"
-        ))
-        .hinted(hint)
-    })?;
-    let first = shares.first();
-    let mut indexes: Vec<u8> = shares.iter().map(ShamirShare::index).collect();
-    indexes.sort_unstable();
-    indexes.dedup();
-    Ok((
-        payload,
-        Origin::Shares {
-            used: indexes.len(),
-            threshold: first.map(ShamirShare::threshold).unwrap_or_default(),
-            total: first.map(ShamirShare::total).unwrap_or_default(),
-            set_id: first.map(|s| s.set_id().to_string()).unwrap_or_default(),
-        },
-    ))
 }
 
 #[cfg(test)]
