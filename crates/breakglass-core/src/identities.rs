@@ -7,16 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How loud an event must be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Informational,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+pub use crate::severity::Severity;
 
 /// One client credential of the emergency app.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

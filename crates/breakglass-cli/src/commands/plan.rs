@@ -114,9 +114,10 @@ impl Report for PlanReport {
             }
         }
         for notice in &self.notices {
-            let tag = match notice.severity {
-                Severity::Warning => "warning",
-                Severity::Info => "note",
+            let tag = if notice.severity == Severity::Info {
+                "note"
+            } else {
+                "warning"
             };
             out.push_str(&format!("\n{tag}: {}", notice.message));
         }

@@ -93,7 +93,7 @@ struct ScanOutput {
 
 fn severity_word(severity: Severity) -> &'static str {
     match severity {
-        Severity::Informational => "info",
+        Severity::Info => "info",
         Severity::Low => "low",
         Severity::Medium => "medium",
         Severity::High => "high",

@@ -23,41 +23,7 @@ use crate::roles::{self, BuiltInRole};
 pub use crate::tenant::{Fact, Missing};
 use crate::tenant::{Principal, TenantView, same};
 
-/// How bad a finding is. Ordered from least to most severe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// Parses `critical`, `high`, `medium`, `low` or `info`, ignoring case.
-    pub fn parse(text: &str) -> Option<Severity> {
-        [
-            Severity::Info,
-            Severity::Low,
-            Severity::Medium,
-            Severity::High,
-            Severity::Critical,
-        ]
-        .into_iter()
-        .find(|s| s.label().eq_ignore_ascii_case(text.trim()))
-    }
-}
+pub use crate::severity::Severity;
 
 /// What came of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -113,7 +113,7 @@ pub fn sentinel_severity(severity: Severity) -> &'static str {
         Severity::Critical | Severity::High => "High",
         Severity::Medium => "Medium",
         Severity::Low => "Low",
-        Severity::Informational => "Informational",
+        Severity::Info => "Informational",
     }
 }
 
@@ -124,7 +124,7 @@ pub fn azure_monitor_severity(severity: Severity) -> u8 {
         Severity::High => 1,
         Severity::Medium => 2,
         Severity::Low => 3,
-        Severity::Informational => 4,
+        Severity::Info => 4,
     }
 }
 
@@ -135,7 +135,7 @@ pub fn severity_name(severity: Severity) -> &'static str {
         Severity::High => "high",
         Severity::Medium => "medium",
         Severity::Low => "low",
-        Severity::Informational => "informational",
+        Severity::Info => "informational",
     }
 }
 

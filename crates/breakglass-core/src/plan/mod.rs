@@ -67,15 +67,20 @@ pub struct HeldAccount {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
+    #[serde(serialize_with = "notice_level")]
     pub severity: Severity,
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
+pub use crate::severity::Severity;
+
+/// A notice is a note (info) or a warning (anything worse), as `plan` has always printed it.
+fn notice_level<S: serde::Serializer>(severity: &Severity, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(if *severity == Severity::Info {
+        "info"
+    } else {
+        "warning"
+    })
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -111,7 +116,7 @@ impl PlanError {
 
 fn warn(notices: &mut Vec<Notice>, message: String) {
     notices.push(Notice {
-        severity: Severity::Warning,
+        severity: Severity::Medium,
         message,
     });
 }
