@@ -13,6 +13,7 @@ pub mod cloud;
 pub mod config;
 pub mod drill;
 pub mod env;
+pub mod flag_duration;
 pub mod graph_error;
 pub mod graph_permissions;
 pub mod identities;

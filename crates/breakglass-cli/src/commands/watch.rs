@@ -4,24 +4,22 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use breakglass_core::flag_duration;
 use breakglass_core::identities::EmergencyIdentities;
 use jiff::SignedDuration;
 use tokio::time::Instant;
-use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, config_error, usage_error};
+use crate::error::{CommandError, usage_error};
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::{AuthMethod, OperatorArgs, Session};
 use crate::ui::Ui;
 use breakglass_ops::provision::Workspace;
 use breakglass_ops::watch::cursor::{WatchState, default_state_path, ensure_parent};
-use breakglass_ops::watch::email::{
-    EmailSettings, EmailSink, Security, parse_address, parse_smtp_url, read_ca, read_password,
-};
+use breakglass_ops::watch::receivers::{EmailFlags, ReceiverFlags, receivers};
 use breakglass_ops::watch::severity_name;
-use breakglass_ops::watch::sinks::{Delivery, Sink, parse_url};
+use breakglass_ops::watch::sinks::{Delivery, Sink};
 use breakglass_ops::watch::watcher::{PollReport, Watcher};
 
 /// Watches the sign-in and audit logs and sends a notification for every event of the
@@ -189,65 +187,17 @@ pub struct EmailArgs {
 /// the run (sign-in included) TimeoutStartSec=5min; see the figures there.
 const DEFAULT_RUN_TIMEOUT: &str = "2m";
 
-const DURATION_FORMS: &str = "write it as seconds, minutes, hours or days: 30s, 15m, 1h, 1d";
-
-/// Parses `90`, `90s`, `15m`, `1h`, `1d`.
-fn parse_duration(flag: &str, text: &str) -> Result<Duration, CommandError> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let value: u64 = number.parse().map_err(|_| {
-        usage_error(format!("{flag} {text} is not a duration")).hinted(DURATION_FORMS)
-    })?;
-    let unit_seconds: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(
-                usage_error(format!("{flag} {text} has an unknown unit")).hinted(DURATION_FORMS)
-            );
-        }
-    };
-    let seconds = value.checked_mul(unit_seconds).ok_or_else(|| {
-        usage_error(format!("{flag} {text} is too long to be a duration")).hinted(DURATION_FORMS)
-    })?;
-    Ok(Duration::from_secs(seconds))
-}
-
-/// `90s`, `15m`, `2h`, `30d`: the largest unit that divides the duration.
-fn show_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    match seconds {
-        0 => "0s".to_string(),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
-/// A duration flag, refused outside the range where it makes sense (zero included).
+/// A duration flag of the watcher, as a usage error when refused.
 fn duration_within(
     flag: &str,
     text: &str,
     range: std::ops::RangeInclusive<Duration>,
     why: &str,
 ) -> Result<Duration, CommandError> {
-    let value = parse_duration(flag, text)?;
-    let (min, max) = (show_duration(*range.start()), show_duration(*range.end()));
-    let wrong = if value < *range.start() {
-        format!("shorter than {min}")
-    } else if value > *range.end() {
-        format!("longer than {max}")
-    } else {
-        return Ok(value);
-    };
-    Err(usage_error(format!("{flag} {} is {wrong}", text.trim()))
-        .hinted(format!("give {flag} between {min} and {max}: {why}")))
+    flag_duration::within(flag, text, range, why).map_err(|err| {
+        let hint = err.hint();
+        usage_error(err.to_string()).hinted(hint)
+    })
 }
 
 /// The durations of a run, checked together.
@@ -295,149 +245,33 @@ impl Timing {
         }
         Ok(Timing {
             poll_interval,
-            overlap: SignedDuration::try_from(overlap)
-                .map_err(|_| usage_error("--overlap is too long").hinted(DURATION_FORMS))?,
+            overlap: SignedDuration::try_from(overlap).map_err(|_| {
+                usage_error("--overlap is too long").hinted(flag_duration::DURATION_FORMS)
+            })?,
             timeout,
             run_timeout,
         })
     }
 }
 
-fn webhook_secret(args: &WatchArgs) -> Result<Zeroizing<Vec<u8>>, CommandError> {
-    let secret = match &args.webhook_secret_file {
-        Some(path) => {
-            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-                config_error(format!("cannot read {}: {e}", path.display()))
-                    .hinted("--webhook-secret-file names a file whose first line is the secret")
-            })?);
-            Zeroizing::new(
-                text.lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .as_bytes()
-                    .to_vec(),
-            )
-        }
-        None => Zeroizing::new(
-            std::env::var("BREAKGLASS_WEBHOOK_SECRET")
-                .unwrap_or_default()
-                .trim()
-                .as_bytes()
-                .to_vec(),
-        ),
-    };
-    if secret.len() < 16 {
-        return Err(config_error(
-            "the webhook secret is missing or shorter than 16 characters",
-        )
-        .hinted("set BREAKGLASS_WEBHOOK_SECRET, or pass --webhook-secret-file FILE")
-        .hinted("e.g. `openssl rand -hex 32`; the receiver checks X-Breakglass-Signature with it"));
-    }
-    Ok(secret)
-}
-
-/// The email receiver, when `--email-to`, `--email-from` and `--smtp` are given; the
-/// SMTP flags without them are a usage error.
-fn email_sink(args: &EmailArgs, timeout: Duration) -> Result<Option<Sink>, CommandError> {
-    let wanted = !args.email_to.is_empty() || args.email_from.is_some() || args.smtp.is_some();
-    if !wanted {
-        for (given, flag) in [
-            (args.smtp_user.is_some(), "--smtp-user"),
-            (args.smtp_password_file.is_some(), "--smtp-password-file"),
-            (args.smtp_ca.is_some(), "--smtp-ca"),
-        ] {
-            if given {
-                return Err(usage_error(format!("{flag} needs --smtp"))
-                    .hinted("email needs --email-to ADDR, --email-from ADDR and --smtp URL"));
-            }
-        }
-        return Ok(None);
-    }
-    let missing: Vec<&str> = [
-        (args.email_to.is_empty(), "--email-to"),
-        (args.email_from.is_none(), "--email-from"),
-        (args.smtp.is_none(), "--smtp"),
-    ]
-    .into_iter()
-    .filter_map(|(missing, flag)| missing.then_some(flag))
-    .collect();
-    if !missing.is_empty() {
-        return Err(usage_error(format!("email also needs {}", missing.join(" and ")))
-            .hinted("email needs --email-to ADDR, --email-from ADDR and --smtp URL (or BREAKGLASS_EMAIL_TO, BREAKGLASS_EMAIL_FROM, BREAKGLASS_SMTP_URL)"));
-    }
-    let server = parse_smtp_url(args.smtp.as_deref().unwrap_or_default())?;
-    let from = parse_address(
-        "--email-from",
-        args.email_from.as_deref().unwrap_or_default(),
-    )?;
-    let to = args
-        .email_to
-        .iter()
-        .filter(|a| !a.trim().is_empty())
-        .map(|a| parse_address("--email-to", a))
-        .collect::<Result<Vec<_>, _>>()?;
-    if to.is_empty() {
-        return Err(usage_error("--email-to names no address"));
-    }
-    let user = args
-        .smtp_user
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string);
-    if user.is_none() && args.smtp_password_file.is_some() {
-        return Err(usage_error("--smtp-password-file needs --smtp-user")
-            .hinted("the password is only sent with a user name"));
-    }
-    // Without a user name no AUTH is sent, so a password in the environment is not read.
-    let password = match user {
-        Some(_) => read_password(args.smtp_password_file.as_deref())?,
-        None => None,
-    };
-    if args.smtp_ca.is_some() && server.security == Security::Plain {
-        return Err(
-            usage_error("--smtp-ca needs TLS, and this --smtp URL has none")
-                .hinted("use smtps://HOST or smtp://HOST?tls=starttls"),
-        );
-    }
-    let ca = args.smtp_ca.as_deref().map(read_ca).transpose()?;
-    let settings = EmailSettings {
-        server,
-        from,
-        to,
-        user,
-        password,
-        ca,
-    };
-    Ok(Some(Sink::email(EmailSink::new(settings, timeout)?)))
-}
-
+/// The receivers the flags name, each checked before anything is read from the tenant.
 fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError> {
-    let mut sinks = Vec::new();
-    if let Some(url) = &args.webhook {
-        sinks.push(Sink::webhook(
-            parse_url("--webhook", url)?,
-            webhook_secret(args)?,
-        ));
-    } else if args.webhook_secret_file.is_some() {
-        return Err(usage_error("--webhook-secret-file needs --webhook"));
-    }
-    if let Some(url) = &args.slack {
-        sinks.push(Sink::slack(parse_url("--slack", url)?));
-    }
-    if let Some(url) = &args.teams {
-        sinks.push(Sink::teams(parse_url("--teams", url)?));
-    }
-    if let Some(email) = email_sink(&args.email, timeout)? {
-        sinks.push(email);
-    }
-    if sinks.is_empty() {
-        return Err(usage_error("watch needs somewhere to send notifications").hinted(
-            "pass --webhook URL, --slack URL, --teams URL, or --email-to ADDR --email-from ADDR --smtp URL",
-        ));
-    }
-    Ok(sinks)
+    let email = &args.email;
+    let flags = ReceiverFlags {
+        webhook: args.webhook.clone(),
+        webhook_secret_file: args.webhook_secret_file.clone(),
+        slack: args.slack.clone(),
+        teams: args.teams.clone(),
+        email: EmailFlags {
+            email_to: email.email_to.clone(),
+            email_from: email.email_from.clone(),
+            smtp: email.smtp.clone(),
+            smtp_user: email.smtp_user.clone(),
+            smtp_password_file: email.smtp_password_file.clone(),
+            smtp_ca: email.smtp_ca.clone(),
+        },
+    };
+    Ok(receivers(&flags, timeout)?)
 }
 
 impl Report for PollReport {
@@ -552,7 +386,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     let session = sign_in.await?;
     ui.status(format!(
         "Watching the emergency identities every {}; each poll ends within --run-timeout {}; state in {}.",
-        show_duration(timing.poll_interval),
+        flag_duration::show(timing.poll_interval),
         watcher.run_timeout,
         watcher.state_path.display()
     ));
@@ -583,46 +417,5 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
             Err(e) => ui.warn(format!("poll failed: {e}; retrying at the next poll")),
         }
         tokio::time::sleep(timing.poll_interval).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse_and_show_in_their_largest_unit() {
-        for (text, seconds, shown) in [
-            ("90", 90, "90s"),
-            ("90s", 90, "90s"),
-            ("120s", 120, "2m"),
-            ("15m", 900, "15m"),
-            ("1h", 3600, "1h"),
-            ("30d", 30 * 86_400, "30d"),
-            ("0s", 0, "0s"),
-        ] {
-            let parsed = parse_duration("--timeout", text).unwrap();
-            assert_eq!(parsed, Duration::from_secs(seconds), "{text}");
-            assert_eq!(show_duration(parsed), shown, "{text}");
-        }
-        for bad in ["", "s", "1.5m", "10 s", "5w", "18446744073709551615m"] {
-            let err = parse_duration("--timeout", bad).unwrap_err();
-            assert!(!err.hints().is_empty(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_duration_outside_its_range_names_the_range() {
-        let range = Duration::from_secs(1)..=Duration::from_secs(300);
-        assert_eq!(
-            duration_within("--timeout", "5m", range.clone(), "why").unwrap(),
-            Duration::from_secs(300)
-        );
-        let zero = duration_within("--timeout", "0s", range.clone(), "why").unwrap_err();
-        assert_eq!(zero.message(), "--timeout 0s is shorter than 1s");
-        assert_eq!(zero.hints(), ["give --timeout between 1s and 5m: why"]);
-        assert_eq!(zero.kind(), crate::error::ErrorKind::Usage);
-        let long = duration_within("--timeout", "301", range, "why").unwrap_err();
-        assert_eq!(long.message(), "--timeout 301 is longer than 5m");
     }
 }

@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod email;
 pub mod poll;
 pub mod queue;
+pub mod receivers;
 pub mod sinks;
 pub mod watcher;
 
