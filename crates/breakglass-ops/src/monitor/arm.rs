@@ -11,6 +11,7 @@ use breakglass_entra::{
     AccessToken, ArmClient, ArmResponse, ClientCredential, ClientCredentialsFlow, DeviceCodeFlow,
     HttpClient, TokenProvider,
 };
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::Progress;
@@ -325,4 +326,132 @@ pub fn one_token_is_not_enough() -> Error {
         "`monitor deploy` and `monitor status` need a Resource Manager token, and `--auth token-stdin` hands in one token",
     )
     .hinted("use `--auth env`, `--auth device-code` or `--auth az`")
+}
+
+/// The action group breakglass makes in the workspace's resource group, notifying
+/// `address`; written only when it is missing or differs. Returns its resource id.
+pub async fn ensure_action_group(
+    arm: &ArmClient,
+    workspace: &WorkspaceId,
+    address: &str,
+) -> Result<String, Error> {
+    let id = format!(
+        "{}/providers/Microsoft.Insights/actionGroups/{}",
+        workspace.resource_group_id(),
+        render::ACTION_GROUP_NAME
+    );
+    let body = render::action_group_resource(address);
+    let current = arm.get(&id, render::ACTION_GROUPS_API).await?;
+    if !(current.is_success() && holds(&body, &current.body)) {
+        let answer = arm.put(&id, render::ACTION_GROUPS_API, &body).await?;
+        if !answer.is_success() {
+            return Err(arm_failure("write the action group", &id, &answer));
+        }
+    }
+    Ok(id)
+}
+
+/// One alert rule as `monitor deploy` left it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedRule {
+    pub name: String,
+    pub detection: &'static str,
+    pub kind: &'static str,
+    pub resource_id: String,
+    /// `created`, `updated` or `unchanged`.
+    pub result: &'static str,
+}
+
+/// Writes each rule that is missing or differs; a rule already as desired is left alone.
+pub async fn deploy_rules(
+    arm: &ArmClient,
+    rules: Vec<DesiredRule>,
+) -> Result<Vec<DeployedRule>, Error> {
+    let mut rows = Vec::new();
+    for rule in rules {
+        let current = arm.get(&rule.id, rule.api_version).await?;
+        let result = if current.is_success() && holds(&rule.body, &current.body) {
+            "unchanged"
+        } else {
+            if !current.is_success() && current.status != 404 {
+                return Err(arm_failure("read", &rule.id, &current));
+            }
+            let answer = arm.put(&rule.id, rule.api_version, &rule.body).await?;
+            if !answer.is_success() {
+                return Err(arm_failure("write", &rule.id, &answer));
+            }
+            if answer.status == 201 || current.status == 404 {
+                "created"
+            } else {
+                "updated"
+            }
+        };
+        rows.push(DeployedRule {
+            name: rule.name,
+            detection: rule.slug,
+            kind: rule.kind,
+            resource_id: rule.id,
+            result,
+        });
+    }
+    Ok(rows)
+}
+
+/// One alert rule as `monitor status` found it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleStatus {
+    pub name: String,
+    pub detection: &'static str,
+    pub kind: &'static str,
+    pub resource_id: String,
+    /// `yes`, `no` or `differs`.
+    pub deployed: &'static str,
+    pub enabled: Option<bool>,
+}
+
+/// Reads each rule and judges it against what deploy would write, leaving aside whether it is
+/// enabled (its own column) and the action group (whichever deploy was given).
+pub async fn rule_statuses(
+    arm: &ArmClient,
+    rules: Vec<DesiredRule>,
+) -> Result<Vec<RuleStatus>, Error> {
+    let mut rows = Vec::new();
+    for rule in rules {
+        let mut desired = rule.body.clone();
+        // Status judges the rule itself: whether it is on is its own column, and the action
+        // group is whichever deploy was given.
+        if let Some(properties) = desired["properties"].as_object_mut() {
+            properties.remove("enabled");
+            if let Some(actions) = properties
+                .get_mut("actions")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                actions.remove("actionGroups");
+            }
+        }
+        let current = arm.get(&rule.id, rule.api_version).await?;
+        let (deployed, enabled) = if current.status == 404 {
+            ("no", None)
+        } else if current.is_success() {
+            let enabled = current.body["properties"]["enabled"].as_bool();
+            if holds(&desired, &current.body) {
+                ("yes", enabled)
+            } else {
+                ("differs", enabled)
+            }
+        } else {
+            return Err(arm_failure("read", &rule.id, &current));
+        };
+        rows.push(RuleStatus {
+            name: rule.name,
+            detection: rule.slug,
+            kind: rule.kind,
+            resource_id: rule.id,
+            deployed,
+            enabled,
+        });
+    }
+    Ok(rows)
 }

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use breakglass_core::monitor::render;
 use serde::Serialize;
 
 use crate::context::CommandHelper;
@@ -12,7 +11,7 @@ use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
-use breakglass_ops::monitor::arm::{self, WorkspaceId};
+use breakglass_ops::monitor::arm::{self, DeployedRule, RuleStatus, WorkspaceId};
 
 /// Deploys the alert rules of `monitor rules` into Azure: one Azure Monitor log alert per
 /// detection on the Log Analytics workspace, notifying an action group, and with `--sentinel`
@@ -69,21 +68,10 @@ pub struct StatusArgs {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DeployRow {
-    name: String,
-    detection: &'static str,
-    kind: &'static str,
-    resource_id: String,
-    /// `created`, `updated` or `unchanged`.
-    result: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct DeployReport {
     workspace: String,
     action_group: String,
-    rules: Vec<DeployRow>,
+    rules: Vec<DeployedRule>,
 }
 
 impl Report for DeployReport {
@@ -109,22 +97,10 @@ impl Report for DeployReport {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct StatusRow {
-    name: String,
-    detection: &'static str,
-    kind: &'static str,
-    resource_id: String,
-    /// `yes`, `no` or `differs`.
-    deployed: &'static str,
-    enabled: Option<bool>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct StatusReport {
     workspace: String,
     ok: bool,
-    rules: Vec<StatusRow>,
+    rules: Vec<RuleStatus>,
 }
 
 impl Report for StatusReport {
@@ -215,57 +191,17 @@ pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(),
     let location = arm::workspace_location(&arm, &workspace).await?;
     let action_group = match (&args.action_group, email) {
         (Some(id), _) => id.trim().to_string(),
-        (None, Some(address)) => {
-            let id = format!(
-                "{}/providers/Microsoft.Insights/actionGroups/{}",
-                workspace.resource_group_id(),
-                render::ACTION_GROUP_NAME
-            );
-            let body = render::action_group_resource(address);
-            let current = arm.get(&id, render::ACTION_GROUPS_API).await?;
-            if !(current.is_success() && arm::holds(&body, &current.body)) {
-                let answer = arm.put(&id, render::ACTION_GROUPS_API, &body).await?;
-                if !answer.is_success() {
-                    return Err(arm::arm_failure("write the action group", &id, &answer).into());
-                }
-            }
-            id
-        }
+        (None, Some(address)) => arm::ensure_action_group(&arm, &workspace, address).await?,
         (None, None) => unreachable!("checked above"),
     };
-    let mut rows = Vec::new();
-    for rule in arm::desired_rules(
+    let rules = arm::desired_rules(
         &identities,
         &workspace,
         &location,
         &action_group,
         args.sentinel,
-    ) {
-        let current = arm.get(&rule.id, rule.api_version).await?;
-        let result = if current.is_success() && arm::holds(&rule.body, &current.body) {
-            "unchanged"
-        } else {
-            if !current.is_success() && current.status != 404 {
-                return Err(arm::arm_failure("read", &rule.id, &current).into());
-            }
-            let answer = arm.put(&rule.id, rule.api_version, &rule.body).await?;
-            if !answer.is_success() {
-                return Err(arm::arm_failure("write", &rule.id, &answer).into());
-            }
-            if answer.status == 201 || current.status == 404 {
-                "created"
-            } else {
-                "updated"
-            }
-        };
-        rows.push(DeployRow {
-            name: rule.name,
-            detection: rule.slug,
-            kind: rule.kind,
-            resource_id: rule.id,
-            result,
-        });
-    }
+    );
+    let rows = arm::deploy_rules(&arm, rules).await?;
     drop(_spinner);
     helper.ui().emit(&DeployReport {
         workspace: workspace.id(),
@@ -282,42 +218,8 @@ pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(),
             .await?;
     let spinner = helper.ui().spinner("reading the alert rules…");
     let location = arm::workspace_location(&arm, &workspace).await?;
-    let mut rows = Vec::new();
-    for rule in arm::desired_rules(&identities, &workspace, &location, "", args.sentinel) {
-        let mut desired = rule.body.clone();
-        // Status judges the rule itself: whether it is on is its own column, and the action
-        // group is whichever deploy was given.
-        if let Some(properties) = desired["properties"].as_object_mut() {
-            properties.remove("enabled");
-            if let Some(actions) = properties
-                .get_mut("actions")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                actions.remove("actionGroups");
-            }
-        }
-        let current = arm.get(&rule.id, rule.api_version).await?;
-        let (deployed, enabled) = if current.status == 404 {
-            ("no", None)
-        } else if current.is_success() {
-            let enabled = current.body["properties"]["enabled"].as_bool();
-            if arm::holds(&desired, &current.body) {
-                ("yes", enabled)
-            } else {
-                ("differs", enabled)
-            }
-        } else {
-            return Err(arm::arm_failure("read", &rule.id, &current).into());
-        };
-        rows.push(StatusRow {
-            name: rule.name,
-            detection: rule.slug,
-            kind: rule.kind,
-            resource_id: rule.id,
-            deployed,
-            enabled,
-        });
-    }
+    let rules = arm::desired_rules(&identities, &workspace, &location, "", args.sentinel);
+    let rows = arm::rule_statuses(&arm, rules).await?;
     drop(spinner);
     let ok = rows
         .iter()
