@@ -40,8 +40,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 use zeroize::Zeroizing;
 
-pub use super::scanned::read_input;
-use super::scanned::{payload_from_text, shares_from_text};
+use super::scanned::payload_from_text;
+pub use super::scanned::{read_input, shares_from_text};
 use crate::Progress;
 use crate::cloud::{CloudSource, ResolvedCloud};
 use crate::error::{Error, config_error, usage_error};

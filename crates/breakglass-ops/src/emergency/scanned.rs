@@ -81,7 +81,7 @@ pub(super) fn payload_from_text(text: &str, from: &str) -> Result<CredentialPayl
 
 /// Shares from one file's text: one share typed over several lines, one share per
 /// `BGSHARE:` line, or the `BGPART:` lines of QR codes (grouped by the text they belong to).
-pub(super) fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
+pub fn shares_from_text(text: &str, from: &str) -> Result<Vec<ShamirShare>, Error> {
     let share_error = |err: breakglass_store::ShamirError| {
         let mut error = config_error(format!("{from}: {err}")).hinted(err.hint());
         if matches!(err, breakglass_store::ShamirError::NotAShare)

@@ -1,6 +1,5 @@
 //! `breakglass credential recover`: combine k Shamir shares back into the credential.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
@@ -17,7 +16,7 @@ use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, config_error, internal_error};
 use crate::output::Report;
 use crate::ui::Ui;
-use breakglass_ops::emergency::credential_source::{Input, read_input};
+use breakglass_ops::emergency::credential_source::{Input, read_input, shares_from_text};
 
 /// Combines any k of the n Shamir shares of an offline credential and writes the
 /// credential to a new file (mode 0600): the private key and certificate as PEM for a
@@ -122,35 +121,6 @@ fn share_error(origin: &str, error: ShamirError) -> CommandError {
     config_error(format!("{origin}: {error}")).hinted(hint)
 }
 
-/// Splits pasted text into shares: each BGSHARE line is one share; BGPART lines are
-/// grouped by the tag of the text they belong to.
-fn shares_from_text(text: &str) -> Result<Vec<ShamirShare>, CommandError> {
-    let mut shares = Vec::new();
-    let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let upper = line.to_ascii_uppercase();
-        if upper.starts_with(breakglass_store::qr::PART_PREFIX) {
-            let tag = upper.split(':').nth(2).unwrap_or_default().to_string();
-            parts.entry(tag).or_default().push(line.to_string());
-        } else {
-            let share = ShamirShare::parse(line)
-                .map_err(|e| share_error(&format!("line {} of stdin", number + 1), e))?;
-            shares.push(share);
-        }
-    }
-    for lines in parts.values() {
-        let joined = Zeroizing::new(lines.join("\n"));
-        let share = ShamirShare::from_scanned(&joined)
-            .map_err(|e| share_error("the QR parts on stdin", e))?;
-        shares.push(share);
-    }
-    Ok(shares)
-}
-
 async fn read_stdin(ui: &Ui) -> Result<Zeroizing<String>, CommandError> {
     if std::io::stdin().is_terminal() {
         ui.important(
@@ -190,7 +160,7 @@ pub async fn cmd_recover(helper: &CommandHelper, args: &RecoverArgs) -> Result<(
     }
     if args.stdin {
         let text = read_stdin(ui).await?;
-        shares.extend(shares_from_text(&text)?);
+        shares.extend(shares_from_text(&text, "stdin")?);
     }
     let payload = combine(&shares).map_err(|e| share_error("the shares cannot be combined", e))?;
     let first = &shares[0];
