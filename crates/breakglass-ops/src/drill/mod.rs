@@ -3,6 +3,7 @@
 //! the records. The rules that score each finding are in `breakglass_core::drill`.
 
 mod credentials;
+pub mod given;
 pub mod record;
 mod sign_ins;
 mod users;

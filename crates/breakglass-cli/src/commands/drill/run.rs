@@ -2,11 +2,10 @@
 //! inspected, the sign-ins are looked for in the logs, and the record is written.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::time::Duration;
 
-use breakglass_core::config::{Config, CredentialPolicy, StoreKind};
 use breakglass_core::drill::{DrillRecord, Status, Verdict};
+use breakglass_ops::drill::given::{GivenFiles, given_files};
 use breakglass_ops::drill::record::{self, RecordFiles};
 use breakglass_ops::drill::{self, Drill, DrillOptions, Given};
 use jiff::Timestamp;
@@ -15,7 +14,7 @@ use serde::Serialize;
 use super::{DrillArgs, records_folder};
 use crate::context::CommandHelper;
 use crate::emergency::{input, keepass_password_for};
-use crate::error::{CommandError, ErrorKind, config_error, usage_error};
+use crate::error::{CommandError, ErrorKind, usage_error};
 use crate::output::{Report, table};
 use crate::ui::Ui;
 
@@ -139,107 +138,6 @@ fn parse_log_wait(text: &str) -> Result<Duration, CommandError> {
         .map(|d| Duration::from_secs(d.as_secs().max(0) as u64))
 }
 
-/// Where `--sheet` and `--shares` files go, by label.
-#[derive(Clone, Debug)]
-enum GivenFiles {
-    Sheet(PathBuf),
-    Shares(Vec<PathBuf>),
-}
-
-fn split_label<'a>(
-    config: &Config,
-    value: &'a str,
-    store: StoreKind,
-    flag: &str,
-) -> Result<(String, &'a str), CommandError> {
-    if let Some((label, files)) = value.split_once('=')
-        && config.credential(label).is_some()
-    {
-        return Ok((label.to_string(), files));
-    }
-    let candidates: Vec<&CredentialPolicy> = config
-        .app
-        .credentials
-        .iter()
-        .filter(|c| c.store == store)
-        .collect();
-    match candidates.as_slice() {
-        [one] => Ok((one.label.clone(), value)),
-        [] => Err(usage_error(format!(
-            "`--{flag}` was given, but breakglass.toml keeps no credential there"
-        ))
-        .hinted(format!("name the label: `--{flag} LABEL=FILE…`"))),
-        several => Err(usage_error(format!(
-            "`--{flag}` does not say which credential it is for: {} are kept there",
-            several
-                .iter()
-                .map(|c| format!("`{}`", c.label))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .hinted(format!("name the label: `--{flag} LABEL=FILE…`"))),
-    }
-}
-
-fn parse_given(
-    config: &Config,
-    args: &DrillArgs,
-) -> Result<BTreeMap<String, GivenFiles>, CommandError> {
-    let mut given = BTreeMap::new();
-    for value in &args.sheet {
-        let (label, file) = split_label(config, value, StoreKind::Sheet, "sheet")?;
-        if given
-            .insert(label.clone(), GivenFiles::Sheet(PathBuf::from(file)))
-            .is_some()
-        {
-            return Err(usage_error(format!("`{label}` is given twice")));
-        }
-    }
-    for value in &args.shares {
-        let (label, files) = split_label(config, value, StoreKind::Shares, "shares")?;
-        let files: Vec<PathBuf> = files
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(PathBuf::from)
-            .collect();
-        if files.is_empty() {
-            return Err(usage_error(format!(
-                "`--shares` for `{label}` names no file"
-            )));
-        }
-        if given
-            .insert(label.clone(), GivenFiles::Shares(files))
-            .is_some()
-        {
-            return Err(usage_error(format!("`{label}` is given twice")));
-        }
-    }
-    // A mistyped path is told before signing in: recorded as a failed proof, it would read
-    // as an emergency credential that does not work.
-    for (label, source) in &given {
-        let files = match source {
-            GivenFiles::Sheet(file) => std::slice::from_ref(file),
-            GivenFiles::Shares(files) => files.as_slice(),
-        };
-        for file in files.iter().filter(|f| f.as_os_str() != "-") {
-            if !file.is_file() {
-                let what = if file.is_dir() {
-                    "is a folder"
-                } else {
-                    "does not exist"
-                };
-                return Err(config_error(format!(
-                    "{} (given for `{label}`) {what}",
-                    file.display()
-                ))
-                .hinted("pass the file holding the scanned text of the sheet or share; nothing was signed in or recorded"));
-            }
-        }
-    }
-    Ok(given)
-}
-
 /// The files given, as inputs (stdin read for `-`).
 fn inputs(given: BTreeMap<String, GivenFiles>) -> Result<BTreeMap<String, Given>, CommandError> {
     given
@@ -269,7 +167,7 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
         )));
     }
     let workspace = args.config.workspace()?;
-    let given = parse_given(&workspace.config, args)?;
+    let given = given_files(&workspace.config, &args.sheet, &args.shares)?;
     let folder = records_folder(args);
     let earlier = record::read_all(ui, &folder)?;
     let started = breakglass_core::lease::whole_seconds(Timestamp::now());
