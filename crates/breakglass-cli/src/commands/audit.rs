@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass_core::audit::{self, Finding, Severity, Status};
+use breakglass_core::audit::{self, Counts, Finding, Severity, Status};
 use breakglass_core::config::Config;
 use jiff::Timestamp;
 use secrecy::SecretString;
@@ -87,34 +87,6 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     findings_only: bool,
-}
-
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    pub critical: usize,
-    pub high: usize,
-    pub medium: usize,
-    pub low: usize,
-    pub info: usize,
-    pub not_checked: usize,
-    pub passed: usize,
-}
-
-fn counts(findings: &[Finding]) -> Counts {
-    let mut c = Counts::default();
-    for f in findings {
-        match (f.status, f.severity) {
-            (Status::Pass, _) => c.passed += 1,
-            (Status::NotChecked, _) => c.not_checked += 1,
-            (Status::Finding, Some(Severity::Critical)) => c.critical += 1,
-            (Status::Finding, Some(Severity::High)) => c.high += 1,
-            (Status::Finding, Some(Severity::Medium)) => c.medium += 1,
-            (Status::Finding, Some(Severity::Low)) => c.low += 1,
-            (Status::Finding, _) => c.info += 1,
-        }
-    }
-    c
 }
 
 fn result_label(f: &Finding) -> String {
@@ -241,7 +213,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         audited_at: snapshot.now,
         fail_on: threshold.map_or("never", Severity::label).to_string(),
         failed,
-        counts: counts(&findings),
+        counts: Counts::of(&findings),
         findings,
         findings_only: args.findings_only,
     };

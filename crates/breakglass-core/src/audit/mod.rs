@@ -369,5 +369,37 @@ pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
     })
 }
 
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+/// How many findings of each severity an audit made, how many checks passed and how many
+/// could not be made.
+pub struct Counts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    pub not_checked: usize,
+    pub passed: usize,
+}
+
+impl Counts {
+    pub fn of(findings: &[Finding]) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match (f.status, f.severity) {
+                (Status::Pass, _) => c.passed += 1,
+                (Status::NotChecked, _) => c.not_checked += 1,
+                (Status::Finding, Some(Severity::Critical)) => c.critical += 1,
+                (Status::Finding, Some(Severity::High)) => c.high += 1,
+                (Status::Finding, Some(Severity::Medium)) => c.medium += 1,
+                (Status::Finding, Some(Severity::Low)) => c.low += 1,
+                (Status::Finding, _) => c.info += 1,
+            }
+        }
+        c
+    }
+}
+
 #[cfg(test)]
 mod tests;
