@@ -40,9 +40,7 @@ pub struct AdminList(pub Vec<AdminRecord>);
 
 /// Reads every directory role assignment with its role name and principal.
 pub async fn read_admins(graph: &GraphClient) -> Result<AdminList, Error> {
-    let definitions = graph
-        .role_definitions(&Query::new().select(["id", "displayName", "templateId"]))
-        .await?;
+    let definitions = graph.role_definitions(&Query::role_names()).await?;
     let mut names: HashMap<String, (String, Option<String>)> = HashMap::new();
     for definition in definitions {
         let name = definition

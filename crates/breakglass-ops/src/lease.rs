@@ -30,22 +30,6 @@ use crate::session::Session;
 /// `~/.local/state/breakglass`).
 pub const STATE_DIR_ENV: &str = "BREAKGLASS_STATE_DIR";
 
-/// The properties read for a temporary administrator.
-pub const USER_SELECT: [&str; 7] = [
-    "id",
-    "userPrincipalName",
-    "displayName",
-    "employeeType",
-    "companyName",
-    "createdDateTime",
-    "deletedDateTime",
-];
-
-/// `$filter` finding temporary administrators by their marker.
-pub fn marker_filter() -> String {
-    format!("startswith(employeeType,'{}')", core_lease::MARKER_PREFIX)
-}
-
 /// Reads `--ttl`: a usage error naming the bounds when it is malformed or out of bounds.
 pub fn parse_ttl(text: &str) -> Result<SignedDuration, Error> {
     core_lease::parse_ttl(text).map_err(|err| {
@@ -282,10 +266,7 @@ pub fn tenant_time(date: Option<&str>) -> Timestamp {
 pub async fn temporary_users(
     graph: &GraphClient,
 ) -> Result<(Vec<TemporaryUser>, Timestamp), Error> {
-    let query = Query::new()
-        .filter(marker_filter())
-        .select(USER_SELECT)
-        .top(999);
+    let query = Query::temporary_users(core_lease::MARKER_PREFIX);
     let (users, date) = graph.users_dated(&query).await?;
     // The filter runs in the tenant; check again here, in case a service ignores it.
     let users = users.iter().filter_map(TemporaryUser::from_user).collect();
@@ -295,7 +276,7 @@ pub async fn temporary_users(
 /// Every temporary administrator in deleted items (deleted, not yet purged).
 pub async fn deleted_temporary_users(graph: &GraphClient) -> Result<Vec<TemporaryUser>, Error> {
     // Filtered here: deleted items filter on few properties.
-    let query = Query::new().select(USER_SELECT).top(999);
+    let query = Query::temporary_user_properties().top(999);
     let users = graph.deleted_users(&query).await?;
     Ok(users.iter().filter_map(TemporaryUser::from_user).collect())
 }
@@ -306,7 +287,7 @@ pub async fn user_by_key(
     graph: &GraphClient,
     key: &str,
 ) -> Result<(Option<graph::User>, Timestamp), Error> {
-    let query = Query::new().select(USER_SELECT);
+    let query = Query::temporary_user_properties();
     match graph.user_dated(key, &query).await {
         Ok((user, date)) => Ok((Some(user), tenant_time(date.as_deref()))),
         Err(err) if is_not_found(&err) => Ok((None, Timestamp::now())),
@@ -407,13 +388,9 @@ impl Removal<'_> {
     }
 
     async fn remove_role_assignments(&mut self) -> Result<(), Error> {
-        let filter = format!(
-            "principalId eq {}",
-            breakglass_entra::graph::odata_string(self.user_id)
-        );
         let assignments: Vec<breakglass_entra::graph::models::UnifiedRoleAssignment> = self
             .graph
-            .role_assignments(&Query::new().filter(filter))
+            .role_assignments(&Query::assignments_of(self.user_id))
             .try_collect()
             .await
             .map_err(|err| self.failed("list the role assignments", err))?;

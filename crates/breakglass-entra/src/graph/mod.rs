@@ -1,6 +1,7 @@
 //! Microsoft Graph: the client, the query builder, paging, `$batch` and replication retries.
 
 mod batch;
+pub mod filters;
 pub mod log_record;
 pub mod models;
 mod query;

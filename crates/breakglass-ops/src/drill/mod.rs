@@ -255,7 +255,7 @@ async fn prove_users(
     let group = match exclusion_group(graph, &config.group.mail_nickname).await? {
         Some(group) => {
             let members: Vec<DirectoryObject> = graph
-                .group_members(&group.id, &Query::new().select(["id"]))
+                .group_members(&group.id, &Query::ids())
                 .try_collect()
                 .await?;
             Some(ExclusionGroup {

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use breakglass_entra::GraphClient;
+use breakglass_entra::graph::filters::app_sign_ins_since;
 use breakglass_entra::graph::models::SignIn;
-use breakglass_entra::{GraphClient, odata_string};
 use futures::TryStreamExt as _;
 use jiff::Timestamp;
 
@@ -22,11 +23,8 @@ pub(super) async fn find_sign_ins(
     key_ids: &BTreeSet<String>,
     wait: Duration,
 ) -> Result<BTreeMap<String, SignIn>, Error> {
-    let filter = format!(
-        "appId eq {} and createdDateTime ge {}",
-        odata_string(app_id),
-        since.strftime("%Y-%m-%dT%H:%M:%SZ")
-    );
+    let since = since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let filter = app_sign_ins_since(app_id, &since);
     let started = Instant::now();
     let mut pause = Duration::from_secs(5);
     let mut found: BTreeMap<String, SignIn> = BTreeMap::new();

@@ -7,7 +7,7 @@ use breakglass_core::drill::{self, CaSubject, Check, CheckKind, Status, UserResu
 use breakglass_core::roles;
 use breakglass_core::tenant::{Policy, same};
 use breakglass_entra::graph::models::{self as graph, UnifiedRoleAssignment};
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::{GraphClient, Query};
 use futures::TryStreamExt as _;
 use jiff::Timestamp;
 
@@ -26,7 +26,7 @@ pub(super) async fn role_assignments(
     graph: &GraphClient,
     principal: &str,
 ) -> Result<Vec<UnifiedRoleAssignment>, Error> {
-    let query = Query::new().filter(format!("principalId eq {}", odata_string(principal)));
+    let query = Query::assignments_of(principal);
     Ok(graph.role_assignments(&query).try_collect().await?)
 }
 
@@ -139,7 +139,7 @@ async fn conditional_access(
     role_ids: Vec<String>,
     policies: &Result<Vec<Policy>, Error>,
 ) -> (Check, Vec<drill::CaFinding>) {
-    let member_of = graph.member_of(id, &Query::new().select(["id"])).await;
+    let member_of = graph.member_of(id, &Query::ids()).await;
     match (policies, member_of) {
         (Ok(policies), Ok(groups)) => {
             let subject = CaSubject {
@@ -167,7 +167,7 @@ async fn conditional_access(
 /// `signInActivity` when the tenant offers it (Entra ID P1), else the newest interactive
 /// sign-in in `/auditLogs/signIns`.
 async fn last_sign_in(graph: &GraphClient, id: &str, now: Timestamp) -> Check {
-    let query = Query::new().select(["id", "signInActivity"]);
+    let query = Query::sign_in_activity();
     if let Ok(user) = graph.user(id, &query).await
         && let Some(activity) = user.sign_in_activity
     {
@@ -181,9 +181,7 @@ async fn last_sign_in(graph: &GraphClient, id: &str, now: Timestamp) -> Check {
         .max();
         return drill::last_sign_in(at, now, "signInActivity");
     }
-    let query = Query::new()
-        .filter(format!("userId eq {}", odata_string(id)))
-        .top(1);
+    let query = Query::sign_ins_of(id).top(1);
     match graph.sign_ins(&query).try_next().await {
         Ok(newest) => {
             let at = newest

@@ -22,7 +22,7 @@ use breakglass_entra::graph::models::{
 };
 use breakglass_entra::{
     ClientCredential, ClientCredentialsFlow, EntraError, GraphClient, HttpClient, Query,
-    ReplicationPolicy, odata_string, retry_while_replicating,
+    ReplicationPolicy, retry_while_replicating,
 };
 use jiff::{SignedDuration, Timestamp};
 use secrecy::ExposeSecret as _;
@@ -116,7 +116,7 @@ pub struct EmergencyApp {
 impl EmergencyApp {
     /// Finds the app by its tag, as `plan` does: the one in use, else the oldest.
     pub async fn find(graph: &GraphClient) -> Result<EmergencyApp, Error> {
-        let query = Query::new().filter(format!("tags/any(t:t eq {})", odata_string(APP_TAG)));
+        let query = Query::applications_tagged(APP_TAG);
         let mut apps: Vec<Application> = graph.applications(&query).try_collect().await?;
         let in_use = |app: &Application| {
             !app.password_credentials.is_empty() || !app.key_credentials.is_empty()

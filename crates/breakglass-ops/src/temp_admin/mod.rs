@@ -13,7 +13,7 @@ use breakglass_core::roles::BuiltInRole;
 use breakglass_entra::graph::models::{
     self as graph, NewRoleAssignment, NewTemporaryAccessPass, NewUser, PasswordProfile,
 };
-use breakglass_entra::graph::{ReplicationPolicy, odata_string, retry_while_replicating};
+use breakglass_entra::graph::{ReplicationPolicy, retry_while_replicating};
 use breakglass_entra::{GraphClient, Query};
 use futures::TryStreamExt as _;
 use jiff::{SignedDuration, Timestamp};
@@ -331,9 +331,7 @@ async fn remove_after_failure(progress: &dyn Progress, graph: &GraphClient, leas
 /// Best effort after an interruption or an unanswered create: removes any user with this
 /// alias. Whatever it misses still carries its lease marker, so `sweep` removes it.
 pub async fn remove_by_alias(progress: &dyn Progress, graph: &GraphClient, alias: &str) {
-    let query = Query::new()
-        .filter(format!("mailNickname eq {}", odata_string(alias)))
-        .select(["id", "userPrincipalName"]);
+    let query = Query::users_with_alias(alias);
     let users: Vec<graph::User> = match graph.users(&query).try_collect().await {
         Ok(users) => users,
         Err(_) => {

@@ -15,7 +15,7 @@ use breakglass_core::tenant::{
 };
 use breakglass_entra::graph::Owned;
 use breakglass_entra::graph::models as graph;
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::{GraphClient, Query};
 use futures::TryStreamExt as _;
 
 pub use convert::policy_of;
@@ -84,17 +84,7 @@ pub async fn initial_domain(graph: &GraphClient) -> Result<String, Error> {
 }
 
 fn marked_users() -> Query {
-    Query::new()
-        .filter(format!("employeeType eq {}", odata_string(USER_MARKER)))
-        .select([
-            "id",
-            "userPrincipalName",
-            "accountEnabled",
-            "createdDateTime",
-            "employeeType",
-            "onPremisesSyncEnabled",
-        ])
-        .count()
+    Query::users_marked(USER_MARKER)
 }
 
 /// The emergency users as Graph lists them (found by their marker).
@@ -117,7 +107,7 @@ pub async fn exclusion_group(
     graph: &GraphClient,
     mail_nickname: &str,
 ) -> Result<Option<graph::Group>, Error> {
-    let query = Query::new().filter(format!("mailNickname eq {}", odata_string(mail_nickname)));
+    let query = Query::mail_nickname_is(mail_nickname);
     let groups: Vec<graph::Group> = graph.groups(&query).try_collect().await?;
     Ok(groups.into_iter().next())
 }
@@ -206,7 +196,7 @@ impl Reader<'_> {
 
     /// Every application carrying the emergency-access tag, the one in use first.
     async fn tagged_apps(&self) -> Result<Vec<Application>, Error> {
-        let query = Query::new().filter(format!("tags/any(t:t eq {})", odata_string(APP_TAG)));
+        let query = Query::applications_tagged(APP_TAG);
         let found: Vec<graph::Application> = self.graph.applications(&query).try_collect().await?;
         let mut apps = Vec::new();
         for app in &found {
@@ -245,10 +235,7 @@ impl Reader<'_> {
         for user in emergency_users(self.graph).await? {
             let group_ids = self
                 .audit_fact("GET /users/{id}/memberOf", GROUP_MEMBER_READ, async {
-                    let groups = self
-                        .graph
-                        .member_of(&user.id, &Query::new().select(["id"]))
-                        .await?;
+                    let groups = self.graph.member_of(&user.id, &Query::ids()).await?;
                     Ok(groups.into_iter().map(|g| g.id).collect())
                 })
                 .await?;
@@ -279,7 +266,7 @@ impl Reader<'_> {
     async fn role_assignments_of(&self, ids: &[String]) -> Result<Vec<RoleAssignment>, Error> {
         let mut assignments = Vec::new();
         for id in ids {
-            let query = Query::new().filter(format!("principalId eq {}", odata_string(id)));
+            let query = Query::assignments_of(id);
             let found: Vec<graph::UnifiedRoleAssignment> =
                 self.graph.role_assignments(&query).try_collect().await?;
             assignments.extend(found.iter().map(role_assignment_of));
@@ -352,7 +339,7 @@ impl Reader<'_> {
 
     async fn members(&self, group_id: &str) -> Result<Fact<Vec<Principal>>, Error> {
         self.fact("GET /groups/{id}/members", GROUP_MEMBER_READ, async {
-            let query = Query::new().select(["id", "displayName", "userPrincipalName"]);
+            let query = Query::ids_and_names();
             let members: Vec<graph::DirectoryObject> = self
                 .graph
                 .group_members(group_id, &query)

@@ -8,8 +8,9 @@ use breakglass_core::monitor::{
     CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES,
     names_temporary_admin,
 };
+use breakglass_entra::graph::filters::app_sign_ins_since;
 use breakglass_entra::graph::log_record::LogRecord;
-use breakglass_entra::{GraphClient, Query, odata_string};
+use breakglass_entra::{GraphClient, Query};
 use breakglass_scan::{Event, EventKind, SourceLocation, match_record};
 use jiff::Timestamp;
 use serde_json::Value;
@@ -92,26 +93,20 @@ pub async fn fetch(
     match source {
         Source::UserSignIns => {
             for user in identities.users.iter().filter(|u| !u.id.is_empty()) {
-                let query = Query::new().filter(format!(
-                    "userId eq {} and createdDateTime ge {since}",
-                    odata_string(&user.id)
-                ));
+                let query = Query::sign_ins_of_since(&user.id, &since);
                 records.extend(graph.sign_in_records(&query).await?);
             }
         }
         Source::ServicePrincipalSignIns => {
             if !identities.app_id.is_empty() {
-                let filter = format!(
-                    "appId eq {} and createdDateTime ge {since}",
-                    odata_string(&identities.app_id)
-                );
+                let filter = app_sign_ins_since(&identities.app_id, &since);
                 records = graph
                     .service_principal_sign_in_records_beta(&filter)
                     .await?;
             }
         }
         Source::DirectoryAudits => {
-            let query = Query::new().filter(format!("activityDateTime ge {since}"));
+            let query = Query::audits_since(&since);
             records = graph.directory_audit_records(&query).await?;
         }
     }

@@ -5,7 +5,7 @@ use breakglass_core::plan::{Principal, USER_MARKER};
 use breakglass_entra::graph::models::{
     NewGroup, NewTemporaryAccessPass, NewUser, PasswordProfile, UserPatch,
 };
-use breakglass_entra::{Query, odata_string, retry_while_replicating};
+use breakglass_entra::{Query, retry_while_replicating};
 use futures::TryStreamExt as _;
 use secrecy::{ExposeSecret as _, SecretString};
 
@@ -126,9 +126,7 @@ impl Applier<'_> {
 
     /// The object id of the user with this name, if it carries the emergency-user marker.
     async fn emergency_user_named(&self, upn: &str) -> Result<Option<String>, Error> {
-        let query = Query::new()
-            .filter(format!("userPrincipalName eq {}", odata_string(upn)))
-            .select(["id", "employeeType"]);
+        let query = Query::user_named(upn);
         let users: Vec<_> = self.graph.users(&query).try_collect().await?;
         Ok(users
             .into_iter()
