@@ -3,7 +3,10 @@
 //! [`sweep`] removes the ones whose lease is over.
 
 pub mod countdown;
+mod extend;
 pub mod sweep;
+
+pub use extend::{Extended, extend};
 
 use std::path::PathBuf;
 use std::time::Duration;
