@@ -3,10 +3,14 @@
 //! [`sweep`] removes the ones whose lease is over.
 
 pub mod countdown;
+mod end;
 mod extend;
+mod list;
 pub mod sweep;
 
+pub use end::{EndReason, Ended, discard, end};
 pub use extend::{Extended, extend};
+pub use list::{LeaseList, LeaseRecord, list};
 
 use std::path::PathBuf;
 use std::time::Duration;

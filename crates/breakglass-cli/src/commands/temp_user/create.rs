@@ -10,7 +10,6 @@ use breakglass_entra::GraphClient;
 use indicatif::ProgressBar;
 use jiff::SignedDuration;
 use secrecy::ExposeSecret as _;
-use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
@@ -18,9 +17,9 @@ use crate::output::{Report, table};
 use crate::session::OperatorArgs;
 use crate::signals::{Signal, Signals};
 use crate::ui::Ui;
-use breakglass_ops::lease::{self, LeaseFile, Step};
+use breakglass_ops::lease::{self, LeaseFile};
 use breakglass_ops::temp_admin::countdown::{LeaseClock, Seen, spawn_poll};
-use breakglass_ops::temp_admin::{self, Made, NewTemporaryAdmin, SignInDetails};
+use breakglass_ops::temp_admin::{self, EndReason, Ended, Made, NewTemporaryAdmin, SignInDetails};
 
 /// Flags of `breakglass temp-user` (creating one).
 #[derive(Debug, clap::Args)]
@@ -81,48 +80,7 @@ impl Report for SignInDetails {
     }
 }
 
-/// Why the lease ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EndReason {
-    Expired,
-    Interrupted,
-    Terminated,
-    /// The user disappeared from the tenant (removed by `sweep` or by hand).
-    Gone,
-}
-
-impl EndReason {
-    fn describe(self) -> &'static str {
-        match self {
-            EndReason::Expired => "the lease expired",
-            EndReason::Interrupted => "ended on request (Ctrl-C)",
-            EndReason::Terminated => "ended by SIGTERM",
-            EndReason::Gone => "the user was removed from the tenant elsewhere",
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            EndReason::Expired => "expired",
-            EndReason::Interrupted => "interrupted",
-            EndReason::Terminated => "terminated",
-            EndReason::Gone => "gone",
-        }
-    }
-}
-
-/// What is printed when the lease is over and the user removed.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EndReport {
-    user_id: String,
-    user_principal_name: String,
-    reason: &'static str,
-    removed: bool,
-    steps: Vec<Step>,
-}
-
-impl Report for EndReport {
+impl Report for Ended {
     fn human(&self, ui: &Ui) -> String {
         let mut table = table(ui, &["step", "result"]);
         for step in &self.steps {
@@ -135,12 +93,7 @@ impl Report for EndReport {
         format!(
             "Removed temporary administrator {} ({}).\n{table}\n",
             self.user_principal_name,
-            match self.reason {
-                "expired" => "lease expired",
-                "interrupted" => "ended early on request",
-                "terminated" => "ended by SIGTERM",
-                _ => "already removed elsewhere",
-            }
+            self.reason.summary()
         )
     }
 }
@@ -193,23 +146,8 @@ pub async fn cmd_create(helper: &CommandHelper, args: &CreateArgs) -> Result<(),
         skew,
     } = made;
     if let Err(err) = ui.emit(&details) {
-        // Nobody saw the sign-in details: the account is of no use, so it goes again.
         drop(details);
-        ui.warn(format!(
-            "the sign-in details could not be shown; removing {}",
-            lease.user_principal_name
-        ));
-        if lease::remove_user(
-            ui,
-            &session.graph,
-            &lease.user_id,
-            &lease.user_principal_name,
-        )
-        .await
-        .is_ok()
-        {
-            let _ = lease::remove_lease(&lease.user_id);
-        }
+        temp_admin::discard(ui, &session.graph, &lease).await;
         return Err(err);
     }
     drop(details);
@@ -404,7 +342,8 @@ async fn ask(question: &str, signals: &mut Signals, within: SignedDuration) -> b
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Removes the user at the end of the lease, confirming each step, and reports it.
+/// Removes the user at the end of the lease and reports it; a second interruption leaves the
+/// rest to `sweep`.
 async fn finish(
     ui: &Ui,
     graph: &GraphClient,
@@ -412,17 +351,12 @@ async fn finish(
     reason: EndReason,
     signals: &mut Signals,
 ) -> Result<(), CommandError> {
-    ui.status(format!(
-        "{}: removing {}",
-        reason.describe(),
-        lease.user_principal_name
-    ));
-    let removal = lease::remove_user(ui, graph, &lease.user_id, &lease.user_principal_name);
+    let removal = temp_admin::end(ui, graph, lease, reason);
     tokio::pin!(removal);
     let mut warned = false;
-    let steps = loop {
+    let ended = loop {
         tokio::select! {
-            steps = &mut removal => break steps?,
+            ended = &mut removal => break ended?,
             _ = signals.next() => {
                 if warned {
                     return Err(interrupted().hinted(format!(
@@ -435,16 +369,7 @@ async fn finish(
             }
         }
     };
-    if let Err(err) = lease::remove_lease(&lease.user_id) {
-        ui.warn(format!("the local lease file was not removed: {err}"));
-    }
-    ui.emit(&EndReport {
-        user_id: lease.user_id.clone(),
-        user_principal_name: lease.user_principal_name.clone(),
-        reason: reason.code(),
-        removed: true,
-        steps,
-    })
+    ui.emit(&ended)
 }
 
 #[cfg(test)]
