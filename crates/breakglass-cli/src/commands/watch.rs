@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use breakglass_core::flag_duration;
 use breakglass_core::identities::EmergencyIdentities;
-use jiff::SignedDuration;
 use tokio::time::Instant;
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, usage_error};
+use crate::error::CommandError;
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::{AuthMethod, OperatorArgs, Session};
@@ -20,6 +19,7 @@ use breakglass_ops::watch::cursor::{WatchState, default_state_path, ensure_paren
 use breakglass_ops::watch::receivers::{EmailFlags, ReceiverFlags, receivers};
 use breakglass_ops::watch::severity_name;
 use breakglass_ops::watch::sinks::{Delivery, Sink};
+use breakglass_ops::watch::timing::{DEFAULT_RUN_TIMEOUT, Timing, TimingFlags};
 use breakglass_ops::watch::watcher::{PollReport, Watcher};
 
 /// Watches the sign-in and audit logs and sends a notification for every event of the
@@ -182,78 +182,6 @@ pub struct EmailArgs {
     pub smtp_ca: Option<PathBuf>,
 }
 
-/// `--run-timeout`'s default: with the default `--timeout` and `--retries` a hanging
-/// receiver takes about a minute per event, and the systemd unit of docs/watch.md allows
-/// the run (sign-in included) TimeoutStartSec=5min; see the figures there.
-const DEFAULT_RUN_TIMEOUT: &str = "2m";
-
-/// A duration flag of the watcher, as a usage error when refused.
-fn duration_within(
-    flag: &str,
-    text: &str,
-    range: std::ops::RangeInclusive<Duration>,
-    why: &str,
-) -> Result<Duration, CommandError> {
-    flag_duration::within(flag, text, range, why).map_err(|err| {
-        let hint = err.hint();
-        usage_error(err.to_string()).hinted(hint)
-    })
-}
-
-/// The durations of a run, checked together.
-struct Timing {
-    poll_interval: Duration,
-    overlap: SignedDuration,
-    timeout: Duration,
-    run_timeout: Duration,
-}
-
-impl Timing {
-    fn from_args(args: &WatchArgs) -> Result<Timing, CommandError> {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
-        let poll_interval = duration_within(
-            "--poll-interval",
-            &args.poll_interval,
-            Duration::from_secs(5)..=minutes(24 * 60),
-            "Graph throttles busy pollers, sign-ins reach the log minutes late anyway, and a day is the longest a sign-in should wait to be reported",
-        )?;
-        let overlap = duration_within(
-            "--overlap",
-            &args.overlap,
-            minutes(1)..=minutes(30 * 24 * 60),
-            "sign-in records reach the log minutes late, and Graph keeps them 30 days",
-        )?;
-        let timeout = duration_within(
-            "--timeout",
-            &args.timeout,
-            Duration::from_secs(1)..=minutes(5),
-            "how long one request to a receiver may take; --run-timeout bounds the whole run",
-        )?;
-        let run_timeout = duration_within(
-            "--run-timeout",
-            &args.run_timeout,
-            Duration::from_secs(10)..=minutes(60),
-            "the bound on one run; keep it inside the service's TimeoutStartSec",
-        )?;
-        if run_timeout < timeout {
-            return Err(usage_error(format!(
-                "--run-timeout {} is shorter than --timeout {}",
-                args.run_timeout.trim(),
-                args.timeout.trim()
-            ))
-            .hinted("a receiver would never get its whole --timeout; raise --run-timeout or lower --timeout"));
-        }
-        Ok(Timing {
-            poll_interval,
-            overlap: SignedDuration::try_from(overlap).map_err(|_| {
-                usage_error("--overlap is too long").hinted(flag_duration::DURATION_FORMS)
-            })?,
-            timeout,
-            run_timeout,
-        })
-    }
-}
-
 /// The receivers the flags name, each checked before anything is read from the tenant.
 fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError> {
     let email = &args.email;
@@ -339,7 +267,12 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
     // With --once the bound covers the whole run, sign-in included; a device-code sign-in
     // waits for a person, so the bound starts after it.
     let started = Instant::now();
-    let timing = Timing::from_args(args)?;
+    let timing = Timing::from_flags(TimingFlags {
+        poll_interval: &args.poll_interval,
+        overlap: &args.overlap,
+        timeout: &args.timeout,
+        run_timeout: &args.run_timeout,
+    })?;
     let sinks = sinks(args, timing.timeout)?;
     let state_path = match &args.state {
         Some(path) => path.clone(),

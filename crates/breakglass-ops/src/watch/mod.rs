@@ -13,6 +13,7 @@ pub mod poll;
 pub mod queue;
 pub mod receivers;
 pub mod sinks;
+pub mod timing;
 pub mod watcher;
 
 use breakglass_core::identities::Severity;
