@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::is_hyphenated_guid;
+
 pub use crate::severity::Severity;
 
 /// One client credential of the emergency app.
@@ -147,6 +149,92 @@ impl EmergencyIdentities {
     }
 }
 
+/// Why an identity named on the command line (`scan --app-id`, `--user`, `--key-id`) was
+/// refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NamedIdentityError {
+    #[error("--app-id {0} is not a GUID")]
+    AppId(String),
+    #[error("--user {0} is neither a user principal name nor an object id")]
+    User(String),
+    #[error("--key-id {given}: {key} is not a GUID")]
+    KeyId { given: String, key: String },
+}
+
+impl NamedIdentityError {
+    /// What to type instead.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            NamedIdentityError::AppId(_) => {
+                "the application (client) id looks like 3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f"
+            }
+            NamedIdentityError::User(_) => "for example --user bg-admin1@contoso.onmicrosoft.com",
+            NamedIdentityError::KeyId { .. } => {
+                "give the credential's key id and a label: --key-id GUID=offline"
+            }
+        }
+    }
+}
+
+/// Identities named by hand, for a scan without the tenant or an identities file.
+impl EmergencyIdentities {
+    /// Sets the emergency app's application (client) id.
+    pub fn name_app(&mut self, app_id: &str) -> Result<(), NamedIdentityError> {
+        let app_id = app_id.trim();
+        if !is_hyphenated_guid(app_id) {
+            return Err(NamedIdentityError::AppId(app_id.to_string()));
+        }
+        self.app_id = app_id.to_string();
+        Ok(())
+    }
+
+    /// Adds an emergency user by object id or user principal name.
+    pub fn name_user(&mut self, user: &str) -> Result<(), NamedIdentityError> {
+        let user = user.trim();
+        let entry = if is_hyphenated_guid(user) {
+            MonitoredUser {
+                id: user.to_string(),
+                user_principal_name: String::new(),
+            }
+        } else if user.contains('@') {
+            MonitoredUser {
+                id: String::new(),
+                user_principal_name: user.to_string(),
+            }
+        } else {
+            return Err(NamedIdentityError::User(user.to_string()));
+        };
+        self.users.push(entry);
+        Ok(())
+    }
+
+    /// Adds a credential from `KEY-ID=LABEL` (the label `given` when left out); a credential
+    /// labelled `offline` is critical, any other high.
+    pub fn name_key(&mut self, given: &str) -> Result<(), NamedIdentityError> {
+        let (key, label) = given.split_once('=').unwrap_or((given, "given"));
+        let key = key.trim();
+        if !is_hyphenated_guid(key) {
+            return Err(NamedIdentityError::KeyId {
+                given: given.to_string(),
+                key: key.to_string(),
+            });
+        }
+        let label = label.trim();
+        self.credentials.push(MonitoredCredential {
+            key_id: key.to_string(),
+            label: label.to_string(),
+            kind: "unknown".to_string(),
+            thumbprint: None,
+            severity: if label.eq_ignore_ascii_case("offline") {
+                Severity::Critical
+            } else {
+                Severity::High
+            },
+        });
+        Ok(())
+    }
+}
+
 /// The severity a credential with this store gets: offline (sheet, shares) is critical.
 pub fn severity_for_store(store: crate::config::StoreKind) -> Severity {
     match store {
@@ -158,6 +246,43 @@ pub fn severity_for_store(store: crate::config::StoreKind) -> Severity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identities_named_by_hand_are_checked_and_rated() {
+        let mut named = EmergencyIdentities::default();
+        named
+            .name_app(" 3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f ")
+            .unwrap();
+        named
+            .name_user("bg-admin1@contoso.onmicrosoft.com")
+            .unwrap();
+        named
+            .name_user("9c9c9c9c-2222-4222-8222-000000000001")
+            .unwrap();
+        named
+            .name_key("0b0b0b0b-1111-4111-8111-000000000001=offline")
+            .unwrap();
+        named
+            .name_key("0b0b0b0b-1111-4111-8111-000000000002")
+            .unwrap();
+        assert_eq!(named.app_id, "3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f");
+        assert_eq!(named.users[0].id, "");
+        assert_eq!(named.users[1].user_principal_name, "");
+        assert_eq!(named.credentials[0].severity, Severity::Critical);
+        assert_eq!(named.credentials[1].label, "given");
+        assert_eq!(named.credentials[1].severity, Severity::High);
+        assert_eq!(
+            named.name_user("bg-admin1").unwrap_err().to_string(),
+            "--user bg-admin1 is neither a user principal name nor an object id"
+        );
+        let refused = named.name_key("abc=rotating").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "--key-id abc=rotating: abc is not a GUID"
+        );
+        assert!(refused.hint().contains("--key-id GUID=offline"));
+        assert!(named.name_app("contoso").is_err());
+    }
 
     #[test]
     fn unknown_keys_are_critical_and_labels_are_found() {

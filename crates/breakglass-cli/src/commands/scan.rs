@@ -3,10 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use breakglass_core::identities::{
-    EmergencyIdentities, MonitoredCredential, MonitoredUser, Severity,
-};
-use breakglass_core::ids::is_hyphenated_guid;
+use breakglass_core::identities::{EmergencyIdentities, NamedIdentityError, Severity};
 use breakglass_scan::{Event, FileReport, ScanOptions, ScanReport, Watchlist, scan_files};
 use serde::Serialize;
 
@@ -158,54 +155,15 @@ async fn identities(
                     .hinted("or name them: `--app-id GUID`, `--user UPN`, `--key-id GUID=LABEL`")
             })?,
     };
+    let refused = |err: NamedIdentityError| usage_error(err.to_string()).hinted(err.hint());
     if let Some(app) = &args.app_id {
-        let app = app.trim();
-        if !is_hyphenated_guid(app) {
-            return Err(usage_error(format!("--app-id {app} is not a GUID")).hinted(
-                "the application (client) id looks like 3f2c9a51-7b1e-4d8a-9c3e-5a6b7c8d9e0f",
-            ));
-        }
-        ids.app_id = app.to_string();
+        ids.name_app(app).map_err(refused)?;
     }
     for user in &args.user {
-        let user = user.trim();
-        let entry = if is_hyphenated_guid(user) {
-            MonitoredUser {
-                id: user.to_string(),
-                user_principal_name: String::new(),
-            }
-        } else if user.contains('@') {
-            MonitoredUser {
-                id: String::new(),
-                user_principal_name: user.to_string(),
-            }
-        } else {
-            return Err(usage_error(format!(
-                "--user {user} is neither a user principal name nor an object id"
-            ))
-            .hinted("for example --user bg-admin1@contoso.onmicrosoft.com"));
-        };
-        ids.users.push(entry);
+        ids.name_user(user).map_err(refused)?;
     }
     for pair in &args.key_id {
-        let (key, label) = pair.split_once('=').unwrap_or((pair.as_str(), "given"));
-        let key = key.trim();
-        if !is_hyphenated_guid(key) {
-            return Err(usage_error(format!("--key-id {pair}: {key} is not a GUID"))
-                .hinted("give the credential's key id and a label: --key-id GUID=offline"));
-        }
-        let label = label.trim();
-        ids.credentials.push(MonitoredCredential {
-            key_id: key.to_string(),
-            label: label.to_string(),
-            kind: "unknown".to_string(),
-            thumbprint: None,
-            severity: if label.eq_ignore_ascii_case("offline") {
-                Severity::Critical
-            } else {
-                Severity::High
-            },
-        });
+        ids.name_key(pair).map_err(refused)?;
     }
     Ok(ids)
 }
