@@ -3,15 +3,9 @@
 //! environment or stdin, never argv).
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 
 use breakglass_core::TenantId;
-use breakglass_core::env::{
-    AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID,
-};
-use breakglass_core::roles::GRAPH_COMMAND_LINE_TOOLS_APP_ID;
 pub use breakglass_ops::session::{Operator, Session};
-use secrecy::SecretString;
 
 use crate::error::{CommandError, config_error, usage_error};
 
@@ -64,55 +58,9 @@ pub fn operator_from_args(args: &OperatorArgs) -> Result<Operator, CommandError>
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .map(str::to_string);
-    let need_tenant = |tenant: Option<TenantId>| {
-        tenant.ok_or_else(|| {
-                config_error("no tenant given").hinted(format!(
-                    "pass `--tenant <GUID or domain>` or set {AZURE_TENANT_ID} (the simulator writes it to operator.env)"
-                ))
-            })
-    };
     match args.auth {
-        AuthMethod::Env => {
-            enum Credential {
-                Secret(SecretString),
-                Certificate(PathBuf),
-            }
-            // Like the Azure SDK's EnvironmentCredential: a secret wins over a certificate.
-            let credential = match (
-                non_empty_env(AZURE_CLIENT_SECRET),
-                non_empty_env(AZURE_CLIENT_CERTIFICATE_PATH),
-            ) {
-                (Some(secret), _) => Credential::Secret(SecretString::from(secret)),
-                (None, Some(path)) => Credential::Certificate(PathBuf::from(path)),
-                (None, None) => {
-                    return Err(config_error("no operator credentials found in the environment").hinted(format!(
-                            "set {AZURE_TENANT_ID}, {AZURE_CLIENT_ID} and {AZURE_CLIENT_SECRET} (or {AZURE_CLIENT_CERTIFICATE_PATH}), or use `--auth device-code`, `--auth token-stdin` or `--auth az`"
-                        )));
-                }
-            };
-            let tenant = need_tenant(tenant)?;
-            let client_id = client_id.ok_or_else(|| {
-                config_error("no application (client) id given").hinted(format!(
-                    "set {AZURE_CLIENT_ID} or pass `--client-id <GUID>`"
-                ))
-            })?;
-            Ok(match credential {
-                Credential::Secret(secret) => Operator::Secret {
-                    tenant,
-                    client_id,
-                    secret,
-                },
-                Credential::Certificate(path) => Operator::Certificate {
-                    tenant,
-                    client_id,
-                    path,
-                },
-            })
-        }
-        AuthMethod::DeviceCode => Ok(Operator::DeviceCode {
-            tenant: need_tenant(tenant)?,
-            client_id: client_id.unwrap_or_else(|| GRAPH_COMMAND_LINE_TOOLS_APP_ID.to_string()),
-        }),
+        AuthMethod::Env => Ok(Operator::from_environment(tenant, client_id)?),
+        AuthMethod::DeviceCode => Ok(Operator::device_code(tenant, client_id)?),
         AuthMethod::TokenStdin => Ok(Operator::HandedIn(read_token_from_stdin()?)),
         AuthMethod::Az => Ok(Operator::AzCli { tenant }),
     }
@@ -133,10 +81,4 @@ fn read_token_from_stdin() -> Result<zeroize::Zeroizing<String>, CommandError> {
             .hinted("pipe in the token as text (UTF-8)")
     })?;
     Ok(text)
-}
-
-fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }

@@ -6,6 +6,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use breakglass_core::env::{
+    AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID,
+};
+use breakglass_core::roles::GRAPH_COMMAND_LINE_TOOLS_APP_ID;
 use breakglass_core::{CloudProfile, TenantId};
 use breakglass_entra::{
     AccessToken, CertificateCredential, ClientCredential, ClientCredentialsFlow, DeviceCodeFlow,
@@ -15,7 +19,7 @@ use secrecy::SecretString;
 
 use crate::Progress;
 use crate::cloud::ResolvedCloud;
-use crate::error::Error;
+use crate::error::{Error, config_error};
 
 /// A resolved way to sign in. Holds the secret, if any, without printing it.
 #[derive(Clone)]
@@ -50,6 +54,67 @@ impl Operator {
             Operator::HandedIn(_) => "access token from stdin",
             Operator::AzCli { .. } => "Azure CLI",
         }
+    }
+}
+
+/// Why no operator could be made from what was given.
+fn no_tenant() -> Error {
+    config_error("no tenant given").hinted(format!(
+        "pass `--tenant <GUID or domain>` or set {AZURE_TENANT_ID} (the simulator writes it to operator.env)"
+    ))
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+impl Operator {
+    /// An app registration's own credentials from the Azure SDK environment: a secret in
+    /// AZURE_CLIENT_SECRET wins over a certificate file in AZURE_CLIENT_CERTIFICATE_PATH, as
+    /// the SDK's EnvironmentCredential decides.
+    pub fn from_environment(
+        tenant: Option<TenantId>,
+        client_id: Option<String>,
+    ) -> Result<Operator, Error> {
+        let secret = non_empty_env(AZURE_CLIENT_SECRET).map(SecretString::from);
+        let certificate = non_empty_env(AZURE_CLIENT_CERTIFICATE_PATH).map(PathBuf::from);
+        if secret.is_none() && certificate.is_none() {
+            return Err(config_error("no operator credentials found in the environment").hinted(format!(
+                "set {AZURE_TENANT_ID}, {AZURE_CLIENT_ID} and {AZURE_CLIENT_SECRET} (or {AZURE_CLIENT_CERTIFICATE_PATH}), or use `--auth device-code`, `--auth token-stdin` or `--auth az`"
+            )));
+        }
+        let tenant = tenant.ok_or_else(no_tenant)?;
+        let client_id = client_id.ok_or_else(|| {
+            config_error("no application (client) id given").hinted(format!(
+                "set {AZURE_CLIENT_ID} or pass `--client-id <GUID>`"
+            ))
+        })?;
+        Ok(match (secret, certificate) {
+            (Some(secret), _) => Operator::Secret {
+                tenant,
+                client_id,
+                secret,
+            },
+            (None, path) => Operator::Certificate {
+                tenant,
+                client_id,
+                path: path.unwrap_or_default(),
+            },
+        })
+    }
+
+    /// A person signing in with a device code, through `client_id` or Microsoft's Graph
+    /// Command Line Tools app.
+    pub fn device_code(
+        tenant: Option<TenantId>,
+        client_id: Option<String>,
+    ) -> Result<Operator, Error> {
+        Ok(Operator::DeviceCode {
+            tenant: tenant.ok_or_else(no_tenant)?,
+            client_id: client_id.unwrap_or_else(|| GRAPH_COMMAND_LINE_TOOLS_APP_ID.to_string()),
+        })
     }
 }
 

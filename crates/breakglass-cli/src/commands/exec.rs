@@ -1,9 +1,7 @@
 //! `breakglass exec`: run a command signed in as the emergency app.
 
-use std::ffi::{OsStr, OsString};
-use std::os::unix::fs::PermissionsExt as _;
+use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::{Path, PathBuf};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -12,6 +10,7 @@ use crate::emergency::{self as credential_source, CredentialSourceArgs};
 use crate::error::{CommandError, ErrorKind, internal_error};
 use breakglass_ops::emergency::child;
 use breakglass_ops::emergency::credential_source::acquire_token;
+use breakglass_ops::emergency::program::{ProgramError, find_program};
 
 /// Runs a command signed in as the emergency app: with its credential in the Azure SDK
 /// environment variables and a fresh Microsoft Graph token.
@@ -85,7 +84,7 @@ pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), Com
         .ok_or_else(|| crate::error::usage_error("no command given after `--`"))?;
     // Before signing in: a sign-in with an emergency credential raises an alert, and a
     // typo should not.
-    find_program(program)?;
+    find_program(program).map_err(program_error)?;
 
     let prepare = async {
         let credential = credential_source::resolve(ui, &args.source)?;
@@ -113,7 +112,9 @@ pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), Com
     ));
     drop(token);
 
-    let mut child = command.spawn().map_err(|err| spawn_error(program, &err))?;
+    let mut child = command
+        .spawn()
+        .map_err(|err| program_error(ProgramError::from_spawn(program, &err)))?;
     let pid = child
         .id()
         .and_then(|pid| i32::try_from(pid).ok())
@@ -158,90 +159,14 @@ pub async fn cmd_exec(helper: &CommandHelper, args: &ExecArgs) -> Result<(), Com
     }
 }
 
-/// Looks the command up as the shell would, so a typo fails before anyone signs in.
-fn find_program(program: &OsStr) -> Result<PathBuf, CommandError> {
-    let name = Path::new(program);
-    if program.is_empty() {
-        return Err(not_found(program));
-    }
-    if program.as_encoded_bytes().contains(&b'/') {
-        return match std::fs::metadata(name) {
-            Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o111 != 0 => {
-                Ok(name.to_path_buf())
-            }
-            Ok(_) => Err(not_executable(program)),
-            Err(_) => Err(not_found(program)),
-        };
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut found_unrunnable = false;
-    for folder in std::env::split_paths(&path) {
-        let folder = if folder.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            folder
-        };
-        let candidate = folder.join(name);
-        if let Ok(meta) = std::fs::metadata(&candidate) {
-            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-                return Ok(candidate);
-            }
-            found_unrunnable = true;
+/// A command that cannot be run, with the shell's exit code for it.
+fn program_error(err: ProgramError) -> CommandError {
+    let kind = match err {
+        ProgramError::NotFound(_) => ErrorKind::CommandNotFound,
+        ProgramError::NotExecutable(_) | ProgramError::CannotStart { .. } => {
+            ErrorKind::CommandNotExecutable
         }
-    }
-    if found_unrunnable {
-        Err(not_executable(program))
-    } else {
-        Err(not_found(program))
-    }
-}
-
-fn not_found(program: &OsStr) -> CommandError {
-    CommandError::new(
-        ErrorKind::CommandNotFound,
-        format!("command not found: `{}`", program.to_string_lossy()),
-    )
-    .hinted("check its spelling, install it, or give its full path; breakglass searches PATH as the shell does")
-}
-
-fn not_executable(program: &OsStr) -> CommandError {
-    CommandError::new(
-        ErrorKind::CommandNotExecutable,
-        format!("`{}` cannot be run: it is not an executable file", program.to_string_lossy()),
-    )
-    .hinted("check its permissions (`chmod +x`), or run it through its interpreter, e.g. `-- sh script.sh`")
-}
-
-fn spawn_error(program: &OsStr, err: &std::io::Error) -> CommandError {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => not_found(program),
-        std::io::ErrorKind::PermissionDenied => not_executable(program),
-        _ => CommandError::new(
-            ErrorKind::CommandNotExecutable,
-            format!("cannot start `{}`: {err}", program.to_string_lossy()),
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn programs_are_found_on_path_or_by_path() {
-        assert!(find_program(OsStr::new("sh")).is_ok());
-        assert!(find_program(OsStr::new("/bin/sh")).is_ok());
-        assert!(find_program(OsStr::new("no-such-command-xyz")).is_err());
-        assert!(find_program(OsStr::new("/no/such/command")).is_err());
-        let plain = tempfile::NamedTempFile::new().unwrap();
-        std::fs::set_permissions(plain.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = find_program(plain.path().as_os_str()).unwrap_err();
-        assert!(err.to_string().contains("cannot be run"), "{err}");
-        assert!(
-            find_program(OsStr::new("no-such-command-xyz"))
-                .unwrap_err()
-                .to_string()
-                .contains("not found")
-        );
-    }
+    };
+    let hint = err.hint().unwrap_or_default();
+    CommandError::new(kind, err.to_string()).hinted(hint)
 }

@@ -10,6 +10,7 @@ use crate::context::CommandHelper;
 use crate::emergency::{self as credential_source, CredentialSourceArgs};
 use crate::error::{CommandError, usage_error};
 use crate::ui::OutputFormat;
+use breakglass_core::scope::client_credentials_scope;
 use breakglass_ops::emergency::credential_source::{Origin, acquire_token, token_expiry};
 
 /// Gets an access token with an emergency credential and prints it on stdout.
@@ -54,7 +55,8 @@ struct TokenJson<'a> {
 pub async fn cmd_token(helper: &CommandHelper, args: &TokenArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
     let scope = match &args.scope {
-        Some(scope) => checked_scope(scope)?,
+        Some(scope) => client_credentials_scope(scope)
+            .map_err(|err| usage_error(err.to_string()).hinted(err.hint()))?,
         None => None,
     };
     let credential = credential_source::resolve(ui, &args.source)?;
@@ -105,26 +107,6 @@ pub async fn cmd_token(helper: &CommandHelper, args: &TokenArgs) -> Result<(), C
     }
 }
 
-/// Client credentials take only a resource's `/.default` scope; say so before asking.
-fn checked_scope(scope: &str) -> Result<Option<String>, CommandError> {
-    let scope = scope.trim();
-    if scope.is_empty() {
-        return Ok(None);
-    }
-    if scope.split_whitespace().count() > 1 {
-        return Err(usage_error("`--scope` takes one scope")
-            .hinted("an app token is for one resource; run `breakglass token` once per resource"));
-    }
-    if !scope.ends_with("/.default") {
-        let resource = scope.trim_end_matches('/');
-        return Err(usage_error(format!(
-            "`{scope}` is not a `/.default` scope; an app (client credentials) token asks for a resource's `/.default`"
-        ))
-        .hinted(format!("pass `--scope {resource}/.default`")));
-    }
-    Ok(Some(scope.to_string()))
-}
-
 /// `YYYY-MM-DD HH:MM:SS.ffffff` in local time, as `az account get-access-token` prints.
 fn az_local_time(at: Timestamp) -> String {
     at.to_zoned(TimeZone::system())
@@ -135,17 +117,6 @@ fn az_local_time(at: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scopes_must_be_default_scopes() {
-        assert_eq!(
-            checked_scope("https://management.azure.com/.default").unwrap(),
-            Some("https://management.azure.com/.default".to_string())
-        );
-        assert!(checked_scope("https://management.azure.com/").is_err());
-        assert!(checked_scope("a/.default b/.default").is_err());
-        assert_eq!(checked_scope("  ").unwrap(), None);
-    }
 
     #[test]
     fn local_time_looks_like_az() {

@@ -5,4 +5,6 @@
 
 pub mod child;
 pub mod credential_source;
+pub mod program;
+pub mod recovered;
 mod scanned;

@@ -3,20 +3,16 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use breakglass_store::{
-    CredentialKind, Overwrite, ShamirError, ShamirShare, StoredCredential, combine,
-    write_secret_file,
-};
-use jiff::Timestamp;
-use secrecy::{ExposeSecret as _, SecretString};
-use serde::Serialize;
+use breakglass_store::{ShamirError, ShamirShare};
+use secrecy::ExposeSecret as _;
 use zeroize::Zeroizing;
 
 use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind, config_error, internal_error};
+use crate::error::{CommandError, config_error, internal_error};
 use crate::output::Report;
 use crate::ui::Ui;
 use breakglass_ops::emergency::credential_source::{Input, read_input, shares_from_text};
+use breakglass_ops::emergency::recovered::{Recovered, recover, write_recovered};
 
 /// Combines any k of the n Shamir shares of an offline credential and writes the
 /// credential to a new file (mode 0600): the private key and certificate as PEM for a
@@ -42,46 +38,6 @@ pub struct RecoverArgs {
     /// Print the credential on stdout instead of writing a file.
     #[arg(long)]
     pub stdout: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Recovered {
-    label: String,
-    kind: &'static str,
-    tenant_id: String,
-    client_id: String,
-    key_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    thumbprint: Option<String>,
-    start: Timestamp,
-    end: Timestamp,
-    cloud: String,
-    authority_host: String,
-    shares_used: usize,
-    threshold: u8,
-    set_id: String,
-    /// The file the credential was written to; null with `--stdout`.
-    file: Option<PathBuf>,
-}
-
-impl Recovered {
-    fn usage(&self) -> String {
-        let file = self
-            .file
-            .as_ref()
-            .map(|f| f.display().to_string())
-            .unwrap_or_else(|| "FILE".into());
-        let credential = if self.kind == "certificate" {
-            format!("AZURE_CLIENT_CERTIFICATE_PATH={file}")
-        } else {
-            format!("AZURE_CLIENT_SECRET=\"$(cat {file})\"")
-        };
-        format!(
-            "AZURE_TENANT_ID={} AZURE_CLIENT_ID={} {credential} breakglass whoami",
-            self.tenant_id, self.client_id
-        )
-    }
 }
 
 impl Report for Recovered {
@@ -140,15 +96,6 @@ async fn read_stdin(ui: &Ui) -> Result<Zeroizing<String>, CommandError> {
     })
 }
 
-fn secret_text(credential: &StoredCredential) -> SecretString {
-    match &credential.kind {
-        CredentialKind::Certificate(cert) => cert.combined_pem(),
-        CredentialKind::Secret { value, .. } => {
-            SecretString::from(format!("{}\n", value.expose_secret()))
-        }
-    }
-}
-
 pub async fn cmd_recover(helper: &CommandHelper, args: &RecoverArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
     let mut shares = Vec::new();
@@ -162,54 +109,13 @@ pub async fn cmd_recover(helper: &CommandHelper, args: &RecoverArgs) -> Result<(
         let text = read_stdin(ui).await?;
         shares.extend(shares_from_text(&text, "stdin")?);
     }
-    let payload = combine(&shares).map_err(|e| share_error("the shares cannot be combined", e))?;
-    let first = &shares[0];
-    let credential = payload.credential();
-    let (kind, thumbprint, extension) = match &credential.kind {
-        CredentialKind::Certificate(cert) => (
-            "certificate",
-            Some(cert.thumbprint_sha1_hex().to_string()),
-            "pem",
-        ),
-        CredentialKind::Secret { .. } => ("secret", None, "secret"),
-    };
-    let key_id = credential.key_id.to_string();
-    let mut report = Recovered {
-        label: credential.label.clone(),
-        kind,
-        tenant_id: credential.tenant_id.clone(),
-        client_id: credential.client_id.to_string(),
-        key_id: key_id.clone(),
-        thumbprint,
-        start: credential.start,
-        end: credential.end,
-        cloud: credential.cloud.clone(),
-        authority_host: credential.authority_host.clone(),
-        shares_used: usize::from(first.threshold()),
-        threshold: first.threshold(),
-        set_id: first.set_id().to_string(),
-        file: None,
-    };
-    let secret = secret_text(credential);
+    let (mut report, secret) = recover(&shares)?;
     if args.stdout {
         ui.status(report.human(ui));
         return ui.write_stdout(secret.expose_secret());
     }
-    let path = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "breakglass-{}-{}.{extension}",
-            credential.label,
-            &key_id[..8]
-        ))
-    });
-    write_secret_file(&path, secret.expose_secret().as_bytes(), Overwrite::Refuse).map_err(
-        |e| {
-            let hint = e.hint();
-            CommandError::new(ErrorKind::Config, e.to_string())
-                .hinted(hint)
-                .hinted("pass `--out PATH` to write somewhere else")
-        },
-    )?;
+    let path = args.out.clone().unwrap_or_else(|| report.default_file());
+    write_recovered(&path, &secret)?;
     report.file = Some(path);
     ui.emit(&report)
 }
