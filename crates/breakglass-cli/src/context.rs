@@ -3,14 +3,14 @@
 //! Each piece is resolved only when a command asks for it, so `breakglass cloud list`
 //! does not fail because AZURE_TENANT_ID holds something odd.
 
-use breakglass_core::TenantId;
 use breakglass_core::config::Config;
 use breakglass_core::env::AZURE_TENANT_ID;
 
-use crate::error::{CommandError, config_error};
+use crate::error::CommandError;
 use crate::session::{OperatorArgs, Session};
 use crate::ui::{OutputFormat, Ui};
 use breakglass_ops::cloud::{self, ResolvedCloud};
+use breakglass_ops::target::{self, CloudChoice, Given};
 
 /// Flags every command accepts.
 #[derive(Clone, Debug, clap::Args)]
@@ -89,39 +89,20 @@ impl CommandHelper {
     /// The cloud `--cloud` (or BREAKGLASS_CLOUD) names, else `[tenant] cloud`; the two must
     /// agree when both are given, as the tenant must.
     pub fn cloud_for(&self, config: &Config) -> Result<ResolvedCloud, CommandError> {
-        let configured = config
-            .tenant
-            .cloud
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
-        let given = self
-            .global
-            .cloud
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
-        match (given, configured) {
-            (Some(given), Some(configured)) if !same_cloud(given, configured) => {
-                let source = match std::env::var("BREAKGLASS_CLOUD") {
-                    Ok(value) if value.trim() == given => "BREAKGLASS_CLOUD",
-                    _ => "--cloud",
-                };
-                Err(config_error(format!(
-                    "{source} is `{given}` but [tenant] cloud in breakglass.toml is `{configured}`; breakglass will not guess which cloud is meant"
-                ))
-                .hinted(format!(
-                    "unset {source} or make it `{configured}`, or change [tenant] cloud, so both name the same cloud"
-                )))
-            }
-            (None, Some(configured)) => {
+        let given = Given {
+            value: self.global.cloud.as_deref(),
+            flag: "--cloud",
+            env: "BREAKGLASS_CLOUD",
+        };
+        match target::cloud_for(given, &config.tenant)? {
+            CloudChoice::Configured(configured) => {
                 let authority_host = std::env::var(breakglass_core::env::AZURE_AUTHORITY_HOST).ok();
-                cloud::resolve(Some(configured), authority_host.as_deref()).map_err(|e| {
+                cloud::resolve(Some(&configured), authority_host.as_deref()).map_err(|e| {
                     e.hinted("it comes from [tenant] cloud in breakglass.toml")
                         .into()
                 })
             }
-            _ => self.cloud(),
+            CloudChoice::Given => self.cloud(),
         }
     }
 
@@ -153,19 +134,7 @@ impl CommandHelper {
         let operator = operator_for(args, config)?;
         let cloud = self.cloud_for(config)?;
         let session = self.sign_in_to(cloud, &operator).await?;
-        if let Some(wanted) = configured_guid(config) {
-            let claims = session.token.claims()?;
-            if let Some(tid) = claims.tid.as_deref()
-                && !tid.eq_ignore_ascii_case(&wanted)
-            {
-                return Err(config_error(format!(
-                    "signed in to tenant {tid}, but [tenant] id in breakglass.toml is {wanted}"
-                ))
-                .hinted(
-                    "sign in to the tenant breakglass.toml names (with `--auth az`, `az login --tenant`; with a token, one issued for that tenant), or correct [tenant] id",
-                ));
-            }
-        }
+        target::check_signed_in_tenant(&session, &config.tenant)?;
         Ok(session)
     }
 }
@@ -173,59 +142,13 @@ impl CommandHelper {
 /// The operator arguments with the tenant of `breakglass.toml` filled in, or an error naming
 /// both when `--tenant`/AZURE_TENANT_ID says otherwise.
 pub fn operator_for(args: &OperatorArgs, config: &Config) -> Result<OperatorArgs, CommandError> {
-    let mut operator = args.clone();
-    let configured = config
-        .tenant
-        .id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty());
-    let given = args
-        .tenant
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty());
-    match (given, configured) {
-        (Some(given), Some(configured)) if !same_tenant(given, configured) => {
-            let source = match std::env::var(AZURE_TENANT_ID) {
-                Ok(value) if value.trim() == given => AZURE_TENANT_ID,
-                _ => "--tenant",
-            };
-            Err(config_error(format!(
-                "{source} is `{given}` but [tenant] id in breakglass.toml is `{configured}`; breakglass will not guess which tenant is meant"
-            ))
-            .hinted(format!(
-                "unset {source} or make it `{configured}`, or change [tenant] id, so both name the same tenant (its directory id is the safest)"
-            )))
-        }
-        (None, Some(configured)) => {
-            operator.tenant = Some(configured.to_string());
-            Ok(operator)
-        }
-        _ => Ok(operator),
-    }
-}
-
-fn same_cloud(a: &str, b: &str) -> bool {
-    if a.eq_ignore_ascii_case(b) {
-        return true;
-    }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-fn same_tenant(a: &str, b: &str) -> bool {
-    match (a.parse::<TenantId>(), b.parse::<TenantId>()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a.eq_ignore_ascii_case(b),
-    }
-}
-
-fn configured_guid(config: &Config) -> Option<String> {
-    match config.tenant.id.as_deref()?.trim().parse::<TenantId>() {
-        Ok(TenantId::Guid(guid)) => Some(guid.hyphenated().to_string()),
-        _ => None,
-    }
+    let given = Given {
+        value: args.tenant.as_deref(),
+        flag: "--tenant",
+        env: AZURE_TENANT_ID,
+    };
+    Ok(OperatorArgs {
+        tenant: target::tenant_for(given, &config.tenant)?,
+        ..args.clone()
+    })
 }

@@ -24,6 +24,7 @@ pub mod monitor;
 pub mod plan;
 pub mod retry;
 pub mod roles;
+pub mod scope;
 pub mod severity;
 pub mod stores;
 pub mod tenant;

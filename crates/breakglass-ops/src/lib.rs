@@ -21,6 +21,7 @@ pub mod progress;
 pub mod provision;
 pub mod random;
 pub mod session;
+pub mod target;
 pub mod temp_admin;
 pub mod tenant;
 pub mod watch;
