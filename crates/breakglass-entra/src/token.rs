@@ -94,7 +94,7 @@ impl AccessToken {
     /// The token's claims, decoded without verifying the signature (Graph tokens cannot be
     /// verified by clients; the claims are for showing who is signed in).
     pub fn claims(&self) -> Result<TokenClaims, EntraError> {
-        decode_claims(self.secret.expose_secret())
+        TokenClaims::from_jwt(self.secret.expose_secret())
     }
 }
 
@@ -132,6 +132,11 @@ pub struct TokenClaims {
 }
 
 impl TokenClaims {
+    /// The claims of a JWT, decoded without verifying its signature.
+    pub fn from_jwt(raw: &str) -> Result<TokenClaims, EntraError> {
+        decode_claims(raw)
+    }
+
     /// Whether the token is an application's own (no signed-in user).
     pub fn is_app_only(&self) -> bool {
         match self.idtyp.as_deref() {

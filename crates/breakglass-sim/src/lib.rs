@@ -14,6 +14,7 @@
 // Handlers answer errors with a full HTTP response; boxing each one buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod alert_receiver;
 mod arm;
 mod clock;
 mod entities;
@@ -39,6 +40,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use url::Url;
 
+pub use alert_receiver::AlertReceiver;
 pub use faults::FaultRule;
 pub use in_process::InProcessSimulator;
 pub use odata::filter_matches;

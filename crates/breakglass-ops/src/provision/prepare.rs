@@ -52,18 +52,11 @@ pub async fn prepare(
     )?;
     let plan = plan::plan(&workspace.config, &observed, jiff::Timestamp::now())
         .map_err(|e| config_error(e.to_string()).hinted(e.hint()))?;
-    let facts = TenantFacts {
+    let facts = TenantFacts::new(
         tenant_id,
-        initial_domain: observed.tenant.initial_domain.clone(),
-        authority_host: session
-            .cloud
-            .profile
-            .authority_host
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        cloud_name: session.cloud.profile.name.clone(),
-    };
+        observed.tenant.initial_domain.clone(),
+        &session.cloud.profile,
+    );
     Ok(Prepared {
         session,
         workspace,

@@ -25,13 +25,15 @@ use breakglass_entra::{GraphClient, HttpClient, ReplicationPolicy};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::apply::TenantFacts;
+use super::Workspace;
+use super::apply::{TenantFacts, default_replication};
 use super::credentials::{
     self, AddMethod, Created, EmergencyApp, Proof, StoreIndex, TenantCredential, find_signer,
     is_usable, prove, remove_from_tenant,
 };
-use super::vault::{LocalVault, StoredLocation, Vault as _};
-use crate::error::{Error, ErrorKind, config_error, usage_error};
+use super::vault::{KeePassPassword, LocalVault, StoredLocation, Vault as _};
+use crate::error::{Error, ErrorKind, config_error, internal_error, usage_error};
+use crate::session::Session;
 use crate::tenant::emergency_user_names;
 
 /// Everything the credential operations need.
@@ -48,6 +50,63 @@ pub struct CredentialOps<'a> {
     pub proof_budget: Duration,
     /// Told about each step as it starts, for progress on stderr.
     pub progress: &'a mut dyn FnMut(String),
+}
+
+/// A signed-in operator with the configuration and the stores: what the credential commands
+/// (`list`, `add`, `rotate`, `remove`) work on.
+pub struct CredentialSession {
+    pub session: Session,
+    pub workspace: Workspace,
+    pub vault: LocalVault,
+    pub facts: TenantFacts,
+    pub tenant: TenantId,
+}
+
+impl CredentialSession {
+    /// The tenant the operator signed in to (from its token), with the stores of `workspace`.
+    pub fn open(
+        session: Session,
+        workspace: Workspace,
+        password: KeePassPassword,
+    ) -> Result<CredentialSession, Error> {
+        let tenant_id = session
+            .token
+            .claims()?
+            .tid
+            .ok_or_else(|| internal_error("the operator's token carries no tenant id"))?;
+        let tenant: TenantId = tenant_id.parse()?;
+        let vault = LocalVault::new(&workspace.config, &workspace.base, password);
+        // Only users need the initial domain; credential commands never make users.
+        let facts = TenantFacts::new(tenant_id, String::new(), &session.cloud.profile);
+        Ok(CredentialSession {
+            session,
+            workspace,
+            vault,
+            facts,
+            tenant,
+        })
+    }
+
+    /// The operations, each step told to `progress` as it starts; a new credential is tried
+    /// for up to `proof_budget` while Entra replicates it.
+    pub fn ops<'a>(
+        &'a mut self,
+        proof_budget: Duration,
+        progress: &'a mut dyn FnMut(String),
+    ) -> CredentialOps<'a> {
+        CredentialOps {
+            graph: &self.session.graph,
+            http: self.session.graph.http(),
+            profile: &self.session.cloud.profile,
+            tenant: self.tenant.clone(),
+            config: &self.workspace.config,
+            facts: &self.facts,
+            vault: &mut self.vault,
+            replication: default_replication(),
+            proof_budget,
+            progress,
+        }
+    }
 }
 
 /// A credential removed from the tenant, and why.

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::rotate::describe_added;
-use super::{Opened, ProofArgs};
+use super::{ProofArgs, open};
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
@@ -58,12 +58,12 @@ impl Report for AddReport {
 }
 
 pub async fn cmd_add(helper: &CommandHelper, args: &AddArgs) -> Result<(), CommandError> {
-    let mut opened = Opened::open(helper, &args.config, &args.operator, true).await?;
+    let mut opened = open(helper, &args.config, &args.operator, true).await?;
     let ui = helper.ui();
     let mut progress = |message: String| ui.status(format!("{message}…"));
     let tenant_id = opened.facts.tenant_id.clone();
     let added = opened
-        .ops(&args.proof, &mut progress)
+        .ops(args.proof.budget(), &mut progress)
         .add(&args.label, args.force)
         .await?;
     ui.emit(&AddReport { tenant_id, added })

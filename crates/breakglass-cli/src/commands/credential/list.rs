@@ -3,7 +3,7 @@
 use breakglass_core::config::{CredentialKind, StoreKind};
 use jiff::Timestamp;
 
-use super::Opened;
+use super::open;
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::{Report, table};
@@ -139,7 +139,7 @@ fn store_file(list: &CredentialList, row: &Row) -> String {
 }
 
 pub async fn cmd_list(helper: &CommandHelper, args: &ListArgs) -> Result<(), CommandError> {
-    let mut opened = Opened::open(helper, &args.config, &args.operator, false).await?;
+    let mut opened = open(helper, &args.config, &args.operator, false).await?;
     let stores = StoreIndex::read(&mut opened.vault)?;
     let app = {
         let _spinner = helper

@@ -1,8 +1,10 @@
 //! `breakglass credential remove KEY_ID`: remove a credential from the tenant and its store.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
-use super::{Opened, ProofArgs};
+use super::open;
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
@@ -66,13 +68,12 @@ impl Report for RemoveReport {
 }
 
 pub async fn cmd_remove(helper: &CommandHelper, args: &RemoveArgs) -> Result<(), CommandError> {
-    let mut opened = Opened::open(helper, &args.config, &args.operator, true).await?;
+    let mut opened = open(helper, &args.config, &args.operator, true).await?;
     let ui = helper.ui();
     let mut progress = |message: String| ui.status(format!("{message}…"));
     let tenant_id = opened.facts.tenant_id.clone();
-    let proof = ProofArgs { proof_timeout: 0 };
     let removed = opened
-        .ops(&proof, &mut progress)
+        .ops(Duration::ZERO, &mut progress)
         .remove(&args.key_id, args.force)
         .await?;
     ui.emit(&RemoveReport { tenant_id, removed })

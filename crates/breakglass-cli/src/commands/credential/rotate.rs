@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Opened, ProofArgs};
+use super::{ProofArgs, open};
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 use crate::output::Report;
@@ -87,12 +87,12 @@ impl Report for RotateReport {
 }
 
 pub async fn cmd_rotate(helper: &CommandHelper, args: &RotateArgs) -> Result<(), CommandError> {
-    let mut opened = Opened::open(helper, &args.config, &args.operator, true).await?;
+    let mut opened = open(helper, &args.config, &args.operator, true).await?;
     let ui = helper.ui();
     let mut progress = |message: String| ui.status(format!("{message}…"));
     let tenant_id = opened.facts.tenant_id.clone();
     let rotated = opened
-        .ops(&args.proof, &mut progress)
+        .ops(args.proof.budget(), &mut progress)
         .rotate(&args.label)
         .await?;
     ui.emit(&RotateReport { tenant_id, rotated })

@@ -2,10 +2,11 @@
 //! and a temporary administrator with it, a drill and an audit. Each runs this very binary
 //! as a person would type it, so the demo shows what the real commands print.
 
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use breakglass_sim::RunningSimulator;
+use breakglass_core::roles::GLOBAL_ADMINISTRATOR;
+use breakglass_entra::TokenClaims;
+use breakglass_sim::{AlertReceiver, RunningSimulator};
 
 use super::narrator::Narrator;
 use crate::error::{CommandError, internal_error};
@@ -96,16 +97,17 @@ async fn break_glass(narrator: &mut Narrator<'_>, scene: &Scene<'_>) -> Result<(
     let printed = stdout_of(&scene.run(&args)?, "breakglass token --credential rotating")?;
     let answer: serde_json::Value =
         serde_json::from_str(&printed).map_err(|e| internal_error(format!("token output: {e}")))?;
-    let claims = claims_of(answer["accessToken"].as_str().unwrap_or_default());
+    let claims = answer["accessToken"]
+        .as_str()
+        .and_then(|token| TokenClaims::from_jwt(token).ok())
+        .unwrap_or_default();
+    let global_administrator = GLOBAL_ADMINISTRATOR.template_id.to_string();
+    let holds_global_admin = claims.wids.contains(&global_administrator);
     let shown = serde_json::json!({
-        "appid": claims["appid"],
-        "wids": claims["wids"],
+        "appid": claims.appid,
+        "wids": claims.wids,
         "tenant": answer["tenant"],
         "expiresOn": answer["expiresOn"],
-    });
-    let holds_global_admin = claims["wids"].as_array().is_some_and(|w| {
-        w.iter()
-            .any(|id| id == "62e90394-69f5-4237-9190-012177145e10")
     });
     narrator.finish(
         11,
@@ -206,7 +208,8 @@ fn watch_once(
     scene: &Scene<'_>,
     identities: &str,
 ) -> Result<(String, Vec<serde_json::Value>), CommandError> {
-    let (url, received) = webhook_receiver()?;
+    let receiver = AlertReceiver::start()?;
+    let url = receiver.url().to_string();
     let mut watch_env = scene.env.clone();
     watch_env.push((
         "BREAKGLASS_WEBHOOK_SECRET",
@@ -235,8 +238,9 @@ fn watch_once(
         &watch_env,
     )?;
     stdout_of(&watched, "breakglass watch --once")?;
-    let notifications: Vec<serde_json::Value> = received
-        .try_iter()
+    let notifications: Vec<serde_json::Value> = receiver
+        .received()
+        .into_iter()
         .filter_map(|body| serde_json::from_slice(&body).ok())
         .collect();
     Ok((url, notifications))
@@ -465,21 +469,6 @@ pub(super) fn stdout_of(output: &std::process::Output, what: &str) -> Result<Str
     Ok(String::from_utf8_lossy(&output.stdout).to_string())
 }
 
-/// The claims of a JWT that matter for the demo; the token itself is never shown.
-fn claims_of(token: &str) -> serde_json::Value {
-    use base64::Engine as _;
-    token
-        .split('.')
-        .nth(1)
-        .and_then(|payload| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .ok()
-        })
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .unwrap_or(serde_json::Value::Null)
-}
-
 fn audit_summary(report: &serde_json::Value) -> String {
     let count = |key: &str| report["counts"][key].as_u64().unwrap_or(0);
     let mut text = format!(
@@ -504,60 +493,4 @@ fn audit_summary(report: &serde_json::Value) -> String {
     }
     text.push_str("→ the whole table, with evidence and hints: breakglass audit\n");
     text
-}
-
-/// A loopback HTTP receiver that answers 200 to every request and hands over the bodies.
-fn webhook_receiver() -> Result<(String, std::sync::mpsc::Receiver<Vec<u8>>), CommandError> {
-    use std::io::{BufRead as _, Read as _, Write as _};
-    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| internal_error(format!("cannot listen for the demo webhook: {e}")))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| internal_error(e.to_string()))?
-        .port();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                let Ok(mut writer) = stream.try_clone() else {
-                    return;
-                };
-                let mut reader = std::io::BufReader::new(stream);
-                // One connection may carry several requests (keep-alive).
-                loop {
-                    let mut length = 0usize;
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let trimmed = line.trim_end();
-                        if trimmed.is_empty() {
-                            break;
-                        }
-                        if let Some((name, value)) = trimmed.split_once(':')
-                            && name.eq_ignore_ascii_case("content-length")
-                        {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).is_err() {
-                        return;
-                    }
-                    let _ = sender.send(body);
-                    if writer
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    Ok((format!("http://127.0.0.1:{port}/alerts"), receiver))
 }

@@ -3,13 +3,12 @@
 //! `credential rotate`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use breakglass_core::TenantId;
 use breakglass_core::config::STARTER;
-use breakglass_ops::provision::apply::{TenantFacts, default_replication};
 use breakglass_ops::provision::prepare::{Prepared, prepare as prepare_signed_in};
-use breakglass_ops::provision::rotate::CredentialOps;
-use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
+use breakglass_ops::provision::rotate::CredentialSession;
+use breakglass_ops::provision::vault::KeePassPassword;
 use breakglass_store::{Overwrite, write_secret_file};
 use secrecy::SecretString;
 
@@ -161,41 +160,16 @@ async fn rotate(
                KeePass, and only then is the old one removed: the store never lacks a working \
                credential.";
     let started = narrator.begin(9, title, why)?;
-    let workspace = declared.config_args.workspace()?;
-    let mut vault = LocalVault::new(
-        &workspace.config,
-        &workspace.base,
+    let mut credentials = CredentialSession::open(
+        session.clone(),
+        declared.config_args.workspace()?,
         KeePassPassword::Given(declared.password.clone()),
-    );
-    let claims = session.token.claims()?;
-    let tenant_id = claims.tid.clone().unwrap_or_default();
-    let facts = TenantFacts {
-        tenant_id: tenant_id.clone(),
-        initial_domain: String::new(),
-        authority_host: session
-            .cloud
-            .profile
-            .authority_host
-            .as_str()
-            .trim_end_matches('/')
-            .to_string(),
-        cloud_name: session.cloud.profile.name.clone(),
-    };
+    )?;
     let mut progress = |_: String| {};
-    let rotated = CredentialOps {
-        graph: &session.graph,
-        http: session.graph.http(),
-        profile: &session.cloud.profile,
-        tenant: tenant_id.parse::<TenantId>()?,
-        config: &workspace.config,
-        facts: &facts,
-        vault: &mut vault,
-        replication: default_replication(),
-        proof_budget: std::time::Duration::from_secs(60),
-        progress: &mut progress,
-    }
-    .rotate("rotating")
-    .await?;
+    let rotated = credentials
+        .ops(Duration::from_secs(60), &mut progress)
+        .rotate("rotating")
+        .await?;
     let human = format!(
         "{}{}",
         describe_added(&rotated.added),

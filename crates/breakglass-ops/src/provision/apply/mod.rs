@@ -14,6 +14,7 @@ mod users;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use breakglass_core::CloudProfile;
 use breakglass_core::config::Config;
 use breakglass_core::plan::{Action, OwnedObject, Principal, describe};
 use breakglass_entra::graph::Owned;
@@ -41,6 +42,23 @@ pub struct TenantFacts {
     pub initial_domain: String,
     pub authority_host: String,
     pub cloud_name: String,
+}
+
+impl TenantFacts {
+    /// The facts of tenant `tenant_id` in the cloud of `profile`; `initial_domain` is needed
+    /// only where users are made.
+    pub fn new(tenant_id: String, initial_domain: String, profile: &CloudProfile) -> TenantFacts {
+        TenantFacts {
+            tenant_id,
+            initial_domain,
+            authority_host: profile
+                .authority_host
+                .as_str()
+                .trim_end_matches('/')
+                .to_string(),
+            cloud_name: profile.name.clone(),
+        }
+    }
 }
 
 /// Ids learned while applying, so later actions can refer to objects made earlier.
