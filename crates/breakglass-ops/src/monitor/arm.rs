@@ -455,3 +455,94 @@ pub async fn rule_statuses(
     }
     Ok(rows)
 }
+
+/// The action group the alerts notify.
+#[derive(Clone, Copy, Debug)]
+pub enum ActionGroup<'a> {
+    /// An existing one, by resource id.
+    Existing(&'a str),
+    /// breakglass's own, made or corrected to mail this address.
+    Email(&'a str),
+}
+
+impl<'a> ActionGroup<'a> {
+    /// The action group the flags name: an id wins over an address; an address given is
+    /// checked either way.
+    pub fn from_flags(
+        id: Option<&'a str>,
+        email: Option<&'a str>,
+    ) -> Result<ActionGroup<'a>, Error> {
+        let email = email.map(str::trim);
+        if let Some(address) = email
+            && (!address.contains('@') || address.starts_with('@') || address.ends_with('@'))
+        {
+            return Err(usage_error(format!("`{address}` is not an e-mail address")));
+        }
+        match (id, email) {
+            (Some(id), _) => Ok(ActionGroup::Existing(id.trim())),
+            (None, Some(address)) => Ok(ActionGroup::Email(address)),
+            (None, None) => Err(usage_error("the alerts need an action group to notify").hinted(
+                "pass `--action-group RESOURCE_ID` for an existing one, or `--email ADDRESS` to create one",
+            )),
+        }
+    }
+}
+
+/// What `monitor deploy` did.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployed {
+    pub workspace: String,
+    pub action_group: String,
+    pub rules: Vec<DeployedRule>,
+}
+
+/// Deploys the alert rules of `identities` to `workspace`, notifying `action_group`.
+pub async fn deploy(
+    arm: &ArmClient,
+    workspace: &WorkspaceId,
+    identities: &EmergencyIdentities,
+    action_group: ActionGroup<'_>,
+    sentinel: bool,
+) -> Result<Deployed, Error> {
+    let location = workspace_location(arm, workspace).await?;
+    let action_group = match action_group {
+        ActionGroup::Existing(id) => id.to_string(),
+        ActionGroup::Email(address) => ensure_action_group(arm, workspace, address).await?,
+    };
+    let rules = desired_rules(identities, workspace, &location, &action_group, sentinel);
+    Ok(Deployed {
+        workspace: workspace.id(),
+        action_group,
+        rules: deploy_rules(arm, rules).await?,
+    })
+}
+
+/// What `monitor status` found.
+#[derive(Serialize)]
+pub struct Statuses {
+    pub workspace: String,
+    /// Every rule deployed as desired, and enabled.
+    pub ok: bool,
+    pub rules: Vec<RuleStatus>,
+}
+
+/// Compares the alert rules in `workspace` with those `deploy` would write.
+pub async fn status(
+    arm: &ArmClient,
+    workspace: &WorkspaceId,
+    identities: &EmergencyIdentities,
+    sentinel: bool,
+) -> Result<Statuses, Error> {
+    let location = workspace_location(arm, workspace).await?;
+    let rules = desired_rules(identities, workspace, &location, "", sentinel);
+    let rules = rule_statuses(arm, rules).await?;
+    let ok = rules
+        .iter()
+        .all(|r| r.deployed == "yes" && r.enabled == Some(true));
+    Ok(Statuses {
+        workspace: workspace.id(),
+        ok,
+        rules,
+    })
+}

@@ -3,15 +3,13 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::context::CommandHelper;
-use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::error::{CommandError, ErrorKind};
 use crate::output::{Report, table};
 use crate::provision::ConfigArgs;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
-use breakglass_ops::monitor::arm::{self, DeployedRule, RuleStatus, WorkspaceId};
+use breakglass_ops::monitor::arm::{self, ActionGroup, Deployed, Statuses, WorkspaceId};
 
 /// Deploys the alert rules of `monitor rules` into Azure: one Azure Monitor log alert per
 /// detection on the Log Analytics workspace, notifying an action group, and with `--sentinel`
@@ -66,15 +64,7 @@ pub struct StatusArgs {
     pub operator: OperatorArgs,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeployReport {
-    workspace: String,
-    action_group: String,
-    rules: Vec<DeployedRule>,
-}
-
-impl Report for DeployReport {
+impl Report for Deployed {
     fn human(&self, ui: &Ui) -> String {
         let mut rows = table(ui, &["rule", "kind", "result"]);
         for rule in &self.rules {
@@ -95,15 +85,7 @@ impl Report for DeployReport {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusReport {
-    workspace: String,
-    ok: bool,
-    rules: Vec<RuleStatus>,
-}
-
-impl Report for StatusReport {
+impl Report for Statuses {
     fn human(&self, ui: &Ui) -> String {
         let mut rows = table(ui, &["rule", "kind", "deployed", "enabled"]);
         for rule in &self.rules {
@@ -170,44 +152,19 @@ fn operator_with_tenant(
 
 pub async fn cmd_deploy(helper: &CommandHelper, args: &DeployArgs) -> Result<(), CommandError> {
     let workspace = WorkspaceId::parse(&args.workspace)?;
-    let email = args.email.as_deref().map(str::trim);
-    if let Some(address) = email
-        && (!address.contains('@') || address.starts_with('@') || address.ends_with('@'))
-    {
-        return Err(usage_error(format!("`{address}` is not an e-mail address")));
-    }
-    if args.action_group.is_none() && email.is_none() {
-        return Err(usage_error("the alerts need an action group to notify").hinted(
-            "pass `--action-group RESOURCE_ID` for an existing one, or `--email ADDRESS` to create one",
-        ));
-    }
+    let action_group =
+        ActionGroup::from_flags(args.action_group.as_deref(), args.email.as_deref())?;
     let identities = identities_for(helper, &args.identities, &args.config, &args.operator).await?;
     let arm =
         crate::monitor::arm_sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?)
             .await?;
-    let _spinner = helper
-        .ui()
-        .spinner("deploying the alert rules through Azure Resource Manager…");
-    let location = arm::workspace_location(&arm, &workspace).await?;
-    let action_group = match (&args.action_group, email) {
-        (Some(id), _) => id.trim().to_string(),
-        (None, Some(address)) => arm::ensure_action_group(&arm, &workspace, address).await?,
-        (None, None) => unreachable!("checked above"),
+    let deployed = {
+        let _spinner = helper
+            .ui()
+            .spinner("deploying the alert rules through Azure Resource Manager…");
+        arm::deploy(&arm, &workspace, &identities, action_group, args.sentinel).await?
     };
-    let rules = arm::desired_rules(
-        &identities,
-        &workspace,
-        &location,
-        &action_group,
-        args.sentinel,
-    );
-    let rows = arm::deploy_rules(&arm, rules).await?;
-    drop(_spinner);
-    helper.ui().emit(&DeployReport {
-        workspace: workspace.id(),
-        action_group,
-        rules: rows,
-    })
+    helper.ui().emit(&deployed)
 }
 
 pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(), CommandError> {
@@ -216,20 +173,12 @@ pub async fn cmd_status(helper: &CommandHelper, args: &StatusArgs) -> Result<(),
     let arm =
         crate::monitor::arm_sign_in(helper, &operator_with_tenant(&args.operator, &args.config)?)
             .await?;
-    let spinner = helper.ui().spinner("reading the alert rules…");
-    let location = arm::workspace_location(&arm, &workspace).await?;
-    let rules = arm::desired_rules(&identities, &workspace, &location, "", args.sentinel);
-    let rows = arm::rule_statuses(&arm, rules).await?;
-    drop(spinner);
-    let ok = rows
-        .iter()
-        .all(|r| r.deployed == "yes" && r.enabled == Some(true));
-    helper.ui().emit(&StatusReport {
-        workspace: workspace.id(),
-        ok,
-        rules: rows,
-    })?;
-    if ok {
+    let statuses = {
+        let _spinner = helper.ui().spinner("reading the alert rules…");
+        arm::status(&arm, &workspace, &identities, args.sentinel).await?
+    };
+    helper.ui().emit(&statuses)?;
+    if statuses.ok {
         Ok(())
     } else {
         Err(CommandError::new(
