@@ -2,8 +2,8 @@
 //! inspected, the sign-ins are looked for in the logs, and the record is written.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
+use breakglass_core::drill::limits::{self, DrillFlagError};
 use breakglass_core::drill::{DrillRecord, Status, Verdict};
 use breakglass_ops::drill::given::{GivenFiles, given_files};
 use breakglass_ops::drill::record::{self, RecordFiles};
@@ -121,23 +121,6 @@ impl Report for DrillReport {
     }
 }
 
-/// `--log-wait`: `300s`, `5m`, or plain seconds; `0` looks once.
-fn parse_log_wait(text: &str) -> Result<Duration, CommandError> {
-    let trimmed = text.trim();
-    if let Ok(seconds) = trimmed.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
-    }
-    if matches!(trimmed, "0s" | "0m" | "0h") {
-        return Ok(Duration::ZERO);
-    }
-    breakglass_core::lease::parse_duration(trimmed)
-        .map_err(|_| {
-            usage_error(format!("`--log-wait {text}` is not a duration"))
-                .hinted("write it as 300s, 5m or 1h (or 0 to look once)")
-        })
-        .map(|d| Duration::from_secs(d.as_secs().max(0) as u64))
-}
-
 /// The files given, as inputs (stdin read for `-`).
 fn inputs(given: BTreeMap<String, GivenFiles>) -> Result<BTreeMap<String, Given>, CommandError> {
     given
@@ -159,13 +142,12 @@ fn inputs(given: BTreeMap<String, GivenFiles>) -> Result<BTreeMap<String, Given>
 
 pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
-    let log_wait = parse_log_wait(&args.log_wait)?;
-    if args.min_days < 0 || args.warn_days < args.min_days {
-        return Err(usage_error(format!(
-            "`--min-days {}` and `--warn-days {}` must satisfy 0 <= min-days <= warn-days",
-            args.min_days, args.warn_days
-        )));
-    }
+    let refused = |err: DrillFlagError| {
+        let hint = err.hint().unwrap_or_default();
+        usage_error(err.to_string()).hinted(hint)
+    };
+    let log_wait = limits::log_wait(&args.log_wait).map_err(refused)?;
+    limits::expiry_days(args.min_days, args.warn_days).map_err(refused)?;
     let workspace = args.config.workspace()?;
     let given = given_files(&workspace.config, &args.sheet, &args.shares)?;
     let folder = records_folder(args);
