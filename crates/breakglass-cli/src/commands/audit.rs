@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass_core::audit::{self, Counts, Finding, Severity, Status};
+use breakglass_core::audit::{self, Counts, Finding, Outcome, Severity};
 use breakglass_core::config::Config;
 use jiff::Timestamp;
 use secrecy::SecretString;
@@ -91,11 +91,11 @@ pub struct AuditReport {
 
 fn result_label(f: &Finding) -> String {
     match (f.status, f.severity) {
-        (Status::Pass, _) => "ok".into(),
-        (Status::NotChecked, _) => "NOT CHECKED".into(),
-        (Status::Finding, Some(s)) if s >= Severity::High => s.label().to_uppercase(),
-        (Status::Finding, Some(s)) => s.label().into(),
-        (Status::Finding, None) => "finding".into(),
+        (Outcome::Pass, _) => "ok".into(),
+        (Outcome::NotChecked, _) => "NOT CHECKED".into(),
+        (Outcome::Finding, Some(s)) if s >= Severity::High => s.label().to_uppercase(),
+        (Outcome::Finding, Some(s)) => s.label().into(),
+        (Outcome::Finding, None) => "finding".into(),
     }
 }
 
@@ -108,7 +108,7 @@ impl Report for AuditReport {
         );
         let mut t = table(ui, &["SEVERITY", "CHECK", "FINDING", "HINT"]);
         for f in &self.findings {
-            if self.findings_only && f.status == Status::Pass {
+            if self.findings_only && f.status == Outcome::Pass {
                 continue;
             }
             let mut text = f.summary.clone();

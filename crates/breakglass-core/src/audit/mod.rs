@@ -5,7 +5,7 @@
 //! The CLI reads the tenant into a [`Snapshot`]; [`audit`] turns it into [`Finding`]s
 //! without I/O, so every rule is unit-tested here. A fact the operator could not read is a
 //! [`Fact::Unreadable`] naming the permission it lacks, and every check that needs it comes
-//! out [`Status::NotChecked`], never as a pass.
+//! out [`Outcome::NotChecked`], never as a pass.
 
 mod admin_roles;
 mod app;
@@ -28,7 +28,7 @@ pub use crate::severity::Severity;
 /// What came of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Status {
+pub enum Outcome {
     Pass,
     Finding,
     /// The operator may not read what the check needs; the finding names the permission.
@@ -122,7 +122,7 @@ pub struct Evidence {
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub check: CheckId,
-    pub status: Status,
+    pub status: Outcome,
     /// Set for findings only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
@@ -137,7 +137,7 @@ impl Finding {
     fn pass(check: CheckId, summary: impl Into<String>) -> Finding {
         Finding {
             check,
-            status: Status::Pass,
+            status: Outcome::Pass,
             severity: None,
             summary: summary.into(),
             evidence: Vec::new(),
@@ -148,7 +148,7 @@ impl Finding {
     fn found(check: CheckId, severity: Severity, summary: impl Into<String>) -> Finding {
         Finding {
             check,
-            status: Status::Finding,
+            status: Outcome::Finding,
             severity: Some(severity),
             summary: summary.into(),
             evidence: Vec::new(),
@@ -160,7 +160,7 @@ impl Finding {
         let missing = missing.borrow();
         Finding {
             check,
-            status: Status::NotChecked,
+            status: Outcome::NotChecked,
             severity: None,
             summary: format!("not checked: {}", missing.detail),
             evidence: Vec::new(),
@@ -364,8 +364,8 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
 /// Whether any finding is at or above `threshold`, or a check could not be made.
 pub fn fails(findings: &[Finding], threshold: Severity) -> bool {
     findings.iter().any(|f| {
-        f.status == Status::NotChecked
-            || (f.status == Status::Finding && f.severity.is_some_and(|s| s >= threshold))
+        f.status == Outcome::NotChecked
+            || (f.status == Outcome::Finding && f.severity.is_some_and(|s| s >= threshold))
     })
 }
 
@@ -388,13 +388,13 @@ impl Counts {
         let mut c = Counts::default();
         for f in findings {
             match (f.status, f.severity) {
-                (Status::Pass, _) => c.passed += 1,
-                (Status::NotChecked, _) => c.not_checked += 1,
-                (Status::Finding, Some(Severity::Critical)) => c.critical += 1,
-                (Status::Finding, Some(Severity::High)) => c.high += 1,
-                (Status::Finding, Some(Severity::Medium)) => c.medium += 1,
-                (Status::Finding, Some(Severity::Low)) => c.low += 1,
-                (Status::Finding, _) => c.info += 1,
+                (Outcome::Pass, _) => c.passed += 1,
+                (Outcome::NotChecked, _) => c.not_checked += 1,
+                (Outcome::Finding, Some(Severity::Critical)) => c.critical += 1,
+                (Outcome::Finding, Some(Severity::High)) => c.high += 1,
+                (Outcome::Finding, Some(Severity::Medium)) => c.medium += 1,
+                (Outcome::Finding, Some(Severity::Low)) => c.low += 1,
+                (Outcome::Finding, _) => c.info += 1,
             }
         }
         c

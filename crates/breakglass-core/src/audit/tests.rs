@@ -112,7 +112,7 @@ fn clean() -> Snapshot {
 fn findings_of(findings: &[Finding], check: CheckId) -> Vec<&Finding> {
     findings
         .iter()
-        .filter(|f| f.check == check && f.status == Status::Finding)
+        .filter(|f| f.check == check && f.status == Outcome::Finding)
         .collect()
 }
 
@@ -127,7 +127,7 @@ fn a_clean_tenant_passes_every_check() {
     let findings = audit(&clean());
     let not_passed: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.status != Status::Pass)
+        .filter(|f| f.status != Outcome::Pass)
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");
     for check in [
@@ -194,7 +194,7 @@ fn unreadable_owners_are_not_checked_and_fail_the_audit() {
         .iter()
         .find(|f| f.check == CheckId::AppOwners)
         .unwrap();
-    assert_eq!(f.status, Status::NotChecked);
+    assert_eq!(f.status, Outcome::NotChecked);
     assert!(f.hint.as_deref().unwrap().contains("Application.Read.All"));
     assert!(fails(&findings, Severity::Critical));
 }
@@ -351,14 +351,14 @@ fn unreadable_eligibility_is_not_checked_but_active_holders_still_reported() {
         .filter(|f| f.check == CheckId::CredentialAdminRoles)
         .collect();
     assert!(of_check.iter().any(|f| {
-        f.status == Status::NotChecked
+        f.status == Outcome::NotChecked
             && f.hint
                 .as_deref()
                 .unwrap()
                 .contains("RoleEligibilitySchedule.Read.Directory")
     }));
-    assert!(of_check.iter().any(|f| f.status == Status::Finding));
-    assert!(of_check.iter().all(|f| f.status != Status::Pass));
+    assert!(of_check.iter().any(|f| f.status == Outcome::Finding));
+    assert!(of_check.iter().all(|f| f.status != Outcome::Pass));
 }
 
 #[test]
@@ -513,7 +513,7 @@ fn user_conditional_access_and_methods_reuse_the_drill_rules() {
         findings
             .iter()
             .any(|f| f.check == CheckId::UserPhishingResistant
-                && f.status == Status::NotChecked
+                && f.status == Outcome::NotChecked
                 && f.evidence[0].id == "u1")
     );
 }
@@ -589,8 +589,8 @@ fn unreadable_role_assignments_leave_the_users_role_not_checked() {
         let of: Vec<&Finding> = findings.iter().filter(|f| f.check == check).collect();
         assert!(!of.is_empty(), "{check:?}");
         assert!(
-            of.iter().any(|f| f.status == Status::NotChecked)
-                && of.iter().all(|f| f.status != Status::Pass),
+            of.iter().any(|f| f.status == Outcome::NotChecked)
+                && of.iter().all(|f| f.status != Outcome::Pass),
             "{check:?}: {of:#?}"
         );
     }

@@ -1,7 +1,7 @@
 //! Conditional Access for workload identities: a policy that targets the emergency app's
 //! service principal can block it (AADSTS53003) when it is needed.
 
-use super::{CheckId, Evidence, Finding, Severity, Snapshot, Status};
+use super::{CheckId, Evidence, Finding, Outcome, Severity, Snapshot};
 use crate::tenant::same;
 
 pub(super) fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
@@ -84,7 +84,7 @@ pub(super) fn workload_ca_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
     if out
         .iter()
-        .all(|f| f.check != check || f.status == Status::Pass)
+        .all(|f| f.check != check || f.status == Outcome::Pass)
     {
         out.push(Finding::pass(
             check,
