@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised,
-    operator_permissions,
+    operator_permissions, policy_list_patch,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -100,10 +100,16 @@ fn enable_workload_policy(probe: &TenantGraph, simulator: &InProcessSimulator) {
     )[0];
     let mut excluded = excluded_apps(&policy);
     excluded.push(operator["id"].as_str().unwrap().to_string());
-    probe.patch(
-        &format!("{POLICIES}/{}", policy["id"].as_str().unwrap()),
-        json!({"state": "enabled", "conditions": {"clientApplications": {"excludeServicePrincipals": excluded}}}),
-    );
+    probe.patch(&format!("{POLICIES}/{}", policy["id"].as_str().unwrap()), {
+        let mut body = policy_list_patch(
+            &policy,
+            "clientApplications",
+            "excludeServicePrincipals",
+            json!(excluded),
+        );
+        body["state"] = json!("enabled");
+        body
+    });
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -250,7 +256,7 @@ fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
     // The PATCHes are in the audit log as Conditional Access changes.
     let audits = probe.list(
         "auditLogs/directoryAudits",
-        "activityDisplayName eq 'Update conditional access policy'",
+        "activityDisplayName eq 'Update Conditional Access policy'",
     );
     assert_eq!(audits.len(), 4, "{audits:#?}");
 
@@ -283,7 +289,7 @@ fn on_every_policy_excludes_the_group_or_the_app_and_the_drill_sees_it() {
     let id = policy["id"].as_str().unwrap();
     probe.patch(
         &format!("{POLICIES}/{id}"),
-        json!({"conditions": {"users": {"excludeGroups": []}}}),
+        policy_list_patch(&policy, "users", "excludeGroups", json!([])),
     );
     assert_eq!(plan_kinds(&env), ["excludeGroupFromPolicy"]);
     env.run(["apply", "--yes"]).assert_success();
@@ -314,7 +320,7 @@ fn an_exclusion_added_by_someone_else_during_apply_is_kept() {
     let id = legacy["id"].as_str().unwrap().to_string();
     probe.patch(
         &format!("{POLICIES}/{id}"),
-        json!({"conditions": {"users": {"excludeGroups": [service_desk]}}}),
+        policy_list_patch(&legacy, "users", "excludeGroups", json!([service_desk])),
     );
     simulator.set_faults(Vec::new());
     let status = child.wait().expect("apply ends");
@@ -340,9 +346,14 @@ fn apply_killed_at_every_policy_change_converges() {
         for policy in probe.policies() {
             let id = policy["id"].as_str().unwrap();
             let body = if is_workload(&policy) {
-                json!({"conditions": {"clientApplications": {"excludeServicePrincipals": []}}})
+                policy_list_patch(
+                    &policy,
+                    "clientApplications",
+                    "excludeServicePrincipals",
+                    json!([]),
+                )
             } else {
-                json!({"conditions": {"users": {"excludeGroups": []}}})
+                policy_list_patch(&policy, "users", "excludeGroups", json!([]))
             };
             probe.patch(&format!("{POLICIES}/{id}"), body);
         }
@@ -469,4 +480,62 @@ fn an_operator_who_cannot_read_policies_cannot_plan_them() {
     output.assert_code(5);
     assert!(output.stderr.contains("Policy.Read.All"), "{output}");
     assert!(output.stderr.contains("exclude_from_policies"), "{output}");
+}
+
+#[test]
+fn apply_keeps_everything_else_a_policy_assigns() {
+    let (env, simulator) = workspace(true, true);
+    let probe = TenantGraph::new(&simulator);
+    // An administrator's richer assignments: a user left out, guests included, a role left
+    // out, and for workload identities a custom security attribute filter.
+    let someone = probe.list("users", "")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admins = probe.policy("Require MFA for administrators");
+    let mut users = admins["conditions"]["users"].clone();
+    users["excludeUsers"] = json!([someone]);
+    users["excludeRoles"] = json!(["fe930be7-5e62-47db-91af-98c3a49a38b1"]);
+    users["includeGuestsOrExternalUsers"] = json!({
+        "guestOrExternalUserTypes": "b2bCollaborationGuest,b2bCollaborationMember",
+        "externalTenants": {
+            "@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
+            "membershipKind": "all"
+        }
+    });
+    let admins_path = format!("{POLICIES}/{}", admins["id"].as_str().unwrap());
+    probe.patch(&admins_path, json!({"conditions": {"users": users}}));
+    let workload = probe.policy("Block workload identities outside trusted locations");
+    let filter =
+        json!({"mode": "exclude", "rule": "CustomSecurityAttribute.Ops_Tier -eq \"automation\""});
+    probe.patch(
+        &format!("{POLICIES}/{}", workload["id"].as_str().unwrap()),
+        policy_list_patch(
+            &workload,
+            "clientApplications",
+            "servicePrincipalFilter",
+            filter.clone(),
+        ),
+    );
+
+    env.run(["apply", "--yes"]).assert_success();
+
+    let group = probe.group_id("breakglass-emergency-access");
+    let mut expected = users;
+    expected["excludeGroups"] = json!([group]);
+    assert_eq!(
+        probe.policy("Require MFA for administrators")["conditions"]["users"],
+        expected,
+        "only the exclusion group was added"
+    );
+    let workload = probe.policy("Block workload identities outside trusted locations");
+    assert_eq!(
+        workload["conditions"]["clientApplications"]["servicePrincipalFilter"],
+        filter
+    );
+    assert_eq!(excluded_apps(&workload), [probe.emergency_sp_id()]);
+    assert_eq!(
+        strings(&workload["conditions"]["clientApplications"]["includeServicePrincipals"]),
+        ["ServicePrincipalsInMyTenant"]
+    );
 }

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     InProcessSimulator, TestEnv, breakglass_bin, edited_default_tenant, operator_permissions,
+    policy_list_patch,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -459,7 +460,7 @@ fn a_conditional_access_policy_losing_the_emergency_exclusion_is_notified() {
             .block_on(graph.patch_json(
                 V1,
                 &path,
-                &json!({"conditions": {"users": {"excludeGroups": groups}}}),
+                &policy_list_patch(policy, "users", "excludeGroups", groups),
             ))
             .expect("update the policy");
     };

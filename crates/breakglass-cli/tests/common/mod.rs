@@ -673,6 +673,24 @@ pub fn operator_permissions(tenant: &mut serde_json::Value) -> &mut Vec<serde_js
         .expect("applicationPermissions")
 }
 
+/// A PATCH body for a Conditional Access policy that sets one list of one condition (say
+/// `users` and `excludeGroups`) and sends the rest of that condition as read, as a careful
+/// administrator's tool does: Graph is not documented to merge objects below `conditions`, and
+/// the simulator replaces them whole.
+pub fn policy_list_patch(
+    policy: &serde_json::Value,
+    condition: &str,
+    list: &str,
+    ids: serde_json::Value,
+) -> serde_json::Value {
+    let mut object = policy["conditions"][condition].clone();
+    if !object.is_object() {
+        object = serde_json::json!({});
+    }
+    object[list] = ids;
+    serde_json::json!({"conditions": {condition: object}})
+}
+
 /// Runs `apply --yes` and kills it while the simulator holds the answer to the n-th change
 /// matching `method` (any change when `None`) and `prefix`. False when apply finished before that change.
 pub fn kill_apply_at(

@@ -606,28 +606,32 @@ pub struct ConditionalAccessClientApplications {
     /// Service principal object ids, or `ServicePrincipalsInMyTenant`.
     pub include_service_principals: Vec<String>,
     pub exclude_service_principals: Vec<String>,
+    /// Every other property as Graph returned it (`servicePrincipalFilter`, and whatever
+    /// Microsoft adds), so that the object sent back in a PATCH loses none of it.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A `PATCH` of a Conditional Access policy that sets one exclusion list, and nothing else:
-/// what someone else changed in the policy meanwhile is kept.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A `PATCH` of a Conditional Access policy that changes one exclusion list. It sends the
+/// whole `conditions.users` (or `conditions.clientApplications`) object as just read, with
+/// only that list changed: Graph keeps the properties and conditions a PATCH leaves out, but
+/// whether it merges a partial object below `conditions` is not documented, so nothing here
+/// relies on it.
+#[derive(Clone, Debug)]
 pub enum ExclusionPatch {
-    /// `conditions.users.excludeGroups`.
-    ExcludeGroups(Vec<String>),
-    /// `conditions.clientApplications.excludeServicePrincipals`.
-    ExcludeServicePrincipals(Vec<String>),
+    /// `conditions.users`, with `excludeGroups` changed.
+    Users(ConditionalAccessUsers),
+    /// `conditions.clientApplications`, with `excludeServicePrincipals` changed.
+    ClientApplications(ConditionalAccessClientApplications),
 }
 
 impl ExclusionPatch {
     pub(crate) fn to_body(&self) -> serde_json::Value {
         match self {
-            ExclusionPatch::ExcludeGroups(ids) => {
-                serde_json::json!({"conditions": {"users": {"excludeGroups": ids}}})
+            ExclusionPatch::Users(users) => serde_json::json!({"conditions": {"users": users}}),
+            ExclusionPatch::ClientApplications(applications) => {
+                serde_json::json!({"conditions": {"clientApplications": applications}})
             }
-            ExclusionPatch::ExcludeServicePrincipals(ids) => serde_json::json!({
-                "conditions": {"clientApplications": {"excludeServicePrincipals": ids}}
-            }),
         }
     }
 }
@@ -642,8 +646,13 @@ pub struct ConditionalAccessUsers {
     /// Role template ids.
     pub include_roles: Vec<String>,
     pub exclude_roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_guests_or_external_users: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude_guests_or_external_users: Option<serde_json::Value>,
+    /// Every other property as Graph returned it, kept for the same reason.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

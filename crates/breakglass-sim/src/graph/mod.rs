@@ -4,6 +4,7 @@
 mod applications;
 mod audit;
 mod batch;
+mod conditional_access;
 mod directory;
 mod groups;
 mod roles;
@@ -190,6 +191,32 @@ impl Ctx<'_> {
                     .any(|held| held.eq_ignore_ascii_case(p))
             })
         {
+            return Ok(());
+        }
+        Err(self.forbidden())
+    }
+
+    /// Requires every one of these application permissions (app callers), or one of these
+    /// directory roles; Global Administrator may do everything.
+    pub fn require_all(
+        &self,
+        tenant: &Tenant,
+        permissions: &[&str],
+        roles: &[builtin::BuiltInRole],
+    ) -> Result<(), SimResponse> {
+        let held = tenant.role_template_ids_of(self.caller.actor.principal_id());
+        let has_role =
+            |role: &builtin::BuiltInRole| held.iter().any(|id| *id == role.template_id.to_string());
+        if has_role(&builtin::GLOBAL_ADMINISTRATOR) || roles.iter().any(has_role) {
+            return Ok(());
+        }
+        let holds = |p: &&str| {
+            self.caller
+                .app_permissions
+                .iter()
+                .any(|held| held.eq_ignore_ascii_case(p))
+        };
+        if !self.caller.delegated && permissions.iter().all(holds) {
             return Ok(());
         }
         Err(self.forbidden())
@@ -411,7 +438,7 @@ fn graph(
         (Some("users"), _) => users::handle(&ctx, &parts[1..]),
         (Some("groups"), _) => groups::handle(&ctx, &parts[1..]),
         (Some("roleManagement"), _) => roles::handle(&ctx, &parts[1..]),
-        (Some("identity"), _) => directory::conditional_access(&ctx, &parts[1..]),
+        (Some("identity"), _) => conditional_access::conditional_access(&ctx, &parts[1..]),
         (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
         _ => None,
     };

@@ -2,6 +2,7 @@
 //! One module per area; the harness and request helpers they share live here.
 
 mod arm;
+mod conditional_access;
 mod credentials;
 mod directory;
 mod faults;

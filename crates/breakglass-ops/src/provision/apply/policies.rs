@@ -57,8 +57,9 @@ pub(super) fn refused_summary(first: &str, error: &Error, refused: &[(String, Er
 
 impl Applier<'_> {
     /// Adds the exclusion group (or the emergency service principal) to one policy's
-    /// exclusions. The policy is read just before the PATCH and the PATCH carries only that
-    /// one list, so an exclusion someone else added meanwhile is kept; a policy that already
+    /// exclusions. The policy is read just before the PATCH, which carries the users (or
+    /// workload identities) object as read with only that one list changed, so an exclusion
+    /// someone else added meanwhile is kept, and so is everything else; a policy that already
     /// excludes it is left alone, so an interrupted apply converges.
     pub(super) async fn exclude_from_policy(
         &self,
@@ -86,22 +87,21 @@ impl Applier<'_> {
             Err(e) => return Err(policy_failure(e)),
         };
         let conditions = policy.conditions.unwrap_or_default();
-        let mut excluded = if for_group {
-            conditions.users.unwrap_or_default().exclude_groups
-        } else {
-            conditions
-                .client_applications
-                .unwrap_or_default()
-                .exclude_service_principals
-        };
-        if excluded.iter().any(|id| id.eq_ignore_ascii_case(&member)) {
-            return Ok(Some("already excluded".into()));
-        }
-        excluded.push(member);
+        let is_member = |ids: &[String]| ids.iter().any(|id| id.eq_ignore_ascii_case(&member));
         let patch = if for_group {
-            ExclusionPatch::ExcludeGroups(excluded)
+            let mut users = conditions.users.unwrap_or_default();
+            if is_member(&users.exclude_groups) {
+                return Ok(Some("already excluded".into()));
+            }
+            users.exclude_groups.push(member);
+            ExclusionPatch::Users(users)
         } else {
-            ExclusionPatch::ExcludeServicePrincipals(excluded)
+            let mut workloads = conditions.client_applications.unwrap_or_default();
+            if is_member(&workloads.exclude_service_principals) {
+                return Ok(Some("already excluded".into()));
+            }
+            workloads.exclude_service_principals.push(member);
+            ExclusionPatch::ClientApplications(workloads)
         };
         match self.graph.set_policy_exclusions(policy_id, &patch).await {
             Ok(()) => Ok(None),
