@@ -165,6 +165,33 @@ fn certificate_lifecycle_patch_assertion_and_proof_of_possession() {
         Some(rejected),
     );
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A proof lives 10 minutes at most, from its `nbf`, which it must carry.
+    for lifetime in [
+        json!({"nbf": now as i64, "exp": now as i64 + 3600}),
+        json!({"exp": now as i64 + 600}),
+    ] {
+        let mut claims =
+            json!({"aud": "00000002-0000-0000-c000-000000000000", "iss": app_object_id});
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(lifetime.as_object().unwrap().clone());
+        let long_lived = sign_jwt(
+            &first,
+            json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t_s256}),
+            claims,
+        );
+        let mut refused = body.clone();
+        refused["proof"] = json!(long_lived);
+        let (status, answer, _) = h.graph(
+            &token,
+            Method::POST,
+            &format!("/v1.0/applications/{app_object_id}/addKey"),
+            Some(refused),
+        );
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{lifetime}: {answer}");
+        assert_eq!(answer["error"]["code"], "Authentication_MissingOrMalformed");
+    }
 
     // The audit log names the change with Microsoft's activity name (with its en dash).
     let (_, audits, _) = h.graph(&token, Method::GET, "/v1.0/auditLogs/directoryAudits", None);
@@ -301,4 +328,76 @@ fn federated_identity_credentials_are_listed_under_their_application() {
         None,
     );
     assert!(app.get("federatedIdentityCredentials").is_none());
+}
+
+/// `servicePrincipalLockConfiguration` locks credentials on the service principal by usage
+/// (microsoft-graph-docs-contrib `api-reference/v1.0/resources/serviceprincipallockconfiguration.md`):
+/// `credentialsWithUsageSign` those used to sign, `credentialsWithUsageVerify` those used to
+/// verify (client secrets among them); the application object stays changeable.
+#[test]
+fn the_lock_holds_credentials_of_its_usage_on_the_service_principal() {
+    let h = harness();
+    let token = h.operator_token();
+    let (_, app, _) = h.graph(
+        &token,
+        Method::POST,
+        "/v1.0/applications",
+        Some(json!({"displayName": "SAML app"})),
+    );
+    let app_object_id = app["id"].as_str().unwrap().to_string();
+    let (_, sp, _) = h.graph(
+        &token,
+        Method::POST,
+        "/v1.0/servicePrincipals",
+        Some(json!({"appId": app["appId"]})),
+    );
+    let sp_path = format!("/v1.0/servicePrincipals/{}", sp["id"].as_str().unwrap());
+    let lock = |sign: bool, verify: bool| {
+        let (status, body, _) = h.graph(
+            &token,
+            Method::PATCH,
+            &format!("/v1.0/applications/{app_object_id}"),
+            Some(json!({"servicePrincipalLockConfiguration": {
+                "isEnabled": true, "allProperties": false,
+                "credentialsWithUsageSign": sign, "credentialsWithUsageVerify": verify
+            }})),
+        );
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    };
+    let certificate = |usage: &str| json!({"type": "AsymmetricX509Cert", "usage": usage, "key": STANDARD.encode(test_certificate().der)});
+    let add_secret = |path: &str| {
+        h.graph(
+            &token,
+            Method::POST,
+            &format!("{path}/addPassword"),
+            Some(json!({"passwordCredential": {"displayName": "x"}})),
+        )
+        .0
+    };
+
+    lock(true, false);
+    let (status, refused, _) = h.graph(
+        &token,
+        Method::PATCH,
+        &sp_path,
+        Some(json!({"keyCredentials": [certificate("Sign")]})),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused.to_string().contains("locked"), "{refused}");
+    let (status, body, _) = h.graph(
+        &token,
+        Method::PATCH,
+        &sp_path,
+        Some(json!({"keyCredentials": [certificate("Verify")]})),
+    );
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(add_secret(&sp_path), StatusCode::OK);
+
+    lock(false, true);
+    assert_eq!(add_secret(&sp_path), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        add_secret(&format!("/v1.0/applications/{app_object_id}")),
+        StatusCode::OK,
+        "the application object is not locked"
+    );
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha1::{Digest as _, Sha1};
 use uuid::Uuid;
 
-use super::{credentials_locked, find, may_write};
+use super::{Usage, credentials_locked, find, key_usage, may_write};
 use crate::clock::graph_time;
 use crate::graph::Ctx;
 use crate::http::SimResponse;
@@ -31,7 +31,7 @@ pub(super) fn add_password(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool
     if let Err(denied) = may_write(ctx, &tenant, &object) {
         return denied;
     }
-    if credentials_locked(&tenant, &object) {
+    if credentials_locked(&tenant, &object, &[Usage::Verify]) {
         return ctx.bad_request("Property passwordCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let request = body.get("passwordCredential").cloned().unwrap_or(json!({}));
@@ -132,7 +132,7 @@ pub(super) fn remove_password(
     if let Err(denied) = may_write(ctx, &tenant, &object) {
         return denied;
     }
-    if credentials_locked(&tenant, &object) {
+    if credentials_locked(&tenant, &object, &[Usage::Verify]) {
         return ctx.bad_request("Property passwordCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let Some(key_id) = body
@@ -154,7 +154,9 @@ pub(super) fn remove_password(
 }
 
 /// Checks an addKey/removeKey proof: a JWT signed by a currently valid certificate of
-/// the object, with `aud` 00000002-0000-0000-c000-000000000000 and `iss` the object id.
+/// the object, with `aud` 00000002-0000-0000-c000-000000000000, `iss` the object id, and a
+/// lifetime (`nbf` to `exp`) of at most 10 minutes (microsoft-graph-docs-contrib
+/// `api-reference/v1.0/api/application-addkey.md`, `concepts/application-rollkey-prooftoken.md`).
 fn check_proof(ctx: &Ctx<'_>, object: &DirObject, proof: &str) -> Result<(), SimResponse> {
     let malformed = || {
         ctx.error(
@@ -208,8 +210,13 @@ fn check_proof(ctx: &Ctx<'_>, object: &DirObject, proof: &str) -> Result<(), Sim
             .get(name)
             .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
     };
-    let in_time = seconds("exp").is_some_and(|exp| exp > now.as_second())
-        && seconds("nbf").is_none_or(|nbf| nbf <= now.as_second() + 300);
+    // Microsoft documents `nbf` and an `exp` at most 10 minutes after it.
+    let in_time = match (seconds("nbf"), seconds("exp")) {
+        (Some(nbf), Some(exp)) => {
+            exp > now.as_second() && nbf <= now.as_second() + 300 && exp - nbf <= 600
+        }
+        _ => false,
+    };
     if !(valid_now && signed && audience_ok && issuer_ok && in_time) {
         return Err(ctx.error(
             StatusCode::UNAUTHORIZED,
@@ -230,7 +237,8 @@ pub(super) fn add_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> 
     let Some(object) = find(ctx, &tenant, kind, key, by_app_id).cloned() else {
         return ctx.not_found(key);
     };
-    if credentials_locked(&tenant, &object) {
+    let usage = body.get("keyCredential").map_or(Usage::Verify, key_usage);
+    if credentials_locked(&tenant, &object, &[usage]) {
         return ctx.bad_request("Property keyCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let Some(proof) = body.get("proof").and_then(Value::as_str) else {
@@ -302,7 +310,24 @@ pub(super) fn remove_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) 
     let Some(object) = find(ctx, &tenant, kind, key, by_app_id).cloned() else {
         return ctx.not_found(key);
     };
-    if credentials_locked(&tenant, &object) {
+    let usage = body
+        .get("keyId")
+        .and_then(Value::as_str)
+        .and_then(|key_id| {
+            object
+                .data
+                .get("keyCredentials")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|c| {
+                    c.get("keyId")
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| id.eq_ignore_ascii_case(key_id))
+                })
+        })
+        .map_or(Usage::Verify, key_usage);
+    if credentials_locked(&tenant, &object, &[usage]) {
         return ctx.bad_request("Property keyCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let Some(proof) = body.get("proof").and_then(Value::as_str) else {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::credentials::{key_credentials_from_patch, key_description};
-use super::{WRITE_ROLES, credentials_locked, find, may_write, present};
+use super::{WRITE_ROLES, changed_key_usages, credentials_locked, find, may_write, present};
 use crate::clock::graph_time;
 use crate::entities;
 use crate::graph::Ctx;
@@ -233,7 +233,13 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     if let Err(denied) = may_write(ctx, &tenant, &object) {
         return denied;
     }
-    if body.get("keyCredentials").is_some() && credentials_locked(&tenant, &object) {
+    let changed = body.get("keyCredentials").map(|keys| {
+        changed_key_usages(
+            object.data.get("keyCredentials").unwrap_or(&Value::Null),
+            keys,
+        )
+    });
+    if changed.is_some_and(|usages| credentials_locked(&tenant, &object, &usages)) {
         return ctx.bad_request("Property keyCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let mut updated = object.clone();

@@ -218,7 +218,49 @@ fn may_write(ctx: &Ctx<'_>, tenant: &Tenant, object: &DirObject) -> Result<(), S
 }
 
 /// Entra refuses credential changes on a service principal whose app locks them.
-fn credentials_locked(tenant: &Tenant, object: &DirObject) -> bool {
+/// What a credential is used for, as `servicePrincipalLockConfiguration` tells them apart: a
+/// key credential says so in its `usage`; a password credential (a client secret) proves an
+/// app's sign-in, so it is taken as `Verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Usage {
+    Verify,
+    Sign,
+}
+
+/// The usage a key credential declares (`Verify` unless it says `Sign`).
+pub(super) fn key_usage(credential: &Value) -> Usage {
+    match credential.get("usage").and_then(Value::as_str) {
+        Some(usage) if usage.eq_ignore_ascii_case("Sign") => Usage::Sign,
+        _ => Usage::Verify,
+    }
+}
+
+/// The usages of the key credentials one list holds and the other does not (by key id).
+pub(super) fn changed_key_usages(before: &Value, after: &Value) -> Vec<Usage> {
+    let key_id = |c: &Value| {
+        c.get("keyId")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    };
+    let missing_from = |list: &Value, other: &Value| -> Vec<Usage> {
+        let ids: Vec<Option<String>> = other.as_array().into_iter().flatten().map(key_id).collect();
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| !ids.contains(&key_id(c)))
+            .map(key_usage)
+            .collect()
+    };
+    let mut usages = missing_from(before, after);
+    usages.extend(missing_from(after, before));
+    usages
+}
+
+/// Whether the application's `servicePrincipalLockConfiguration` forbids changing credentials
+/// of any of `usages` on this service principal: `allProperties` locks every one,
+/// `credentialsWithUsageVerify` and `credentialsWithUsageSign` those of their usage. The lock
+/// holds on the service principal only; the application object stays changeable.
+fn credentials_locked(tenant: &Tenant, object: &DirObject, usages: &[Usage]) -> bool {
     if object.kind != Kind::ServicePrincipal {
         return false;
     }
@@ -230,7 +272,11 @@ fn credentials_locked(tenant: &Tenant, object: &DirObject) -> bool {
         .cloned()
         .unwrap_or(Value::Null);
     let flag = |name: &str| lock.get(name).and_then(Value::as_bool).unwrap_or(false);
-    flag("isEnabled") && (flag("allProperties") || flag("credentialsWithUsageVerify"))
+    let locks = |usage: &Usage| match usage {
+        Usage::Verify => flag("credentialsWithUsageVerify"),
+        Usage::Sign => flag("credentialsWithUsageSign"),
+    };
+    flag("isEnabled") && (flag("allProperties") || usages.iter().any(locks))
 }
 
 pub(crate) fn directory_object_json(object: &DirObject) -> Value {
