@@ -8,7 +8,7 @@ use crate::common::{InProcessSimulator, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "monitor deploy test password";
 const WORKSPACE: &str = "/subscriptions/0b5e6c3a-7d2f-4b1e-9c8a-3f4e5d6c7b8a/resourceGroups/rg-security/providers/Microsoft.OperationalInsights/workspaces/law-contoso-security";
-const DETECTIONS: usize = 11;
+const DETECTIONS: usize = 12;
 
 fn applied() -> (TestEnv, InProcessSimulator) {
     let (env, simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);

@@ -38,7 +38,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-const DETECTIONS: usize = 11;
+const DETECTIONS: usize = 12;
 
 #[test]
 fn identities_after_apply_list_the_app_its_credentials_the_users_and_the_group() {
@@ -178,7 +178,7 @@ fn rules_in_every_format_hold_the_real_ids_and_stay_the_same() {
     assert_eq!(kql.len(), DETECTIONS, "{kql:?}");
     assert!(kql.keys().all(|name| name.ends_with(".kql")));
     assert!(
-        output.stdout.contains("11 kql rule file(s) for tenant"),
+        output.stdout.contains("12 kql rule file(s) for tenant"),
         "{output}"
     );
     let all: String = kql.values().cloned().collect();

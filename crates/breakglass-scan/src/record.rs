@@ -9,6 +9,7 @@
 //! and string values that hold JSON are parsed when an object or array is needed.
 
 use breakglass_core::identities::{EmergencyIdentities, Severity};
+use breakglass_core::monitor::{FEDERATED_CREDENTIALS_PROPERTY, RoleChange, role_change};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -455,9 +456,18 @@ fn match_audit(
         .and_then(|i| path_text(i, &["user", "ipAddress"]))
         .or_else(|| ip_of(view));
     let lowered = activity.clone().unwrap_or_default().to_ascii_lowercase();
+    let role_lost = activity.as_deref().and_then(role_change) == Some(RoleChange::Removed);
+    let federated = lowered == "update application"
+        && view.object("targetResources").is_some_and(|targets| {
+            targets
+                .to_string()
+                .to_ascii_lowercase()
+                .contains(&FEDERATED_CREDENTIALS_PROPERTY.to_ascii_lowercase())
+        });
     let severity = if lowered.contains("credential")
         || lowered.contains("certificates and secrets")
-        || lowered.contains("remove member from role")
+        || role_lost
+        || federated
         || lowered.contains("conditional access")
     {
         Severity::Critical

@@ -17,8 +17,9 @@ use uuid::Uuid;
 use crate::identities::{EmergencyIdentities, Severity};
 
 pub use queries::{
-    CREDENTIAL_ACTIVITIES, TEMPORARY_USER_ALIAS_PREFIX, USER_AUTHENTICATION_ACTIVITIES,
-    USER_LIFECYCLE_ACTIVITIES, names_temporary_admin,
+    CREDENTIAL_ACTIVITIES, FEDERATED_CREDENTIALS_PROPERTY, ROLE_ADDED_ACTIVITIES,
+    ROLE_REMOVED_ACTIVITIES, RoleChange, TEMPORARY_USER_ALIAS_PREFIX,
+    USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES, names_temporary_admin, role_change,
 };
 
 /// The namespace of breakglass's rule ids (UUID v5). Never change it: every deployed rule's

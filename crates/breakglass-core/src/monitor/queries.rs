@@ -57,6 +57,61 @@ pub const CREDENTIAL_ACTIVITIES: &[&str] = &[
     "Remove service principal credentials",
 ];
 
+/// The activity names of a directory role gained, directly or through Privileged Identity
+/// Management (Entra's audit activity reference, RoleManagement category): the changes that
+/// took effect, not the requests, approvals and cancellations before them.
+pub const ROLE_ADDED_ACTIVITIES: &[&str] = &[
+    "Add member to role",
+    "Add eligible member to role",
+    "Add member to role outside of PIM (permanent)",
+    "Add member to role completed (PIM activation)",
+    "Add member to role in PIM completed (permanent)",
+    "Add member to role in PIM completed (timebound)",
+    "Add eligible member to role in PIM completed (permanent)",
+    "Add eligible member to role in PIM completed (timebound)",
+    "Add permanent direct role assignment",
+    "Restore member from role",
+    "Restore member from role in PIM completed",
+    "Restore eligible member from role in PIM completed",
+    "Restore permanent direct role assignment",
+    "Restore permanent eligible role assignment",
+];
+
+/// The activity names of a directory role lost, directly, through PIM, or by an activation
+/// that ended.
+pub const ROLE_REMOVED_ACTIVITIES: &[&str] = &[
+    "Remove member from role",
+    "Remove eligible member from role",
+    "Remove member from role (PIM activation expired)",
+    "Remove member from role completed (PIM deactivate)",
+    "Remove member from role in PIM completed (permanent)",
+    "Remove member from role in PIM completed (timebound)",
+    "Remove eligible member from role in PIM completed (permanent)",
+    "Remove eligible member from role in PIM completed (timebound)",
+    "Remove permanent direct role assignment",
+    "Remove permanent eligible role assignment",
+];
+
+/// How an audit activity changed someone's directory roles, if it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Added,
+    Removed,
+}
+
+/// Whether `activity` is a role gained or lost (any case, surrounding space ignored).
+pub fn role_change(activity: &str) -> Option<RoleChange> {
+    let activity = activity.trim();
+    let listed = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(activity));
+    if listed(ROLE_ADDED_ACTIVITIES) {
+        Some(RoleChange::Added)
+    } else if listed(ROLE_REMOVED_ACTIVITIES) {
+        Some(RoleChange::Removed)
+    } else {
+        None
+    }
+}
+
 /// The activity names that change how an emergency user signs in, or whether it can.
 pub const USER_AUTHENTICATION_ACTIVITIES: &[&str] = &[
     "Reset user password",
@@ -393,6 +448,42 @@ AuditLogs
     }
 }
 
+/// The modified property an "Update application" names when federated identity credentials
+/// change. Entra's audit reference lists no activity of their own, so this is how they show.
+pub const FEDERATED_CREDENTIALS_PROPERTY: &str = "FederatedIdentityCredential";
+
+fn federated_credential_change(identities: &EmergencyIdentities) -> Detection {
+    let severity = Severity::Critical;
+    let query = format!(
+        r#"let EmergencyAppObjects = {objects};
+AuditLogs
+| where OperationName =~ "Update application"
+| where tostring(TargetResources) has_any (EmergencyAppObjects)
+| where tostring(TargetResources[0].modifiedProperties) has "{property}"
+{tail}"#,
+        objects = dynamic_list([identities.application_object_id.as_str()]),
+        property = FEDERATED_CREDENTIALS_PROPERTY,
+        tail = audit_tail(severity, ""),
+    );
+    Detection {
+        slug: "federated-credential-change",
+        name: "breakglass: federated identity credential of the emergency app changed",
+        description: "A federated identity credential was added to, changed on or removed from the emergency access application: an \"Update application\" whose modified properties name FederatedIdentityCredentials (Entra records no activity of its own for them).".to_string(),
+        why: "A federated credential lets tokens from another identity provider (a CI system, another tenant) sign in as the emergency app with no secret at all: a Global Administrator backdoor that no credential list shows.",
+        severity,
+        tables: AUDIT,
+        kind: EVERY_5_MINUTES,
+        tactics: &["Persistence", "PrivilegeEscalation"],
+        techniques: &["T1098.001"],
+        query,
+        entities: actor_entities(),
+        custom_details: AUDIT_DETAILS.to_vec(),
+        alert_name: "[{{Criticality}}] Emergency app federated credential changed by {{Actor}}",
+        alert_description: "{{Actor}} changed the federated identity credentials of the emergency access app. `breakglass audit` lists them; remove any you did not make.",
+        dimensions: &["OperationName"],
+    }
+}
+
 fn app_protection_change(identities: &EmergencyIdentities) -> Detection {
     let severity = Severity::High;
     let query = format!(
@@ -444,14 +535,16 @@ fn role_assignment_change(identities: &EmergencyIdentities) -> Detection {
     let query = format!(
         r#"let EmergencyPrincipals = {principals};
 AuditLogs
-| where OperationName has_any ("member to role", "member from role")
+| where OperationName in~ ({removed}) or OperationName in~ ({added})
 | where tostring(TargetResources) has_any (EmergencyPrincipals)
 | mv-apply Property = TargetResources[0].modifiedProperties on (
     where tostring(Property.displayName) == "Role.DisplayName"
     | summarize RoleName = take_any(trim("\"", coalesce(tostring(Property.newValue), tostring(Property.oldValue)))))
-| extend Change = iff(OperationName has "from role", "role removed", "role added")
+| extend Change = iff(OperationName in~ ({removed}), "role removed", "role added")
 {tail}"#,
         principals = dynamic_list(principals),
+        removed = kql_strings(ROLE_REMOVED_ACTIVITIES),
+        added = kql_strings(ROLE_ADDED_ACTIVITIES),
         tail = audit_tail(severity, ", Change, RoleName"),
     );
     let mut entities = actor_entities();
@@ -462,7 +555,7 @@ AuditLogs
     Detection {
         slug: "role-assignment-change",
         name: "breakglass: directory role of an emergency identity added or removed",
-        description: "A directory role was assigned to or removed from the emergency app's service principal, an emergency access user or the exclusion group, directly or through Privileged Identity Management (\"Add member to role\", \"Remove member from role\" and their PIM variants).".to_string(),
+        description: "A directory role was assigned to or removed from the emergency app's service principal, an emergency access user or the exclusion group, directly, through Privileged Identity Management or by an activation that ended (\"Add member to role\", \"Remove permanent direct role assignment\", \"Remove member from role (PIM activation expired)\" and every other activity Entra's audit reference lists for a role gained or lost).".to_string(),
         why: "Emergency access needs a permanent, active Global Administrator assignment; a removed or PIM-eligible-only role means the way back in no longer works, and an added role widens what the identity can do.",
         severity,
         tables: AUDIT,
@@ -633,6 +726,7 @@ pub fn all(identities: &EmergencyIdentities) -> Vec<Detection> {
         user_sign_in(identities, true),
         user_sign_in(identities, false),
         app_credential_change(identities),
+        federated_credential_change(identities),
         app_protection_change(identities),
         role_assignment_change(identities),
         user_authentication_change(identities),

@@ -58,6 +58,7 @@ const SLUGS: &[&str] = &[
     "user-sign-in",
     "user-sign-in-failure",
     "app-credential-change",
+    "federated-credential-change",
     "app-protection-change",
     "role-assignment-change",
     "user-authentication-change",
@@ -668,4 +669,40 @@ fn durations_in_both_notations() {
     assert_eq!(render::iso_duration(5), "PT5M");
     assert_eq!(render::iso_duration(120), "PT2H");
     assert_eq!(render::iso_duration(2880), "P2D");
+}
+
+#[test]
+fn every_role_activity_entra_lists_is_a_role_change_and_requests_are_not() {
+    for activity in [
+        "Add member to role",
+        "add member to role outside of PIM (permanent)",
+        "Add eligible member to role in PIM completed (timebound)",
+        "Restore permanent direct role assignment",
+    ] {
+        assert_eq!(role_change(activity), Some(RoleChange::Added), "{activity}");
+    }
+    for activity in [
+        "Remove permanent direct role assignment",
+        " Remove member from role (PIM activation expired) ",
+        "Remove eligible member from role",
+        "Remove member from role completed (PIM deactivate)",
+    ] {
+        assert_eq!(
+            role_change(activity),
+            Some(RoleChange::Removed),
+            "{activity}"
+        );
+    }
+    for activity in [
+        "Add member to role requested (PIM activation)",
+        "Add member to role in PIM canceled (timebound)",
+        "Remove member from role in PIM requested (permanent)",
+        "Add member to group",
+    ] {
+        assert_eq!(role_change(activity), None, "{activity}");
+    }
+    let all = detections(&sample());
+    let roles = &detection(&all, "role-assignment-change").query;
+    assert!(roles.contains("\"Remove permanent direct role assignment\""));
+    assert!(roles.contains("\"Add member to role outside of PIM (permanent)\""));
 }

@@ -5,8 +5,8 @@
 use breakglass_core::identities::EmergencyIdentities;
 use breakglass_core::identities::Severity;
 use breakglass_core::monitor::{
-    CREDENTIAL_ACTIVITIES, USER_AUTHENTICATION_ACTIVITIES, USER_LIFECYCLE_ACTIVITIES,
-    names_temporary_admin,
+    CREDENTIAL_ACTIVITIES, FEDERATED_CREDENTIALS_PROPERTY, USER_AUTHENTICATION_ACTIVITIES,
+    USER_LIFECYCLE_ACTIVITIES, names_temporary_admin, role_change,
 };
 use breakglass_entra::graph::filters::app_sign_ins_since;
 use breakglass_entra::graph::log_record::LogRecord;
@@ -44,7 +44,8 @@ impl Source {
 }
 
 /// Audit activities the alert rules raise on besides credential and user authentication
-/// changes: ownership, enabling, deleting, roles and the exclusion group.
+/// changes and role changes ([`role_change`]): ownership, enabling, deleting and the exclusion
+/// group.
 const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
     "Update application",
     "Delete application",
@@ -55,10 +56,6 @@ const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
     "Delete service principal",
     "Add owner to service principal",
     "Remove owner from service principal",
-    "Add member to role",
-    "Remove member from role",
-    "Add eligible member to role",
-    "Remove eligible member from role",
     "Add member to group",
     "Remove member from group",
     "Update group",
@@ -70,11 +67,12 @@ const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
 /// Whether an audit activity is one the rules raise an alert on.
 pub fn watched_activity(activity: &str) -> bool {
     let activity = activity.trim();
-    CREDENTIAL_ACTIVITIES
-        .iter()
-        .chain(USER_AUTHENTICATION_ACTIVITIES)
-        .chain(OTHER_AUDIT_ACTIVITIES)
-        .any(|a| a.eq_ignore_ascii_case(activity))
+    role_change(activity).is_some()
+        || CREDENTIAL_ACTIVITIES
+            .iter()
+            .chain(USER_AUTHENTICATION_ACTIVITIES)
+            .chain(OTHER_AUDIT_ACTIVITIES)
+            .any(|a| a.eq_ignore_ascii_case(activity))
 }
 
 fn graph_time(at: Timestamp) -> String {
@@ -162,6 +160,7 @@ pub fn notification(
     } else {
         ""
     };
+    let mut severity = event.severity;
     let title = match event.kind {
         EventKind::ServicePrincipalSignIn => {
             match (&event.credential_label, &event.credential_key_id) {
@@ -180,13 +179,22 @@ pub fn notification(
             if !watched_activity(&activity) {
                 return None;
             }
-            format!("{activity}: {}{failed}", event.identity)
+            if federated_credentials_changed(record, &activity) {
+                // As the federated-credential-change rule rates it.
+                severity = Severity::Critical;
+                format!(
+                    "Federated identity credential of {} changed{failed}",
+                    event.identity
+                )
+            } else {
+                format!("{activity}: {}{failed}", event.identity)
+            }
         }
     };
     Some(Notification {
         id,
         time: event.time,
-        severity: event.severity,
+        severity,
         kind: event.kind,
         title,
         identity: event.identity,
@@ -196,6 +204,16 @@ pub fn notification(
         result: event.result,
         source: source.name().to_string(),
     })
+}
+
+/// An "Update application" whose modified properties name federated identity credentials (as
+/// the `federated-credential-change` rule decides; Entra has no activity of their own).
+fn federated_credentials_changed(record: &Value, activity: &str) -> bool {
+    activity.eq_ignore_ascii_case("Update application")
+        && LogRecord(record).targets_text().is_some_and(|text| {
+            text.to_ascii_lowercase()
+                .contains(&FEDERATED_CREDENTIALS_PROPERTY.to_ascii_lowercase())
+        })
 }
 
 /// The audit record's activity, trimmed.
@@ -402,5 +420,71 @@ mod tests {
         assert_eq!(n.ip_address.as_deref(), Some("192.0.2.7"));
         assert!(notification(&update(without, with), &ids, Source::DirectoryAudits).is_none());
         assert!(notification(&update(with, with), &ids, Source::DirectoryAudits).is_none());
+    }
+
+    #[test]
+    fn every_role_change_and_a_federated_credential_are_raised() {
+        let ids = identities();
+        let audit = |activity: &str, target: Value| {
+            json!({
+                "id": "r1", "activityDateTime": "2026-01-01T00:00:00Z",
+                "activityDisplayName": activity, "result": "success",
+                "targetResources": [target]
+            })
+        };
+        let user = json!({"id": "55555555-5555-5555-5555-555555555555", "type": "User",
+            "userPrincipalName": "bg-a@contoso.onmicrosoft.com"});
+        for (activity, severity) in [
+            (
+                "Remove permanent direct role assignment",
+                Severity::Critical,
+            ),
+            (
+                "Remove member from role (PIM activation expired)",
+                Severity::Critical,
+            ),
+            (
+                "Add member to role outside of PIM (permanent)",
+                Severity::High,
+            ),
+            (
+                "Add eligible member to role in PIM completed (permanent)",
+                Severity::High,
+            ),
+        ] {
+            let n = notification(
+                &audit(activity, user.clone()),
+                &ids,
+                Source::DirectoryAudits,
+            )
+            .unwrap_or_else(|| panic!("{activity}"));
+            assert_eq!(n.severity, severity, "{activity}");
+        }
+        assert!(
+            notification(
+                &audit("Add member to role requested (PIM activation)", user),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_none(),
+            "a request changes nothing yet"
+        );
+
+        let app = json!({"id": "22222222-2222-2222-2222-222222222222", "type": "Application",
+            "displayName": "breakglass emergency access",
+            "modifiedProperties": [{"displayName": "FederatedIdentityCredentials",
+                "oldValue": null, "newValue": "\"deploy: https://token.actions.githubusercontent.com\""}]});
+        let n = notification(
+            &audit("Update application", app),
+            &ids,
+            Source::DirectoryAudits,
+        )
+        .unwrap();
+        assert_eq!(n.severity, Severity::Critical);
+        assert!(
+            n.title.starts_with("Federated identity credential of"),
+            "{}",
+            n.title
+        );
     }
 }
