@@ -97,7 +97,7 @@ fn demo_json_records_the_steps() {
         "the token is never shown"
     );
     assert_eq!(steps[11]["result"]["signIn"]["credentialLabel"], "rotating");
-    assert_eq!(steps[11]["result"]["ruleFiles"], 11);
+    assert_eq!(steps[11]["result"]["ruleFiles"], 12);
     assert_eq!(steps[13]["result"]["leasesAfter"], 0);
     let audit = &steps[15]["result"];
     assert!(audit["counts"]["critical"].as_u64() > Some(0), "{audit:#}");
