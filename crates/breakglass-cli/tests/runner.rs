@@ -2,6 +2,7 @@
 
 mod common;
 
+mod test_app_management;
 mod test_audit;
 mod test_azcli;
 mod test_bad_input;

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::too_many_lines))]
 
 pub mod aadsts;
+pub mod app_policy;
 pub mod audit;
 pub mod cloud;
 pub mod config;

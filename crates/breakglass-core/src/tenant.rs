@@ -274,6 +274,9 @@ pub struct TenantView {
     /// The exclusion group, if it exists.
     pub group: Option<Group>,
     pub policies: Fact<Vec<Policy>>,
+    /// The app management policy that binds the emergency app (the one assigned to it, else
+    /// the tenant default).
+    pub app_management: Fact<crate::app_policy::EffectivePolicy>,
 }
 
 impl TenantView {

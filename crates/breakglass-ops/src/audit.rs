@@ -65,6 +65,7 @@ pub async fn snapshot(
             .iter()
             .map(|c| c.label.clone())
             .collect(),
+        declared_credentials: config.app.credentials.clone(),
         held_key_ids,
         user_role: roles::by_name(&config.users.role).unwrap_or(roles::GLOBAL_ADMINISTRATOR),
         app_role: config

@@ -76,6 +76,11 @@ pub(crate) const GRAPH_APP_ROLES: &[GraphPermission] = &[
         display_name: "Read your organization's policies",
     },
     GraphPermission {
+        value: "Policy.ReadWrite.ApplicationConfiguration",
+        id: uuid!("be74164b-cff1-491c-8741-e671cb536e13"),
+        display_name: "Read and write your organization's application configuration policies",
+    },
+    GraphPermission {
         value: "Policy.ReadWrite.ConditionalAccess",
         id: uuid!("01c0a623-fc9b-48e9-b794-0756f8e8f067"),
         display_name: "Read and write your organization's conditional access policies",

@@ -38,6 +38,15 @@ pub(crate) struct TenantDescription {
     /// Contributor on their subscriptions.
     #[serde(default)]
     pub workspaces: Vec<WorkspaceDescription>,
+    /// Properties of the tenant's default app management policy (`isEnabled`,
+    /// `applicationRestrictions`, `servicePrincipalRestrictions`), over the built-in one,
+    /// which is disabled and restricts nothing.
+    #[serde(default)]
+    pub default_app_management_policy: Option<Value>,
+    /// Custom app management policies: `appManagementPolicy` bodies, each with `appliesTo`, the
+    /// display names of seeded applications it is assigned to.
+    #[serde(default)]
+    pub app_management_policies: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +192,7 @@ pub(crate) fn build(
     for policy in &description.conditional_access_policies {
         seeding.add_policy(policy)?;
     }
+    seeding.add_app_management(description)?;
     Ok((seeding.tenant, operator))
 }
 
@@ -204,6 +214,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         directory_audits: Vec::new(),
         sign_ins: Vec::new(),
         arm: Default::default(),
+        app_management: Default::default(),
     }
 }
 
@@ -542,6 +553,46 @@ impl Seeding<'_> {
                 "memberType": "Direct",
                 "roleEligibilityScheduleId": Uuid::new_v4().to_string(),
             }));
+        }
+        Ok(())
+    }
+
+    fn add_app_management(&mut self, description: &TenantDescription) -> Result<(), SimError> {
+        if let Some(properties) = description
+            .default_app_management_policy
+            .as_ref()
+            .and_then(Value::as_object)
+        {
+            for (name, value) in properties {
+                self.tenant.app_management.default_policy[name] = value.clone();
+            }
+        }
+        for policy in &description.app_management_policies {
+            let mut policy = policy.clone();
+            let applies_to: Vec<String> = policy
+                .as_object_mut()
+                .and_then(|fields| fields.remove("appliesTo"))
+                .and_then(|names| serde_json::from_value(names).ok())
+                .unwrap_or_default();
+            let id = Uuid::new_v4().to_string();
+            policy["id"] = Value::String(id.clone());
+            for name in &applies_to {
+                let app = self
+                    .tenant
+                    .live(Kind::Application)
+                    .find(|app| app.display_name() == name)
+                    .map(|app| app.id().to_string())
+                    .ok_or_else(|| {
+                        self.fail(format!(
+                            "app management policy applies to unknown application `{name}`"
+                        ))
+                    })?;
+                self.tenant
+                    .app_management
+                    .applies_to
+                    .push((id.clone(), app));
+            }
+            self.tenant.app_management.policies.push(policy);
         }
         Ok(())
     }

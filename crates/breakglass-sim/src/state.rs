@@ -147,6 +147,42 @@ pub(crate) struct Tenant {
     /// in state files written before it existed.
     #[serde(default)]
     pub arm: ArmState,
+    /// App management policies; absent in state files written before them.
+    #[serde(default)]
+    pub app_management: AppManagementState,
+}
+
+/// The tenant's app management policies: the default one every application and service
+/// principal follows unless a custom policy is assigned to it, and the custom ones.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AppManagementState {
+    /// `tenantAppManagementPolicy`, as GET /policies/defaultAppManagementPolicy returns it.
+    pub default_policy: Value,
+    /// `appManagementPolicy` objects.
+    #[serde(default)]
+    pub policies: Vec<Value>,
+    /// `appliesTo`: (policy id, object id); one policy per object.
+    #[serde(default)]
+    pub applies_to: Vec<(String, String)>,
+}
+
+impl Default for AppManagementState {
+    fn default() -> Self {
+        let none = || json!({"passwordCredentials": [], "keyCredentials": []});
+        AppManagementState {
+            default_policy: json!({
+                "id": "00000000-0000-0000-0000-000000000000",
+                "displayName": "Default app management tenant policy",
+                "description": "The simulated tenant's default restrictions on application and service principal credentials.",
+                "isEnabled": false,
+                "applicationRestrictions": none(),
+                "servicePrincipalRestrictions": none()
+            }),
+            policies: Vec::new(),
+            applies_to: Vec::new(),
+        }
+    }
 }
 
 /// What the simulated Azure Resource Manager holds.

@@ -602,6 +602,17 @@ impl TenantGraph {
             .expect("post")
     }
 
+    /// A POST whose refusal the test expects: the status Graph answered, or the answer.
+    pub fn try_post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, Option<u16>> {
+        self.runtime
+            .block_on(self.graph.post_json(V1, path, &body))
+            .map_err(|err| err.status())
+    }
+
     pub fn post_no_content(&self, path: &str, body: serde_json::Value) {
         self.runtime
             .block_on(self.graph.post_no_content(V1, path, Some(&body)))

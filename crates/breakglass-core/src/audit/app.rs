@@ -2,6 +2,7 @@
 //! its role, and the properties that keep it single-tenant and its credentials locked.
 
 use super::{CheckId, Evidence, Fact, Finding, Severity, Snapshot, kind_name};
+use crate::app_policy::blocked_credentials;
 use crate::plan::label_of;
 use crate::tenant::{Application, Credential, Principal, RoleAssignment, ServicePrincipal, same};
 
@@ -75,7 +76,52 @@ pub(super) fn app_checks(snapshot: &Snapshot, app: &Application, out: &mut Vec<F
         app_role_check(snapshot, app, sp, role, out);
     }
     credential_lock_check(app, out);
+    app_management_check(snapshot, app, out);
     sign_in_audience_check(app, out);
+}
+
+/// Whether the app management policy that binds the app would refuse the next credential
+/// breakglass adds for a declared label (at rotation, or when `apply` replaces one).
+fn app_management_check(snapshot: &Snapshot, app: &Application, out: &mut Vec<Finding>) {
+    let policy = match snapshot.tenant.app_management.get() {
+        Ok(policy) => policy,
+        Err(missing) => {
+            out.push(Finding::not_checked(CheckId::AppManagementPolicy, missing));
+            return;
+        }
+    };
+    let blocked = blocked_credentials(
+        policy,
+        app.created,
+        &snapshot.declared_credentials,
+        snapshot.now,
+    );
+    if blocked.is_empty() {
+        out.push(Finding::pass(
+            CheckId::AppManagementPolicy,
+            format!(
+                "{} lets breakglass add every declared credential",
+                policy.source.describe()
+            ),
+        ));
+        return;
+    }
+    for refused in blocked {
+        out.push(
+            Finding::found(
+                CheckId::AppManagementPolicy,
+                Severity::High,
+                format!(
+                    "the next `{}` credential would be refused: {}",
+                    refused.label, refused.why
+                ),
+            )
+            .hinted(format!(
+                "relax the {} restriction for the emergency app before its `{}` credential must be rotated, or the rotation fails",
+                refused.restriction, refused.label
+            )),
+        );
+    }
 }
 
 /// One finding naming each of `credentials`, every one with the same `detail`.

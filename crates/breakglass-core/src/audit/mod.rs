@@ -46,6 +46,7 @@ pub enum CheckId {
     ServicePrincipalCredentials,
     FederatedCredentials,
     CredentialLock,
+    AppManagementPolicy,
     SignInAudience,
     ServicePrincipalEnabled,
     AppRole,
@@ -79,6 +80,7 @@ impl CheckId {
             CheckId::ServicePrincipalCredentials => "service-principal-credentials",
             CheckId::FederatedCredentials => "federated-credentials",
             CheckId::CredentialLock => "credential-lock",
+            CheckId::AppManagementPolicy => "app-management-policy",
             CheckId::SignInAudience => "sign-in-audience",
             CheckId::ServicePrincipalEnabled => "service-principal-enabled",
             CheckId::AppRole => "app-role",
@@ -208,6 +210,8 @@ pub struct Snapshot {
     pub now: Timestamp,
     /// The credential labels `breakglass.toml` declares.
     pub declared_labels: Vec<String>,
+    /// The credentials `breakglass.toml` declares (kind and lifetime).
+    pub declared_credentials: Vec<crate::config::CredentialPolicy>,
     /// Key ids the local stores (KeePass, the sheets' manifest) hold, or why they could not
     /// be compared (no KeePass password given, no stores on this machine).
     pub held_key_ids: Result<Vec<String>, String>,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::app_policy::EffectivePolicy;
 use crate::tenant::{
     Application, Credential, FederatedCredential, Group, PermissionGrant, Policy, RoleAssignment,
     ServicePrincipal, User,
@@ -56,6 +57,7 @@ fn clean() -> Snapshot {
     Snapshot {
         now: now(),
         declared_labels: vec!["offline".into(), "rotating".into()],
+        declared_credentials: Vec::new(),
         held_key_ids: Ok(vec!["k1".into(), "K2".into()]),
         user_role: roles::GLOBAL_ADMINISTRATOR,
         app_role: Some(roles::GLOBAL_ADMINISTRATOR),
@@ -103,6 +105,7 @@ fn clean() -> Snapshot {
                     principal("u2", "bg2@contoso.onmicrosoft.com", "user"),
                 ]),
             }),
+            app_management: Fact::Known(EffectivePolicy::default()),
         },
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         store_problems: Vec::new(),
@@ -750,4 +753,46 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
     assert_eq!(found.severity, Some(Severity::High));
     assert!(found.summary.contains("breakglass.kdbx"));
     assert!(fails(&f, Severity::High));
+}
+
+#[test]
+fn an_app_management_policy_that_would_refuse_the_next_rotation_is_a_finding() {
+    use crate::app_policy::Restriction;
+    use crate::config::{CredentialPolicy, StoreKind};
+    let mut snapshot = clean();
+    snapshot.declared_credentials = vec![CredentialPolicy {
+        label: "rotating".into(),
+        kind: CredentialKind::Secret,
+        store: StoreKind::Keepass,
+        shares: None,
+        lifetime_days: 180,
+        rotate_after_days: Some(90),
+    }];
+    let findings = audit(&snapshot);
+    assert!(findings_of(&findings, CheckId::AppManagementPolicy).is_empty());
+    snapshot.tenant.app_management = Fact::Known(EffectivePolicy {
+        enabled: true,
+        password_credentials: vec![Restriction {
+            restriction_type: "passwordAddition".into(),
+            state: None,
+            max_lifetime: None,
+            restrict_for_apps_created_after: None,
+        }],
+        ..EffectivePolicy::default()
+    });
+    let findings = audit(&snapshot);
+    let refused = only(&findings, CheckId::AppManagementPolicy);
+    assert_eq!(refused.severity, Some(Severity::High));
+    assert!(
+        refused.summary.contains("`rotating`"),
+        "{}",
+        refused.summary
+    );
+    snapshot.tenant.app_management = Fact::unreadable("Policy.Read.All", "403");
+    let findings = audit(&snapshot);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.check == CheckId::AppManagementPolicy && f.status == Outcome::NotChecked)
+    );
 }

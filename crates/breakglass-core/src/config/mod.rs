@@ -63,7 +63,7 @@ fn yes() -> bool {
 }
 
 /// One client credential of the app and where it is kept.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialPolicy {
     /// A short name, e.g. `offline` or `rotating`; stored as the credential's display name.

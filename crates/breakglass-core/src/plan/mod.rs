@@ -7,6 +7,7 @@
 
 mod action;
 mod app;
+mod app_policy;
 mod conditional_access;
 mod credentials;
 mod users;
@@ -87,6 +88,9 @@ fn notice_level<S: serde::Serializer>(severity: &Severity, out: S) -> Result<S::
 pub struct Plan {
     pub actions: Vec<Action>,
     pub notices: Vec<Notice>,
+    /// Declared credentials the app management policy that binds the emergency app would
+    /// refuse; `apply` and rotation stop before adding one.
+    pub blocked: Vec<crate::app_policy::Blocked>,
 }
 
 impl Plan {
@@ -144,11 +148,16 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
     // Conditional Access comes last: the group has its members and the app its service
     // principal before any policy refers to them.
     conditional_access::plan_conditional_access(config, observed, sp, &mut actions, &mut notices);
+    let blocked = app_policy::plan_app_policy(config, observed, app, now, &actions, &mut notices);
 
     if observed.held_key_ids.is_none() {
         info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());
     }
-    Ok(Plan { actions, notices })
+    Ok(Plan {
+        actions,
+        notices,
+        blocked,
+    })
 }
 
 fn holds_role(observed: &Observed, principal_id: &str, role_template_id: &str) -> bool {

@@ -1,5 +1,6 @@
 //! Microsoft Graph: the client, the query builder, paging, `$batch` and replication retries.
 
+pub mod app_management;
 mod batch;
 pub mod filters;
 pub mod log_record;

@@ -107,6 +107,8 @@ fn credentials_of(
 pub struct EmergencyApp {
     pub object_id: String,
     pub app_id: String,
+    /// When the app was created (app management restrictions bind apps by that date).
+    pub created: Option<Timestamp>,
     pub credentials: Vec<TenantCredential>,
     pub service_principal_id: Option<String>,
     /// Credentials on the service principal: never wanted, shown so they can be removed.
@@ -136,6 +138,7 @@ impl EmergencyApp {
         let app_id = app.app_id.clone().unwrap_or_default();
         let sp = graph.service_principal_by_app_id(&app_id).await?;
         Ok(EmergencyApp {
+            created: parse_time(app.created_date_time.as_deref()),
             credentials: credentials_of(
                 &app.password_credentials,
                 &app.key_credentials,

@@ -1,7 +1,7 @@
 //! Preparing a change (signing in is done): observe the tenant and the stores, check the
 //! stores, and plan; then [`apply_plan`] carries the plan out through [`super::apply`].
 
-use breakglass_core::plan::{self, Plan};
+use breakglass_core::plan::{self, Action, Plan};
 use breakglass_core::stores::MadeInTenant;
 
 use super::Workspace;
@@ -93,12 +93,36 @@ pub fn adopt_created_users(prepared: &mut Prepared) -> Result<(), Error> {
     Ok(())
 }
 
+/// Stops before anything changes when the app management policy that binds the emergency app
+/// would refuse a credential the plan adds: Entra would answer that add with a 400 halfway
+/// through, after the app and other credentials were made.
+fn refuse_blocked_credentials(plan: &Plan) -> Result<(), Error> {
+    let adds = |label: &str| {
+        plan.actions
+            .iter()
+            .any(|a| matches!(a, Action::AddCredential { label: l, .. } if l == label))
+    };
+    let Some(first) = plan.blocked.iter().find(|b| adds(&b.label)) else {
+        return Ok(());
+    };
+    Err(config_error(format!(
+        "the tenant would refuse credential `{}`: {}; nothing was changed",
+        first.label, first.why
+    ))
+    .hinted(format!(
+        "relax the policy's {} restriction for the emergency app (or assign the app a policy that allows its declared credentials), then apply again",
+        first.restriction
+    ))
+    .hinted("`breakglass plan` lists every credential the policy blocks"))
+}
+
 /// Carries out a prepared plan: starts the stores a first apply needs, then every action in
 /// order, reporting each; stops at the first failure (Conditional Access refusals aside).
 pub async fn apply_plan(
     prepared: &mut Prepared,
     reporter: &mut dyn ApplyReporter,
 ) -> Result<(), Error> {
+    refuse_blocked_credentials(&prepared.plan)?;
     let Workspace { config, .. } = &prepared.workspace;
     prepared.vault.create_missing_stores(config)?;
     let existing = ExistingIds::from_observed(&prepared.observed);

@@ -351,10 +351,50 @@ impl CredentialOps<'_> {
         }
     }
 
+    /// Stops before anything changes when the app management policy that binds the app would
+    /// refuse the new credential. A policy that cannot be read is told and not judged: the
+    /// tenant has the last word then.
+    async fn refuse_what_the_app_policy_blocks(
+        &mut self,
+        policy: &CredentialPolicy,
+        app: &EmergencyApp,
+    ) -> Result<(), Error> {
+        let effective = crate::tenant::app_management(self.graph, Some(&app.object_id)).await?;
+        let effective = match effective.get() {
+            Ok(effective) => effective.clone(),
+            Err(missing) => {
+                self.step(format!(
+                    "the app management policy could not be read ({}); adding the credential regardless",
+                    missing.permission
+                ));
+                return Ok(());
+            }
+        };
+        let blocked = breakglass_core::app_policy::blocked_credentials(
+            &effective,
+            app.created,
+            std::slice::from_ref(policy),
+            Timestamp::now(),
+        );
+        match blocked.first() {
+            None => Ok(()),
+            Some(refused) => Err(config_error(format!(
+                "the tenant would refuse a new `{}` credential: {}; nothing was changed",
+                refused.label, refused.why
+            ))
+            .hinted(format!(
+                "relax the policy's {} restriction for the emergency app (or assign the app a policy that allows its declared credentials), then run this again",
+                refused.restriction
+            ))),
+        }
+    }
+
     /// Rotates the credential labelled `label`; see the module documentation.
     pub async fn rotate(&mut self, label: &str) -> Result<Rotated, Error> {
         let policy = self.policy(label)?;
         let (stores, app) = self.read().await?;
+        self.refuse_what_the_app_policy_blocks(&policy, &app)
+            .await?;
         // Only once the tenant may have changed is there anything for a rerun to clean up.
         self.rotate_read(label, &policy, stores, app)
             .await
@@ -409,6 +449,8 @@ impl CredentialOps<'_> {
     pub async fn add(&mut self, label: &str, force: bool) -> Result<AddedForLabel, Error> {
         let policy = self.policy(label)?;
         let (stores, app) = self.read().await?;
+        self.refuse_what_the_app_policy_blocks(&policy, &app)
+            .await?;
         let now = Timestamp::now();
         let usable: Vec<&TenantCredential> = app
             .with_label(label)

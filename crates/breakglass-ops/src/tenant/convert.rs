@@ -2,10 +2,15 @@
 //! `breakglass_core::tenant`. Graph leaves out what it has no value for, so a missing
 //! property reads as empty, never as an error.
 
+use breakglass_core::app_policy::{EffectivePolicy, PolicySource, Restriction};
 use breakglass_core::audit::permission_of;
 use breakglass_core::config::CredentialKind;
 use breakglass_core::tenant::{
     Application, Credential, FederatedCredential, Policy, Principal, RoleAssignment,
+};
+use breakglass_entra::graph::app_management::{
+    AppManagementConfiguration, AppManagementPolicy, CredentialRestriction,
+    TenantAppManagementPolicy,
 };
 use breakglass_entra::graph::models::{
     self as graph, ConditionalAccessPolicy, DirectoryObject, KeyCredential, PasswordCredential,
@@ -174,5 +179,51 @@ pub fn policy_of(policy: &ConditionalAccessPolicy) -> Policy {
             .as_ref()
             .map(|g| g.built_in_controls.clone())
             .unwrap_or_default(),
+    }
+}
+
+fn restrictions_of(
+    configuration: Option<&AppManagementConfiguration>,
+) -> (Vec<Restriction>, Vec<Restriction>) {
+    let one = |r: &CredentialRestriction| Restriction {
+        restriction_type: r.restriction_type.clone(),
+        state: r.state.clone(),
+        max_lifetime: r.max_lifetime.clone(),
+        restrict_for_apps_created_after: time(
+            r.restrict_for_apps_created_after_date_time.as_deref(),
+        ),
+    };
+    match configuration {
+        Some(c) => (
+            c.password_credentials.iter().map(one).collect(),
+            c.key_credentials.iter().map(one).collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// The restrictions of a custom policy assigned to the app (enabled unless it says not).
+pub fn assigned_policy_of(policy: &AppManagementPolicy) -> EffectivePolicy {
+    let (password_credentials, key_credentials) = restrictions_of(policy.restrictions.as_ref());
+    EffectivePolicy {
+        source: PolicySource::Assigned {
+            id: policy.id.clone(),
+            display_name: policy.display_name.clone(),
+        },
+        enabled: policy.is_enabled.unwrap_or(true),
+        password_credentials,
+        key_credentials,
+    }
+}
+
+/// The tenant default's restrictions on applications.
+pub fn default_policy_of(policy: &TenantAppManagementPolicy) -> EffectivePolicy {
+    let (password_credentials, key_credentials) =
+        restrictions_of(policy.application_restrictions.as_ref());
+    EffectivePolicy {
+        source: PolicySource::TenantDefault,
+        enabled: policy.is_enabled,
+        password_credentials,
+        key_credentials,
     }
 }

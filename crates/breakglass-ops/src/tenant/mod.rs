@@ -6,6 +6,7 @@
 
 mod convert;
 
+use breakglass_core::app_policy::EffectivePolicy;
 use breakglass_core::config::Config;
 use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
@@ -69,7 +70,32 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
     tenant.policies = reader
         .policies(config.conditional_access.exclude_from_policies)
         .await?;
+    let app_object_id = tenant.emergency_app().map(|app| app.id.clone());
+    tenant.app_management = app_management(graph, app_object_id.as_deref()).await?;
     Ok(tenant)
+}
+
+/// The app management policy that binds the emergency app: the custom one assigned to it,
+/// else the tenant default (an app not created yet gets no custom policy). A refused read is
+/// an unreadable fact at every depth: it only informs the plan and the audit.
+pub async fn app_management(
+    graph: &GraphClient,
+    app_object_id: Option<&str>,
+) -> Result<Fact<EffectivePolicy>, Error> {
+    let read = async {
+        if let Some(id) = app_object_id
+            && let Some(assigned) = graph
+                .app_management_policies_of_application(id)
+                .await?
+                .first()
+        {
+            return Ok::<_, Error>(convert::assigned_policy_of(assigned));
+        }
+        Ok(convert::default_policy_of(
+            &graph.default_app_management_policy().await?,
+        ))
+    };
+    readable("app management policy", "Policy.Read.All", read).await
 }
 
 /// The tenant's initial `*.onmicrosoft.com` domain.

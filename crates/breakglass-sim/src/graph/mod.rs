@@ -1,6 +1,7 @@
 //! Request routing and the Microsoft Graph subset: errors, authorization, listing
 //! with OData options, and one module per resource family.
 
+mod app_management;
 mod applications;
 mod audit;
 mod batch;
@@ -440,6 +441,7 @@ fn graph(
         (Some("roleManagement"), _) => roles::handle(&ctx, &parts[1..]),
         (Some("identity"), _) => conditional_access::conditional_access(&ctx, &parts[1..]),
         (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
+        (Some("policies"), _) => app_management::policies(&ctx, &parts[1..]),
         _ => None,
     };
     response.unwrap_or_else(|| {

@@ -4,47 +4,12 @@
 //! with the policy, update and delete 204; changes need `Policy.Read.All` and
 //! `Policy.ReadWrite.ConditionalAccess` together; each change is in the audit log.
 
-use std::net::SocketAddr;
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Harness, claims};
-use crate::{SimOptions, Simulator, pki};
+use super::{Harness, claims, harness_with};
 
 const POLICIES: &str = "/v1.0/identity/conditionalAccess/policies";
-
-/// The built-in tenant with the operator holding `permissions` in place of its own
-/// Conditional Access permissions.
-fn harness_with(permissions: &[&str]) -> Harness {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
-    let operator = tenant["applications"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|app| app["operator"] == true)
-        .expect("the operator app");
-    let held = operator["applicationPermissions"].as_array_mut().unwrap();
-    held.retain(|p| !p.as_str().unwrap_or_default().starts_with("Policy."));
-    held.extend(permissions.iter().map(|p| json!(p)));
-    let file = dir.path().join("tenant.json");
-    std::fs::write(&file, tenant.to_string()).unwrap();
-    let options = SimOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        state_dir: dir.path().join("state"),
-        tenant_file: Some(file),
-    };
-    std::fs::create_dir_all(&options.state_dir).unwrap();
-    let pki = pki::load_or_create(&options.state_dir).expect("keys");
-    let base = url::Url::parse("https://127.0.0.1:9/").expect("url");
-    let (sim, operator, _) = Simulator::open(&options, pki, base).expect("open");
-    Harness {
-        sim,
-        operator,
-        _dir: dir,
-    }
-}
 
 fn new_policy() -> Value {
     json!({

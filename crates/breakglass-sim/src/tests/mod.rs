@@ -1,6 +1,7 @@
 //! In-process tests of the tenant logic: requests go straight to the router, no socket.
 //! One module per area; the harness and request helpers they share live here.
 
+mod app_management;
 mod arm;
 mod conditional_access;
 mod credentials;
@@ -17,7 +18,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::http::SimRequest;
 use crate::{OperatorCredentials, SimOptions, Simulator, pki};
@@ -43,6 +44,38 @@ fn open_in(dir: &std::path::Path) -> (Simulator, OperatorCredentials) {
 fn harness() -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
     let (sim, operator) = open_in(dir.path());
+    Harness {
+        sim,
+        operator,
+        _dir: dir,
+    }
+}
+
+/// The built-in tenant with the operator holding `permissions` in place of its own
+/// `Policy.*` permissions.
+fn harness_with(permissions: &[&str]) -> Harness {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
+    let operator = tenant["applications"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|app| app["operator"] == true)
+        .expect("the operator app");
+    let held = operator["applicationPermissions"].as_array_mut().unwrap();
+    held.retain(|p| !p.as_str().unwrap_or_default().starts_with("Policy."));
+    held.extend(permissions.iter().map(|p| json!(p)));
+    let file = dir.path().join("tenant.json");
+    std::fs::write(&file, tenant.to_string()).unwrap();
+    let options = SimOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        state_dir: dir.path().join("state"),
+        tenant_file: Some(file),
+    };
+    std::fs::create_dir_all(&options.state_dir).unwrap();
+    let pki = pki::load_or_create(&options.state_dir).expect("keys");
+    let base = url::Url::parse("https://127.0.0.1:9/").expect("url");
+    let (sim, operator, _) = Simulator::open(&options, pki, base).expect("open");
     Harness {
         sim,
         operator,

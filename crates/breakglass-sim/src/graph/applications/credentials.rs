@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{Usage, credentials_locked, find, key_usage, may_write};
 use crate::clock::graph_time;
 use crate::graph::Ctx;
+use crate::graph::app_management::{self, NewCredential};
 use crate::http::SimResponse;
 use crate::identity::{
     certificate_public_key, find_certificate, new_client_secret, parse_jwt, verify_rsa,
@@ -55,6 +56,11 @@ pub(super) fn add_password(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool
     };
     if end <= start {
         return ctx.bad_request("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'. It must be later than startDateTime.");
+    }
+    if let Some(why) =
+        app_management::refusal(&tenant, &object, NewCredential::Password { start, end })
+    {
+        return ctx.bad_request(&why);
     }
     let secret = new_client_secret();
     let key_id = Uuid::new_v4().to_string();
@@ -259,6 +265,18 @@ pub(super) fn add_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> 
         Ok(credential) => credential,
         Err(message) => return ctx.bad_request(&message),
     };
+    let validity = |name: &str| {
+        credential
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<Timestamp>().ok())
+    };
+    if let (Some(start), Some(end)) = (validity("startDateTime"), validity("endDateTime"))
+        && let Some(why) =
+            app_management::refusal(&tenant, &object, NewCredential::Certificate { start, end })
+    {
+        return ctx.bad_request(&why);
+    }
     let mut updated = object.clone();
     let before = updated
         .data

@@ -11,6 +11,7 @@ use super::{WRITE_ROLES, changed_key_usages, credentials_locked, find, may_write
 use crate::clock::graph_time;
 use crate::entities;
 use crate::graph::Ctx;
+use crate::graph::app_management::{self, NewCredential};
 use crate::http::SimResponse;
 use crate::state::{Actor, DirObject, Kind, Private, Target, Tenant};
 
@@ -253,6 +254,12 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
         Ok(changed) => changed,
         Err(message) => return ctx.bad_request(&message),
     };
+    if let Some(why) = added_certificates(&before_keys, updated.data.get("keyCredentials"))
+        .into_iter()
+        .find_map(|added| app_management::refusal(&tenant, &object, added))
+    {
+        return ctx.bad_request(&why);
+    }
     // Tags on an application flow to its service principal, as in Entra.
     if kind == Kind::Application
         && changed.iter().any(|c| c == "tags")
@@ -353,4 +360,36 @@ pub(super) fn delete(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     );
     ctx.sim.persist(&tenant);
     ctx.no_content()
+}
+
+/// The key credentials `after` holds and `before` did not (by key id), with their validity.
+fn added_certificates(before: &Value, after: Option<&Value>) -> Vec<NewCredential> {
+    let key_id = |c: &Value| {
+        c.get("keyId")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    };
+    let known: Vec<Option<String>> = before
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(key_id)
+        .collect();
+    let time = |c: &Value, name: &str| {
+        c.get(name)
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<Timestamp>().ok())
+    };
+    after
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| !known.contains(&key_id(c)))
+        .filter_map(|c| {
+            Some(NewCredential::Certificate {
+                start: time(c, "startDateTime")?,
+                end: time(c, "endDateTime")?,
+            })
+        })
+        .collect()
 }
