@@ -15,6 +15,7 @@
 #![allow(clippy::result_large_err)]
 
 mod alert_receiver;
+mod app_policy;
 mod arm;
 mod clock;
 mod entities;

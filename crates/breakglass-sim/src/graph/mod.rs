@@ -428,6 +428,12 @@ fn graph(
         (Some("domains"), _) => directory::domains(&ctx, &parts[1..]),
         (Some("directory"), _) => directory::deleted_items(&ctx, &parts[1..]),
         (Some("directoryObjects"), _) => directory::directory_objects(&ctx, &parts[1..]),
+        (Some(first), _)
+            if matches!(first, "applications" | "servicePrincipals")
+                && parts.get(2) == Some(&"appManagementPolicies") =>
+        {
+            app_management::of_object(&ctx, &parts)
+        }
         (Some(first), _) if first == "applications" || first.starts_with("applications(") => {
             applications::handle(&ctx, &parts)
         }

@@ -10,9 +10,9 @@ use sha1::{Digest as _, Sha1};
 use uuid::Uuid;
 
 use super::{Usage, credentials_locked, find, key_usage, may_write};
+use crate::app_policy::{self, NewCredential};
 use crate::clock::graph_time;
 use crate::graph::Ctx;
-use crate::graph::app_management::{self, NewCredential};
 use crate::http::SimResponse;
 use crate::identity::{
     certificate_public_key, find_certificate, new_client_secret, parse_jwt, verify_rsa,
@@ -57,8 +57,7 @@ pub(super) fn add_password(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool
     if end <= start {
         return ctx.bad_request("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'. It must be later than startDateTime.");
     }
-    if let Some(why) =
-        app_management::refusal(&tenant, &object, NewCredential::Password { start, end })
+    if let Some(why) = app_policy::refusal(&tenant, &object, NewCredential::Password { start, end })
     {
         return ctx.bad_request(&why);
     }
@@ -273,7 +272,7 @@ pub(super) fn add_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> 
     };
     if let (Some(start), Some(end)) = (validity("startDateTime"), validity("endDateTime"))
         && let Some(why) =
-            app_management::refusal(&tenant, &object, NewCredential::Certificate { start, end })
+            app_policy::refusal(&tenant, &object, NewCredential::Certificate { start, end })
     {
         return ctx.bad_request(&why);
     }

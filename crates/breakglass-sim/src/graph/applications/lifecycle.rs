@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use super::credentials::{key_credentials_from_patch, key_description};
 use super::{WRITE_ROLES, changed_key_usages, credentials_locked, find, may_write, present};
+use crate::app_policy::{self, NewCredential};
 use crate::clock::graph_time;
 use crate::entities;
 use crate::graph::Ctx;
-use crate::graph::app_management::{self, NewCredential};
 use crate::http::SimResponse;
 use crate::state::{Actor, DirObject, Kind, Private, Target, Tenant};
 
@@ -256,7 +256,7 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     };
     if let Some(why) = added_certificates(&before_keys, updated.data.get("keyCredentials"))
         .into_iter()
-        .find_map(|added| app_management::refusal(&tenant, &object, added))
+        .find_map(|added| app_policy::refusal(&tenant, &object, added))
     {
         return ctx.bad_request(&why);
     }

@@ -10,7 +10,7 @@ mod owners;
 use http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{Ctx, DIRECTORY_PAGING, app_management, list};
+use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::http::SimResponse;
 use crate::state::{DirObject, Kind, Tenant};
 use breakglass_core::roles as builtin;
@@ -74,21 +74,6 @@ pub(crate) fn handle(ctx: &Ctx<'_>, parts: &[&str]) -> Option<SimResponse> {
         (Some(key), ["owners", "$ref"], Method::POST) => add_owner(ctx, kind, &key, by_app_id),
         (Some(key), ["owners", owner, "$ref"], Method::DELETE) => {
             remove_owner(ctx, kind, &key, by_app_id, owner)
-        }
-        (Some(key), ["appManagementPolicies", tail @ ..], method) => {
-            let tenant = ctx.sim.tenant();
-            let Some(object) = find(ctx, &tenant, kind, &key, by_app_id).cloned() else {
-                return Some(ctx.not_found(&key));
-            };
-            drop(tenant);
-            match (tail, method) {
-                ([], Method::GET) => app_management::assigned(ctx, &object),
-                (["$ref"], Method::POST) => app_management::assign(ctx, &object),
-                ([policy, "$ref"], Method::DELETE) => {
-                    app_management::unassign(ctx, &object, policy)
-                }
-                _ => return None,
-            }
         }
         (Some(key), ["appRoleAssignments"], Method::GET) if kind == Kind::ServicePrincipal => {
             app_role_assignments(ctx, &key)
