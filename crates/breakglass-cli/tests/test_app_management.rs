@@ -124,3 +124,105 @@ fn a_baseline_set_later_stops_rotation_is_an_audit_finding_and_the_simulator_ref
     );
     assert_eq!(refused.err(), Some(Some(400)));
 }
+
+fn exempt(env: &TestEnv) {
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path).expect("breakglass.toml");
+    let on = text.replace(
+        "exempt_from_app_management_policy = false",
+        "exempt_from_app_management_policy = true",
+    );
+    assert_ne!(on, text, "the starter declares the option");
+    std::fs::write(&path, on).expect("write");
+}
+
+fn own_policies(probe: &TenantGraph) -> Vec<Value> {
+    probe
+        .list("policies/appManagementPolicies", "")
+        .into_iter()
+        .filter(|p| p["displayName"] == "breakglass: emergency access credentials")
+        .collect()
+}
+
+#[test]
+fn with_the_exemption_apply_gives_the_app_a_policy_of_its_own_once_even_when_killed() {
+    let env = TestEnv::new();
+    let file = tenant(&env, Some(baseline()));
+    let (env, simulator) = initialised(env, Some(&file), KEEPASS_PASSWORD);
+    exempt(&env);
+
+    let plan = env.run(["plan", "--output", "json"]);
+    plan.assert_success();
+    let kinds: Vec<String> = plan.json()["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| a["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let at = |kind: &str| kinds.iter().position(|k| k == kind).expect(kind);
+    assert!(at("createAppManagementPolicy") < at("assignAppManagementPolicy"));
+    assert!(
+        at("assignAppManagementPolicy") < at("addCredential"),
+        "{kinds:?}"
+    );
+    assert!(!plan.stdout.contains("cannot be added"), "{plan}");
+
+    // Killed once the policy exists but before apply learned its id: the next run finds it
+    // by name and makes no second one.
+    let probe = TenantGraph::new(&simulator);
+    assert!(crate::common::kill_apply_at(
+        &env,
+        &simulator,
+        Some("POST"),
+        "/v1.0/policies/appManagementPolicies",
+        1
+    ));
+    simulator.set_faults(Vec::new());
+    env.run(["apply", "--yes"]).assert_success();
+    assert_eq!(own_policies(&probe).len(), 1);
+    let app_object = probe.emergency_app()["id"].as_str().unwrap().to_string();
+    let assigned = probe.list(
+        &format!("applications/{app_object}/appManagementPolicies"),
+        "",
+    );
+    assert_eq!(assigned[0]["id"], own_policies(&probe)[0]["id"]);
+
+    let again = env.run(["apply", "--yes"]);
+    again.assert_success();
+    assert!(again.stdout.contains("Nothing to do"), "{again}");
+    env.run(["credential", "rotate", "rotating"])
+        .assert_success();
+    let audit = env.run(["audit", "--output", "json", "--fail-on", "never"]);
+    let findings = audit.json()["findings"].clone();
+    assert!(
+        findings
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["check"] == "app-management-policy" && f["status"] == "pass"),
+        "{findings:#}"
+    );
+    let logged = probe.list(
+        "auditLogs/directoryAudits",
+        "activityDisplayName eq 'Add policy to application'",
+    );
+    assert_eq!(logged.len(), 1, "{logged:#?}");
+
+    // Someone removes the exemption: the audit says so.
+    let own_id = own_policies(&probe)[0]["id"].as_str().unwrap().to_string();
+    probe.delete(&format!(
+        "applications/{app_object}/appManagementPolicies/{own_id}/$ref"
+    ));
+    let audit = env.run(["audit", "--output", "json", "--fail-on", "never"]);
+    let findings = audit.json()["findings"].clone();
+    assert!(
+        findings.as_array().expect("findings").iter().any(|f| {
+            f["check"] == "app-management-policy"
+                && f["severity"] == "high"
+                && f["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("not breakglass's own policy"))
+        }),
+        "{findings:#}"
+    );
+}

@@ -9,3 +9,7 @@ pub const USER_MARKER: &str = "breakglass:emergency-access";
 pub const CREDENTIAL_PREFIX: &str = "breakglass:";
 /// The note written on the app.
 pub const APP_NOTES: &str = "Emergency access app managed by breakglass. Every sign-in and every change raises an alert. Change it only through breakglass.toml.";
+
+/// The display name of the app management policy breakglass gives the emergency app when
+/// `[app] exempt_from_app_management_policy` is on; breakglass finds it again by this name.
+pub const APP_POLICY_NAME: &str = "breakglass: emergency access credentials";

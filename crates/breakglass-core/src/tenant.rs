@@ -277,6 +277,9 @@ pub struct TenantView {
     /// The app management policy that binds the emergency app (the one assigned to it, else
     /// the tenant default).
     pub app_management: Fact<crate::app_policy::EffectivePolicy>,
+    /// The id of breakglass's own app management policy, found by its name, when
+    /// `[app] exempt_from_app_management_policy` asks for it (not read otherwise).
+    pub own_app_policy: Fact<Option<String>>,
 }
 
 impl TenantView {

@@ -66,6 +66,7 @@ pub async fn snapshot(
             .map(|c| c.label.clone())
             .collect(),
         declared_credentials: config.app.credentials.clone(),
+        exempt_from_app_management_policy: config.app.exempt_from_app_management_policy,
         held_key_ids,
         user_role: roles::by_name(&config.users.role).unwrap_or(roles::GLOBAL_ADMINISTRATOR),
         app_role: config

@@ -2,7 +2,8 @@
 //! its role, and the properties that keep it single-tenant and its credentials locked.
 
 use super::{CheckId, Evidence, Fact, Finding, Severity, Snapshot, kind_name};
-use crate::app_policy::blocked_credentials;
+use crate::app_policy::{PolicySource, blocked_credentials};
+use crate::markers::APP_POLICY_NAME;
 use crate::plan::label_of;
 use crate::tenant::{Application, Credential, Principal, RoleAssignment, ServicePrincipal, same};
 
@@ -90,6 +91,20 @@ fn app_management_check(snapshot: &Snapshot, app: &Application, out: &mut Vec<Fi
             return;
         }
     };
+    let own = matches!(&policy.source, PolicySource::Assigned { display_name, .. } if display_name == APP_POLICY_NAME);
+    if snapshot.exempt_from_app_management_policy && !own {
+        out.push(
+            Finding::found(
+                CheckId::AppManagementPolicy,
+                Severity::High,
+                format!(
+                    "breakglass.toml exempts the emergency app, but it follows {}, not breakglass's own policy",
+                    policy.source.describe()
+                ),
+            )
+            .hinted("someone removed the exemption: run `breakglass plan` and `breakglass apply` to restore it"),
+        );
+    }
     let blocked = blocked_credentials(
         policy,
         app.created,

@@ -212,6 +212,8 @@ pub struct Snapshot {
     pub declared_labels: Vec<String>,
     /// The credentials `breakglass.toml` declares (kind and lifetime).
     pub declared_credentials: Vec<crate::config::CredentialPolicy>,
+    /// Whether `breakglass.toml` gives the app an app management policy of its own.
+    pub exempt_from_app_management_policy: bool,
     /// Key ids the local stores (KeePass, the sheets' manifest) hold, or why they could not
     /// be compared (no KeePass password given, no stores on this machine).
     pub held_key_ids: Result<Vec<String>, String>,

@@ -58,6 +58,7 @@ fn clean() -> Snapshot {
         now: now(),
         declared_labels: vec!["offline".into(), "rotating".into()],
         declared_credentials: Vec::new(),
+        exempt_from_app_management_policy: false,
         held_key_ids: Ok(vec!["k1".into(), "K2".into()]),
         user_role: roles::GLOBAL_ADMINISTRATOR,
         app_role: Some(roles::GLOBAL_ADMINISTRATOR),
@@ -106,6 +107,7 @@ fn clean() -> Snapshot {
                 ]),
             }),
             app_management: Fact::Known(EffectivePolicy::default()),
+            own_app_policy: Fact::NotRead,
         },
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         store_problems: Vec::new(),
@@ -787,6 +789,14 @@ fn an_app_management_policy_that_would_refuse_the_next_rotation_is_a_finding() {
         refused.summary.contains("`rotating`"),
         "{}",
         refused.summary
+    );
+    // An exemption breakglass.toml asks for, gone: the app follows the tenant default again.
+    snapshot.exempt_from_app_management_policy = true;
+    let findings = audit(&snapshot);
+    assert!(
+        findings_of(&findings, CheckId::AppManagementPolicy)
+            .iter()
+            .any(|f| f.summary.contains("not breakglass's own policy"))
     );
     snapshot.tenant.app_management = Fact::unreadable("Policy.Read.All", "403");
     let findings = audit(&snapshot);

@@ -55,6 +55,10 @@ pub struct AppConfig {
     /// Lock the service principal's credentials so they can only change on the app.
     #[serde(default = "yes")]
     pub lock_credentials: bool,
+    /// Give the app an app management policy of its own that allows its declared credentials,
+    /// so a tenant-wide credential restriction does not stop apply and rotation.
+    #[serde(default)]
+    pub exempt_from_app_management_policy: bool,
     pub credentials: Vec<CredentialPolicy>,
 }
 

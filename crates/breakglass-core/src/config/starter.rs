@@ -21,6 +21,10 @@ role = "Global Administrator"
 # graph_permissions = ["Directory.ReadWrite.All", "RoleManagement.ReadWrite.Directory"]
 # Lock the service principal's credentials so nobody can add one there.
 lock_credentials = true
+# A tenant-wide app management policy can forbid new client secrets or cap certificate
+# lifetimes; `plan` says so. With true, apply gives the app a policy of its own that allows
+# its declared credentials (needs Policy.ReadWrite.ApplicationConfiguration).
+exempt_from_app_management_policy = false
 
 # Kept offline for ever: a certificate whose key never leaves this machine except on
 # paper, split into Shamir shares so no single custodian can use it.

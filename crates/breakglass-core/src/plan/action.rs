@@ -55,6 +55,13 @@ pub enum Action {
     },
     CreateServicePrincipal,
     EnableServicePrincipal,
+    /// Create breakglass's own app management policy, which restricts nothing.
+    CreateAppManagementPolicy {
+        display_name: String,
+    },
+    /// Assign that policy to the emergency app, which then follows it instead of the tenant
+    /// default.
+    AssignAppManagementPolicy,
     RemoveOwner {
         object: OwnedObject,
         owner_id: String,
@@ -150,6 +157,13 @@ pub fn describe(action: &Action) -> String {
         }
         Action::CreateServicePrincipal => "create the app's service principal".into(),
         Action::EnableServicePrincipal => "enable the service principal".into(),
+        Action::CreateAppManagementPolicy { display_name } => format!(
+            "create app management policy \"{display_name}\", which restricts no credential"
+        ),
+        Action::AssignAppManagementPolicy => {
+            "assign that app management policy to the app, exempting it from the tenant default"
+                .into()
+        }
         Action::RemoveOwner {
             object, owner_name, ..
         } => format!(

@@ -142,13 +142,18 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
     app::plan_owners(config, app, sp, &mut actions, &mut notices);
     app::remove_service_principal_credentials(sp, &mut actions);
     app::plan_authority(config, observed, sp, &mut actions, &mut notices);
+    let exempting = app_policy::plan_exemption(config, observed, &mut actions, &mut notices);
     credentials::plan_credentials(config, observed, app, now, &mut actions, &mut notices);
     users::plan_group(config, observed, &mut actions, &mut notices);
     users::plan_users(config, observed, &mut actions, &mut notices);
     // Conditional Access comes last: the group has its members and the app its service
     // principal before any policy refers to them.
     conditional_access::plan_conditional_access(config, observed, sp, &mut actions, &mut notices);
-    let blocked = app_policy::plan_app_policy(config, observed, app, now, &actions, &mut notices);
+    let blocked = if exempting {
+        Vec::new()
+    } else {
+        app_policy::plan_app_policy(config, observed, app, now, &actions, &mut notices)
+    };
 
     if observed.held_key_ids.is_none() {
         info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());

@@ -8,6 +8,7 @@ mod convert;
 
 use breakglass_core::app_policy::EffectivePolicy;
 use breakglass_core::config::Config;
+use breakglass_core::markers::APP_POLICY_NAME;
 use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_core::tenant::{
@@ -72,6 +73,9 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
         .await?;
     let app_object_id = tenant.emergency_app().map(|app| app.id.clone());
     tenant.app_management = app_management(graph, app_object_id.as_deref()).await?;
+    if config.app.exempt_from_app_management_policy {
+        tenant.own_app_policy = own_app_policy(graph).await?;
+    }
     Ok(tenant)
 }
 
@@ -96,6 +100,21 @@ pub async fn app_management(
         ))
     };
     readable("app management policy", "Policy.Read.All", read).await
+}
+
+/// The id of breakglass's own app management policy, found by its name.
+pub async fn own_app_policy(graph: &GraphClient) -> Result<Fact<Option<String>>, Error> {
+    let read = async {
+        Ok::<_, Error>(
+            graph
+                .app_management_policies()
+                .await?
+                .into_iter()
+                .find(|p| p.display_name == APP_POLICY_NAME)
+                .map(|p| p.id),
+        )
+    };
+    readable("app management policies", "Policy.Read.All", read).await
 }
 
 /// The tenant's initial `*.onmicrosoft.com` domain.

@@ -5,6 +5,7 @@ use breakglass_core::plan::{APP_NOTES, APP_TAG, OwnedObject, Principal};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_core::{graph_permissions, roles};
 use breakglass_entra::graph::Owned;
+use breakglass_entra::graph::app_management::{AppManagementConfiguration, AppManagementPolicy};
 use breakglass_entra::graph::models::{
     ApplicationPatch, KeyCredential, LockConfiguration, NewAppRoleAssignment, NewApplication,
     NewRoleAssignment, NewServicePrincipal, RedirectUris, ServicePrincipalPatch,
@@ -283,4 +284,41 @@ pub async fn remove_credential(
         .collect();
     graph.replace_key_credentials(on, object_id, &kept).await?;
     Ok(())
+}
+
+impl Applier<'_> {
+    /// Creates breakglass's own app management policy: enabled, restricting no credential.
+    pub(super) async fn create_app_policy(
+        &self,
+        display_name: &str,
+        resolved: &mut Resolved,
+    ) -> Result<Option<String>, Error> {
+        let policy = AppManagementPolicy {
+            display_name: display_name.to_string(),
+            description: "Lets the emergency access app keep the credentials breakglass.toml declares. Managed by breakglass.".to_string(),
+            is_enabled: Some(true),
+            restrictions: Some(AppManagementConfiguration::default()),
+            ..AppManagementPolicy::default()
+        };
+        let created = self.graph.create_app_management_policy(&policy).await?;
+        resolved.app_policy_id = Some(created.id.clone());
+        Ok(Some(format!("policy id {}", created.id)))
+    }
+
+    /// Assigns breakglass's own policy to the emergency app.
+    pub(super) async fn assign_app_policy(
+        &self,
+        resolved: &mut Resolved,
+    ) -> Result<Option<String>, Error> {
+        let app = self.app_object_id(resolved)?;
+        let policy = resolved.app_policy_id.clone().ok_or_else(|| {
+            service_error("breakglass's app management policy is missing; plan again")
+        })?;
+        let graph = self.graph;
+        retry_while_replicating(self.replication, || {
+            graph.assign_app_management_policy(&app, &policy)
+        })
+        .await?;
+        Ok(None)
+    }
 }

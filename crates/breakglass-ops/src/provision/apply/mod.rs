@@ -68,6 +68,7 @@ struct Resolved {
     app_id: Option<String>,
     service_principal_id: Option<String>,
     group_id: Option<String>,
+    app_policy_id: Option<String>,
     new_users: BTreeMap<u32, (String, String)>,
     graph_service_principal_id: Option<String>,
     /// User names of the emergency users the plan saw, which staged passwords must not claim.
@@ -133,6 +134,7 @@ impl Applier<'_> {
             app_id: existing.app_id,
             service_principal_id: existing.service_principal_id,
             group_id: existing.group_id,
+            app_policy_id: existing.app_policy_id,
             existing_user_names: existing.user_names,
             ..Resolved::default()
         };
@@ -178,6 +180,10 @@ impl Applier<'_> {
             Action::UpdateApplication { .. } => self.update_app(resolved).await,
             Action::CreateServicePrincipal => self.create_service_principal(resolved).await,
             Action::EnableServicePrincipal => self.enable_service_principal(resolved).await,
+            Action::CreateAppManagementPolicy { display_name } => {
+                self.create_app_policy(display_name, resolved).await
+            }
+            Action::AssignAppManagementPolicy => self.assign_app_policy(resolved).await,
             Action::RemoveOwner {
                 object, owner_id, ..
             } => self.remove_owner(object, owner_id, resolved).await,
@@ -278,6 +284,8 @@ pub struct ExistingIds {
     pub service_principal_id: Option<String>,
     pub group_id: Option<String>,
     pub user_names: Vec<String>,
+    /// breakglass's own app management policy, when one was found.
+    pub app_policy_id: Option<String>,
 }
 
 impl ExistingIds {
@@ -294,6 +302,7 @@ impl ExistingIds {
                 .iter()
                 .map(|u| u.user_principal_name.clone())
                 .collect(),
+            app_policy_id: tenant.own_app_policy.get().ok().cloned().flatten(),
         }
     }
 }
