@@ -490,12 +490,13 @@ fn app_protection_change(identities: &EmergencyIdentities) -> Detection {
         r#"let EmergencyAppObjects = {objects};
 AuditLogs
 | where tostring(TargetResources) has_any (EmergencyAppObjects)
-| where OperationName in~ ("Add owner to application", "Add owner to service principal", "Delete application", "Hard delete application", "Delete service principal")
+| where OperationName in~ ("Add owner to application", "Add owner to service principal", "Delete application", "Hard delete application", "Delete service principal", "Remove policy from application")
     or (OperationName =~ "Update application" and tostring(TargetResources) has "ServicePrincipalLockConfiguration")
     or (OperationName =~ "Update service principal" and tostring(TargetResources) has "AccountEnabled")
 | extend Change = case(OperationName startswith "Add owner", "owner added",
     OperationName =~ "Update application", "credential lock configuration changed",
     OperationName =~ "Update service principal", "service principal enabled or disabled",
+    OperationName =~ "Remove policy from application", "app management policy removed",
     "deleted")
 {tail}"#,
         objects = dynamic_list([
@@ -509,7 +510,7 @@ AuditLogs
     Detection {
         slug: "app-protection-change",
         name: "breakglass: emergency app owner added, credential lock changed, disabled or deleted",
-        description: "An owner was added to the emergency access application or its service principal, the application's service principal lock configuration (servicePrincipalLockConfiguration) changed, the service principal was enabled or disabled, or either object was deleted.".to_string(),
+        description: "An owner was added to the emergency access application or its service principal, the application's service principal lock configuration (servicePrincipalLockConfiguration) changed, an app management policy was removed from the application (the exemption breakglass gives it with exempt_from_app_management_policy), the service principal was enabled or disabled, or either object was deleted.".to_string(),
         why: "An owner can add credentials without any admin role, and an unlocked service principal accepts credentials of its own: both are quiet takeover paths. A disabled or deleted app is a lost way back in.",
         severity,
         tables: AUDIT,

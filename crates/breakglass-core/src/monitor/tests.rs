@@ -198,6 +198,7 @@ fn each_concern_watches_the_right_ids_and_activities() {
     let protection = &detection(&all, "app-protection-change").query;
     assert!(protection.contains("ServicePrincipalLockConfiguration"));
     assert!(protection.contains("Add owner to application"));
+    assert!(protection.contains("\"Remove policy from application\""));
     let roles = &detection(&all, "role-assignment-change").query;
     for id in [SP, USER_1, USER_2, GROUP] {
         assert!(roles.contains(id), "{id}");

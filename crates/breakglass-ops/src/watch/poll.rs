@@ -52,6 +52,8 @@ const OTHER_AUDIT_ACTIVITIES: &[&str] = &[
     "Hard delete application",
     "Add owner to application",
     "Remove owner from application",
+    "Add policy to application",
+    "Remove policy from application",
     "Update service principal",
     "Delete service principal",
     "Add owner to service principal",
@@ -474,6 +476,17 @@ mod tests {
             "displayName": "breakglass emergency access",
             "modifiedProperties": [{"displayName": "FederatedIdentityCredentials",
                 "oldValue": null, "newValue": "\"deploy: https://token.actions.githubusercontent.com\""}]});
+        let policy_removed =
+            json!({"id": "22222222-2222-2222-2222-222222222222", "type": "Application"});
+        assert!(
+            notification(
+                &audit("Remove policy from application", policy_removed),
+                &ids,
+                Source::DirectoryAudits
+            )
+            .is_some(),
+            "an exemption removed from the app"
+        );
         let n = notification(
             &audit("Update application", app),
             &ids,
