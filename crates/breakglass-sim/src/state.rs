@@ -312,6 +312,24 @@ impl Target {
         }
     }
 
+    /// A policy (Conditional Access, app management) as an audit record names it.
+    pub fn of_policy(policy: &Value) -> Target {
+        let text = |name: &str| {
+            policy
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Target {
+            id: text("id"),
+            display_name: text("displayName"),
+            kind: "Policy",
+            user_principal_name: None,
+            modified: Vec::new(),
+        }
+    }
+
     pub fn modified(mut self, property: &str, old: Value, new: Value) -> Target {
         self.modified.push((property.to_string(), old, new));
         self

@@ -94,7 +94,7 @@ fn update_default(ctx: &Ctx<'_>) -> SimResponse {
         }
     }
     let after = tenant.app_management.default_policy.clone();
-    let changed = policy_target(&after).modified("TenantAppManagementPolicy", before, after);
+    let changed = Target::of_policy(&after).modified("TenantAppManagementPolicy", before, after);
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -105,23 +105,6 @@ fn update_default(ctx: &Ctx<'_>) -> SimResponse {
     );
     ctx.sim.persist(&tenant);
     ctx.no_content()
-}
-
-fn policy_target(policy: &Value) -> Target {
-    let text = |name: &str| {
-        policy
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    Target {
-        id: text("id"),
-        display_name: text("displayName"),
-        kind: "Policy",
-        user_principal_name: None,
-        modified: Vec::new(),
-    }
 }
 
 fn position(tenant: &Tenant, id: &str) -> Option<usize> {
@@ -215,7 +198,8 @@ fn create_policy(ctx: &Ctx<'_>) -> SimResponse {
         policy["isEnabled"] = Value::Bool(true);
     }
     tenant.app_management.policies.push(policy.clone());
-    let added = policy_target(&policy).modified("AppManagementPolicy", Value::Null, policy.clone());
+    let added =
+        Target::of_policy(&policy).modified("AppManagementPolicy", Value::Null, policy.clone());
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -259,7 +243,7 @@ fn update_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         return ctx.bad_request(&why);
     }
     tenant.app_management.policies[at] = after.clone();
-    let changed = policy_target(&after).modified("AppManagementPolicy", before, after);
+    let changed = Target::of_policy(&after).modified("AppManagementPolicy", before, after);
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -287,7 +271,7 @@ fn delete_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         .applies_to
         .retain(|(policy, _)| policy != id);
     let deleted =
-        policy_target(&removed).modified("AppManagementPolicy", removed.clone(), Value::Null);
+        Target::of_policy(&removed).modified("AppManagementPolicy", removed.clone(), Value::Null);
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -451,6 +435,6 @@ fn audit_assignment(
         "ApplicationManagement",
         activity,
         if added { "Assign" } else { "Unassign" },
-        vec![Target::of(object), policy_target(policy)],
+        vec![Target::of(object), Target::of_policy(policy)],
     );
 }

@@ -166,24 +166,6 @@ fn invalid(policy: &Value) -> Option<String> {
     None
 }
 
-fn target(policy: &Value) -> Target {
-    Target {
-        id: policy
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        display_name: policy
-            .get("displayName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        kind: "Policy",
-        user_principal_name: None,
-        modified: Vec::new(),
-    }
-}
-
 fn create_policy(ctx: &Ctx<'_>) -> SimResponse {
     let body = match ctx.body() {
         Ok(body) => body,
@@ -211,7 +193,8 @@ fn create_policy(ctx: &Ctx<'_>) -> SimResponse {
     policy["modifiedDateTime"] = Value::Null;
     policy["templateId"] = Value::Null;
     tenant.conditional_access_policies.push(policy.clone());
-    let added = target(&policy).modified("ConditionalAccessPolicy", Value::Null, policy.clone());
+    let added =
+        Target::of_policy(&policy).modified("ConditionalAccessPolicy", Value::Null, policy.clone());
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -264,7 +247,7 @@ fn update_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     }
     after["modifiedDateTime"] = Value::String(graph_time(now));
     tenant.conditional_access_policies[at] = after.clone();
-    let changed = target(&after).modified("ConditionalAccessPolicy", before, after);
+    let changed = Target::of_policy(&after).modified("ConditionalAccessPolicy", before, after);
     tenant.audit(
         now,
         &ctx.caller.actor,
@@ -287,8 +270,11 @@ fn delete_policy(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         return ctx.not_found(id);
     };
     let removed = tenant.conditional_access_policies.remove(at);
-    let deleted =
-        target(&removed).modified("ConditionalAccessPolicy", removed.clone(), Value::Null);
+    let deleted = Target::of_policy(&removed).modified(
+        "ConditionalAccessPolicy",
+        removed.clone(),
+        Value::Null,
+    );
     tenant.audit(
         now,
         &ctx.caller.actor,

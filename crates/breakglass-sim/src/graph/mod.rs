@@ -178,23 +178,7 @@ impl Ctx<'_> {
         permissions: &[&str],
         roles: &[builtin::BuiltInRole],
     ) -> Result<(), SimResponse> {
-        let held = tenant.role_template_ids_of(self.caller.actor.principal_id());
-        let has_role =
-            |role: &builtin::BuiltInRole| held.iter().any(|id| *id == role.template_id.to_string());
-        if has_role(&builtin::GLOBAL_ADMINISTRATOR) || roles.iter().any(has_role) {
-            return Ok(());
-        }
-        if !self.caller.delegated
-            && permissions.iter().any(|p| {
-                self.caller
-                    .app_permissions
-                    .iter()
-                    .any(|held| held.eq_ignore_ascii_case(p))
-            })
-        {
-            return Ok(());
-        }
-        Err(self.forbidden())
+        self.require_roles_or(tenant, roles, permissions.iter().any(|p| self.holds(p)))
     }
 
     /// Requires every one of these application permissions (app callers), or one of these
@@ -205,19 +189,32 @@ impl Ctx<'_> {
         permissions: &[&str],
         roles: &[builtin::BuiltInRole],
     ) -> Result<(), SimResponse> {
+        self.require_roles_or(tenant, roles, permissions.iter().all(|p| self.holds(p)))
+    }
+
+    /// Whether the caller's token carries this application permission.
+    fn holds(&self, permission: &str) -> bool {
+        self.caller
+            .app_permissions
+            .iter()
+            .any(|held| held.eq_ignore_ascii_case(permission))
+    }
+
+    /// Allowed when the caller holds Global Administrator or one of `roles`, or, calling as
+    /// an app, when `permitted` (its application permissions suffice).
+    fn require_roles_or(
+        &self,
+        tenant: &Tenant,
+        roles: &[builtin::BuiltInRole],
+        permitted: bool,
+    ) -> Result<(), SimResponse> {
         let held = tenant.role_template_ids_of(self.caller.actor.principal_id());
         let has_role =
             |role: &builtin::BuiltInRole| held.iter().any(|id| *id == role.template_id.to_string());
         if has_role(&builtin::GLOBAL_ADMINISTRATOR) || roles.iter().any(has_role) {
             return Ok(());
         }
-        let holds = |p: &&str| {
-            self.caller
-                .app_permissions
-                .iter()
-                .any(|held| held.eq_ignore_ascii_case(p))
-        };
-        if !self.caller.delegated && permissions.iter().all(holds) {
+        if !self.caller.delegated && permitted {
             return Ok(());
         }
         Err(self.forbidden())

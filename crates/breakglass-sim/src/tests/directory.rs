@@ -1,13 +1,10 @@
 //! Users, role assignments and what an audit reads (eligible roles, Graph grants, synced
 //! users, workload identity policies).
 
-use std::net::SocketAddr;
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Harness, claims, harness};
-use crate::{SimOptions, Simulator, pki};
+use super::{claims, harness, harness_of};
 
 #[test]
 fn role_assignments_use_entra_ids_and_reject_duplicates() {
@@ -174,7 +171,6 @@ fn only_sensitive_properties_of_admins_need_a_higher_admin_role() {
 
 #[test]
 fn audit_reads_eligible_roles_graph_grants_synced_users_and_workload_policies() {
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
     tenant["users"].as_array_mut().unwrap().push(json!({
         "displayName": "Synced Admin",
@@ -200,22 +196,7 @@ fn audit_reads_eligible_roles_graph_grants_synced_users_and_workload_policies() 
             "excludeServicePrincipals": ["breakglass operator automation"],
             "grant": ["block"]
         }));
-    let file = dir.path().join("tenant.json");
-    std::fs::write(&file, tenant.to_string()).unwrap();
-    let options = SimOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        state_dir: dir.path().join("state"),
-        tenant_file: Some(file),
-    };
-    std::fs::create_dir_all(&options.state_dir).unwrap();
-    let pki = pki::load_or_create(&options.state_dir).expect("keys");
-    let base = url::Url::parse("https://127.0.0.1:9/").expect("url");
-    let (sim, operator, _) = Simulator::open(&options, pki, base).expect("open");
-    let h = Harness {
-        sim,
-        operator,
-        _dir: dir,
-    };
+    let h = harness_of(&tenant);
     let token = h.operator_token();
     let operator_sp = claims(&token)["oid"].as_str().unwrap().to_string();
 

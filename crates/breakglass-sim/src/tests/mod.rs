@@ -51,20 +51,9 @@ fn harness() -> Harness {
     }
 }
 
-/// The built-in tenant with the operator holding `permissions` in place of its own
-/// `Policy.*` permissions.
-fn harness_with(permissions: &[&str]) -> Harness {
+/// A simulator seeded from `tenant` (a tenant description), in a fresh folder.
+fn harness_of(tenant: &Value) -> Harness {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
-    let operator = tenant["applications"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|app| app["operator"] == true)
-        .expect("the operator app");
-    let held = operator["applicationPermissions"].as_array_mut().unwrap();
-    held.retain(|p| !p.as_str().unwrap_or_default().starts_with("Policy."));
-    held.extend(permissions.iter().map(|p| json!(p)));
     let file = dir.path().join("tenant.json");
     std::fs::write(&file, tenant.to_string()).unwrap();
     let options = SimOptions {
@@ -81,6 +70,22 @@ fn harness_with(permissions: &[&str]) -> Harness {
         operator,
         _dir: dir,
     }
+}
+
+/// The built-in tenant with the operator holding `permissions` in place of its own
+/// `Policy.*` permissions.
+fn harness_with(permissions: &[&str]) -> Harness {
+    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
+    let operator = tenant["applications"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|app| app["operator"] == true)
+        .expect("the operator app");
+    let held = operator["applicationPermissions"].as_array_mut().unwrap();
+    held.retain(|p| !p.as_str().unwrap_or_default().starts_with("Policy."));
+    held.extend(permissions.iter().map(|p| json!(p)));
+    harness_of(&tenant)
 }
 
 fn request(
