@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use super::{Action, Notice, info, warn};
+use super::{Action, Notice, adds_credential, info, warn};
 use crate::app_policy::{Blocked, PolicySource, blocked_credentials};
 use crate::config::Config;
 use crate::markers::APP_POLICY_NAME;
@@ -21,11 +21,6 @@ pub(super) fn plan_app_policy(
     actions: &[Action],
     notices: &mut Vec<Notice>,
 ) -> Vec<Blocked> {
-    let adds = |label: &str| {
-        actions
-            .iter()
-            .any(|a| matches!(a, Action::AddCredential { label: l, .. } if l == label))
-    };
     let adds_any = actions
         .iter()
         .any(|a| matches!(a, Action::AddCredential { .. }));
@@ -50,7 +45,10 @@ pub(super) fn plan_app_policy(
         &config.app.credentials,
         now,
     );
-    for refused in blocked.iter().filter(|b| adds(&b.label)) {
+    for refused in blocked
+        .iter()
+        .filter(|b| adds_credential(actions, &b.label))
+    {
         warn(
             notices,
             format!(

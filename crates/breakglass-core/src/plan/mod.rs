@@ -97,6 +97,20 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
     }
+
+    /// The declared credentials the app management policy refuses that this plan adds.
+    pub fn blocked_additions(&self) -> impl Iterator<Item = &crate::app_policy::Blocked> {
+        self.blocked
+            .iter()
+            .filter(|b| adds_credential(&self.actions, &b.label))
+    }
+}
+
+/// Whether `actions` add a credential labelled `label`.
+fn adds_credential(actions: &[Action], label: &str) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(a, Action::AddCredential { label: l, .. } if l == label))
 }
 
 /// Why no plan can be made without a person deciding.

@@ -1,7 +1,7 @@
 //! Preparing a change (signing in is done): observe the tenant and the stores, check the
 //! stores, and plan; then [`apply_plan`] carries the plan out through [`super::apply`].
 
-use breakglass_core::plan::{self, Action, Plan};
+use breakglass_core::plan::{self, Plan};
 use breakglass_core::stores::MadeInTenant;
 
 use super::Workspace;
@@ -97,12 +97,7 @@ pub fn adopt_created_users(prepared: &mut Prepared) -> Result<(), Error> {
 /// would refuse a credential the plan adds: Entra would answer that add with a 400 halfway
 /// through, after the app and other credentials were made.
 fn refuse_blocked_credentials(plan: &Plan) -> Result<(), Error> {
-    let adds = |label: &str| {
-        plan.actions
-            .iter()
-            .any(|a| matches!(a, Action::AddCredential { label: l, .. } if l == label))
-    };
-    let Some(first) = plan.blocked.iter().find(|b| adds(&b.label)) else {
+    let Some(first) = plan.blocked_additions().next() else {
         return Ok(());
     };
     Err(config_error(format!(
