@@ -210,6 +210,14 @@ def test_email_parses_and_carries_the_event(tenant, smtp_server):
     assert facts["Event id"] == event["id"]
     assert facts["Source"] == "servicePrincipalSignIns"
     assert facts["Result"] == "success"
+    for key, field in [
+        ("Tenant id", "tenantId"),
+        ("App id", "appId"),
+        ("Service principal id", "servicePrincipalId"),
+        ("Correlation id", "correlationId"),
+    ]:
+        assert event[field], (field, event)
+        assert facts[key] == event[field], (key, facts)
 
     # Message-IDs are unique per event, and the same when the events are sent again by a
     # watcher that lost its state (a crash after the server accepted, before the write).

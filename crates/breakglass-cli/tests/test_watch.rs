@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use breakglass_core::cloud::GraphVersion::V1;
@@ -55,6 +55,8 @@ struct Log {
     /// Every request, in the order they arrived.
     arrivals: Mutex<Vec<Arrival>>,
     count: AtomicUsize,
+    /// Generic webhook bodies that broke the documented schema, with why.
+    invalid: Mutex<Vec<String>>,
 }
 
 /// A receiver on a loopback address: answers 500 to the first `fail_first` requests, never
@@ -91,7 +93,10 @@ impl Receiver {
         format!("http://{}:{}/hook", self.address, self.port)
     }
 
+    /// The requests answered 200; every generic webhook body among them met the schema.
     fn received(&self) -> Vec<Received> {
+        let invalid = self.log.invalid.lock().unwrap().clone();
+        assert!(invalid.is_empty(), "bodies off the schema: {invalid:#?}");
         self.log.received.lock().unwrap().clone()
     }
 
@@ -147,6 +152,19 @@ fn serve(stream: TcpStream, log: &Log, fail_first: usize, hang_after: Option<usi
             .cloned()
             .unwrap_or_default(),
     });
+    // A receiver that checks the documented schema refuses what breaks it, as a strict one
+    // in production would; the delivery then fails and so does the test.
+    if headers.contains_key("x-breakglass-signature")
+        && let Err(why) = meets_notification_schema(&body)
+    {
+        log.invalid.lock().unwrap().push(why);
+        let mut stream = stream;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        return;
+    }
     let n = log.count.fetch_add(1, Ordering::SeqCst);
     if hang_after.is_some_and(|h| n >= h) {
         std::thread::sleep(Duration::from_secs(300));
@@ -166,6 +184,29 @@ fn serve(stream: TcpStream, log: &Log, fail_first: usize, hang_after: Option<usi
         stream,
         "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
+}
+
+/// Checks a generic webhook body against `docs/schemas/notification.schema.json`, the
+/// payload's documentation, with an independent JSON Schema implementation.
+fn meets_notification_schema(body: &[u8]) -> Result<(), String> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/schemas/notification.schema.json");
+        let schema: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("the schema")).expect("JSON");
+        jsonschema::draft202012::new(&schema).expect("a valid schema")
+    });
+    let body: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{body}\n{}", errors.join("\n")))
+    }
 }
 
 fn hmac_hex(body: &[u8]) -> String {
@@ -267,8 +308,13 @@ fn a_sign_in_is_notified_once_signed_and_labelled() {
         "identity",
         "credentialKeyId",
         "ipAddress",
+        "correlationId",
     ] {
         assert!(n[field].is_string(), "{field}: {n:#}");
+    }
+    // What a responder needs to go straight to the objects, as the tenant knows them.
+    for field in ["tenantId", "appId", "servicePrincipalId"] {
+        assert_eq!(n[field], identity(&env, field), "{field}: {n:#}");
     }
     assert_eq!(
         request.headers["x-breakglass-signature"],
@@ -433,6 +479,18 @@ fn a_password_added_to_the_emergency_app_is_a_change_notification() {
             .contains("Certificates and secrets management"),
         "{change:#}"
     );
+    assert_eq!(change["appId"], identity(&env, "appId"), "{change:#}");
+    assert!(
+        change["activity"]
+            .as_str()
+            .unwrap()
+            .starts_with("Update application")
+    );
+    assert!(
+        change["initiatedBy"].is_string(),
+        "who added it: {change:#}"
+    );
+    assert!(change["correlationId"].is_string(), "{change:#}");
 }
 
 #[test]
@@ -498,6 +556,8 @@ fn a_conditional_access_policy_losing_the_emergency_exclusion_is_notified() {
     );
     assert_eq!(raised[0]["kind"], "auditChange");
     assert_eq!(raised[0]["source"], "directoryAudits");
+    assert_eq!(raised[0]["groupId"], group, "{:#}", raised[0]);
+    assert_eq!(raised[0]["activity"], "Update Conditional Access policy");
 }
 
 #[test]
@@ -528,6 +588,14 @@ fn a_temporary_administrator_is_notified_when_created_and_when_deleted() {
         lifecycle(&receiver),
         [format!("Temporary administrator {upn} created")]
     );
+    let notified = receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .find(|n| n["activity"] == "Add user")
+        .expect("the creation");
+    assert_eq!(notified["userPrincipalName"], upn.as_str(), "{notified:#}");
+    assert!(notified["userId"].is_string(), "{notified:#}");
 
     simulator.advance_clock(11 * 60);
     env.run(["sweep"]).assert_success();
@@ -569,8 +637,58 @@ fn slack_and_teams_get_their_own_shapes() {
         sign_in["blocks"].as_array().unwrap().len() >= 2,
         "{sign_in:#}"
     );
+    let slack_facts: BTreeMap<String, String> = sign_in["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|block| block["fields"].as_array())
+        .flatten()
+        .filter_map(|field| {
+            let text = field["text"].as_str()?;
+            let (key, value) = text.split_once('\n')?;
+            Some((key.trim_matches('*').to_string(), value.to_string()))
+        })
+        .collect();
     let t: Vec<Value> = teams.received().iter().map(Received::json).collect();
     assert_eq!(t.len(), s.len());
+    let teams_sign_in = t
+        .iter()
+        .find(|m| {
+            m["attachments"][0]["content"]["body"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("rotating credential")
+        })
+        .unwrap_or_else(|| panic!("{t:#?}"));
+    let teams_facts: BTreeMap<String, String> = teams_sign_in["attachments"][0]["content"]["body"]
+        [1]["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fact| {
+            let text = |key: &str| fact[key].as_str().unwrap().to_string();
+            (text("title"), text("value"))
+        })
+        .collect();
+    // Both carry what a responder acts on, with the tenant's own ids.
+    for facts in [&slack_facts, &teams_facts] {
+        assert_eq!(facts["Tenant id"], identity(&env, "tenantId"), "{facts:#?}");
+        assert_eq!(facts["App id"], identity(&env, "appId"), "{facts:#?}");
+        assert_eq!(
+            facts["Service principal id"],
+            identity(&env, "servicePrincipalId"),
+            "{facts:#?}"
+        );
+        for key in [
+            "Key id",
+            "Event id",
+            "Correlation id",
+            "IP address",
+            "Result",
+        ] {
+            assert!(facts.contains_key(key), "{key}: {facts:#?}");
+        }
+    }
     for message in &t {
         assert_eq!(message["type"], "message");
         let card = &message["attachments"][0];

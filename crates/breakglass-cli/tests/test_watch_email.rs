@@ -493,21 +493,40 @@ fn a_sign_in_is_emailed_once_with_a_stable_message_id() {
     assert!(h.contains_key("date"), "{h:#?}");
     assert!(h["content-type"].starts_with("text/plain"), "{h:#?}");
 
-    // The body: the facts Slack and Teams show.
+    // The body: the facts Slack and Teams show, one per line.
     let body = &mail.body;
-    for fact in [
-        "Emergency app signed in with its rotating credential",
-        "Severity:   high",
-        "Credential: rotating",
-        "Result:     success",
-        "Source:     servicePrincipalSignIns",
-        &format!("Event id:   {id}"),
+    assert!(
+        body.contains("Emergency app signed in with its rotating credential"),
+        "{body}"
+    );
+    let fact = |key: &str| {
+        body.lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}:")))
+            .map(|value| value.trim().to_string())
+            .unwrap_or_else(|| panic!("{key:?} not in:\n{body}"))
+    };
+    let identities = env.run(["monitor", "identities", "--output", "json"]);
+    identities.assert_success();
+    let identities = identities.json();
+    for (key, value) in [
+        ("Severity", "high"),
+        ("Credential", "rotating"),
+        ("Result", "success"),
+        ("Source", "servicePrincipalSignIns"),
+        ("Event id", id.as_str()),
+        ("Tenant id", identities["tenantId"].as_str().unwrap()),
+        ("App id", identities["appId"].as_str().unwrap()),
+        (
+            "Service principal id",
+            identities["servicePrincipalId"].as_str().unwrap(),
+        ),
     ] {
-        assert!(body.contains(fact), "{fact:?} not in:\n{body}");
+        assert_eq!(fact(key), value, "{body}");
     }
-    assert!(body.contains("Key id:"), "{body}");
+    for key in ["Key id", "IP address", "Correlation id"] {
+        assert!(!fact(key).is_empty(), "{key}: {body}");
+    }
     assert!(body.contains("treat it as\r\nan incident"), "{body}");
-    assert!(body.contains("IP address:"), "{body}");
 
     // Signed in with the password from the environment, which is printed nowhere.
     assert_eq!(server.auth(), vec![format!("\0alice\0{SMTP_PASSWORD}")]);

@@ -84,6 +84,61 @@ impl<'a> LogRecord<'a> {
         Some((old_values, new_values))
     }
 
+    /// The id Entra gives every record of one request, across the sign-in and audit logs.
+    pub fn correlation_id(self) -> Option<&'a str> {
+        self.text("correlationId").filter(|id| !id.is_empty())
+    }
+
+    /// A sign-in's user: its object id and UPN, each when the record has it.
+    pub fn signed_in_user(self) -> (Option<&'a str>, Option<&'a str>) {
+        let non_empty = |key| self.text(key).filter(|text| !text.is_empty());
+        (non_empty("userId"), non_empty("userPrincipalName"))
+    }
+
+    /// A sign-in's service principal object id.
+    pub fn service_principal_id(self) -> Option<&'a str> {
+        self.text("servicePrincipalId").filter(|id| !id.is_empty())
+    }
+
+    /// Who made an audited change, for people: the user's UPN (or id), or the app's name
+    /// (or application id, or service principal id).
+    pub fn initiated_by(self) -> Option<&'a str> {
+        let initiator = self.0.get("initiatedBy")?;
+        [
+            ("user", "userPrincipalName"),
+            ("user", "id"),
+            ("app", "displayName"),
+            ("app", "appId"),
+            ("app", "servicePrincipalId"),
+        ]
+        .into_iter()
+        .find_map(|(who, key)| {
+            initiator
+                .get(who)?
+                .get(key)?
+                .as_str()
+                .filter(|text| !text.is_empty())
+        })
+    }
+
+    /// Each target's id and UPN (users have one), in the record's order.
+    pub fn targets(self) -> Vec<(&'a str, Option<&'a str>)> {
+        let Some(Value::Array(targets)) = self.0.get("targetResources") else {
+            return Vec::new();
+        };
+        targets
+            .iter()
+            .filter_map(|target| {
+                let id = target.get("id")?.as_str()?;
+                let upn = target
+                    .get("userPrincipalName")
+                    .and_then(Value::as_str)
+                    .filter(|upn| !upn.is_empty());
+                Some((id, upn))
+            })
+            .collect()
+    }
+
     fn first_target(self) -> Option<&'a Value> {
         self.0.get("targetResources")?.get(0)
     }
@@ -133,6 +188,26 @@ mod tests {
         assert_eq!(view.activity(), None);
         assert_eq!(view.first_target_name(), None);
         assert_eq!(view.first_target_changes(), None);
+    }
+
+    #[test]
+    fn who_did_it_and_to_whom_is_read_from_either_log() {
+        let audit = json!({
+            "id": "a1", "correlationId": "c1",
+            "initiatedBy": {"user": null, "app": {"displayName": "", "appId": "app-1"}},
+            "targetResources": [{"id": "u1", "userPrincipalName": "a@x"}, {"id": 3}, {"id": "g1"}]
+        });
+        let view = LogRecord(&audit);
+        assert_eq!(view.correlation_id(), Some("c1"));
+        assert_eq!(view.initiated_by(), Some("app-1"));
+        assert_eq!(view.targets(), vec![("u1", Some("a@x")), ("g1", None)]);
+
+        let sign_in = json!({"userId": "u1", "userPrincipalName": "", "servicePrincipalId": "sp"});
+        let view = LogRecord(&sign_in);
+        assert_eq!(view.signed_in_user(), (Some("u1"), None));
+        assert_eq!(view.service_principal_id(), Some("sp"));
+        assert_eq!(view.correlation_id(), None);
+        assert_eq!(view.initiated_by(), None);
     }
 
     #[test]

@@ -449,21 +449,33 @@ pub fn body(n: &Notification) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::watch::Subject;
     use breakglass_core::identities::Severity;
     use breakglass_scan::EventKind;
 
     fn sample() -> Notification {
         Notification {
             id: "0f2c1b9e-7a51-4c1e-9d3a-1e2f3a4b5c6d".into(),
+            correlation_id: Some("c0a8f1d2-0000-4000-8000-000000000001".into()),
+            tenant_id: "72f988bf-0000-4000-8000-000000000000".into(),
             time: "2026-01-01T00:00:00Z".into(),
             severity: Severity::Critical,
             kind: EventKind::ServicePrincipalSignIn,
             title: "Emergency app signed in with its offline credential".into(),
             identity: "bg app, credential offline".into(),
+            subject: Subject {
+                app_id: Some("11111111-1111-4111-8111-111111111111".into()),
+                service_principal_id: Some("33333333-3333-4333-8333-333333333333".into()),
+                ..Subject::default()
+            },
             credential_key_id: Some("k".into()),
             credential_label: Some("offline".into()),
             ip_address: Some("203.0.113.7".into()),
             result: "success".into(),
+            error_code: None,
+            failure_reason: None,
+            activity: None,
+            initiated_by: None,
             source: "servicePrincipalSignIns".into(),
         }
     }
@@ -531,14 +543,25 @@ mod tests {
             "[breakglass CRITICAL] Emergency app signed in with its offline credential"
         );
         let body = body(&n);
-        for line in [
-            "Severity:",
-            "critical",
-            "IP address: 203.0.113.7",
-            "Event id:",
-            &n.id,
+        let line_of = |key: &str| {
+            body.lines()
+                .find(|line| line.starts_with(&format!("{key}:")))
+                .map(|line| line[key.len() + 1..].trim().to_string())
+        };
+        for (key, value) in [
+            ("Severity", "critical"),
+            ("IP address", "203.0.113.7"),
+            ("Event id", n.id.as_str()),
+            ("Correlation id", "c0a8f1d2-0000-4000-8000-000000000001"),
+            ("Tenant id", "72f988bf-0000-4000-8000-000000000000"),
+            ("App id", "11111111-1111-4111-8111-111111111111"),
+            (
+                "Service principal id",
+                "33333333-3333-4333-8333-333333333333",
+            ),
+            ("Key id", "k"),
         ] {
-            assert!(body.contains(line), "{line}: {body}");
+            assert_eq!(line_of(key).as_deref(), Some(value), "{key}: {body}");
         }
     }
 }

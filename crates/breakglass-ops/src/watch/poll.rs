@@ -15,7 +15,7 @@ use breakglass_scan::{Event, EventKind, SourceLocation, match_record};
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::Notification;
+use super::{Notification, Subject};
 use crate::error::Error;
 
 /// The logs watched.
@@ -141,10 +141,10 @@ pub fn notification(
         record: None,
     };
     if source == Source::DirectoryAudits && is_policy_update(record) {
-        return exclusion_removed(&id, record, identities, &location);
+        return exclusion_removed(record, identities, &location);
     }
     if source == Source::DirectoryAudits
-        && let Some(notification) = temporary_admin_change(&id, record, identities, &location)
+        && let Some(notification) = temporary_admin_change(record, identities, &location)
     {
         return Some(notification);
     }
@@ -193,19 +193,139 @@ pub fn notification(
             }
         }
     };
-    Some(Notification {
-        id,
+    let subject = match event.kind {
+        EventKind::ServicePrincipalSignIn => app_subject(identities),
+        EventKind::UserSignIn => sign_in_user_subject(record, identities),
+        EventKind::AuditChange => audit_subject(record, identities),
+    };
+    let headline = Headline {
+        severity,
+        title,
+        identity: event.identity.clone(),
+    };
+    Some(notify(record, identities, source, event, headline, subject))
+}
+
+/// What a notification says first: how bad, in one line, about whom.
+struct Headline {
+    severity: Severity,
+    title: String,
+    identity: String,
+}
+
+/// The notification of `record`, with what every one carries taken from the record and the
+/// event the matcher read from it.
+fn notify(
+    record: &Value,
+    identities: &EmergencyIdentities,
+    source: Source,
+    event: Event,
+    headline: Headline,
+    subject: Subject,
+) -> Notification {
+    let Headline {
+        severity,
+        title,
+        identity,
+    } = headline;
+    let view = LogRecord(record);
+    Notification {
+        id: view.id().to_string(),
+        correlation_id: view.correlation_id().map(str::to_string),
+        tenant_id: identities.tenant_id.clone(),
         time: event.time,
         severity,
         kind: event.kind,
         title,
-        identity: event.identity,
+        identity,
+        subject,
         credential_key_id: event.credential_key_id,
         credential_label: event.credential_label,
         ip_address: event.ip_address,
         result: event.result,
+        error_code: event.error_code,
+        failure_reason: event.failure_reason,
+        activity: event.activity,
+        initiated_by: view.initiated_by().map(str::to_string),
         source: source.name().to_string(),
-    })
+    }
+}
+
+fn known(id: &str) -> Option<String> {
+    (!id.is_empty()).then(|| id.to_string())
+}
+
+/// The emergency app, by its application id and its service principal's object id.
+fn app_subject(identities: &EmergencyIdentities) -> Subject {
+    Subject {
+        app_id: known(&identities.app_id),
+        service_principal_id: known(&identities.service_principal_id),
+        ..Subject::default()
+    }
+}
+
+/// Who signed in, and the emergency app when it was the one signed in to.
+fn sign_in_user_subject(record: &Value, identities: &EmergencyIdentities) -> Subject {
+    let view = LogRecord(record);
+    let (user_id, upn) = view.signed_in_user();
+    let emergency_user = identities.users.iter().find(|user| {
+        user_id.is_some_and(|id| id.eq_ignore_ascii_case(&user.id))
+            || upn.is_some_and(|upn| upn.eq_ignore_ascii_case(&user.user_principal_name))
+    });
+    let into_the_app = record
+        .get("appId")
+        .and_then(Value::as_str)
+        .is_some_and(|app| !app.is_empty() && app.eq_ignore_ascii_case(&identities.app_id));
+    let mut subject = if into_the_app {
+        app_subject(identities)
+    } else {
+        Subject::default()
+    };
+    subject.user_id = user_id
+        .map(str::to_string)
+        .or_else(|| emergency_user.and_then(|u| known(&u.id)));
+    subject.user_principal_name = upn
+        .map(str::to_string)
+        .or_else(|| emergency_user.and_then(|u| known(&u.user_principal_name)));
+    subject
+}
+
+/// The emergency objects among an audit record's targets (or among `ids`, the exclusions a
+/// policy change removed).
+fn audit_subject(record: &Value, identities: &EmergencyIdentities) -> Subject {
+    subject_of_ids(identities, LogRecord(record).targets())
+}
+
+fn subject_of_ids<'a>(
+    identities: &EmergencyIdentities,
+    ids: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Subject {
+    let mut subject = Subject::default();
+    let is =
+        |id: &str, candidate: &str| !candidate.is_empty() && id.eq_ignore_ascii_case(candidate);
+    for (id, upn) in ids {
+        if [
+            &identities.app_id,
+            &identities.application_object_id,
+            &identities.service_principal_id,
+        ]
+        .into_iter()
+        .any(|candidate| is(id, candidate))
+        {
+            let app = app_subject(identities);
+            subject.app_id = app.app_id;
+            subject.service_principal_id = app.service_principal_id;
+        } else if is(id, &identities.exclusion_group_id) {
+            subject.group_id = Some(id.to_string());
+        } else if let Some(user) = identities.users.iter().find(|user| {
+            is(id, &user.id) || upn.is_some_and(|upn| is(upn, &user.user_principal_name))
+        }) && subject.user_id.is_none()
+        {
+            subject.user_id = known(&user.id);
+            subject.user_principal_name = known(&user.user_principal_name);
+        }
+    }
+    subject
 }
 
 /// An "Update application" whose modified properties name federated identity credentials (as
@@ -223,33 +343,9 @@ fn activity(record: &Value) -> Option<&str> {
     LogRecord(record).activity()
 }
 
-/// A change notification from a directory audit the matcher described.
-fn audit_change(
-    id: &str,
-    event: Event,
-    severity: Severity,
-    title: String,
-    identity: String,
-) -> Notification {
-    Notification {
-        id: id.to_string(),
-        time: event.time,
-        severity,
-        kind: EventKind::AuditChange,
-        title,
-        identity,
-        credential_key_id: None,
-        credential_label: None,
-        ip_address: event.ip_address,
-        result: event.result,
-        source: Source::DirectoryAudits.name().to_string(),
-    }
-}
-
 /// A temporary administrator created or deleted (as the `temporary-admin-lifecycle` rule
 /// decides): the user is not a watched object, its marker or alias in the target names it.
 fn temporary_admin_change(
-    id: &str,
     record: &Value,
     identities: &EmergencyIdentities,
     location: &SourceLocation,
@@ -275,7 +371,25 @@ fn temporary_admin_change(
     };
     let event = match_record(record, identities, Some(&user), location.clone())?;
     let title = format!("Temporary administrator {user} {change}");
-    Some(audit_change(id, event, Severity::High, title, user))
+    // The temporary administrator is no watched object: the record's own target names it.
+    let (user_id, upn) = view.targets().first().copied().unzip();
+    let subject = Subject {
+        user_id: user_id.map(str::to_string),
+        user_principal_name: upn.flatten().map(str::to_string),
+        ..Subject::default()
+    };
+    Some(notify(
+        record,
+        identities,
+        Source::DirectoryAudits,
+        event,
+        Headline {
+            severity: Severity::High,
+            title,
+            identity: user,
+        },
+        subject,
+    ))
 }
 
 const POLICY_UPDATE: &str = "Update conditional access policy";
@@ -288,7 +402,6 @@ fn is_policy_update(record: &Value) -> bool {
 /// a watched object, so the ids are looked for in its old and new values, as the
 /// `ca-exclusion-removed` rule does.
 fn exclusion_removed(
-    id: &str,
     record: &Value,
     identities: &EmergencyIdentities,
     location: &SourceLocation,
@@ -306,7 +419,19 @@ fn exclusion_removed(
     let policy_name = view.first_target_label().unwrap_or("(unnamed)");
     let title = format!("Conditional Access policy {policy_name} no longer excludes {names}");
     let severity = event.severity;
-    Some(audit_change(id, event, severity, title, names))
+    let subject = subject_of_ids(identities, removed.iter().map(|id| (*id, None)));
+    Some(notify(
+        record,
+        identities,
+        Source::DirectoryAudits,
+        event,
+        Headline {
+            severity,
+            title,
+            identity: names,
+        },
+        subject,
+    ))
 }
 
 #[cfg(test)]
@@ -361,6 +486,71 @@ mod tests {
         let n = notification(&unknown, &identities(), Source::ServicePrincipalSignIns).unwrap();
         assert_eq!(n.severity, Severity::Critical);
         assert!(n.title.contains("UNKNOWN"));
+    }
+
+    #[test]
+    fn a_notification_names_the_tenant_objects_record_and_outcome() {
+        let mut ids = identities();
+        ids.exclusion_group_id = "66666666-6666-6666-6666-666666666666".into();
+        let failed = json!({
+            "id": "s3", "correlationId": "corr-1", "createdDateTime": "2026-01-01T00:00:00Z",
+            "appId": "11111111-1111-1111-1111-111111111111",
+            "servicePrincipalId": "33333333-3333-3333-3333-333333333333",
+            "servicePrincipalCredentialKeyId": "44444444-4444-4444-4444-444444444444",
+            "signInEventTypes": ["servicePrincipal"], "ipAddress": "198.51.100.4",
+            "status": {"errorCode": 7000215, "failureReason": "Invalid client secret provided."}
+        });
+        let n = notification(&failed, &ids, Source::ServicePrincipalSignIns).unwrap();
+        assert_eq!(n.tenant_id, "t");
+        assert_eq!(n.correlation_id.as_deref(), Some("corr-1"));
+        assert_eq!(n.subject.app_id.as_deref(), Some(ids.app_id.as_str()));
+        assert_eq!(
+            n.subject.service_principal_id.as_deref(),
+            Some(ids.service_principal_id.as_str())
+        );
+        assert_eq!(n.subject.user_id, None);
+        assert_eq!(n.result, "failure");
+        assert_eq!(n.error_code.as_deref(), Some("7000215"));
+        assert_eq!(
+            n.failure_reason.as_deref(),
+            Some("Invalid client secret provided.")
+        );
+
+        let user_sign_in = json!({
+            "id": "s4", "createdDateTime": "2026-01-01T00:00:00Z", "appId": "portal",
+            "userId": "55555555-5555-5555-5555-555555555555", "status": {"errorCode": 0}
+        });
+        let n = notification(&user_sign_in, &ids, Source::UserSignIns).unwrap();
+        assert_eq!(
+            n.subject.user_principal_name.as_deref(),
+            Some("bg-a@contoso.onmicrosoft.com"),
+            "the UPN comes from the identities when the record lacks it"
+        );
+        assert_eq!(n.subject.app_id, None, "signed in to another app");
+
+        let group_change = json!({
+            "id": "a5", "correlationId": "corr-5", "activityDateTime": "2026-01-01T00:00:00Z",
+            "activityDisplayName": "Remove member from group", "result": "failure",
+            "resultReason": "Insufficient privileges",
+            "initiatedBy": {"user": {"userPrincipalName": "mallory@contoso.com", "ipAddress": "203.0.113.9"}},
+            "targetResources": [
+                {"id": "55555555-5555-5555-5555-555555555555", "type": "User"},
+                {"id": "66666666-6666-6666-6666-666666666666", "type": "Group"}
+            ]
+        });
+        let n = notification(&group_change, &ids, Source::DirectoryAudits).unwrap();
+        assert_eq!(n.activity.as_deref(), Some("Remove member from group"));
+        assert_eq!(n.initiated_by.as_deref(), Some("mallory@contoso.com"));
+        assert_eq!(n.ip_address.as_deref(), Some("203.0.113.9"));
+        assert_eq!(
+            n.subject.user_id.as_deref(),
+            Some("55555555-5555-5555-5555-555555555555")
+        );
+        assert_eq!(
+            n.subject.group_id.as_deref(),
+            Some("66666666-6666-6666-6666-666666666666")
+        );
+        assert_eq!(n.failure_reason.as_deref(), Some("Insufficient privileges"));
     }
 
     #[test]

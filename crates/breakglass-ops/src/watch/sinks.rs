@@ -320,21 +320,33 @@ impl Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::watch::Subject;
     use breakglass_core::identities::Severity;
     use breakglass_scan::EventKind;
 
     fn sample() -> Notification {
         Notification {
             id: "e1".into(),
+            correlation_id: Some("c0a8f1d2-0000-4000-8000-000000000001".into()),
+            tenant_id: "72f988bf-0000-4000-8000-000000000000".into(),
             time: "2026-01-01T00:00:00Z".into(),
             severity: Severity::High,
             kind: EventKind::ServicePrincipalSignIn,
             title: "Emergency app signed in with its rotating credential".into(),
             identity: "bg app, credential rotating".into(),
+            subject: Subject {
+                app_id: Some("11111111-1111-4111-8111-111111111111".into()),
+                service_principal_id: Some("33333333-3333-4333-8333-333333333333".into()),
+                ..Subject::default()
+            },
             credential_key_id: Some("k".into()),
             credential_label: Some("rotating".into()),
             ip_address: Some("10.0.0.1".into()),
             result: "success".into(),
+            error_code: None,
+            failure_reason: None,
+            activity: None,
+            initiated_by: None,
             source: "servicePrincipalSignIns".into(),
         }
     }
