@@ -22,6 +22,7 @@ pub mod ids;
 pub mod lease;
 pub mod markers;
 pub mod monitor;
+pub mod pass_policy;
 pub mod plan;
 pub mod retry;
 pub mod roles;

@@ -26,6 +26,7 @@ mod http;
 mod identity;
 mod in_process;
 mod odata;
+mod pass_policy;
 mod permissions;
 mod persist;
 mod pki;

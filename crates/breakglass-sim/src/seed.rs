@@ -47,6 +47,11 @@ pub(crate) struct TenantDescription {
     /// display names of seeded applications it is assigned to.
     #[serde(default)]
     pub app_management_policies: Vec<Value>,
+    /// Properties of the Temporary Access Pass method policy over Entra's built-in one
+    /// (disabled); `includeTargets` and `excludeTargets` name groups by display name, or
+    /// `all_users`.
+    #[serde(default)]
+    pub temporary_access_pass_policy: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +198,7 @@ pub(crate) fn build(
         seeding.add_policy(policy)?;
     }
     seeding.add_app_management(description)?;
+    seeding.set_pass_policy(description)?;
     Ok((seeding.tenant, operator))
 }
 
@@ -215,6 +221,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         sign_ins: Vec::new(),
         arm: Default::default(),
         app_management: Default::default(),
+        temporary_access_pass_policy: crate::pass_policy::default_policy(),
     }
 }
 
@@ -364,14 +371,23 @@ impl Seeding<'_> {
             None,
         );
         let mut members = Vec::new();
-        for upn in &group.members {
-            let user = self.tenant.user_by_upn(upn).ok_or_else(|| {
-                self.fail(format!(
-                    "group `{}` lists member `{upn}`, who is not among the users",
-                    group.display_name
-                ))
-            })?;
-            members.push(user.id().to_string());
+        // A member is a user by UPN, or a group described before this one by its name.
+        for name in &group.members {
+            let member = self
+                .tenant
+                .user_by_upn(name)
+                .or_else(|| {
+                    self.tenant
+                        .live(Kind::Group)
+                        .find(|g| g.display_name() == name)
+                })
+                .ok_or_else(|| {
+                    self.fail(format!(
+                        "group `{}` lists member `{name}`, which is neither a user nor a group described before it",
+                        group.display_name
+                    ))
+                })?;
+            members.push(member.id().to_string());
         }
         let private = Private {
             members,
@@ -595,6 +611,50 @@ impl Seeding<'_> {
             self.tenant.app_management.policies.push(policy);
         }
         Ok(())
+    }
+
+    fn set_pass_policy(&mut self, description: &TenantDescription) -> Result<(), SimError> {
+        let Some(properties) = description
+            .temporary_access_pass_policy
+            .as_ref()
+            .and_then(Value::as_object)
+        else {
+            return Ok(());
+        };
+        for (name, value) in properties {
+            let value = if matches!(name.as_str(), "includeTargets" | "excludeTargets") {
+                let names: Vec<String> = serde_json::from_value(value.clone()).map_err(|_| {
+                    self.fail(format!(
+                        "temporaryAccessPassPolicy.{name} lists group names"
+                    ))
+                })?;
+                let mut targets = Vec::new();
+                for group in names {
+                    targets.push(crate::pass_policy::target(&self.group_target(&group)?));
+                }
+                Value::Array(targets)
+            } else {
+                value.clone()
+            };
+            self.tenant.temporary_access_pass_policy[name] = value;
+        }
+        Ok(())
+    }
+
+    /// A policy target's id: `all_users`, or the id of the seeded group of that name.
+    fn group_target(&self, name: &str) -> Result<String, SimError> {
+        if name == "all_users" {
+            return Ok(name.to_string());
+        }
+        self.tenant
+            .live(Kind::Group)
+            .find(|group| group.display_name() == name)
+            .map(|group| group.id().to_string())
+            .ok_or_else(|| {
+                self.fail(format!(
+                    "temporaryAccessPassPolicy names unknown group `{name}`"
+                ))
+            })
     }
 
     fn add_policy(&mut self, policy: &PolicyDescription) -> Result<(), SimError> {

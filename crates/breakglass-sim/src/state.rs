@@ -150,6 +150,10 @@ pub(crate) struct Tenant {
     /// App management policies; absent in state files written before them.
     #[serde(default)]
     pub app_management: AppManagementState,
+    /// The Temporary Access Pass method policy (`temporaryAccessPassAuthenticationMethodConfiguration`);
+    /// Entra's built-in one in state files written before it.
+    #[serde(default = "crate::pass_policy::default_policy")]
+    pub temporary_access_pass_policy: Value,
 }
 
 /// The tenant's app management policies: the default one every application and service

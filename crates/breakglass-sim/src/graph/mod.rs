@@ -4,6 +4,7 @@
 mod app_management;
 mod applications;
 mod audit;
+mod auth_methods;
 mod batch;
 mod conditional_access;
 mod directory;
@@ -444,7 +445,8 @@ fn graph(
         (Some("roleManagement"), _) => roles::handle(&ctx, &parts[1..]),
         (Some("identity"), _) => conditional_access::conditional_access(&ctx, &parts[1..]),
         (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
-        (Some("policies"), _) => app_management::policies(&ctx, &parts[1..]),
+        (Some("policies"), _) => auth_methods::policies(&ctx, &parts[1..])
+            .or_else(|| app_management::policies(&ctx, &parts[1..])),
         _ => None,
     };
     response.unwrap_or_else(|| {

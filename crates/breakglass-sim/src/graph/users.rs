@@ -547,13 +547,34 @@ fn create_pass(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     let Some(user) = find(ctx, &tenant, key).cloned() else {
         return ctx.not_found(key);
     };
-    let lifetime = body
+    if body
         .get("lifetimeInMinutes")
         .and_then(Value::as_i64)
-        .unwrap_or(60);
-    if !(10..=43200).contains(&lifetime) {
+        .is_some_and(|minutes| !(10..=43200).contains(&minutes))
+    {
         return ctx.bad_request("The lifetimeInMinutes must be between 10 and 43200 minutes.");
     }
+    // An Authentication Administrator may give passes to users without an administrator role
+    // only; an app with the permission, a Privileged Authentication Administrator or a Global
+    // Administrator to anyone.
+    let may_issue_to_admins = ctx
+        .require(
+            &tenant,
+            &["UserAuthenticationMethod.ReadWrite.All"],
+            &[builtin::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR],
+        )
+        .is_ok();
+    if !may_issue_to_admins && !tenant.role_template_ids_of(user.id()).is_empty() {
+        return ctx.error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        );
+    }
+    let terms = match crate::pass_policy::terms(&tenant, &user, &body) {
+        Ok(terms) => terms,
+        Err(why) => return ctx.bad_request(&why),
+    };
     let start = match body.get("startDateTime").and_then(Value::as_str) {
         Some(text) => match text.parse::<Timestamp>() {
             Ok(start) => start,
@@ -573,8 +594,8 @@ fn create_pass(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         "id": Uuid::new_v4().to_string(),
         "createdDateTime": graph_time(now),
         "startDateTime": graph_time(start),
-        "lifetimeInMinutes": lifetime,
-        "isUsableOnce": body.get("isUsableOnce").and_then(Value::as_bool).unwrap_or(false),
+        "lifetimeInMinutes": terms.lifetime_minutes,
+        "isUsableOnce": terms.usable_once,
         "passSha256": sha256_hex(&pass),
     });
     let mut updated = user.clone();

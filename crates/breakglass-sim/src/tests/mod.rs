@@ -9,6 +9,7 @@ mod directory;
 mod faults;
 mod graph;
 mod in_process;
+mod pass_policy;
 mod persistence;
 mod tokens;
 
