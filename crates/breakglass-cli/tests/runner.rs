@@ -22,6 +22,7 @@ mod test_fuzz_corpus;
 mod test_lost_access;
 mod test_monitor_deploy;
 mod test_monitor_rules;
+mod test_pass_policy;
 mod test_provision;
 mod test_scan;
 mod test_sim;

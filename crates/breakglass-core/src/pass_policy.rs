@@ -6,6 +6,8 @@
 //! breakglass reads the policy first: it asks for a pass that fits, or refuses with what to
 //! change before it changes anything.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::lease::{TAP_MAX_MINUTES, TAP_MIN_MINUTES};
@@ -16,6 +18,7 @@ pub const ALL_USERS: &str = "all_users";
 /// The Temporary Access Pass method policy as read
 /// (`temporaryAccessPassAuthenticationMethodConfiguration`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PassPolicy {
     pub enabled: bool,
     pub minimum_minutes: i64,
@@ -44,6 +47,30 @@ impl Default for PassPolicy {
     }
 }
 
+/// The policy as read, with the groups of each emergency user (by object id) when the policy
+/// targets groups only; users not listed are taken to be in no group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassPolicyView {
+    pub policy: PassPolicy,
+    pub groups_of_user: BTreeMap<String, Vec<String>>,
+}
+
+/// What an emergency user's pass is asked for: long enough for its owner to register a
+/// passkey on the day it is handed over, and good for that one sign-in.
+pub const EMERGENCY_USER_PASS: WantedPass = WantedPass {
+    minutes: 480,
+    usable_once: true,
+};
+
+/// A pass the policy would refuse, and what to change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusedPass {
+    pub user: String,
+    pub why: String,
+    pub hint: String,
+}
+
 /// The pass breakglass wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WantedPass {
@@ -51,8 +78,20 @@ pub struct WantedPass {
     pub usable_once: bool,
 }
 
+impl WantedPass {
+    /// These terms unchanged: what to ask for when the policy could not be read.
+    pub fn as_asked(self) -> PassTerms {
+        PassTerms {
+            minutes: self.minutes,
+            usable_once: self.usable_once,
+            adjusted: Vec::new(),
+        }
+    }
+}
+
 /// The pass to ask for, and what was changed from the wanted one to fit the policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PassTerms {
     pub minutes: i64,
     pub usable_once: bool,

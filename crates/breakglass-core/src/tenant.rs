@@ -280,6 +280,9 @@ pub struct TenantView {
     /// The id of breakglass's own app management policy, found by its name, when
     /// `[app] exempt_from_app_management_policy` asks for it (not read otherwise).
     pub own_app_policy: Fact<Option<String>>,
+    /// The Temporary Access Pass method policy, read when `[users] temporary_access_pass`
+    /// asks for passes.
+    pub pass_policy: Fact<crate::pass_policy::PassPolicyView>,
 }
 
 impl TenantView {

@@ -1,5 +1,6 @@
 //! `breakglass plan`: what `apply` would change, as a readable diff.
 
+use breakglass_core::pass_policy::{PassTerms, RefusedPass};
 use breakglass_core::plan::{self, Action, Plan, Severity, describe};
 use breakglass_ops::provision::prepare::Prepared;
 use serde::Serialize;
@@ -49,6 +50,10 @@ pub struct PlanReport {
     pub changes: usize,
     pub actions: Vec<PlannedAction>,
     pub notices: Vec<plan::Notice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_terms: Option<PassTerms>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_passes: Vec<RefusedPass>,
 }
 
 #[derive(Serialize)]
@@ -88,6 +93,8 @@ impl PlanReport {
                 })
                 .collect(),
             notices: plan.notices.clone(),
+            pass_terms: plan.pass_terms.clone(),
+            refused_passes: plan.refused_passes.clone(),
         }
     }
 }

@@ -234,7 +234,7 @@ pub fn describe(action: &Action) -> String {
     }
 }
 
-fn principal_name(principal: &Principal) -> String {
+pub(super) fn principal_name(principal: &Principal) -> String {
     match principal {
         Principal::EmergencyApp => "the emergency app".to_string(),
         Principal::User {

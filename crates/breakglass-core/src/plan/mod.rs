@@ -10,6 +10,7 @@ mod app;
 mod app_policy;
 mod conditional_access;
 mod credentials;
+mod passes;
 mod users;
 
 use std::collections::BTreeSet;
@@ -91,6 +92,14 @@ pub struct Plan {
     /// Declared credentials the app management policy that binds the emergency app would
     /// refuse; `apply` and rotation stop before adding one.
     pub blocked: Vec<crate::app_policy::Blocked>,
+    /// What the passes this plan issues are asked for, fitted to the tenant's pass policy;
+    /// none when the plan issues none or the policy could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_terms: Option<crate::pass_policy::PassTerms>,
+    /// Users the pass policy would refuse the pass this plan issues them; `apply` stops
+    /// before changing anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_passes: Vec<crate::pass_policy::RefusedPass>,
 }
 
 impl Plan {
@@ -169,6 +178,8 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
         app_policy::plan_app_policy(config, observed, app, now, &actions, &mut notices)
     };
 
+    let passes = passes::plan_passes(observed, &actions, &mut notices);
+
     if observed.held_key_ids.is_none() {
         info(&mut notices, "the local stores could not be read, so credentials that no store holds cannot be found".into());
     }
@@ -176,6 +187,8 @@ pub fn plan(config: &Config, observed: &Observed, now: Timestamp) -> Result<Plan
         actions,
         notices,
         blocked,
+        pass_terms: passes.terms,
+        refused_passes: passes.refused,
     })
 }
 

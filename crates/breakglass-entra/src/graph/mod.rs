@@ -1,6 +1,7 @@
 //! Microsoft Graph: the client, the query builder, paging, `$batch` and replication retries.
 
 pub mod app_management;
+pub mod auth_methods;
 mod batch;
 pub mod filters;
 pub mod log_record;

@@ -111,6 +111,20 @@ fn refuse_blocked_credentials(plan: &Plan) -> Result<(), Error> {
     .hinted("`breakglass plan` lists every credential the policy blocks"))
 }
 
+/// Stops before anything changes when the Temporary Access Pass method policy would refuse a
+/// pass the plan issues: Entra would refuse it after the users were made.
+fn refuse_refused_passes(plan: &Plan) -> Result<(), Error> {
+    let Some(first) = plan.refused_passes.first() else {
+        return Ok(());
+    };
+    Err(config_error(format!(
+        "the tenant would refuse the Temporary Access Pass for {}: {}; nothing was changed",
+        first.user, first.why
+    ))
+    .hinted(first.hint.clone())
+    .hinted("or set `[users] temporary_access_pass = false` and register the users' passkeys another way"))
+}
+
 /// Carries out a prepared plan: starts the stores a first apply needs, then every action in
 /// order, reporting each; stops at the first failure (Conditional Access refusals aside).
 pub async fn apply_plan(
@@ -118,6 +132,7 @@ pub async fn apply_plan(
     reporter: &mut dyn ApplyReporter,
 ) -> Result<(), Error> {
     refuse_blocked_credentials(&prepared.plan)?;
+    refuse_refused_passes(&prepared.plan)?;
     let Workspace { config, .. } = &prepared.workspace;
     prepared.vault.create_missing_stores(config)?;
     let existing = ExistingIds::from_observed(&prepared.observed);
@@ -127,6 +142,7 @@ pub async fn apply_plan(
         facts: prepared.facts.clone(),
         vault: &mut prepared.vault,
         replication: default_replication(),
+        pass_terms: prepared.plan.pass_terms.clone(),
     };
     applier
         .apply(existing, &prepared.plan.actions, reporter)

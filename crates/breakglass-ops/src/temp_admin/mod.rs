@@ -6,6 +6,7 @@ pub mod countdown;
 mod end;
 mod extend;
 mod list;
+mod pass;
 pub mod sweep;
 
 pub use end::{EndReason, Ended, discard, end};
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use breakglass_core::lease::{self as core_lease, Marker, format_timestamp, whole_seconds};
+use breakglass_core::pass_policy::PassTerms;
 use breakglass_core::roles::BuiltInRole;
 use breakglass_entra::graph::models::{
     self as graph, NewRoleAssignment, NewTemporaryAccessPass, NewUser, PasswordProfile,
@@ -201,15 +203,16 @@ async fn finish_setup(
     progress: &dyn Progress,
     graph: &GraphClient,
     request: &NewTemporaryAdmin,
+    pass_terms: Option<PassTerms>,
     lease: &LeaseFile,
 ) -> Result<(PathBuf, Option<SecretString>), Error> {
     let lease_path = lease::write_lease(lease)?;
     let user_id = &lease.user_id;
-    let pass = if request.tap {
+    let pass = if let Some(terms) = pass_terms {
         let pass = NewTemporaryAccessPass {
             start_date_time: None,
-            lifetime_in_minutes: u32::try_from(core_lease::tap_lifetime_minutes(request.ttl)).ok(),
-            is_usable_once: Some(false),
+            lifetime_in_minutes: u32::try_from(terms.minutes).ok(),
+            is_usable_once: Some(terms.usable_once),
         };
         let _busy = progress.busy("issuing a Temporary Access Pass…");
         let issued = retry_while_replicating(replication(), || {
@@ -256,6 +259,11 @@ pub async fn create(
     if !request.allow_several {
         refuse_a_second(progress, graph, operator).await?;
     }
+    let pass_terms = if request.tap {
+        Some(pass::terms_for_lease(progress, graph, request.ttl).await?)
+    } else {
+        None
+    };
     let expires = whole_seconds(now.checked_add(request.ttl).unwrap_or(now));
     let upn = format!("{alias}@{domain}");
     let password = crate::random::password();
@@ -285,7 +293,8 @@ pub async fn create(
         expires,
         operator: operator.id.clone(),
     };
-    let (lease_path, pass) = match finish_setup(progress, graph, request, &lease).await {
+    let (lease_path, pass) = match finish_setup(progress, graph, request, pass_terms, &lease).await
+    {
         Ok(done) => done,
         Err(err) => {
             remove_after_failure(progress, graph, &lease).await;

@@ -9,6 +9,7 @@ mod convert;
 use breakglass_core::app_policy::EffectivePolicy;
 use breakglass_core::config::Config;
 use breakglass_core::markers::APP_POLICY_NAME;
+use breakglass_core::pass_policy::PassPolicyView;
 use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_core::tenant::{
@@ -76,8 +77,43 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
     if config.app.exempt_from_app_management_policy {
         tenant.own_app_policy = own_app_policy(graph).await?;
     }
+    if config.users.temporary_access_pass {
+        let user_ids: Vec<&str> = tenant.users.iter().map(|u| u.id.as_str()).collect();
+        tenant.pass_policy = pass_policy(graph, &user_ids).await?;
+    }
     Ok(tenant)
 }
+
+/// The Temporary Access Pass method policy, with the groups each of `user_ids` is in
+/// (transitively, as Entra evaluates targets) when the policy targets groups only. A refused
+/// read is an unreadable fact: Entra still decides when a pass is asked for.
+pub async fn pass_policy(
+    graph: &GraphClient,
+    user_ids: &[&str],
+) -> Result<Fact<PassPolicyView>, Error> {
+    let read = async {
+        let policy = graph.temporary_access_pass_policy().await?.to_policy();
+        let mut groups_of_user = std::collections::BTreeMap::new();
+        if policy.enabled && policy.targets_groups_only() {
+            for id in user_ids {
+                groups_of_user.insert(id.to_string(), graph.transitive_group_ids(id).await?);
+            }
+        }
+        Ok::<_, Error>(PassPolicyView {
+            policy,
+            groups_of_user,
+        })
+    };
+    readable(
+        "Temporary Access Pass method policy",
+        PASS_POLICY_READ,
+        read,
+    )
+    .await
+}
+
+/// What lets an operator read the Temporary Access Pass method policy.
+pub const PASS_POLICY_READ: &str = "Policy.Read.AuthenticationMethod (or Policy.Read.All)";
 
 /// The app management policy that binds the emergency app: the custom one assigned to it,
 /// else the tenant default (an app not created yet gets no custom policy). A refused read is

@@ -27,6 +27,10 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         ([key], Method::DELETE) => delete(ctx, key),
         ([key, "revokeSignInSessions"], Method::POST) => revoke_sessions(ctx, key),
         ([key, "memberOf"], Method::GET) => member_of(ctx, key),
+        ([key, "transitiveMemberOf"], Method::GET)
+        | ([key, "transitiveMemberOf", "microsoft.graph.group"], Method::GET) => {
+            transitive_member_of(ctx, key)
+        }
         ([key, "authentication", "methods"], Method::GET) => methods(ctx, key),
         ([key, "authentication", "temporaryAccessPassMethods"], Method::GET) => {
             list_passes(ctx, key)
@@ -428,6 +432,25 @@ fn member_of(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     let items: Vec<Value> = tenant
         .live(Kind::Group)
         .filter(|g| g.private.members.contains(&id))
+        .map(directory_object_json)
+        .collect();
+    list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
+}
+
+/// The groups a user is in through any chain of groups (the simulator holds no directory
+/// role memberships there).
+fn transitive_member_of(ctx: &Ctx<'_>, key: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let Some(user) = find(ctx, &tenant, key) else {
+        return ctx.not_found(key);
+    };
+    let groups = crate::pass_policy::transitive_groups(&tenant, user.id());
+    let items: Vec<Value> = tenant
+        .live(Kind::Group)
+        .filter(|g| groups.contains(&g.id().to_ascii_lowercase()))
         .map(directory_object_json)
         .collect();
     list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)

@@ -82,6 +82,21 @@ fn a_pass_is_refused_unless_the_policy_enables_and_targets_the_user() {
     assert!(message(&answer).contains("excludes"), "{answer}");
     let nested_only = tenant_with(json!({"state": "enabled", "includeTargets": ["Onboarding"]}));
     let token = nested_only.operator_token();
+    let (status, groups, _) = nested_only.graph(
+        &token,
+        Method::GET,
+        "/v1.0/users/chloe@contoso.example/transitiveMemberOf/microsoft.graph.group",
+        None,
+    );
+    assert_eq!(status, StatusCode::OK);
+    let mut names: Vec<&str> = groups["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["displayName"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["All Staff", "Onboarding", "Service Desk"]);
     let (status, answer) = pass_for(&nested_only, &token, "chloe@contoso.example", json!({}));
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let (status, answer) = pass_for(&nested_only, &token, "emma@contoso.example", json!({}));

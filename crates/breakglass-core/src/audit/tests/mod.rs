@@ -108,6 +108,7 @@ fn clean() -> Snapshot {
             }),
             app_management: Fact::Known(EffectivePolicy::default()),
             own_app_policy: Fact::NotRead,
+            pass_policy: Fact::NotRead,
         },
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         store_problems: Vec::new(),

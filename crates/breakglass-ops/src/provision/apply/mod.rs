@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use breakglass_core::CloudProfile;
 use breakglass_core::config::Config;
+use breakglass_core::pass_policy::PassTerms;
 use breakglass_core::plan::{Action, OwnedObject, Principal, describe};
 use breakglass_entra::graph::Owned;
 use breakglass_entra::{EntraError, GraphClient, ReplicationPolicy};
@@ -81,6 +82,9 @@ pub struct Applier<'a> {
     pub facts: TenantFacts,
     pub vault: &'a mut dyn Vault,
     pub replication: ReplicationPolicy,
+    /// What the plan's Temporary Access Passes are asked for, fitted to the tenant's policy;
+    /// breakglass's own terms when the policy could not be read.
+    pub pass_terms: Option<PassTerms>,
 }
 
 fn service_error(message: impl Into<String>) -> Error {

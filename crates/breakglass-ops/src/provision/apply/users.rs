@@ -1,6 +1,7 @@
 //! The emergency users and the exclusion group. A user's password and pass are in KeePass
 //! before the user holds any power; a new user's password before the user even exists.
 
+use breakglass_core::pass_policy::{EMERGENCY_USER_PASS, describe_minutes};
 use breakglass_core::plan::{Principal, USER_MARKER};
 use breakglass_entra::graph::models::{
     NewGroup, NewTemporaryAccessPass, NewUser, PasswordProfile, UserPatch,
@@ -14,9 +15,6 @@ use crate::error::Error;
 
 /// What the exclusion group says about itself in the portal.
 const GROUP_DESCRIPTION: &str = "Emergency access accounts managed by breakglass. Every Conditional Access policy must exclude this group.";
-
-/// A pass long enough to register a passkey in one sitting (Entra's default maximum).
-const PASS_MINUTES: u32 = 480;
 
 impl Applier<'_> {
     pub(super) async fn create_group(
@@ -201,10 +199,14 @@ impl Applier<'_> {
         resolved: &Resolved,
     ) -> Result<Option<String>, Error> {
         let user = self.principal_id(principal, resolved)?;
+        let terms = self
+            .pass_terms
+            .clone()
+            .unwrap_or_else(|| EMERGENCY_USER_PASS.as_asked());
         let request = NewTemporaryAccessPass {
             start_date_time: None,
-            lifetime_in_minutes: Some(PASS_MINUTES),
-            is_usable_once: Some(true),
+            lifetime_in_minutes: u32::try_from(terms.minutes).ok(),
+            is_usable_once: Some(terms.usable_once),
         };
         let graph = self.graph;
         let pass = retry_while_replicating(self.replication, || {
@@ -219,8 +221,14 @@ impl Applier<'_> {
                     .hinted("run `breakglass apply` again: a new pass replaces that one")
             })?;
         self.vault.store_temporary_access_pass(&user, &secret)?;
-        Ok(Some(
-            "valid for 8 hours, usable once, to register a passkey".into(),
-        ))
+        Ok(Some(format!(
+            "valid for {}, {}, to register a passkey",
+            describe_minutes(terms.minutes),
+            if terms.usable_once {
+                "usable once"
+            } else {
+                "reusable"
+            }
+        )))
     }
 }
