@@ -188,3 +188,42 @@ fn apply_asks_for_passes_on_the_policys_terms() {
         assert_eq!(passes[0]["isUsableOnce"], true);
     }
 }
+
+#[test]
+fn a_policy_the_operator_may_not_read_is_named_and_entra_decides() {
+    let mut env = TestEnv::new();
+    let file = edited_default_tenant(&env, "tenant.json", |tenant| {
+        crate::common::operator_permissions(tenant)
+            .retain(|p| !p.as_str().unwrap_or_default().starts_with("Policy."));
+    });
+    let simulator = InProcessSimulator::start(&env.root().join("sim"), Some(&file));
+    simulator.configure(&mut env);
+    let state = env.root().join("state").display().to_string();
+    env.set_env("BREAKGLASS_STATE_DIR", state);
+    let made = env.run(["temp-user", "--ttl", "2h", "--tap", "--detach"]);
+    made.assert_success();
+    assert!(
+        made.stderr.contains("could not be read")
+            && made.stderr.contains("Policy.Read.AuthenticationMethod"),
+        "{made}"
+    );
+
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    env.run(["init"]).assert_success();
+    let path = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "temporary_access_pass = false",
+        "temporary_access_pass = true",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let plan = env.run(["plan", "--output", "json"]);
+    plan.assert_success();
+    assert!(
+        notices(&plan).iter().any(|n| n.starts_with(
+            "the Temporary Access Pass method policy could not be read (Policy.Read.AuthenticationMethod"
+        )),
+        "{plan}"
+    );
+    assert!(plan.json().get("passTerms").is_none(), "{plan}");
+}
