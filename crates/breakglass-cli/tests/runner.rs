@@ -25,6 +25,7 @@ mod test_monitor_rules;
 mod test_pass_policy;
 mod test_provision;
 mod test_scan;
+mod test_shell;
 mod test_sim;
 mod test_snapshots;
 mod test_temp_user;

@@ -15,6 +15,7 @@ pub mod init;
 pub mod monitor;
 pub mod plan;
 pub mod scan;
+pub mod shell;
 pub mod sim;
 pub mod sweep;
 pub mod temp_user;
@@ -51,6 +52,8 @@ pub enum Command {
     Drill(drill::DrillArgs),
     Watch(watch::WatchArgs),
     Audit(audit::AuditArgs),
+    Completions(shell::CompletionsArgs),
+    Man(shell::ManArgs),
 }
 
 impl Command {
@@ -94,5 +97,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
         Command::Watch(args) => watch::cmd_watch(helper, args).await,
         Command::Audit(args) => audit::cmd_audit(helper, args).await,
+        Command::Completions(args) => shell::cmd_completions(helper, args),
+        Command::Man(args) => shell::cmd_man(helper, args),
     }
 }
