@@ -4,6 +4,8 @@
 mod app_management;
 mod arm;
 mod conditional_access;
+mod conformance;
+mod conformance_applications;
 mod credentials;
 mod directory;
 mod faults;
