@@ -6,6 +6,7 @@ mod arm;
 mod conditional_access;
 mod conformance;
 mod conformance_applications;
+mod conformance_directory;
 mod credentials;
 mod directory;
 mod faults;
