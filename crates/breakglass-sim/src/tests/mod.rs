@@ -7,6 +7,8 @@ mod conditional_access;
 mod conformance;
 mod conformance_applications;
 mod conformance_directory;
+mod conformance_identity;
+mod conformance_policies;
 mod credentials;
 mod directory;
 mod faults;
