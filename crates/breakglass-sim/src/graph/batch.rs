@@ -42,6 +42,16 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> Option<SimResponse> {
                 "Batch request ids must be present and unique.",
             ));
         }
+        // A step without its method or url makes the batch malformed (json-batching.md):
+        // Graph refuses the whole batch rather than guessing GET or failing one step.
+        let text = |name: &str| item.get(name).and_then(Value::as_str).unwrap_or_default();
+        if text("method").is_empty() || text("url").is_empty() {
+            return Some(ctx.error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Batch request id : {id} must name its method and url."),
+            ));
+        }
         if item.get("body").is_some_and(|b| !b.is_null())
             && item
                 .pointer("/headers/Content-Type")

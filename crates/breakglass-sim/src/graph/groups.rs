@@ -32,6 +32,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         ([id, "owners", "$ref"], Method::POST) => add_owner(ctx, id),
         ([id, "members", "$ref"], Method::POST) => add_member(ctx, id),
         ([id, "members", member, "$ref"], Method::DELETE) => remove_member(ctx, id, member),
+        ([id, "owners", owner, "$ref"], Method::DELETE) => remove_owner(ctx, id, owner),
         _ => return None,
     })
 }
@@ -373,6 +374,37 @@ fn remove_member(ctx: &Ctx<'_>, id: &str, member_id: &str) -> SimResponse {
         &ctx.caller.actor,
         "GroupManagement",
         "Remove member from group",
+        "Unassign",
+        targets,
+    );
+    ctx.sim.persist(&tenant);
+    ctx.no_content()
+}
+
+/// `DELETE /groups/{id}/owners/{id}/$ref` (group-delete-owners.md: 204): breakglass's client
+/// removes owners of groups as of applications and service principals.
+fn remove_owner(ctx: &Ctx<'_>, id: &str, owner_id: &str) -> SimResponse {
+    let now = ctx.now();
+    let mut tenant = ctx.sim.tenant();
+    let group = match changeable_group(ctx, &tenant, id, WRITE_PERMISSIONS) {
+        Ok(group) => group,
+        Err(refused) => return refused,
+    };
+    if !group.private.owners.iter().any(|o| o == owner_id) {
+        return ctx.not_found(owner_id);
+    }
+    let mut updated = group.clone();
+    updated.private.owners.retain(|o| o != owner_id);
+    tenant.objects.insert(id.to_string(), updated);
+    let mut targets = vec![Target::of(&group)];
+    if let Some(owner) = tenant.object(owner_id) {
+        targets.insert(0, Target::of(owner));
+    }
+    tenant.audit(
+        now,
+        &ctx.caller.actor,
+        "GroupManagement",
+        "Remove owner from group",
         "Unassign",
         targets,
     );

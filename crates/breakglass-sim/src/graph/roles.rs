@@ -266,7 +266,15 @@ fn requested_grant(
             ctx.bad_request("Properties 'roleDefinitionId' and 'principalId' are required.")
         );
     };
-    let scope = text("directoryScopeId").unwrap_or_else(|| "/".into());
+    // Entra assumes no scope: the request names a directory scope or an app scope
+    // (rbacapplication-post-roleassignments.md), and this tenant has no app scopes.
+    let Some(scope) = text("directoryScopeId") else {
+        return Err(ctx.bad_request(if body.get("appScopeId").is_some() {
+            "Only a directory scope ('directoryScopeId') is supported by this tenant."
+        } else {
+            "Either 'directoryScopeId' or 'appScopeId' is required."
+        }));
+    };
     // Besides the tenant, the application-management roles may be scoped to one app
     // registration or service principal (`/{object id}`).
     let app_scoped = scope

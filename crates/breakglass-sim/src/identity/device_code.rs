@@ -60,10 +60,10 @@ pub(super) fn device_code(sim: &Simulator, request: &SimRequest) -> SimResponse 
             format!("Application with identifier '{client_id}' was not found in the directory."),
         );
     }
-    let scope = form
-        .get("scope")
-        .unwrap_or("openid profile offline_access")
-        .to_string();
+    // The device code flow names `scope` required (v2-oauth2-device-code.md); Entra assumes none.
+    let Some(scope) = form.get("scope").map(str::to_string) else {
+        return missing_parameter(sim, "scope");
+    };
     let mut rng = rand::rng();
     const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let user_code: String = (0..9)

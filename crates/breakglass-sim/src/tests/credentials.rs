@@ -10,12 +10,12 @@ use sha2::{Digest as _, Sha256};
 
 use super::{claims, harness};
 
-struct TestCert {
-    key: RsaKeyPair,
-    der: Vec<u8>,
+pub(super) struct TestCert {
+    pub(super) key: RsaKeyPair,
+    pub(super) der: Vec<u8>,
 }
 
-fn test_certificate() -> TestCert {
+pub(super) fn test_certificate() -> TestCert {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let params = rcgen::CertificateParams::new(vec!["emergency.test".to_string()]).unwrap();
     let cert = params.self_signed(&key).unwrap();
@@ -25,7 +25,7 @@ fn test_certificate() -> TestCert {
     }
 }
 
-fn sign_jwt(cert: &TestCert, header: Value, claims: Value) -> String {
+pub(super) fn sign_jwt(cert: &TestCert, header: Value, claims: Value) -> String {
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),

@@ -4,6 +4,11 @@
 mod app_management;
 mod arm;
 mod conditional_access;
+mod conformance;
+mod conformance_applications;
+mod conformance_directory;
+mod conformance_identity;
+mod conformance_policies;
 mod credentials;
 mod directory;
 mod faults;

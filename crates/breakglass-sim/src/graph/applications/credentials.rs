@@ -259,6 +259,9 @@ pub(super) fn add_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> 
     let Some(der_b64) = entry.get("key").and_then(Value::as_str) else {
         return ctx.bad_request("Property 'key' of keyCredential is required.");
     };
+    if let Err(message) = added_key_shape(entry) {
+        return ctx.bad_request(&message);
+    }
     let key_id = Uuid::new_v4().to_string();
     let credential = match certificate_credential(entry, &key_id, der_b64, now) {
         Ok(credential) => credential,
@@ -461,6 +464,20 @@ pub(super) fn key_credentials_from_patch(
     }
     private.certificates = kept;
     Ok(out)
+}
+
+/// addKey, unlike PATCH, assumes nothing: its page names `type` and `usage` required and pairs
+/// an AsymmetricX509Cert with usage Verify (application-addkey.md).
+fn added_key_shape(entry: &Value) -> Result<(), String> {
+    let text = |name: &str| entry.get(name).and_then(Value::as_str);
+    match (text("type"), text("usage")) {
+        (None, _) => Err("Property 'type' of keyCredential is required.".into()),
+        (_, None) => Err("Property 'usage' of keyCredential is required.".into()),
+        (Some("AsymmetricX509Cert"), Some(usage)) if usage != "Verify" => Err(format!(
+            "Key credential type 'AsymmetricX509Cert' needs usage 'Verify', not '{usage}'."
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn certificate_credential(
