@@ -245,12 +245,52 @@ fn log_and_batch_rows() -> Vec<Case> {
     ]
 }
 
+/// The Temporary Access Pass method policy and the user's groups its targets are judged by.
+fn pass_policy_rows() -> Vec<Case> {
+    vec![
+        Case {
+            operation: "GET /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+            reference: "api-reference/v1.0/api/temporaryaccesspassauthenticationmethodconfiguration-get.md",
+            path: |_| {
+                "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass".into()
+            },
+            body: None,
+            status: 200,
+            required: &[],
+            // The resource page (`temporaryaccesspassauthenticationmethodconfiguration.md`).
+            answers: &[
+                "id",
+                "state",
+                "minimumLifetimeInMinutes",
+                "maximumLifetimeInMinutes",
+                "defaultLifetimeInMinutes",
+                "isUsableOnce",
+                "includeTargets/0/id",
+                "excludeTargets",
+            ],
+        },
+        Case {
+            // Every seeded user is in the built-in tenant's All Staff group.
+            operation: "GET /users/{id | userPrincipalName}/transitiveMemberOf/microsoft.graph.group",
+            reference: "api-reference/v1.0/api/user-list-transitivememberof.md",
+            path: |_| {
+                "/v1.0/users/emma@contoso.example/transitiveMemberOf/microsoft.graph.group".into()
+            },
+            body: None,
+            status: 200,
+            required: &[],
+            answers: &["id", "displayName"],
+        },
+    ]
+}
+
 #[test]
 fn conformance_of_conditional_access_and_app_management_policies() {
     let h = conformance_harness();
     let token = h.operator_token();
     check_rows(&h, &token, &conditional_access_rows());
     check_rows(&h, &token, &app_management_rows());
+    check_rows(&h, &token, &pass_policy_rows());
 }
 
 #[test]
