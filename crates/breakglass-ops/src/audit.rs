@@ -79,3 +79,13 @@ pub async fn snapshot(
         store_problems: Vec::new(),
     })
 }
+
+/// Writes a report (SARIF, HTML) to `path`: atomically and readable by its owner only, since
+/// it names the tenant's administrators and the objects that guard the way in.
+pub fn save_report(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    breakglass_store::write_secret_file(path, text.as_bytes(), breakglass_store::Overwrite::Replace)
+        .map_err(|e| {
+            crate::error::config_error(format!("cannot write the report: {e}"))
+                .hinted("pass `--out FILE` in a folder you can write to, or leave it out to print the report")
+        })
+}

@@ -70,8 +70,24 @@ pub struct AuditArgs {
     )]
     pub config: PathBuf,
 
+    /// Report as SARIF 2.1.0, for code-scanning dashboards (GitHub code scanning accepts it),
+    /// instead of the table or `--output json`.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<ReportFormat>,
+
+    /// Write the `--format` report to this file (mode 0600, replaced atomically) instead of
+    /// stdout.
+    #[arg(long, value_name = "FILE", requires = "format")]
+    pub out: Option<PathBuf>,
+
     #[command(flatten)]
     pub operator: OperatorArgs,
+}
+
+/// The report formats for other tools.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ReportFormat {
+    Sarif,
 }
 
 /// What `audit` reports.
@@ -217,7 +233,33 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         findings,
         findings_only: args.findings_only,
     };
-    ui.emit(&report)?;
+    match args.format {
+        Some(ReportFormat::Sarif) => {
+            // SARIF locations are URIs: a relative path as given, else a file: URL.
+            let config_uri = match url::Url::from_file_path(&args.config) {
+                Ok(url) => url.to_string(),
+                Err(()) => args.config.display().to_string(),
+            };
+            let run = audit::sarif::SarifRun {
+                tenant_id: &report.tenant_id,
+                audited_at: report.audited_at,
+                tool_version: env!("CARGO_PKG_VERSION"),
+                config_path: &config_uri,
+            };
+            let text = serde_json::to_string_pretty(&audit::sarif::sarif(&run, &report.findings))
+                .map_err(|e| {
+                crate::error::internal_error(format!("cannot encode SARIF: {e}"))
+            })?;
+            match &args.out {
+                Some(path) => {
+                    audit_reader::save_report(path, &text)?;
+                    ui.status(format!("wrote the SARIF report to {}", path.display()));
+                }
+                None => ui.write_stdout(&text)?,
+            }
+        }
+        None => ui.emit(&report)?,
+    }
     if failed {
         let c = &report.counts;
         return Err(CommandError::new(

@@ -12,6 +12,9 @@ mod app;
 mod exclusion_group;
 mod local;
 mod permissions;
+mod rules;
+pub use rules::RuleText;
+pub mod sarif;
 mod users;
 mod workload_ca;
 
