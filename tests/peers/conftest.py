@@ -473,3 +473,74 @@ def seeded_user() -> dict:
 def approve_device_code(sim: Simulator, http, user_code: str, user: dict) -> None:
     r = http.post(f"{sim.base_url}/devicelogin", data={"user_code": user_code, **user})
     assert r.status_code == 200, f"POST /devicelogin: HTTP {r.status_code} {r.text[:300]}"
+
+
+TENANT_KEEPASS_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def tenant(tmp_path):
+    """A simulator of its own, `init` and `apply` done: (run, env) to call the binary."""
+    binary = breakglass_bin().resolve()
+    require(binary.is_file() and os.access(binary, os.X_OK), f"breakglass binary not built at {binary} (set BREAKGLASS_BIN)")
+    state_dir = tmp_path / "sim"
+    work = tmp_path / "work"
+    home = tmp_path / "home"
+    for d in (work, home):
+        d.mkdir()
+    stderr = open(tmp_path / "sim-stderr.log", "wb")
+    process = subprocess.Popen(
+        [str(binary), "sim", "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state_dir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    found: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if URL_RE.search(line):
+                found.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        found.get(timeout=60)
+        deadline = time.monotonic() + 10
+        while not (state_dir / "operator.env").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "NO_COLOR": "1",
+            "BREAKGLASS_CLOUD": str(state_dir / "cloud.json"),
+            "BREAKGLASS_KEEPASS_PASSWORD": TENANT_KEEPASS_PASSWORD,
+            **{k: v for k, v in parse_env_file(state_dir / "operator.env").items() if k.startswith("AZURE_")},
+        }
+
+        def run(*args: str, extra_env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+            result = subprocess.run(
+                [str(binary), *args],
+                cwd=work,
+                env={**env, **(extra_env or {})},
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if check:
+                assert result.returncode == 0, f"breakglass {' '.join(args)}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+            return result
+
+        run("init")
+        run("apply", "--yes")
+        yield run, tmp_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        stderr.close()

@@ -14,6 +14,7 @@ mod local;
 mod permissions;
 mod rules;
 pub use rules::RuleText;
+pub mod html;
 pub mod sarif;
 mod users;
 mod workload_ca;

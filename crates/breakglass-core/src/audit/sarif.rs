@@ -96,21 +96,24 @@ fn result_of(run: &SarifRun<'_>, finding: &Finding, rule_index: usize, ordinal: 
     if let Some(hint) = &finding.hint {
         message.push_str(&format!(". What to do: {hint}"));
     }
-    let logical: Vec<Value> = finding
-        .evidence
-        .iter()
-        .map(|e| {
-            json!({
-                "name": e.name,
-                "fullyQualifiedName": format!("{}/{}/{}", run.tenant_id, e.kind, e.id),
-                "kind": "resource",
-            })
-        })
-        .collect();
+    // One location per object: evidence may name an object once per role or permission it
+    // holds, and SARIF wants the locations unique (the details stay in the properties).
+    let mut logical: Vec<Value> = Vec::new();
+    for e in &finding.evidence {
+        let location = json!({
+            "name": e.name,
+            "fullyQualifiedName": format!("{}/{}/{}", run.tenant_id, e.kind, e.id),
+            "kind": "resource",
+        });
+        if !logical.contains(&location) {
+            logical.push(location);
+        }
+    }
+    let print = fingerprint(run.tenant_id, finding, ordinal);
     let mut location = json!({
         "physicalLocation": {
             "artifactLocation": {"uri": run.config_path},
-            "region": {"startLine": 1},
+            "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
         },
     });
     if !logical.is_empty() {
@@ -123,7 +126,12 @@ fn result_of(run: &SarifRun<'_>, finding: &Finding, rule_index: usize, ordinal: 
         "level": result_level,
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(run.tenant_id, finding, ordinal)},
+        // GitHub keys alerts on `primaryLocationLineHash` alone: every result points at the
+        // same line of breakglass.toml, so it carries the finding's own fingerprint there.
+        "partialFingerprints": {
+            FINGERPRINT_KEY: print.clone(),
+            "primaryLocationLineHash": print,
+        },
         "properties": {
             "outcome": outcome,
             "severity": finding.severity.map(Severity::label),

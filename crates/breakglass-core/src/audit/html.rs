@@ -1,0 +1,287 @@
+//! The audit as one self-contained HTML page for people who do not run breakglass: auditors,
+//! a security team, the next administrator. No script, no font, no image, no request: the
+//! page's Content-Security-Policy forbids every fetch, so it reads the same offline, on a
+//! phone and printed to PDF.
+
+use jiff::Timestamp;
+
+use super::{CheckId, Counts, Evidence, Finding, Outcome, Severity};
+
+/// What the page shows besides the findings.
+#[derive(Clone, Copy, Debug)]
+pub struct HtmlAudit<'a> {
+    pub tenant_id: &'a str,
+    pub audited_at: Timestamp,
+    /// `--fail-on`, or `never`.
+    pub fail_on: &'a str,
+    pub failed: bool,
+    pub tool_version: &'a str,
+}
+
+/// Text made safe for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --critical: #a4001d; --high: #c43e00; --medium: #8a6100; --low: #2f5f8a; --info: #555; --ok: #1d6b33; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem; line-height: 1.45; color: #1b1b1b; background: #fff; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 0 0 .3rem; }
+.meta { color: #444; margin: 0; overflow-wrap: anywhere; }
+.verdict { display: inline-block; font-weight: 600; padding: .2rem .6rem; border-radius: .3rem; color: #fff; margin: .5rem 0; }
+.verdict.failed { background: var(--critical); }
+.verdict.passed { background: var(--ok); }
+table.counts { border-collapse: collapse; width: 100%; max-width: 36rem; }
+table.counts th, table.counts td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; }
+article { border-left: .35rem solid var(--info); padding: .5rem .75rem; margin: .75rem 0; background: #f7f7f7; break-inside: avoid; }
+article.critical { border-color: var(--critical); }
+article.high { border-color: var(--high); }
+article.medium { border-color: var(--medium); }
+article.low { border-color: var(--low); }
+article.not-checked { border-color: #777; background: #fff8e5; }
+.check { font-family: ui-monospace, monospace; font-size: .85rem; color: #444; }
+.label { font-weight: 700; text-transform: uppercase; font-size: .8rem; }
+ul.evidence { margin: .3rem 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
+.hint { margin: .3rem 0 0; }
+ul.passed { columns: 2 18rem; padding-left: 1.2rem; }
+footer { margin-top: 2rem; font-size: .85rem; color: #555; }
+@media print { body { max-width: none; } .verdict { border: 1px solid #000; color: #000; background: none; } article { background: none; } }
+"#;
+
+fn evidence_item(e: &Evidence) -> String {
+    let detail = e
+        .detail
+        .as_deref()
+        .map(|d| format!(": {}", escape(d)))
+        .unwrap_or_default();
+    format!(
+        "<li>{} <span class=\"check\">({} {})</span>{detail}</li>",
+        escape(&e.name),
+        escape(&e.kind),
+        escape(&e.id)
+    )
+}
+
+fn article(finding: &Finding, class: &str, label: &str) -> String {
+    let title = finding.check.text().title;
+    let mut out = format!(
+        "<article class=\"{class}\"><h3><span class=\"label\">{}</span> {}</h3><p class=\"check\">{}</p><p>{}</p>",
+        escape(label),
+        escape(title),
+        finding.check.name(),
+        escape(&finding.summary)
+    );
+    if !finding.evidence.is_empty() {
+        out.push_str("<ul class=\"evidence\">");
+        for e in &finding.evidence {
+            out.push_str(&evidence_item(e));
+        }
+        out.push_str("</ul>");
+    }
+    if let Some(hint) = &finding.hint {
+        out.push_str(&format!(
+            "<p class=\"hint\"><strong>What to do:</strong> {}</p>",
+            escape(hint)
+        ));
+    }
+    out.push_str("</article>\n");
+    out
+}
+
+fn counts_table(counts: &Counts) -> String {
+    let rows = [
+        ("Critical", counts.critical),
+        ("High", counts.high),
+        ("Medium", counts.medium),
+        ("Low", counts.low),
+        ("Info", counts.info),
+        ("Not checked", counts.not_checked),
+        ("Passed", counts.passed),
+    ];
+    let mut out = String::from("<table class=\"counts\"><tr><th>Result</th><th>Checks</th></tr>");
+    for (name, n) in rows {
+        out.push_str(&format!("<tr><td>{name}</td><td>{n}</td></tr>"));
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+const SEVERITIES: [(Severity, &str); 5] = [
+    (Severity::Critical, "Critical"),
+    (Severity::High, "High"),
+    (Severity::Medium, "Medium"),
+    (Severity::Low, "Low"),
+    (Severity::Info, "Info"),
+];
+
+fn findings_by_severity(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for (severity, name) in SEVERITIES {
+        let these: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status == Outcome::Finding && f.severity == Some(severity))
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("<h2>{name} ({})</h2>\n", these.len()));
+        for finding in these {
+            out.push_str(&article(finding, severity.label(), name));
+        }
+    }
+    out
+}
+
+fn not_checked(findings: &[Finding]) -> String {
+    let these: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.status == Outcome::NotChecked)
+        .collect();
+    if these.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<h2>Not checked ({})</h2>\n<p>The operator may not read what these checks need, so they are not passes.</p>\n",
+        these.len()
+    );
+    for finding in these {
+        out.push_str(&article(finding, "not-checked", "Not checked"));
+    }
+    out
+}
+
+fn passed(findings: &[Finding]) -> String {
+    let mut checks: Vec<CheckId> = findings
+        .iter()
+        .filter(|f| f.status == Outcome::Pass)
+        .map(|f| f.check)
+        .collect();
+    checks.dedup();
+    if checks.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("<h2>Passed ({})</h2>\n<ul class=\"passed\">", checks.len());
+    for check in checks {
+        out.push_str(&format!(
+            "<li>{} <span class=\"check\">{}</span></li>",
+            escape(check.text().title),
+            check.name()
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
+/// The page.
+pub fn html(page: &HtmlAudit<'_>, findings: &[Finding]) -> String {
+    let at = page.audited_at.strftime("%Y-%m-%d %H:%M UTC").to_string();
+    let tenant = escape(page.tenant_id);
+    let verdict = match (page.fail_on, page.failed) {
+        ("never", _) => String::new(),
+        (threshold, true) => format!(
+            "<p class=\"verdict failed\">FAILED: findings at {} or above, or checks not made</p>",
+            escape(threshold)
+        ),
+        (threshold, false) => format!(
+            "<p class=\"verdict passed\">Passed: nothing at {} or above</p>",
+            escape(threshold)
+        ),
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>Emergency access audit of {tenant}</title>\n<style>{STYLE}</style></head>\n<body>\n\
+<header><h1>Emergency access audit</h1>\n<p class=\"meta\">Tenant {tenant}</p>\n<p class=\"meta\">Audited {at}</p>\n{verdict}</header>\n\
+<main>\n<h2>Summary</h2>\n{counts}{by_severity}{not_checked}{passed}</main>\n\
+<footer>Made by breakglass {version} from the tenant as read at {at}. Each finding's check name matches the JSON and SARIF reports.</footer>\n\
+</body></html>\n",
+        counts = counts_table(&Counts::of(findings)),
+        by_severity = findings_by_severity(findings),
+        not_checked = not_checked(findings),
+        passed = passed(findings),
+        version = escape(page.tool_version),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Missing;
+
+    #[test]
+    fn text_from_the_tenant_cannot_become_markup() {
+        let finding = Finding::found(
+            CheckId::AppOwners,
+            Severity::Critical,
+            "owner <script>alert(1)</script>",
+        )
+        .with(Evidence {
+            id: "1\" onmouseover=\"x".into(),
+            name: "<img src=http://evil>".into(),
+            kind: "user".into(),
+            detail: Some("a & b".into()),
+        });
+        let page = HtmlAudit {
+            tenant_id: "t",
+            audited_at: "2026-12-05T08:00:00Z".parse().unwrap(),
+            fail_on: "high",
+            failed: true,
+            tool_version: "0.1.0",
+        };
+        let text = html(&page, &[finding]);
+        assert!(!text.contains("<script"), "{text}");
+        assert!(!text.contains("<img"), "{text}");
+        assert!(text.contains("&lt;script&gt;"));
+        assert!(text.contains("1&quot; onmouseover"));
+        assert!(text.contains("a &amp; b"));
+        assert!(text.contains("FAILED"));
+    }
+
+    #[test]
+    fn findings_are_grouped_by_severity_and_checks_not_made_stand_apart() {
+        let findings = vec![
+            Finding::pass(CheckId::EmergencyApp, "there"),
+            Finding::found(CheckId::LastDrill, Severity::Medium, "no drill"),
+            Finding::found(CheckId::AppOwners, Severity::Critical, "an owner"),
+            Finding::not_checked(
+                CheckId::GraphPermissions,
+                Missing {
+                    permission: "Application.Read.All".into(),
+                    detail: "403".into(),
+                },
+            ),
+        ];
+        let page = HtmlAudit {
+            tenant_id: "t",
+            audited_at: "2026-12-05T08:00:00Z".parse().unwrap(),
+            fail_on: "never",
+            failed: false,
+            tool_version: "0.1.0",
+        };
+        let text = html(&page, &findings);
+        let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("<h2>Critical (1)") < at("<h2>Medium (1)"));
+        assert!(at("<h2>Medium (1)") < at("<h2>Not checked (1)"));
+        assert!(at("<h2>Not checked (1)") < at("<h2>Passed (1)"));
+        assert!(text.contains("Application.Read.All"));
+        assert!(
+            !text.contains("class=\"verdict"),
+            "no verdict with --fail-on never"
+        );
+    }
+}
