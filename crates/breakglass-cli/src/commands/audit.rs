@@ -70,8 +70,8 @@ pub struct AuditArgs {
     )]
     pub config: PathBuf,
 
-    /// Report as SARIF 2.1.0, for code-scanning dashboards (GitHub code scanning accepts it),
-    /// instead of the table or `--output json`.
+    /// Report as SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning accepts it), or
+    /// as one HTML page for people, instead of the table or `--output json`.
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub format: Option<ReportFormat>,
 
@@ -84,10 +84,14 @@ pub struct AuditArgs {
     pub operator: OperatorArgs,
 }
 
-/// The report formats for other tools.
+/// The report formats for other tools and other people.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ReportFormat {
+    /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// One self-contained HTML page (no script, font or request), readable on a phone and
+    /// printable to PDF.
+    Html,
 }
 
 /// What `audit` reports.
@@ -233,7 +237,18 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         findings,
         findings_only: args.findings_only,
     };
-    match args.format {
+    let text = match args.format {
+        None => None,
+        Some(ReportFormat::Html) => Some(audit::html::html(
+            &audit::html::HtmlAudit {
+                tenant_id: &report.tenant_id,
+                audited_at: report.audited_at,
+                fail_on: &report.fail_on,
+                failed,
+                tool_version: env!("CARGO_PKG_VERSION"),
+            },
+            &report.findings,
+        )),
         Some(ReportFormat::Sarif) => {
             // SARIF locations are URIs: a relative path as given, else a file: URL.
             let config_uri = match url::Url::from_file_path(&args.config) {
@@ -246,19 +261,21 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
                 tool_version: env!("CARGO_PKG_VERSION"),
                 config_path: &config_uri,
             };
-            let text = serde_json::to_string_pretty(&audit::sarif::sarif(&run, &report.findings))
-                .map_err(|e| {
-                crate::error::internal_error(format!("cannot encode SARIF: {e}"))
-            })?;
-            match &args.out {
-                Some(path) => {
-                    audit_reader::save_report(path, &text)?;
-                    ui.status(format!("wrote the SARIF report to {}", path.display()));
-                }
-                None => ui.write_stdout(&text)?,
-            }
+            Some(
+                serde_json::to_string_pretty(&audit::sarif::sarif(&run, &report.findings))
+                    .map_err(|e| {
+                        crate::error::internal_error(format!("cannot encode SARIF: {e}"))
+                    })?,
+            )
         }
-        None => ui.emit(&report)?,
+    };
+    match (text, &args.out) {
+        (None, _) => ui.emit(&report)?,
+        (Some(text), Some(path)) => {
+            audit_reader::save_report(path, &text)?;
+            ui.status(format!("wrote the report to {}", path.display()));
+        }
+        (Some(text), None) => ui.write_stdout(&text)?,
     }
     if failed {
         let c = &report.counts;

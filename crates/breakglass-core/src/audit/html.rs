@@ -78,12 +78,13 @@ fn evidence_item(e: &Evidence) -> String {
 
 fn article(finding: &Finding, class: &str, label: &str) -> String {
     let title = finding.check.text().title;
+    // The finding leads; the check's own wording says what should have been true.
     let mut out = format!(
-        "<article class=\"{class}\"><h3><span class=\"label\">{}</span> {}</h3><p class=\"check\">{}</p><p>{}</p>",
+        "<article class=\"{class}\"><h3><span class=\"label\">{}</span> {}</h3><p class=\"check\">{}: expected: {}</p>",
         escape(label),
-        escape(title),
+        escape(&finding.summary),
         finding.check.name(),
-        escape(&finding.summary)
+        escape(title),
     );
     if !finding.evidence.is_empty() {
         out.push_str("<ul class=\"evidence\">");

@@ -1,0 +1,58 @@
+"""`breakglass audit --format html`, judged by a real browser: headless Chromium (Debian's) over
+the DevTools protocol loads the page at a phone's width and at a desktop's, and the page must
+raise no console message or exception, make no request but for its own file, hold every
+finding of the JSON report (summary, check and evidence), fit the phone's width without
+sideways scrolling, and print to PDF. Screenshots are kept in target/test-artifacts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from chromium import Chromium, chromium_path
+from conftest import IN_CI, REPO, require
+
+ARTIFACTS = Path(os.environ.get("BREAKGLASS_TEST_ARTIFACTS", REPO / "target" / "test-artifacts"))
+
+
+def browser() -> Chromium:
+    binary = chromium_path()
+    require(binary is not None, "chromium is not installed (scripts/test installs Debian's chromium in CI)")
+    return Chromium(binary)
+
+
+def test_the_html_report_loads_clean_and_holds_every_finding(tenant):
+    run, root = tenant
+    page = root / "audit.html"
+    run("audit", "--format", "html", "--out", str(page), "--fail-on", "never")
+    report = json.loads(run("audit", "--output", "json", "--fail-on", "never").stdout)
+    findings = [f for f in report["findings"] if f["status"] != "pass"]
+    assert findings, "the seeded tenant has findings"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    chromium = browser()
+    try:
+        for name, width, height, mobile in (("phone", 390, 844, True), ("desktop", 1280, 900, False)):
+            session, load = chromium.open(page.as_uri(), width, height, mobile)
+            assert not load.console, load.console
+            assert not load.exceptions, load.exceptions
+            assert not load.log_errors, load.log_errors
+            assert load.requests == [page.as_uri()], f"requests beyond the file: {load.requests}"
+            overflow = chromium.evaluate(session, "document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name}: {overflow}px of sideways scrolling"
+            chromium.screenshot(session, ARTIFACTS / f"audit-report-{name}.png")
+            text = " ".join(chromium.text(session).split())
+            for finding in findings:
+                assert " ".join(finding["summary"].split()) in text, finding["summary"]
+                assert finding["check"] in text
+                for evidence in finding.get("evidence", []):
+                    assert evidence["id"] in text, evidence
+            assert report["tenantId"] in text
+        assert chromium.pdf(session).startswith(b"%PDF")
+    finally:
+        chromium.close()
+    assert (ARTIFACTS / "audit-report-phone.png").stat().st_size > 1000
+    if IN_CI:
+        print(f"screenshots: {ARTIFACTS}")
