@@ -14,6 +14,7 @@ pub mod cloud;
 pub mod config;
 pub mod drill;
 pub mod env;
+pub mod exports;
 pub mod flag_duration;
 pub mod graph_error;
 pub mod graph_permissions;

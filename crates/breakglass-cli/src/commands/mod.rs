@@ -11,6 +11,7 @@ pub mod credential;
 pub mod demo;
 pub mod drill;
 pub mod exec;
+pub mod export;
 pub mod init;
 pub mod monitor;
 pub mod plan;
@@ -52,6 +53,7 @@ pub enum Command {
     Drill(drill::DrillArgs),
     Watch(watch::WatchArgs),
     Audit(audit::AuditArgs),
+    Export(export::ExportArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
 }
@@ -97,6 +99,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
         Command::Watch(args) => watch::cmd_watch(helper, args).await,
         Command::Audit(args) => audit::cmd_audit(helper, args).await,
+        Command::Export(args) => export::cmd_export(helper, args).await,
         Command::Completions(args) => shell::cmd_completions(helper, args),
         Command::Man(args) => shell::cmd_man(helper, args),
     }
