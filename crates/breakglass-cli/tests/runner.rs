@@ -18,6 +18,7 @@ mod test_demo;
 mod test_device_code;
 mod test_drill;
 mod test_errors;
+mod test_evidence;
 mod test_export;
 mod test_faults;
 mod test_fuzz_corpus;

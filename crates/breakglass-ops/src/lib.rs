@@ -15,6 +15,7 @@ pub mod directory;
 pub mod drill;
 pub mod emergency;
 pub mod error;
+pub mod evidence;
 pub mod exports;
 pub mod lease;
 pub mod monitor;

@@ -109,6 +109,37 @@ pub struct AuditReport {
     findings_only: bool,
 }
 
+impl AuditReport {
+    /// The report as one HTML page for people.
+    pub fn html(&self) -> String {
+        let page = audit::html::HtmlAudit {
+            tenant_id: &self.tenant_id,
+            audited_at: self.audited_at,
+            fail_on: &self.fail_on,
+            failed: self.failed,
+            tool_version: env!("CARGO_PKG_VERSION"),
+        };
+        audit::html::html(&page, &self.findings)
+    }
+
+    /// The report as SARIF, its results located at `config` (the file the audit judged).
+    pub fn sarif(&self, config: &Path) -> Result<String, CommandError> {
+        // SARIF locations are URIs: a relative path as given, else a file: URL.
+        let config_uri = match url::Url::from_file_path(config) {
+            Ok(url) => url.to_string(),
+            Err(()) => config.display().to_string(),
+        };
+        let run = audit::sarif::SarifRun {
+            tenant_id: &self.tenant_id,
+            audited_at: self.audited_at,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            config_path: &config_uri,
+        };
+        serde_json::to_string_pretty(&audit::sarif::sarif(&run, &self.findings))
+            .map_err(|e| crate::error::internal_error(format!("cannot encode SARIF: {e}")))
+    }
+}
+
 fn result_label(f: &Finding) -> String {
     match (f.status, f.severity) {
         (Outcome::Pass, _) => "ok".into(),
@@ -163,7 +194,7 @@ impl Report for AuditReport {
     }
 }
 
-fn drills_folder(args: &AuditArgs) -> PathBuf {
+pub fn drills_folder(args: &AuditArgs) -> PathBuf {
     if let Some(dir) = &args.drills {
         return dir.clone();
     }
@@ -206,7 +237,11 @@ fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandE
     Ok(LocalVault::new(config, &base, password))
 }
 
-pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), CommandError> {
+/// Reads the tenant and judges it: the report `audit` prints, and `evidence` keeps.
+pub async fn run_audit(
+    helper: &CommandHelper,
+    args: &AuditArgs,
+) -> Result<AuditReport, CommandError> {
     let ui = helper.ui();
     let threshold = match args.fail_on.trim().to_ascii_lowercase().as_str() {
         "never" => None,
@@ -237,37 +272,17 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         findings,
         findings_only: args.findings_only,
     };
+    Ok(report)
+}
+
+pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), CommandError> {
+    let ui = helper.ui();
+    let report = run_audit(helper, args).await?;
+    let failed = report.failed;
     let text = match args.format {
         None => None,
-        Some(ReportFormat::Html) => Some(audit::html::html(
-            &audit::html::HtmlAudit {
-                tenant_id: &report.tenant_id,
-                audited_at: report.audited_at,
-                fail_on: &report.fail_on,
-                failed,
-                tool_version: env!("CARGO_PKG_VERSION"),
-            },
-            &report.findings,
-        )),
-        Some(ReportFormat::Sarif) => {
-            // SARIF locations are URIs: a relative path as given, else a file: URL.
-            let config_uri = match url::Url::from_file_path(&args.config) {
-                Ok(url) => url.to_string(),
-                Err(()) => args.config.display().to_string(),
-            };
-            let run = audit::sarif::SarifRun {
-                tenant_id: &report.tenant_id,
-                audited_at: report.audited_at,
-                tool_version: env!("CARGO_PKG_VERSION"),
-                config_path: &config_uri,
-            };
-            Some(
-                serde_json::to_string_pretty(&audit::sarif::sarif(&run, &report.findings))
-                    .map_err(|e| {
-                        crate::error::internal_error(format!("cannot encode SARIF: {e}"))
-                    })?,
-            )
-        }
+        Some(ReportFormat::Html) => Some(report.html()),
+        Some(ReportFormat::Sarif) => Some(report.sarif(&args.config)?),
     };
     match (text, &args.out) {
         (None, _) => ui.emit(&report)?,

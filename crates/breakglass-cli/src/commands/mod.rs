@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod credential;
 pub mod demo;
 pub mod drill;
+pub mod evidence;
 pub mod exec;
 pub mod export;
 pub mod init;
@@ -53,6 +54,7 @@ pub enum Command {
     Drill(drill::DrillArgs),
     Watch(watch::WatchArgs),
     Audit(audit::AuditArgs),
+    Evidence(evidence::EvidenceArgs),
     Export(export::ExportArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
@@ -99,6 +101,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Drill(args) => drill::cmd_drill(helper, args).await,
         Command::Watch(args) => watch::cmd_watch(helper, args).await,
         Command::Audit(args) => audit::cmd_audit(helper, args).await,
+        Command::Evidence(args) => evidence::cmd_evidence(helper, args).await,
         Command::Export(args) => export::cmd_export(helper, args).await,
         Command::Completions(args) => shell::cmd_completions(helper, args),
         Command::Man(args) => shell::cmd_man(helper, args),

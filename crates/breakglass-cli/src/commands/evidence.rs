@@ -1,0 +1,175 @@
+//! `breakglass evidence --out DIR`: the files an auditor asks for, with a manifest of their
+//! SHA-256 (the writing is `breakglass_ops::evidence`).
+
+use std::path::PathBuf;
+
+use breakglass_ops::evidence::{EvidenceFile, write_pack};
+use breakglass_ops::monitor::arm::{self, WorkspaceId};
+
+use super::audit::{AuditArgs, run_audit};
+use crate::context::CommandHelper;
+use crate::error::{CommandError, internal_error};
+use crate::output::{Report, table};
+use crate::session::OperatorArgs;
+use crate::ui::Ui;
+
+/// Gathers the evidence of the emergency access into one folder: the audit (JSON, HTML and
+/// SARIF), the last drill record (JSON and Markdown), breakglass.toml (it holds no secret),
+/// the monitored identities and, with `--workspace`, the alert rules' status; and
+/// `manifest.json` and `SHA256SUMS` with each file's SHA-256 (`sha256sum -c SHA256SUMS`
+/// checks them). What is missing is named in the manifest.
+///
+/// Run it after each drill and after each use of the emergency access, and hand the folder
+/// to whoever reviews it (Microsoft's guidance asks for a review after every use).
+#[derive(Debug, clap::Args)]
+pub struct EvidenceArgs {
+    /// The folder to write (created when missing; files of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The folder of drill records. Default: `drills` next to breakglass.toml.
+    #[arg(long, value_name = "DIR")]
+    pub drills: Option<PathBuf>,
+    /// Also record the alert rules' status on this Log Analytics workspace (resource id).
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub workspace: Option<String>,
+    /// With `--workspace`, the Microsoft Sentinel analytic rules too.
+    #[arg(long, requires = "workspace")]
+    pub sentinel: bool,
+    /// A file whose first line is the KeePass master password (see `audit`).
+    #[arg(long, value_name = "PATH", help_heading = "Configuration")]
+    pub keepass_password_file: Option<PathBuf>,
+    /// The configuration file.
+    #[arg(
+        long,
+        env = "BREAKGLASS_CONFIG",
+        value_name = "PATH",
+        default_value = "breakglass.toml",
+        help_heading = "Configuration"
+    )]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+fn json(value: &impl serde::Serialize) -> Result<Vec<u8>, CommandError> {
+    serde_json::to_vec_pretty(value).map_err(|e| internal_error(format!("cannot encode: {e}")))
+}
+
+fn file(name: &str, what: &str, contents: Vec<u8>) -> EvidenceFile {
+    EvidenceFile {
+        name: name.into(),
+        what: what.into(),
+        contents,
+    }
+}
+
+pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result<(), CommandError> {
+    let audit_args = AuditArgs {
+        fail_on: "never".into(),
+        findings_only: false,
+        drills: args.drills.clone(),
+        keepass_password_file: args.keepass_password_file.clone(),
+        config: args.config.clone(),
+        format: None,
+        out: None,
+        operator: args.operator.clone(),
+    };
+    let report = run_audit(helper, &audit_args).await?;
+    let mut files = vec![
+        file(
+            "audit.json",
+            "the audit, as `breakglass audit --output json`",
+            json(&report)?,
+        ),
+        file(
+            "audit.html",
+            "the audit as a page for people",
+            report.html().into_bytes(),
+        ),
+        file(
+            "audit.sarif",
+            "the audit as SARIF 2.1.0",
+            report.sarif(&args.config)?.into_bytes(),
+        ),
+    ];
+    let mut missing = Vec::new();
+    let config_text = std::fs::read(&args.config).map_err(|e| {
+        crate::error::config_error(format!("cannot read {}: {e}", args.config.display()))
+    })?;
+    files.push(file(
+        "breakglass.toml",
+        "the declared emergency access (no secrets)",
+        config_text,
+    ));
+    let drills = super::audit::drills_folder(&audit_args);
+    let records = breakglass_ops::drill::record::read_all(helper.ui(), &drills)?;
+    match records.iter().max_by_key(|r| r.started) {
+        Some(last) => {
+            files.push(file(
+                "last-drill.json",
+                "the last drill record",
+                json(last)?,
+            ));
+            files.push(file(
+                "last-drill.md",
+                "the last drill record, for people",
+                breakglass_ops::drill::record::markdown(last).into_bytes(),
+            ));
+        }
+        None => missing.push(format!(
+            "no drill record in {}: run `breakglass drill`",
+            drills.display()
+        )),
+    }
+    let config = breakglass_ops::provision::load_config(&args.config)?;
+    let session = helper.sign_in_for(&args.operator, &config).await?;
+    let identities = breakglass_ops::monitor::identities::gather(&session, &config).await?;
+    files.push(file(
+        "monitor-identities.json",
+        "every id the alert rules match",
+        json(&identities)?,
+    ));
+    match &args.workspace {
+        Some(workspace) => {
+            let workspace = WorkspaceId::parse(workspace)?;
+            let operator = crate::context::operator_for(&args.operator, &config)?;
+            let arm_client = crate::monitor::arm_sign_in(helper, &operator).await?;
+            let statuses = arm::status(&arm_client, &workspace, &identities, args.sentinel).await?;
+            files.push(file(
+                "rules-status.json",
+                "the deployed alert rules, as read",
+                json(&statuses)?,
+            ));
+        }
+        None => missing.push("the alert rules' status: pass `--workspace RESOURCE_ID`".into()),
+    }
+    let (manifest, path) = write_pack(&args.out, &report.tenant_id, files, missing)?;
+    for note in &manifest.missing {
+        helper.ui().warn(format!("not in the pack: {note}"));
+    }
+    helper.ui().status(format!(
+        "wrote {} files and their SHA-256 to {}",
+        manifest.files.len(),
+        path.display()
+    ));
+    helper.ui().emit(&Pack(manifest))
+}
+
+/// The manifest, as `evidence` reports it.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Pack(breakglass_ops::evidence::Manifest);
+
+impl Report for Pack {
+    fn human(&self, ui: &Ui) -> String {
+        let mut rows = table(ui, &["file", "what", "sha-256"]);
+        for entry in &self.0.files {
+            rows.add_row(vec![
+                entry.name.clone(),
+                entry.what.clone(),
+                entry.sha256.clone(),
+            ]);
+        }
+        rows.to_string()
+    }
+}
