@@ -116,3 +116,40 @@ fn the_pack_holds_every_file_with_its_hash_and_names_what_is_missing() {
     );
     assert!(!config.contains(KEEPASS_PASSWORD));
 }
+
+#[test]
+fn an_emergency_use_is_recorded_as_one_with_its_note_for_the_review() {
+    let (env, _simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
+    env.run(["apply", "--yes"]).assert_success();
+    let used = env.run([
+        "drill",
+        "--log-wait",
+        "0",
+        "--kind",
+        "emergency",
+        "--note",
+        "INC-4711: Conditional Access locked every admin out",
+        "--output",
+        "json",
+    ]);
+    used.assert_success();
+    let dir = env.root().join("evidence");
+    env.run(["evidence", "--out", dir.to_str().unwrap()])
+        .assert_success();
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("last-drill.json")).unwrap()).unwrap();
+    assert_eq!(record["kind"], "emergency");
+    assert_eq!(
+        record["note"],
+        "INC-4711: Conditional Access locked every admin out"
+    );
+    let markdown = std::fs::read_to_string(dir.join("last-drill.md")).unwrap();
+    assert!(
+        markdown.starts_with("# Emergency use of the emergency access"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| what | emergency use |"), "{markdown}");
+
+    let wrong = env.run(["drill", "--kind", "holiday"]);
+    wrong.assert_code(2);
+}

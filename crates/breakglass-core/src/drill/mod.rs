@@ -18,8 +18,8 @@ pub use checks::{
 };
 pub use policies::{CaFinding, CaSubject, ca_finding, conditional_access};
 pub use record::{
-    AppRef, CredentialResult, DrillRecord, History, Operator, Standing, UserResult, history,
-    record_stem,
+    AppRef, CredentialResult, DrillRecord, History, Operator, Standing, UseKind, UserResult,
+    history, record_stem,
 };
 
 /// Microsoft asks for emergency access to be validated at least this often.

@@ -58,11 +58,41 @@ pub struct UserResult {
     pub conditional_access_findings: Vec<CaFinding>,
 }
 
+/// What a record is the record of. Microsoft's guidance asks for a review after every use of
+/// emergency access, not only after drills: a use is recorded the same way, with its kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UseKind {
+    /// A planned proof that the way in works.
+    #[default]
+    Drill,
+    /// The emergency access was needed and used.
+    Emergency,
+    /// Someone used it who should not have, or for what it is not for.
+    Misuse,
+}
+
+impl UseKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            UseKind::Drill => "drill",
+            UseKind::Emergency => "emergency use",
+            UseKind::Misuse => "misuse",
+        }
+    }
+}
+
 /// What a drill leaves behind: `drill-<UTC timestamp>.json`. It holds no secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrillRecord {
     pub version: u32,
+    /// Records written before kinds existed were drills.
+    #[serde(default)]
+    pub kind: UseKind,
+    /// Why, in the operator's words (an incident or change number), for the review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// This machine's clock.
     pub started: Timestamp,
     pub finished: Timestamp,

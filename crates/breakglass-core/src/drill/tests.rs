@@ -166,6 +166,8 @@ fn record(started: &str, proven: &[(&str, &str)], unproven: &[&str]) -> DrillRec
     };
     DrillRecord {
         version: RECORD_VERSION,
+        kind: UseKind::Drill,
+        note: None,
         started: at(started),
         finished: at(started),
         tenant_time: None,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use breakglass_core::drill::{
     self, AppRef, Authority, Check, CheckKind, CredentialResult, DrillRecord, Operator,
-    RECORD_VERSION, Status, UserResult, Verdict,
+    RECORD_VERSION, Status, UseKind, UserResult, Verdict,
 };
 use breakglass_core::roles;
 use breakglass_core::tenant::{Policy, same};
@@ -57,6 +57,9 @@ pub struct DrillOptions {
     pub strict: bool,
     /// `breakglass.toml`, for KeePass-held credentials.
     pub config_path: PathBuf,
+    /// What this run records: a drill, an emergency use, a misuse.
+    pub kind: UseKind,
+    pub note: Option<String>,
 }
 
 /// Who runs the drill, and how it reaches the tenant and the KeePass password.
@@ -211,6 +214,8 @@ pub async fn run(
     // 4. The record.
     let mut record = DrillRecord {
         version: RECORD_VERSION,
+        kind: options.kind,
+        note: options.note.clone(),
         started,
         finished: breakglass_core::lease::whole_seconds(Timestamp::now()),
         tenant_time: Some(tenant.now),

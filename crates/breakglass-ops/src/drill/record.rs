@@ -38,7 +38,12 @@ fn cell(text: &str) -> String {
 /// The Markdown form of a record.
 pub fn markdown(record: &DrillRecord) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# Emergency access drill, {}\n", when(record.started));
+    let title = match record.kind {
+        breakglass_core::drill::UseKind::Drill => "Emergency access drill",
+        breakglass_core::drill::UseKind::Emergency => "Emergency use of the emergency access",
+        breakglass_core::drill::UseKind::Misuse => "Misuse of the emergency access",
+    };
+    let _ = writeln!(md, "# {title}, {}\n", when(record.started));
     summary(&mut md, record);
     credentials(&mut md, record);
     users(&mut md, record);
@@ -70,6 +75,10 @@ fn summary(md: &mut String, record: &DrillRecord) {
         cell(record.tenant_name.as_deref().unwrap_or("-")),
         record.tenant_id
     );
+    let _ = writeln!(md, "| what | {} |", record.kind.name());
+    if let Some(note) = &record.note {
+        let _ = writeln!(md, "| note | {} |", cell(note));
+    }
     let _ = writeln!(md, "| cloud | {} |", cell(&record.cloud));
     let _ = writeln!(
         md,

@@ -65,6 +65,15 @@ pub struct DrillArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// What this run records: a planned drill, an emergency use (the access was needed), or a
+    /// misuse (someone used it who should not have); each is kept for its review.
+    #[arg(long, value_enum, value_name = "KIND", default_value = "drill")]
+    pub kind: UseKindArg,
+
+    /// Why, in your words (an incident or change number), kept in the record.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
     /// The folder for the drill records. Default: `drills` next to breakglass.toml.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -81,6 +90,23 @@ pub struct DrillArgs {
 
     #[command(flatten)]
     pub operator: OperatorArgs,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum UseKindArg {
+    Drill,
+    Emergency,
+    Misuse,
+}
+
+impl From<UseKindArg> for breakglass_core::drill::UseKind {
+    fn from(kind: UseKindArg) -> Self {
+        match kind {
+            UseKindArg::Drill => Self::Drill,
+            UseKindArg::Emergency => Self::Emergency,
+            UseKindArg::Misuse => Self::Misuse,
+        }
+    }
 }
 
 pub async fn cmd_drill(helper: &CommandHelper, args: &DrillArgs) -> Result<(), CommandError> {

@@ -163,6 +163,8 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
         log_wait,
         strict: args.strict,
         config_path: args.config.config.clone(),
+        kind: args.kind.into(),
+        note: args.note.clone(),
     };
     let password = keepass_password_for(&args.config);
     let drill = Drill {
