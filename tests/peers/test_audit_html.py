@@ -1,4 +1,4 @@
-"""`breakglass audit --format html`, judged by a real browser: headless Chromium (Debian's) over
+"""`breakglass audit --format html` and `drill --format html`, judged by a real browser: headless Chromium (Debian's) over
 the DevTools protocol loads the page at a phone's width and at a desktop's, and the page must
 raise no console message or exception, make no request but for its own file, hold every
 finding of the JSON report (summary, check and evidence), fit the phone's width without
@@ -56,3 +56,27 @@ def test_the_html_report_loads_clean_and_holds_every_finding(tenant):
     assert (ARTIFACTS / "audit-report-phone.png").stat().st_size > 1000
     if IN_CI:
         print(f"screenshots: {ARTIFACTS}")
+
+
+def test_the_drill_page_loads_clean_and_names_every_credential_and_user(tenant):
+    run, root = tenant
+    result = run("drill", "--log-wait", "0", "--format", "html", check=False)
+    assert result.returncode in (0, 8), result.stderr
+    page = root / "drill.html"
+    page.write_text(result.stdout)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chromium = browser()
+    try:
+        session, load = chromium.open(page.as_uri(), 390, 844, True)
+        assert not load.console and not load.exceptions and not load.log_errors, load
+        assert load.requests == [page.as_uri()], load.requests
+        overflow = chromium.evaluate(session, "document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px of sideways scrolling"
+        chromium.screenshot(session, ARTIFACTS / "drill-report-phone.png")
+        text = chromium.text(session)
+        assert "Emergency access drill" in text
+        for label in ("rotating", "offline"):
+            assert label in text, label
+        assert "@" in text, "the emergency users by name"
+    finally:
+        chromium.close()

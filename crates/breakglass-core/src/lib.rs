@@ -25,6 +25,7 @@ pub mod markers;
 pub mod monitor;
 pub mod pass_policy;
 pub mod plan;
+pub mod report_html;
 pub mod retry;
 pub mod roles;
 pub mod scope;

@@ -5,6 +5,7 @@
 //! decides pass, warning or failure lives here, without I/O, so every rule is unit-tested.
 
 mod checks;
+pub mod html;
 pub mod limits;
 mod policies;
 mod record;

@@ -243,3 +243,17 @@ fn next_due_is_ninety_days_later() {
         "drill-20250131T134507Z"
     );
 }
+
+#[test]
+fn a_drill_page_escapes_what_the_tenant_wrote_and_names_every_credential() {
+    let mut r = record("2025-03-01T00:00:00Z", &[("rotating", "k2")], &["offline"]);
+    r.kind = UseKind::Emergency;
+    r.note = Some("<b>INC</b>".into());
+    r.users[0].user_principal_name = "bg<script>@x".into();
+    let page = html::html(&r);
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(page.contains("Emergency use of the emergency access"));
+    assert!(page.contains("&lt;b&gt;INC&lt;/b&gt;"));
+    assert!(!page.contains("<script"));
+    assert!(page.contains("rotating") && page.contains("offline"));
+}

@@ -74,6 +74,11 @@ pub struct DrillArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
 
+    /// Print the record as one self-contained HTML page (no script, font or request) instead
+    /// of the table or `--output json`; the JSON and Markdown records are written as ever.
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "history")]
+    pub format: Option<PageFormat>,
+
     /// The folder for the drill records. Default: `drills` next to breakglass.toml.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -90,6 +95,12 @@ pub struct DrillArgs {
 
     #[command(flatten)]
     pub operator: OperatorArgs,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PageFormat {
+    /// A page for people, readable on a phone and printable to PDF.
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

@@ -180,7 +180,12 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
         record,
         record_files: Some(files),
     };
-    ui.emit(&report)?;
+    match args.format {
+        Some(super::PageFormat::Html) => {
+            ui.write_stdout(&breakglass_core::drill::html::html(&report.record))?
+        }
+        None => ui.emit(&report)?,
+    }
     let record = &report.record;
     if record.verdict == Verdict::Failed {
         let what = if record.failures > 0 {
