@@ -423,8 +423,38 @@ async fn audit(narrator: &mut Narrator<'_>, scene: &Scene<'_>) -> Result<(), Com
     ])?;
     let report: serde_json::Value = serde_json::from_str(&stdout_of(&output, "breakglass audit")?)
         .map_err(|e| internal_error(format!("the demo's audit printed no JSON report: {e}")))?;
-    narrator.finish(16, title, why, started, audit_summary(&report), &report)?;
+    let mut summary = audit_summary(&report);
+    summary.push_str(&for_other_people(scene, &records)?);
+    narrator.finish(16, title, why, started, summary, &report)?;
     Ok(())
+}
+
+/// The audit as a page for people, and the setting another scanner reads to recognise the
+/// emergency accounts.
+fn for_other_people(scene: &Scene<'_>, records: &str) -> Result<String, CommandError> {
+    let page = scene.folder.join("audit.html").display().to_string();
+    let config = ["--config", scene.config.as_str()];
+    let mut html = vec!["audit", "--format", "html", "--out", page.as_str()];
+    html.extend(config);
+    html.extend([
+        "--keepass-password-file",
+        scene.password_file.as_str(),
+        "--drills",
+        records,
+        "--fail-on",
+        "never",
+    ]);
+    stdout_of(&scene.run(&html)?, "breakglass audit --format html")?;
+    let mut export = vec!["export", "maester"];
+    export.extend(config);
+    let maester = stdout_of(&scene.run(&export)?, "breakglass export maester")?;
+    let setting: serde_json::Value = serde_json::from_str(&maester)
+        .map_err(|e| internal_error(format!("the demo's export printed no JSON: {e}")))?;
+    Ok(format!(
+        "→ the report for people (one page, no network): {page}\n\
+         → for Maester's tests/Custom/maester-config.json, GlobalSettings.EmergencyAccessAccounts = {}\n",
+        setting["GlobalSettings"]["EmergencyAccessAccounts"]
+    ))
 }
 
 pub(super) fn run_self(
