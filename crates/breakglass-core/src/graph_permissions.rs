@@ -45,6 +45,10 @@ pub const KNOWN: &[GraphPermission] = &[
         id: uuid!("246dd0d5-5bd0-4def-940b-0421030a5b68"),
     },
     GraphPermission {
+        value: "Policy.ReadWrite.AuthenticationMethod",
+        id: uuid!("29c18626-4985-4dcd-85c0-193eef327366"),
+    },
+    GraphPermission {
         value: "Policy.ReadWrite.ConditionalAccess",
         id: uuid!("01c0a623-fc9b-48e9-b794-0756f8e8f067"),
     },
@@ -55,6 +59,10 @@ pub const KNOWN: &[GraphPermission] = &[
     GraphPermission {
         value: "User.ReadWrite.All",
         id: uuid!("741f803b-c850-494e-b5df-cde7c675a1ca"),
+    },
+    GraphPermission {
+        value: "UserAuthMethod-Passkey.ReadWrite.All",
+        id: uuid!("0400e371-7db1-4338-a269-96069eb65227"),
     },
     GraphPermission {
         value: "UserAuthenticationMethod.ReadWrite.All",

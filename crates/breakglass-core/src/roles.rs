@@ -65,6 +65,11 @@ pub const AUTHENTICATION_ADMINISTRATOR: BuiltInRole = BuiltInRole {
     privileged: true,
 };
 /// Runs Entra Connect and federation; may change the owners of any app and service principal.
+pub const AUTHENTICATION_POLICY_ADMINISTRATOR: BuiltInRole = BuiltInRole {
+    display_name: "Authentication Policy Administrator",
+    template_id: uuid!("0526716b-113d-4c15-b2c8-68e3c22b9f80"),
+    privileged: true,
+};
 pub const HYBRID_IDENTITY_ADMINISTRATOR: BuiltInRole = BuiltInRole {
     display_name: "Hybrid Identity Administrator",
     template_id: uuid!("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"),
@@ -98,6 +103,7 @@ pub const ALL: &[BuiltInRole] = &[
     USER_ADMINISTRATOR,
     HELPDESK_ADMINISTRATOR,
     AUTHENTICATION_ADMINISTRATOR,
+    AUTHENTICATION_POLICY_ADMINISTRATOR,
     HYBRID_IDENTITY_ADMINISTRATOR,
     EXCHANGE_ADMINISTRATOR,
     GLOBAL_READER,

@@ -81,6 +81,11 @@ pub(crate) const GRAPH_APP_ROLES: &[GraphPermission] = &[
         display_name: "Read and write your organization's application configuration policies",
     },
     GraphPermission {
+        value: "Policy.ReadWrite.AuthenticationMethod",
+        id: uuid!("29c18626-4985-4dcd-85c0-193eef327366"),
+        display_name: "Read and write all authentication method policies",
+    },
+    GraphPermission {
         value: "Policy.ReadWrite.ConditionalAccess",
         id: uuid!("01c0a623-fc9b-48e9-b794-0756f8e8f067"),
         display_name: "Read and write your organization's conditional access policies",
@@ -104,6 +109,11 @@ pub(crate) const GRAPH_APP_ROLES: &[GraphPermission] = &[
         value: "User.ReadWrite.All",
         id: uuid!("741f803b-c850-494e-b5df-cde7c675a1ca"),
         display_name: "Read and write all users' full profiles",
+    },
+    GraphPermission {
+        value: "UserAuthMethod-Passkey.ReadWrite.All",
+        id: uuid!("0400e371-7db1-4338-a269-96069eb65227"),
+        display_name: "Read and write all users' passkey authentication methods",
     },
     GraphPermission {
         value: "UserAuthenticationMethod.Read.All",

@@ -212,6 +212,30 @@ pub(super) fn role_checks(
             },
             out,
         );
+        role_check(
+            snapshot,
+            is_emergency,
+            RoleRule {
+                check: CheckId::UserTakeoverRoles,
+                wanted: &[roles::AUTHENTICATION_POLICY_ADMINISTRATOR],
+                what: "each can enable an authentication method it controls for every user, emergency users included (with a way to register it, a way in)",
+                severities: (Severity::High, Severity::Medium),
+                hint: "keep Authentication Policy Administrator PIM-eligible with approval, and alert on changes to the authentication methods policy",
+            },
+            out,
+        );
+        role_check(
+            snapshot,
+            is_emergency,
+            RoleRule {
+                check: CheckId::UserTakeoverRoles,
+                wanted: &[roles::AUTHENTICATION_ADMINISTRATOR],
+                what: "each can reset the methods of users without an administrator role only: it reaches an emergency user only once that user has lost its role",
+                severities: (Severity::Low, Severity::Info),
+                hint: "nothing to do while the emergency users hold their role; keep the role to the help desk that needs it",
+            },
+            out,
+        );
     }
 }
 pub(super) fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {

@@ -319,10 +319,23 @@ pub fn permission_of(app_role_id: &str) -> Option<&'static str> {
 pub const USER_TAKEOVER_ROLES: &[BuiltInRole] = &[roles::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR];
 
 /// Graph application permissions that may add an authentication method (a Temporary Access
-/// Pass) to any user, and so sign in as an emergency user.
-pub const USER_TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[(
-    "UserAuthenticationMethod.ReadWrite.All",
-    "can issue a Temporary Access Pass to an emergency user and sign in as it",
+/// Pass, a passkey) to any user, and so sign in as an emergency user.
+pub const USER_TAKEOVER_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "UserAuthenticationMethod.ReadWrite.All",
+        "can issue a Temporary Access Pass to an emergency user and sign in as it",
+    ),
+    (
+        "UserAuthMethod-Passkey.ReadWrite.All",
+        "can register a passkey it holds for an emergency user and sign in as it",
+    ),
+];
+
+/// Graph application permissions that may change which authentication methods every user may
+/// use: not a way in alone, but the step that makes a method the holder controls usable.
+pub const METHOD_POLICY_PERMISSIONS: &[(&str, &str)] = &[(
+    "Policy.ReadWrite.AuthenticationMethod",
+    "can enable an authentication method it controls for every user, emergency users included",
 )];
 
 /// Microsoft recommends fewer than this many Global Administrators.

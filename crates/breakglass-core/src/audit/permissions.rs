@@ -3,8 +3,8 @@
 //! show them, so they are checked on their own.
 
 use super::{
-    CheckId, Finding, OWNED_BY_PERMISSION, Severity, Snapshot, TAKEOVER_PERMISSIONS,
-    USER_TAKEOVER_PERMISSIONS,
+    CheckId, Finding, METHOD_POLICY_PERMISSIONS, OWNED_BY_PERMISSION, Severity, Snapshot,
+    TAKEOVER_PERMISSIONS, USER_TAKEOVER_PERMISSIONS,
 };
 use crate::tenant::{PermissionGrant, same};
 
@@ -97,34 +97,52 @@ fn app_takeover_grants(snapshot: &Snapshot, grants: &[&PermissionGrant]) -> Find
 }
 
 fn user_takeover_permission_check(grants: &[&PermissionGrant], out: &mut Vec<Finding>) {
-    let mut users = Finding::found(
-        CheckId::UserTakeoverPermissions,
-        Severity::Critical,
-        String::new(),
-    )
-    .hinted("remove the permission from apps that do not need it; the app that provisions emergency users needs it only while issuing their first pass");
-    for grant in grants {
-        if let Some((_, why)) = USER_TAKEOVER_PERMISSIONS
-            .iter()
-            .find(|(p, _)| same(p, &grant.permission))
-        {
-            users = users.with(
+    let direct = holders_of(
+        grants,
+        USER_TAKEOVER_PERMISSIONS,
+        Finding::found(CheckId::UserTakeoverPermissions, Severity::Critical, String::new())
+            .hinted("remove the permission from apps that do not need it; the app that provisions emergency users needs it only while issuing their first pass"),
+    );
+    let policy = holders_of(
+        grants,
+        METHOD_POLICY_PERMISSIONS,
+        Finding::found(CheckId::UserTakeoverPermissions, Severity::High, String::new())
+            .hinted("remove the permission from apps that do not manage the authentication methods policy; watch \"Authentication Methods Policy Update\" in the audit log"),
+    );
+    if direct.evidence.is_empty() && policy.evidence.is_empty() {
+        out.push(Finding::pass(
+            CheckId::UserTakeoverPermissions,
+            "no service principal holds a Microsoft Graph application permission that can add an authentication method to an emergency user or enable one for every user",
+        ));
+    }
+    if !direct.evidence.is_empty() {
+        let mut direct = direct;
+        direct.summary = format!(
+            "{} service principal grant(s) can add an authentication method to any user, the emergency users included",
+            direct.evidence.len()
+        );
+        out.push(direct);
+    }
+    if !policy.evidence.is_empty() {
+        let mut policy = policy;
+        policy.summary = format!(
+            "{} service principal grant(s) can change the authentication methods policy for every user, emergency users included",
+            policy.evidence.len()
+        );
+        out.push(policy);
+    }
+}
+
+/// `finding` with one piece of evidence per grant of a permission in `wanted`.
+fn holders_of(grants: &[&PermissionGrant], wanted: &[(&str, &str)], finding: Finding) -> Finding {
+    grants.iter().fold(finding, |finding, grant| {
+        match wanted.iter().find(|(p, _)| same(p, &grant.permission)) {
+            Some((_, why)) => finding.with(
                 grant
                     .principal
                     .evidence(Some(format!("{} ({why})", grant.permission))),
-            );
+            ),
+            None => finding,
         }
-    }
-    if users.evidence.is_empty() {
-        out.push(Finding::pass(
-            CheckId::UserTakeoverPermissions,
-            "no service principal holds a Microsoft Graph application permission that can add an authentication method to an emergency user",
-        ));
-    } else {
-        users.summary = format!(
-            "{} service principal(s) can add an authentication method to any user, the emergency users included",
-            users.evidence.len()
-        );
-        out.push(users);
-    }
+    })
 }
