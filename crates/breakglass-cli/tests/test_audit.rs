@@ -215,14 +215,18 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
         ));
     }
 
-    let (code, report) = audit(&env, &[]);
+    // The one high finding left is the emergency users' mandatory MFA readiness: the
+    // simulator cannot register a passkey for them yet (issue 13), so below critical the
+    // audit passes.
+    let (code, report) = audit(&env, &["--fail-on", "critical"]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["failed"], false);
     assert!(passes(&report, "credential-admin-roles"), "{report:#}");
     assert!(passes(&report, "graph-permissions"), "{report:#}");
     assert!(passes(&report, "user-takeover-permissions"), "{report:#}");
     assert_eq!(report["counts"]["critical"], 0);
-    assert_eq!(report["counts"]["high"], 0);
+    assert_eq!(report["counts"]["high"], 1);
+    finding(&report, "mandatory-mfa", "high");
     assert!(passes(&report, "last-drill"), "{report:#}");
     // The tier-zero holders are still listed, and fail a stricter threshold.
     finding(&report, "tier-zero-roles", "low");

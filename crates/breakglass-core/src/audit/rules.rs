@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 29] = [
+    pub const ALL: [CheckId; 30] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -44,6 +44,7 @@ impl CheckId {
         CheckId::UserRole,
         CheckId::UserConditionalAccess,
         CheckId::UserPhishingResistant,
+        CheckId::MandatoryMfa,
         CheckId::ExclusionGroup,
         CheckId::GlobalAdminCount,
         CheckId::LastDrill,
@@ -61,7 +62,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 29] = [
+const TEXTS: [(CheckId, RuleText); 30] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -238,6 +239,13 @@ const TEXTS: [(CheckId, RuleText); 29] = [
         ),
     ),
     (
+        CheckId::MandatoryMfa,
+        rule(
+            "Emergency users can meet mandatory MFA with a FIDO2 passkey or a certificate",
+            "Microsoft enforces MFA for the Azure and Entra admin portals, emergency accounts included, and asks that they meet it with a FIDO2 passkey or certificate-based authentication: neither depends on a phone, a network or a managed device. The emergency app is a workload identity and is not affected.",
+        ),
+    ),
+    (
         CheckId::ExclusionGroup,
         rule(
             "The Conditional Access exclusion group is protected and holds only emergency users",
@@ -289,6 +297,7 @@ impl CheckId {
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
             | UserRole | ExclusionGroup | LocalStores => Severity::High,
             UserPhishingResistant | GlobalAdminCount | LastDrill => Severity::Medium,
+            MandatoryMfa => Severity::High,
             TierZeroRoles => Severity::Low,
         }
     }

@@ -58,6 +58,7 @@ pub(super) fn user_checks(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     user_role_check(snapshot, out);
     user_conditional_access_check(snapshot, out);
     phishing_resistant_check(users, out);
+    mandatory_mfa_check(snapshot, out);
 }
 
 /// Microsoft asks for at least two independent ways in: two users, or a user and the app.
@@ -320,6 +321,77 @@ fn phishing_resistant_check(users: &[User], out: &mut Vec<Finding>) {
             )
         },
         "the owner registers a FIDO2 security key or passkey (`[users] temporary_access_pass = true` issues a pass to do it)",
+        out,
+    );
+}
+
+/// Methods Microsoft names for emergency accounts to meet mandatory MFA: a FIDO2 key or passkey,
+/// or certificate-based authentication. Neither needs a phone, a network or a managed device.
+const EMERGENCY_MFA_METHODS: &[&str] = &[
+    "#microsoft.graph.fido2AuthenticationMethod",
+    "#microsoft.graph.x509CertificateAuthenticationMethod",
+];
+
+/// Methods that are no second factor at all.
+const NOT_MFA: &[&str] = &[
+    "#microsoft.graph.passwordAuthenticationMethod",
+    "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+    "#microsoft.graph.emailAuthenticationMethod",
+];
+
+/// Mandatory MFA for the Azure and Entra admin portals applies to emergency users; it does not
+/// apply to workload identities, which the report says so nobody exempts the app by mistake.
+fn mandatory_mfa_check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::MandatoryMfa;
+    if snapshot.tenant.emergency_app().is_some() {
+        out.push(Finding::pass(
+            check,
+            "the emergency app signs in as a workload identity: mandatory MFA does not apply to it",
+        ));
+    }
+    let users = &snapshot.tenant.users;
+    let readable = readable_users(
+        users,
+        check,
+        |u| &u.method_types,
+        "authentication methods unreadable",
+        out,
+    );
+    per_user(
+        check,
+        &readable,
+        "every emergency user can meet mandatory MFA with a FIDO2 passkey or a certificate",
+        |u| {
+            let methods = u.method_types.get().map(Vec::as_slice).unwrap_or_default();
+            let has = |wanted: &[&str]| {
+                methods
+                    .iter()
+                    .any(|m| wanted.iter().any(|w| m.eq_ignore_ascii_case(w)))
+            };
+            if has(EMERGENCY_MFA_METHODS) {
+                return None;
+            }
+            let any_mfa = methods
+                .iter()
+                .any(|m| !NOT_MFA.iter().any(|n| m.eq_ignore_ascii_case(n)));
+            Some(if any_mfa {
+                (
+                    Severity::Medium,
+                    "MFA only with a method that needs a phone or a device".to_string(),
+                )
+            } else {
+                (
+                    Severity::High,
+                    "no method that meets MFA: the admin portals refuse its sign-in".to_string(),
+                )
+            })
+        },
+        |n| {
+            format!(
+                "{n} emergency user(s) cannot meet mandatory MFA with a FIDO2 passkey or a certificate, as Microsoft asks of emergency accounts"
+            )
+        },
+        "register a FIDO2 security key or passkey (or configure certificate-based authentication) for each emergency user",
         out,
     );
 }
