@@ -10,9 +10,14 @@ fn emergency_users_meet_mandatory_mfa_only_with_a_passkey_or_a_certificate() {
         .iter()
         .filter(|f| f.check == CheckId::MandatoryMfa)
         .collect();
-    assert!(passes.iter().all(|f| f.status == Outcome::Pass), "{passes:#?}");
     assert!(
-        passes.iter().any(|f| f.summary.contains("workload identity")),
+        passes.iter().all(|f| f.status == Outcome::Pass),
+        "{passes:#?}"
+    );
+    assert!(
+        passes
+            .iter()
+            .any(|f| f.summary.contains("workload identity")),
         "the report says the app is not affected"
     );
 
