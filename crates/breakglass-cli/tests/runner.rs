@@ -19,6 +19,7 @@ mod test_drill;
 mod test_errors;
 mod test_faults;
 mod test_fuzz_corpus;
+mod test_generate_tenant;
 mod test_lost_access;
 mod test_monitor_deploy;
 mod test_monitor_rules;

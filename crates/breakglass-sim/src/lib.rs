@@ -21,6 +21,7 @@ mod clock;
 mod entities;
 mod faults;
 mod files;
+mod generate;
 mod graph;
 mod http;
 mod identity;
@@ -43,6 +44,7 @@ use url::Url;
 
 pub use alert_receiver::AlertReceiver;
 pub use faults::FaultRule;
+pub use generate::{TenantSize, write_tenant};
 pub use in_process::InProcessSimulator;
 pub use odata::filter_matches;
 pub use seed::DEFAULT_TENANT;

@@ -1,10 +1,11 @@
 //! The tenant description a simulator is seeded from (`--tenant FILE`), and the
 //! built-in default one.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use jiff::Timestamp;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ use breakglass_core::roles;
 /// The description shipped with the simulator.
 pub const DEFAULT_TENANT: &str = include_str!("../tenants/default.json");
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct TenantDescription {
     pub tenant_id: Uuid,
@@ -49,7 +50,7 @@ pub(crate) struct TenantDescription {
     pub app_management_policies: Vec<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct WorkspaceDescription {
     pub subscription_id: Uuid,
@@ -63,7 +64,7 @@ fn default_location() -> String {
     "westeurope".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UserDescription {
     pub display_name: String,
@@ -90,7 +91,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct GroupDescription {
     pub display_name: String,
@@ -99,7 +100,7 @@ pub(crate) struct GroupDescription {
     pub members: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ApplicationDescription {
     pub display_name: String,
@@ -115,7 +116,7 @@ pub(crate) struct ApplicationDescription {
     pub eligible_roles: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PolicyDescription {
     pub display_name: String,
@@ -170,6 +171,8 @@ pub(crate) fn build(
         origin,
         now,
         created: graph_time(now),
+        user_ids: HashMap::new(),
+        service_principal_ids: HashMap::new(),
     };
     seeding.add_workspaces(&description.workspaces);
     seeding.add_domains(&description.custom_domains)?;
@@ -225,6 +228,11 @@ struct Seeding<'a> {
     origin: &'a Path,
     now: Timestamp,
     created: String,
+    /// Lower-case user principal name → object id, so naming a member costs no scan of
+    /// a large directory.
+    user_ids: HashMap<String, String>,
+    /// Display name → object id of the first seeded service principal of that name.
+    service_principal_ids: HashMap<String, String>,
 }
 
 /// The directory roles a seeded principal holds, active and PIM-eligible, by name.
@@ -306,8 +314,11 @@ impl Seeding<'_> {
             let mut app =
                 entities::application(Uuid::new_v4(), app_id, name, &self.created, "microsoft.com");
             app.insert("appRoles".into(), Value::Array(app_roles));
-            let sp = entities::service_principal(Uuid::new_v4(), &app, microsoft_tenant);
+            let sp_id = Uuid::new_v4();
+            let sp = entities::service_principal(sp_id, &app, microsoft_tenant);
             self.insert(Kind::ServicePrincipal, sp, Private::default());
+            self.service_principal_ids
+                .insert(name.to_string(), sp_id.to_string());
         }
     }
 
@@ -346,6 +357,7 @@ impl Seeding<'_> {
             ..Private::default()
         };
         self.insert(Kind::User, data, private);
+        self.user_ids.insert(upn, id.to_string());
         Ok(RoleHolder {
             principal_id: id.to_string(),
             active: user.roles.clone(),
@@ -365,13 +377,16 @@ impl Seeding<'_> {
         );
         let mut members = Vec::new();
         for upn in &group.members {
-            let user = self.tenant.user_by_upn(upn).ok_or_else(|| {
-                self.fail(format!(
-                    "group `{}` lists member `{upn}`, who is not among the users",
-                    group.display_name
-                ))
-            })?;
-            members.push(user.id().to_string());
+            let id = self
+                .user_ids
+                .get(&upn.to_ascii_lowercase())
+                .ok_or_else(|| {
+                    self.fail(format!(
+                        "group `{}` lists member `{upn}`, who is not among the users",
+                        group.display_name
+                    ))
+                })?;
+            members.push(id.clone());
         }
         let private = Private {
             members,
@@ -437,6 +452,9 @@ impl Seeding<'_> {
         };
         self.insert(Kind::Application, data, app_private);
         self.insert(Kind::ServicePrincipal, sp_data, sp_private);
+        self.service_principal_ids
+            .entry(app.display_name.clone())
+            .or_insert_with(|| sp_id.to_string());
         let holder = RoleHolder {
             principal_id: sp_id.to_string(),
             active: app.roles.clone(),
@@ -658,11 +676,9 @@ impl Seeding<'_> {
                 if name == "ServicePrincipalsInMyTenant" || Uuid::parse_str(name).is_ok() {
                     return Ok(name.clone());
                 }
-                self.tenant
-                    .objects
-                    .values()
-                    .find(|o| o.kind == Kind::ServicePrincipal && o.display_name() == name)
-                    .map(|o| o.id().to_string())
+                self.service_principal_ids
+                    .get(name)
+                    .cloned()
                     .ok_or_else(|| {
                         self.fail(format!(
                             "policy `{}` names service principal `{name}`, which is not among the applications",
