@@ -205,17 +205,17 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         display_name: description.display_name.clone(),
         initial_domain: description.initial_domain.to_ascii_lowercase(),
         created_at: now,
-        domains: Vec::new(),
+        domains: Default::default(),
         objects: Default::default(),
         role_definitions: roles::ALL
             .iter()
             .map(|r| entities::role_definition(r.display_name, r.template_id))
             .collect(),
-        role_assignments: Vec::new(),
-        role_eligibilities: Vec::new(),
-        conditional_access_policies: Vec::new(),
-        directory_audits: Vec::new(),
-        sign_ins: Vec::new(),
+        role_assignments: Default::default(),
+        role_eligibilities: Default::default(),
+        conditional_access_policies: Default::default(),
+        directory_audits: Default::default(),
+        sign_ins: Default::default(),
         arm: Default::default(),
         app_management: Default::default(),
     }

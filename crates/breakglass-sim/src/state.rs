@@ -13,6 +13,7 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::clock::graph_time;
+use crate::tracked::{Journal, Tracked, TrackedList, TrackedMap};
 
 /// The kinds of directory object the simulator stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,24 +126,24 @@ pub(crate) struct SignInRecord {
     pub interactive_user: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Tenant {
     pub tenant_id: Uuid,
     pub display_name: String,
     pub initial_domain: String,
     pub created_at: Timestamp,
-    pub domains: Vec<Value>,
-    pub objects: BTreeMap<String, DirObject>,
-    pub role_definitions: Vec<Value>,
-    pub role_assignments: Vec<Value>,
+    pub domains: TrackedList,
+    pub objects: TrackedMap<DirObject>,
+    pub role_definitions: TrackedList,
+    pub role_assignments: TrackedList,
     /// PIM-eligible role assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only;
     /// absent in state files written before they existed.
     #[serde(default)]
-    pub role_eligibilities: Vec<Value>,
-    pub conditional_access_policies: Vec<Value>,
-    pub directory_audits: Vec<Value>,
-    pub sign_ins: Vec<SignInRecord>,
+    pub role_eligibilities: TrackedList,
+    pub conditional_access_policies: TrackedList,
+    pub directory_audits: Journal<Value>,
+    pub sign_ins: Journal<SignInRecord>,
     /// The Azure Resource Manager subset (workspaces, alert rules, action groups); absent
     /// in state files written before it existed.
     #[serde(default)]
@@ -154,33 +155,58 @@ pub(crate) struct Tenant {
 
 /// The tenant's app management policies: the default one every application and service
 /// principal follows unless a custom policy is assigned to it, and the custom ones.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppManagementState {
     /// `tenantAppManagementPolicy`, as GET /policies/defaultAppManagementPolicy returns it.
-    pub default_policy: Value,
+    pub default_policy: Tracked<Value>,
     /// `appManagementPolicy` objects.
     #[serde(default)]
-    pub policies: Vec<Value>,
+    pub policies: TrackedList,
     /// `appliesTo`: (policy id, object id); one policy per object.
     #[serde(default)]
-    pub applies_to: Vec<(String, String)>,
+    pub applies_to: Tracked<Vec<(String, String)>>,
+}
+
+impl Clone for Tenant {
+    fn clone(&self) -> Self {
+        Tenant {
+            tenant_id: self.tenant_id,
+            display_name: self.display_name.clone(),
+            initial_domain: self.initial_domain.clone(),
+            created_at: self.created_at,
+            domains: self.domains.duplicate(),
+            objects: self.objects.clone(),
+            role_definitions: self.role_definitions.duplicate(),
+            role_assignments: self.role_assignments.duplicate(),
+            role_eligibilities: self.role_eligibilities.duplicate(),
+            conditional_access_policies: self.conditional_access_policies.duplicate(),
+            directory_audits: self.directory_audits.duplicate(),
+            sign_ins: self.sign_ins.duplicate(),
+            arm: self.arm.clone(),
+            app_management: AppManagementState {
+                default_policy: self.app_management.default_policy.duplicate(),
+                policies: self.app_management.policies.duplicate(),
+                applies_to: self.app_management.applies_to.duplicate(),
+            },
+        }
+    }
 }
 
 impl Default for AppManagementState {
     fn default() -> Self {
         let none = || json!({"passwordCredentials": [], "keyCredentials": []});
         AppManagementState {
-            default_policy: json!({
+            default_policy: Tracked::new(json!({
                 "id": "00000000-0000-0000-0000-000000000000",
                 "displayName": "Default app management tenant policy",
                 "description": "The simulated tenant's default restrictions on application and service principal credentials.",
                 "isEnabled": false,
                 "applicationRestrictions": none(),
                 "servicePrincipalRestrictions": none()
-            }),
-            policies: Vec::new(),
-            applies_to: Vec::new(),
+            })),
+            policies: TrackedList::default(),
+            applies_to: Tracked::default(),
         }
     }
 }
@@ -198,7 +224,7 @@ pub(crate) struct ArmState {
     pub contributors: Vec<(String, String)>,
     /// Resources by lower-case resource id, as GET returns them.
     #[serde(default)]
-    pub resources: BTreeMap<String, Value>,
+    pub resources: TrackedMap<Value>,
 }
 
 /// One Log Analytics workspace.
