@@ -27,6 +27,8 @@ mod graph;
 mod http;
 mod identity;
 mod in_process;
+mod index;
+mod listing;
 mod odata;
 mod permissions;
 mod persist;

@@ -13,10 +13,11 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::clock::graph_time;
+use crate::index::Objects;
 use crate::tracked::{Journal, Tracked, TrackedList, TrackedMap};
 
 /// The kinds of directory object the simulator stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Kind {
     User,
@@ -134,7 +135,7 @@ pub(crate) struct Tenant {
     pub initial_domain: String,
     pub created_at: Timestamp,
     pub domains: TrackedList,
-    pub objects: TrackedMap<DirObject>,
+    pub objects: Objects,
     pub role_definitions: TrackedList,
     pub role_assignments: TrackedList,
     /// PIM-eligible role assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only;
@@ -378,24 +379,24 @@ impl Tenant {
     }
 
     pub fn application_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
-        self.live(Kind::Application).find(|o| {
-            o.str("appId")
-                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
-        })
+        self.objects
+            .lookup(Kind::Application, "appId", app_id, false)
+            .into_iter()
+            .next()
     }
 
     pub fn service_principal_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
-        self.live(Kind::ServicePrincipal).find(|o| {
-            o.str("appId")
-                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
-        })
+        self.objects
+            .lookup(Kind::ServicePrincipal, "appId", app_id, false)
+            .into_iter()
+            .next()
     }
 
     pub fn user_by_upn(&self, upn: &str) -> Option<&DirObject> {
-        self.live(Kind::User).find(|o| {
-            o.str("userPrincipalName")
-                .is_some_and(|u| u.eq_ignore_ascii_case(upn))
-        })
+        self.objects
+            .lookup(Kind::User, "userPrincipalName", upn, false)
+            .into_iter()
+            .next()
     }
 
     /// Resolves `{id}` or `{userPrincipalName}` as Graph does for /users/{id|upn}.

@@ -9,6 +9,7 @@ mod directory;
 mod faults;
 mod graph;
 mod in_process;
+mod indexes;
 mod persistence;
 mod tokens;
 
