@@ -90,23 +90,23 @@ fn parsed_filter(ctx: &Ctx<'_>, advanced: bool) -> Result<Option<Filter>, SimRes
     Ok(Some(filter))
 }
 
-fn order(ctx: &Ctx<'_>, objects: &mut [&DirObject]) {
+/// Sorts by `$orderby` (one property, `asc` or `desc`), as `graph::list` does.
+fn order<T>(ctx: &Ctx<'_>, items: &mut [T], property_of: impl Fn(&T, &str) -> Option<String>) {
     let Some(order) = ctx.request.query_param("$orderby") else {
         return;
     };
     let mut words = order.split_whitespace();
     let property = words.next().unwrap_or_default().to_string();
     let descending = words.next().is_some_and(|w| w.eq_ignore_ascii_case("desc"));
-    let key = |o: &DirObject| {
-        o.data
-            .get(&property)
-            .map(|p| p.to_string().to_ascii_lowercase())
+    let key = |item: &T| {
+        property_of(item, &property)
+            .map(|p| p.to_ascii_lowercase())
             .unwrap_or_default()
     };
     if descending {
-        objects.sort_by_cached_key(|o| std::cmp::Reverse(key(o)));
+        items.sort_by_cached_key(|item| std::cmp::Reverse(key(item)));
     } else {
-        objects.sort_by_cached_key(|o| key(o));
+        items.sort_by_cached_key(|item| key(item));
     }
 }
 
@@ -132,14 +132,8 @@ fn page_bounds(ctx: &Ctx<'_>, paging: Paging) -> Result<(usize, usize), SimRespo
     Ok((top, offset))
 }
 
-/// Answers one page of `listing`'s objects that `keep` lets through, each shaped by `present`.
-pub(crate) fn list_objects(
-    ctx: &Ctx<'_>,
-    tenant: &Tenant,
-    listing: &Listing<'_>,
-    keep: impl Fn(&DirObject) -> bool,
-    present: impl Fn(&DirObject) -> Value,
-) -> SimResponse {
+/// `$count` asked for (with the header it needs), and the parsed `$filter`.
+fn query_options(ctx: &Ctx<'_>) -> Result<(bool, Option<Filter>), SimResponse> {
     let request = ctx.request;
     let eventual = request
         .header("consistencylevel")
@@ -148,30 +142,27 @@ pub(crate) fn list_objects(
         .query_param("$count")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if count_requested && !eventual {
-        return ctx.bad_request("$count is not currently supported without the ConsistencyLevel header set to eventual.");
+        return Err(ctx.bad_request("$count is not currently supported without the ConsistencyLevel header set to eventual."));
     }
-    let filter = match parsed_filter(ctx, eventual && count_requested) {
-        Ok(filter) => filter,
-        Err(response) => return response,
-    };
-    let mut matched: Vec<&DirObject> = match &filter {
-        Some(filter) => match candidates(tenant, listing.kind, filter) {
-            Some(found) => in_id_order(found),
-            None => tenant.live(listing.kind).collect(),
-        }
-        .into_iter()
-        .filter(|o| o.kind == listing.kind && odata::evaluate_object(filter, &o.data))
-        .filter(|o| keep(o))
-        .collect(),
-        None => tenant.live(listing.kind).filter(|o| keep(o)).collect(),
-    };
-    order(ctx, &mut matched);
+    let filter = parsed_filter(ctx, eventual && count_requested)?;
+    Ok((count_requested, filter))
+}
+
+/// Answers the page `$top` and `$skiptoken` ask for of `matched`, copying only that page.
+fn answer_page<T>(
+    ctx: &Ctx<'_>,
+    listing: &Listing<'_>,
+    count_requested: bool,
+    matched: Vec<T>,
+    present: impl Fn(T) -> Value,
+) -> SimResponse {
     let (top, offset) = match page_bounds(ctx, listing.paging) {
         Ok(bounds) => bounds,
         Err(response) => return response,
     };
     let total = matched.len();
-    let selected: Option<Vec<String>> = request
+    let selected: Option<Vec<String>> = ctx
+        .request
         .query_param("$select")
         .map(|s| {
             s.split(',')
@@ -188,8 +179,8 @@ pub(crate) fn list_objects(
         .into_iter()
         .skip(offset)
         .take(top)
-        .map(|object| {
-            let item = present(object);
+        .map(|item| {
+            let item = present(item);
             match &selected {
                 Some(properties) => odata::select(&item, properties),
                 None => item,
@@ -205,4 +196,50 @@ pub(crate) fn list_objects(
     }
     body["value"] = Value::Array(page);
     ctx.json(StatusCode::OK, &body)
+}
+
+/// Answers one page of `listing`'s objects that `keep` lets through, each shaped by `present`.
+pub(crate) fn list_objects(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    listing: &Listing<'_>,
+    keep: impl Fn(&DirObject) -> bool,
+    present: impl Fn(&DirObject) -> Value,
+) -> SimResponse {
+    let (count_requested, filter) = match query_options(ctx) {
+        Ok(options) => options,
+        Err(response) => return response,
+    };
+    let mut matched: Vec<&DirObject> = match &filter {
+        Some(filter) => match candidates(tenant, listing.kind, filter) {
+            Some(found) => in_id_order(found),
+            None => tenant.live(listing.kind).collect(),
+        }
+        .into_iter()
+        .filter(|o| o.kind == listing.kind && odata::evaluate_object(filter, &o.data))
+        .filter(|o| keep(o))
+        .collect(),
+        None => tenant.live(listing.kind).filter(|o| keep(o)).collect(),
+    };
+    order(ctx, &mut matched, |o, property| {
+        o.data.get(property).map(Value::to_string)
+    });
+    answer_page(ctx, listing, count_requested, matched, present)
+}
+
+/// `graph::list` for items the tenant holds: filters and sorts them in place and copies
+/// only the page it returns (`listing.kind` is not used).
+pub(crate) fn list_values(ctx: &Ctx<'_>, items: Vec<&Value>, listing: &Listing<'_>) -> SimResponse {
+    let (count_requested, filter) = match query_options(ctx) {
+        Ok(options) => options,
+        Err(response) => return response,
+    };
+    let mut matched = items;
+    if let Some(filter) = &filter {
+        matched.retain(|item| odata::evaluate(filter, item));
+    }
+    order(ctx, &mut matched, |item, property| {
+        item.get(property).map(Value::to_string)
+    });
+    answer_page(ctx, listing, count_requested, matched, Value::clone)
 }
