@@ -26,6 +26,7 @@ mod test_monitor_rules;
 mod test_provision;
 mod test_scan;
 mod test_sim;
+mod test_sim_state;
 mod test_snapshots;
 mod test_temp_user;
 mod test_tenant;
