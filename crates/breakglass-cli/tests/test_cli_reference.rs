@@ -22,6 +22,7 @@ const COMMANDS: &[&[&str]] = &[
     &["cloud", "show"],
     &["sim", "serve"],
     &["sim", "default-tenant"],
+    &["sim", "generate-tenant"],
     &["demo"],
     &["temp-user"],
     &["temp-user", "list"],

@@ -17,14 +17,18 @@
 mod alert_receiver;
 mod app_policy;
 mod arm;
+mod changes;
 mod clock;
 mod entities;
 mod faults;
 mod files;
+mod generate;
 mod graph;
 mod http;
 mod identity;
 mod in_process;
+mod index;
+mod listing;
 mod odata;
 mod pass_policy;
 mod permissions;
@@ -35,15 +39,18 @@ mod server;
 mod state;
 #[cfg(test)]
 mod tests;
+mod tracked;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use url::Url;
 
 pub use alert_receiver::AlertReceiver;
 pub use faults::FaultRule;
+pub use generate::{TenantSize, write_tenant};
 pub use in_process::InProcessSimulator;
 pub use odata::filter_matches;
 pub use seed::DEFAULT_TENANT;
@@ -119,8 +126,14 @@ pub(crate) struct Simulator {
     pub faults: faults::Faults,
     pub base_url: Url,
     pub device_codes: Mutex<identity::DeviceCodes>,
-    state: persist::StateWriter,
+    changes: persist::ChangeLog,
+    snapshot_path: PathBuf,
+    /// Bytes of the newest snapshot: the log is folded into a new one once it is as large.
+    snapshot_bytes: AtomicU64,
 }
+
+/// The log is folded into a snapshot once it is this large, or as large as the snapshot.
+const LOG_LIMIT: u64 = 64 << 20;
 
 impl Simulator {
     /// Opens (or seeds) the tenant in the state folder and writes the files handed to
@@ -133,8 +146,17 @@ impl Simulator {
         let dir = &options.state_dir;
         let clock = clock::Clock::default();
         let state_path = dir.join(STATE_FILE);
-        let (tenant, operator) =
+        let (mut tenant, operator, seeded) =
             load_or_seed(options, &state_path, &dir.join(OPERATOR_FILE), &clock)?;
+        // A freshly seeded tenant owes nothing to a log left next to it.
+        let changes = persist::ChangeLog::open(dir.join(LOG_FILE), |payload| {
+            if seeded {
+                return Ok(());
+            }
+            changes::replay(&mut tenant, payload)
+        })?;
+        tenant.forget_changes();
+        let snapshot_bytes = std::fs::metadata(&state_path).map_or(0, |m| m.len());
         let origin = base_url.as_str().trim_end_matches('/');
         let cloud = serde_json::json!({
             "name": "simulator",
@@ -156,10 +178,13 @@ impl Simulator {
             faults: faults::Faults::default(),
             base_url,
             device_codes: Mutex::new(identity::DeviceCodes::default()),
-            state: persist::StateWriter::start(state_path),
+            changes,
+            snapshot_path: state_path,
+            snapshot_bytes: AtomicU64::new(snapshot_bytes),
         };
-        simulator.persist(&simulator.tenant());
-        simulator.state.flush();
+        if seeded {
+            simulator.snapshot(&simulator.tenant())?;
+        }
         Ok((simulator, operator, pki.server_config))
     }
 
@@ -169,13 +194,49 @@ impl Simulator {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Saves the tenant; called after every change, with the tenant locked, so a restart
-    /// sees it. The write to disk happens off the request path (see [`persist`]).
+    /// Saves what changed in the tenant; called after every change, with the tenant locked,
+    /// so a restart sees it. The write to disk happens off the request path (see [`persist`]).
     pub fn persist(&self, tenant: &state::Tenant) {
-        match serde_json::to_vec_pretty(tenant) {
-            Ok(bytes) => self.state.save(bytes),
-            Err(err) => tracing::error!("serializing the tenant failed: {err}"),
+        let records = tenant.take_changes();
+        if records.is_empty() {
+            return;
         }
+        match changes::encode(&records) {
+            Ok(bytes) => self.changes.append(&bytes),
+            Err(err) => tracing::error!("serializing a change of the tenant failed: {err}"),
+        }
+        let limit = LOG_LIMIT.max(self.snapshot_bytes.load(Ordering::Relaxed));
+        if self.changes.len() > limit
+            && let Err(err) = self.snapshot(tenant)
+        {
+            tracing::error!("writing a snapshot of the tenant failed: {err}");
+        }
+    }
+
+    /// Writes the whole tenant and empties the change log. The caller holds the tenant, so
+    /// the snapshot holds every change logged so far.
+    fn snapshot(&self, tenant: &state::Tenant) -> Result<(), SimError> {
+        self.changes.flush();
+        files::write_private_with(&self.snapshot_path, |out| {
+            serde_json::to_writer(out, tenant).map_err(std::io::Error::other)
+        })?;
+        let bytes = std::fs::metadata(&self.snapshot_path).map_or(0, |m| m.len());
+        self.snapshot_bytes.store(bytes, Ordering::Relaxed);
+        self.changes.clear().map_err(|e| SimError::StateDir {
+            path: self.snapshot_path.clone(),
+            reason: format!("emptying the change log: {e}"),
+        })
+    }
+
+    /// Folds the change log into a snapshot, so the next start reads one file, and stops
+    /// the log's writer.
+    fn close(&self) {
+        if self.changes.len() > 0
+            && let Err(err) = self.snapshot(&self.tenant())
+        {
+            tracing::error!("writing a snapshot of the tenant failed: {err}");
+        }
+        self.changes.close();
     }
 
     /// The host part every endpoint URL starts with, without a trailing slash.
@@ -198,6 +259,7 @@ pub struct RunningSimulator {
 }
 
 const STATE_FILE: &str = "tenant-state.json";
+const LOG_FILE: &str = "tenant-changes.log";
 const OPERATOR_FILE: &str = "operator.env";
 const CLOUD_FILE: &str = "cloud.json";
 
@@ -311,7 +373,7 @@ impl RunningSimulator {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
-        self.simulator.state.close();
+        self.simulator.close();
     }
 }
 
@@ -320,7 +382,7 @@ fn load_or_seed(
     state_path: &Path,
     operator_env_path: &Path,
     clock: &clock::Clock,
-) -> Result<(state::Tenant, OperatorCredentials), SimError> {
+) -> Result<(state::Tenant, OperatorCredentials, bool), SimError> {
     if let Some(text) = files::read_optional(state_path)? {
         let tenant: state::Tenant =
             serde_json::from_str(&text).map_err(|e| SimError::StateCorrupt {
@@ -328,7 +390,7 @@ fn load_or_seed(
                 reason: e.to_string(),
             })?;
         let operator = read_operator_env(operator_env_path)?;
-        return Ok((tenant, operator));
+        return Ok((tenant, operator, false));
     }
     let (text, origin) = match &options.tenant_file {
         Some(path) => (
@@ -360,7 +422,7 @@ fn load_or_seed(
         operator.tenant_id, operator.client_id, operator.client_secret
     );
     files::write_private(operator_env_path, env.as_bytes())?;
-    Ok((tenant, operator))
+    Ok((tenant, operator, true))
 }
 
 fn read_operator_env(path: &Path) -> Result<OperatorCredentials, SimError> {

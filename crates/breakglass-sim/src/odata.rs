@@ -2,7 +2,7 @@
 //! `$filter` (a subset: eq, ne, ge, le, gt, lt, in, startswith, endswith, any,
 //! and/or/not, parentheses), `$select`, `$top`, `$skiptoken`, `$count`, `$orderby`.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Literal {
@@ -314,19 +314,30 @@ pub(crate) fn parse_filter(input: &str) -> Result<Filter, String> {
     Ok(filter)
 }
 
+/// What a filter is evaluated on: a JSON value, or a stored object's properties as they are,
+/// so a listing need not copy every object to filter it.
+#[derive(Clone, Copy)]
+enum Root<'a> {
+    Value(&'a Value),
+    Object(&'a Map<String, Value>),
+}
+
 fn lookup<'a>(
-    item: &'a Value,
+    item: Root<'a>,
     path: &[String],
     variable: Option<(&str, &'a Value)>,
 ) -> Option<&'a Value> {
-    let mut current = item;
     let mut segments = path.iter();
-    if let (Some((name, bound)), Some(first)) = (variable, path.first())
-        && first == name
-    {
-        current = bound;
-        segments.next();
-    }
+    let mut current = match (variable, path.first()) {
+        (Some((name, bound)), Some(first)) if first == name => {
+            segments.next();
+            bound
+        }
+        _ => match item {
+            Root::Value(value) => value,
+            Root::Object(map) => map.get(segments.next()?.as_str())?,
+        },
+    };
     for segment in segments {
         current = current.get(segment.as_str())?;
     }
@@ -362,7 +373,7 @@ fn compare(actual: Option<&Value>, op: CompareOp, expected: &Literal) -> bool {
 
 fn evaluate_bound<'a>(
     filter: &Filter,
-    item: &'a Value,
+    item: Root<'a>,
     variable: Option<(&str, &'a Value)>,
 ) -> bool {
     match filter {
@@ -411,7 +422,12 @@ pub fn filter_matches(filter: &str, item: &Value) -> Result<bool, String> {
 }
 
 pub(crate) fn evaluate(filter: &Filter, item: &Value) -> bool {
-    evaluate_bound(filter, item, None)
+    evaluate_bound(filter, Root::Value(item), None)
+}
+
+/// [`evaluate`] on an object's properties.
+pub(crate) fn evaluate_object(filter: &Filter, item: &Map<String, Value>) -> bool {
+    evaluate_bound(filter, Root::Object(item), None)
 }
 
 /// Keeps only the selected properties (plus `id` and `@odata.type`).

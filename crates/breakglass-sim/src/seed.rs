@@ -1,10 +1,11 @@
 //! The tenant description a simulator is seeded from (`--tenant FILE`), and the
 //! built-in default one.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use jiff::Timestamp;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ use breakglass_core::roles;
 /// The description shipped with the simulator.
 pub const DEFAULT_TENANT: &str = include_str!("../tenants/default.json");
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct TenantDescription {
     pub tenant_id: Uuid,
@@ -54,7 +55,7 @@ pub(crate) struct TenantDescription {
     pub temporary_access_pass_policy: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct WorkspaceDescription {
     pub subscription_id: Uuid,
@@ -68,7 +69,7 @@ fn default_location() -> String {
     "westeurope".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UserDescription {
     pub display_name: String,
@@ -95,7 +96,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct GroupDescription {
     pub display_name: String,
@@ -104,7 +105,7 @@ pub(crate) struct GroupDescription {
     pub members: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ApplicationDescription {
     pub display_name: String,
@@ -120,7 +121,7 @@ pub(crate) struct ApplicationDescription {
     pub eligible_roles: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PolicyDescription {
     pub display_name: String,
@@ -175,6 +176,8 @@ pub(crate) fn build(
         origin,
         now,
         created: graph_time(now),
+        user_ids: HashMap::new(),
+        service_principal_ids: HashMap::new(),
     };
     seeding.add_workspaces(&description.workspaces);
     seeding.add_domains(&description.custom_domains)?;
@@ -208,17 +211,17 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         display_name: description.display_name.clone(),
         initial_domain: description.initial_domain.to_ascii_lowercase(),
         created_at: now,
-        domains: Vec::new(),
+        domains: Default::default(),
         objects: Default::default(),
         role_definitions: roles::ALL
             .iter()
             .map(|r| entities::role_definition(r.display_name, r.template_id))
             .collect(),
-        role_assignments: Vec::new(),
-        role_eligibilities: Vec::new(),
-        conditional_access_policies: Vec::new(),
-        directory_audits: Vec::new(),
-        sign_ins: Vec::new(),
+        role_assignments: Default::default(),
+        role_eligibilities: Default::default(),
+        conditional_access_policies: Default::default(),
+        directory_audits: Default::default(),
+        sign_ins: Default::default(),
         arm: Default::default(),
         app_management: Default::default(),
         temporary_access_pass_policy: crate::pass_policy::default_policy(),
@@ -232,6 +235,11 @@ struct Seeding<'a> {
     origin: &'a Path,
     now: Timestamp,
     created: String,
+    /// Lower-case user principal name → object id, so naming a member costs no scan of
+    /// a large directory.
+    user_ids: HashMap<String, String>,
+    /// Display name → object id of the first seeded service principal of that name.
+    service_principal_ids: HashMap<String, String>,
 }
 
 /// The directory roles a seeded principal holds, active and PIM-eligible, by name.
@@ -313,8 +321,11 @@ impl Seeding<'_> {
             let mut app =
                 entities::application(Uuid::new_v4(), app_id, name, &self.created, "microsoft.com");
             app.insert("appRoles".into(), Value::Array(app_roles));
-            let sp = entities::service_principal(Uuid::new_v4(), &app, microsoft_tenant);
+            let sp_id = Uuid::new_v4();
+            let sp = entities::service_principal(sp_id, &app, microsoft_tenant);
             self.insert(Kind::ServicePrincipal, sp, Private::default());
+            self.service_principal_ids
+                .insert(name.to_string(), sp_id.to_string());
         }
     }
 
@@ -353,6 +364,7 @@ impl Seeding<'_> {
             ..Private::default()
         };
         self.insert(Kind::User, data, private);
+        self.user_ids.insert(upn, id.to_string());
         Ok(RoleHolder {
             principal_id: id.to_string(),
             active: user.roles.clone(),
@@ -373,21 +385,21 @@ impl Seeding<'_> {
         let mut members = Vec::new();
         // A member is a user by UPN, or a group described before this one by its name.
         for name in &group.members {
-            let member = self
-                .tenant
-                .user_by_upn(name)
-                .or_else(|| {
-                    self.tenant
-                        .live(Kind::Group)
-                        .find(|g| g.display_name() == name)
-                })
-                .ok_or_else(|| {
-                    self.fail(format!(
-                        "group `{}` lists member `{name}`, which is neither a user nor a group described before it",
-                        group.display_name
-                    ))
-                })?;
-            members.push(member.id().to_string());
+            let id = match self.user_ids.get(&name.to_ascii_lowercase()) {
+                Some(id) => id.clone(),
+                None => self
+                    .tenant
+                    .live(Kind::Group)
+                    .find(|g| g.display_name() == name)
+                    .map(|g| g.id().to_string())
+                    .ok_or_else(|| {
+                        self.fail(format!(
+                            "group `{}` lists member `{name}`, which is neither a user nor a group described before it",
+                            group.display_name
+                        ))
+                    })?,
+            };
+            members.push(id);
         }
         let private = Private {
             members,
@@ -453,6 +465,9 @@ impl Seeding<'_> {
         };
         self.insert(Kind::Application, data, app_private);
         self.insert(Kind::ServicePrincipal, sp_data, sp_private);
+        self.service_principal_ids
+            .entry(app.display_name.clone())
+            .or_insert_with(|| sp_id.to_string());
         let holder = RoleHolder {
             principal_id: sp_id.to_string(),
             active: app.roles.clone(),
@@ -718,11 +733,9 @@ impl Seeding<'_> {
                 if name == "ServicePrincipalsInMyTenant" || Uuid::parse_str(name).is_ok() {
                     return Ok(name.clone());
                 }
-                self.tenant
-                    .objects
-                    .values()
-                    .find(|o| o.kind == Kind::ServicePrincipal && o.display_name() == name)
-                    .map(|o| o.id().to_string())
+                self.service_principal_ids
+                    .get(name)
+                    .cloned()
                     .ok_or_else(|| {
                         self.fail(format!(
                             "policy `{}` names service principal `{name}`, which is not among the applications",

@@ -122,8 +122,21 @@ async fn handle(
 
     // Handlers are synchronous and may take the tenant lock; keep them off the reactor.
     let routed = simulator.clone();
-    let response = tokio::task::spawn_blocking(move || crate::graph::route(&routed, &request))
-        .await
+    let response = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let response = crate::graph::route(&routed, &request);
+        // What a benchmark or a puzzled user needs to see where the simulator's time goes.
+        tracing::debug!(
+            method = %request.method,
+            path = %request.path,
+            query = request.query.as_deref().unwrap_or_default(),
+            status = response.status.as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "answered"
+        );
+        response
+    })
+    .await
         .unwrap_or_else(|_| {
             SimResponse::json(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,9 +13,11 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::clock::graph_time;
+use crate::index::Objects;
+use crate::tracked::{Journal, Tracked, TrackedList, TrackedMap};
 
 /// The kinds of directory object the simulator stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Kind {
     User,
@@ -125,24 +127,24 @@ pub(crate) struct SignInRecord {
     pub interactive_user: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Tenant {
     pub tenant_id: Uuid,
     pub display_name: String,
     pub initial_domain: String,
     pub created_at: Timestamp,
-    pub domains: Vec<Value>,
-    pub objects: BTreeMap<String, DirObject>,
-    pub role_definitions: Vec<Value>,
-    pub role_assignments: Vec<Value>,
+    pub domains: TrackedList,
+    pub objects: Objects,
+    pub role_definitions: TrackedList,
+    pub role_assignments: TrackedList,
     /// PIM-eligible role assignments (`unifiedRoleEligibilityScheduleInstance`), seeded only;
     /// absent in state files written before they existed.
     #[serde(default)]
-    pub role_eligibilities: Vec<Value>,
-    pub conditional_access_policies: Vec<Value>,
-    pub directory_audits: Vec<Value>,
-    pub sign_ins: Vec<SignInRecord>,
+    pub role_eligibilities: TrackedList,
+    pub conditional_access_policies: TrackedList,
+    pub directory_audits: Journal<Value>,
+    pub sign_ins: Journal<SignInRecord>,
     /// The Azure Resource Manager subset (workspaces, alert rules, action groups); absent
     /// in state files written before it existed.
     #[serde(default)]
@@ -158,33 +160,60 @@ pub(crate) struct Tenant {
 
 /// The tenant's app management policies: the default one every application and service
 /// principal follows unless a custom policy is assigned to it, and the custom ones.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppManagementState {
     /// `tenantAppManagementPolicy`, as GET /policies/defaultAppManagementPolicy returns it.
-    pub default_policy: Value,
+    pub default_policy: Tracked<Value>,
     /// `appManagementPolicy` objects.
     #[serde(default)]
-    pub policies: Vec<Value>,
+    pub policies: TrackedList,
     /// `appliesTo`: (policy id, object id); one policy per object.
     #[serde(default)]
-    pub applies_to: Vec<(String, String)>,
+    pub applies_to: Tracked<Vec<(String, String)>>,
+}
+
+impl Clone for Tenant {
+    fn clone(&self) -> Self {
+        Tenant {
+            tenant_id: self.tenant_id,
+            display_name: self.display_name.clone(),
+            initial_domain: self.initial_domain.clone(),
+            created_at: self.created_at,
+            domains: self.domains.duplicate(),
+            objects: self.objects.clone(),
+            role_definitions: self.role_definitions.duplicate(),
+            role_assignments: self.role_assignments.duplicate(),
+            role_eligibilities: self.role_eligibilities.duplicate(),
+            conditional_access_policies: self.conditional_access_policies.duplicate(),
+            directory_audits: self.directory_audits.duplicate(),
+            sign_ins: self.sign_ins.duplicate(),
+            arm: self.arm.clone(),
+            app_management: AppManagementState {
+                default_policy: self.app_management.default_policy.duplicate(),
+                policies: self.app_management.policies.duplicate(),
+                applies_to: self.app_management.applies_to.duplicate(),
+            },
+            // Set only by the seed, so the snapshot holds it and no change record needs to.
+            temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
+        }
+    }
 }
 
 impl Default for AppManagementState {
     fn default() -> Self {
         let none = || json!({"passwordCredentials": [], "keyCredentials": []});
         AppManagementState {
-            default_policy: json!({
+            default_policy: Tracked::new(json!({
                 "id": "00000000-0000-0000-0000-000000000000",
                 "displayName": "Default app management tenant policy",
                 "description": "The simulated tenant's default restrictions on application and service principal credentials.",
                 "isEnabled": false,
                 "applicationRestrictions": none(),
                 "servicePrincipalRestrictions": none()
-            }),
-            policies: Vec::new(),
-            applies_to: Vec::new(),
+            })),
+            policies: TrackedList::default(),
+            applies_to: Tracked::default(),
         }
     }
 }
@@ -202,7 +231,7 @@ pub(crate) struct ArmState {
     pub contributors: Vec<(String, String)>,
     /// Resources by lower-case resource id, as GET returns them.
     #[serde(default)]
-    pub resources: BTreeMap<String, Value>,
+    pub resources: TrackedMap<Value>,
 }
 
 /// One Log Analytics workspace.
@@ -356,24 +385,24 @@ impl Tenant {
     }
 
     pub fn application_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
-        self.live(Kind::Application).find(|o| {
-            o.str("appId")
-                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
-        })
+        self.objects
+            .lookup(Kind::Application, "appId", app_id, false)
+            .into_iter()
+            .next()
     }
 
     pub fn service_principal_by_app_id(&self, app_id: &str) -> Option<&DirObject> {
-        self.live(Kind::ServicePrincipal).find(|o| {
-            o.str("appId")
-                .is_some_and(|a| a.eq_ignore_ascii_case(app_id))
-        })
+        self.objects
+            .lookup(Kind::ServicePrincipal, "appId", app_id, false)
+            .into_iter()
+            .next()
     }
 
     pub fn user_by_upn(&self, upn: &str) -> Option<&DirObject> {
-        self.live(Kind::User).find(|o| {
-            o.str("userPrincipalName")
-                .is_some_and(|u| u.eq_ignore_ascii_case(upn))
-        })
+        self.objects
+            .lookup(Kind::User, "userPrincipalName", upn, false)
+            .into_iter()
+            .next()
     }
 
     /// Resolves `{id}` or `{userPrincipalName}` as Graph does for /users/{id|upn}.

@@ -333,6 +333,12 @@ impl Simulator {
         (status.code(), stderr)
     }
 
+    /// Kills the simulator with SIGKILL, as a crash would, and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn terminate(&mut self) {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")

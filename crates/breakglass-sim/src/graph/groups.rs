@@ -9,6 +9,7 @@ use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities;
 use crate::http::SimResponse;
+use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant};
 use breakglass_core::roles as builtin;
 
@@ -92,12 +93,19 @@ fn list_groups(ctx: &Ctx<'_>) -> SimResponse {
     if let Err(denied) = read_check(ctx, &tenant) {
         return denied;
     }
-    let items: Vec<Value> = tenant
-        .live(Kind::Group)
-        .filter(|g| !ctx.replicating(g))
-        .map(|g| Value::Object(g.data.clone()))
-        .collect();
-    list(ctx, items, "groups", DIRECTORY_PAGING, None)
+    let listing = Listing {
+        kind: Kind::Group,
+        context: "groups",
+        paging: DIRECTORY_PAGING,
+        default_select: None,
+    };
+    list_objects(
+        ctx,
+        &tenant,
+        &listing,
+        |g| !ctx.replicating(g),
+        |g| Value::Object(g.data.clone()),
+    )
 }
 
 fn get(ctx: &Ctx<'_>, id: &str) -> SimResponse {

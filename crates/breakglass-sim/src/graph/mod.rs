@@ -579,7 +579,7 @@ pub(crate) fn list(
     ctx.json(StatusCode::OK, &body)
 }
 
-fn next_link(ctx: &Ctx<'_>, offset: usize) -> String {
+pub(crate) fn next_link(ctx: &Ctx<'_>, offset: usize) -> String {
     let kept: Vec<(String, String)> = ctx
         .request
         .query_pairs()
@@ -618,7 +618,7 @@ fn encode_skip_token(offset: usize) -> String {
     )
 }
 
-fn decode_skip_token(token: &str) -> Option<usize> {
+pub(crate) fn decode_skip_token(token: &str) -> Option<usize> {
     let encoded = token.strip_prefix("RFNwdAIAAQAAA")?;
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
     text.strip_prefix("offset:")?.parse().ok()

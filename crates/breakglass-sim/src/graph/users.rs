@@ -12,6 +12,7 @@ use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities::{self, NewUser, USER_DEFAULT_PROPERTIES};
 use crate::http::SimResponse;
+use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant, sha256_hex};
 use breakglass_core::roles as builtin;
 
@@ -64,17 +65,18 @@ fn list_users(ctx: &Ctx<'_>) -> SimResponse {
     if let Err(denied) = read_check(ctx, &tenant) {
         return denied;
     }
-    let items: Vec<Value> = tenant
-        .live(Kind::User)
-        .filter(|u| !ctx.replicating(u))
-        .map(|u| Value::Object(u.data.clone()))
-        .collect();
-    list(
+    let listing = Listing {
+        kind: Kind::User,
+        context: "users",
+        paging: DIRECTORY_PAGING,
+        default_select: Some(USER_DEFAULT_PROPERTIES),
+    };
+    list_objects(
         ctx,
-        items,
-        "users",
-        DIRECTORY_PAGING,
-        Some(USER_DEFAULT_PROPERTIES),
+        &tenant,
+        &listing,
+        |u| !ctx.replicating(u),
+        |u| Value::Object(u.data.clone()),
     )
 }
 

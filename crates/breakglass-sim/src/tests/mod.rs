@@ -14,6 +14,7 @@ mod directory;
 mod faults;
 mod graph;
 mod in_process;
+mod indexes;
 mod pass_policy;
 mod persistence;
 mod tokens;

@@ -10,8 +10,9 @@ mod owners;
 use http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{Ctx, DIRECTORY_PAGING, list};
+use super::{Ctx, DIRECTORY_PAGING};
 use crate::http::SimResponse;
+use crate::listing::{Listing, list_objects as list_directory};
 use crate::state::{DirObject, Kind, Tenant};
 use breakglass_core::roles as builtin;
 
@@ -156,12 +157,19 @@ fn list_objects(ctx: &Ctx<'_>, kind: Kind) -> SimResponse {
     ) {
         return denied;
     }
-    let items: Vec<Value> = tenant
-        .live(kind)
-        .filter(|o| !ctx.replicating(o))
-        .map(|o| present(o, false))
-        .collect();
-    list(ctx, items, kind.collection(), DIRECTORY_PAGING, None)
+    let listing = Listing {
+        kind,
+        context: kind.collection(),
+        paging: DIRECTORY_PAGING,
+        default_select: None,
+    };
+    list_directory(
+        ctx,
+        &tenant,
+        &listing,
+        |o| !ctx.replicating(o),
+        |o| present(o, false),
+    )
 }
 
 fn get(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimResponse {
