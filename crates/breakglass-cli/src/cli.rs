@@ -177,7 +177,7 @@ fn run(cli: Cli, ui: Ui) -> Result<(), CommandError> {
         .build()
         .map_err(|err| internal_error(format!("cannot start the async runtime: {err}")))?;
     let handles_signals = cli.command.handles_signals();
-    let helper = CommandHelper::new(ui, cli.global);
+    let helper = CommandHelper::new(ui, cli.global, Cli::command);
     runtime.block_on(async move {
         if handles_signals {
             return crate::commands::run(&helper, &cli.command).await;

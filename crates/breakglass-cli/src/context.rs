@@ -53,11 +53,23 @@ pub struct GlobalArgs {
 pub struct CommandHelper {
     ui: Ui,
     global: GlobalArgs,
+    /// The command line's definition, for the completions and manual pages generated from it
+    /// (handed in, so no command depends on the top of the program).
+    definition: fn() -> clap::Command,
 }
 
 impl CommandHelper {
-    pub fn new(ui: Ui, global: GlobalArgs) -> Self {
-        CommandHelper { ui, global }
+    pub fn new(ui: Ui, global: GlobalArgs, definition: fn() -> clap::Command) -> Self {
+        CommandHelper {
+            ui,
+            global,
+            definition,
+        }
+    }
+
+    /// The whole command line's definition.
+    pub fn definition(&self) -> clap::Command {
+        (self.definition)()
     }
 
     /// Returns the terminal.

@@ -3,9 +3,6 @@
 
 use std::path::PathBuf;
 
-use clap::CommandFactory as _;
-
-use crate::cli::Cli;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, config_error};
 
@@ -33,12 +30,17 @@ pub struct ManArgs {
 
 pub fn cmd_completions(helper: &CommandHelper, args: &CompletionsArgs) -> Result<(), CommandError> {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "breakglass", &mut script);
+    clap_complete::generate(
+        args.shell,
+        &mut helper.definition(),
+        "breakglass",
+        &mut script,
+    );
     helper.ui().write_stdout(&String::from_utf8_lossy(&script))
 }
 
 pub fn cmd_man(helper: &CommandHelper, args: &ManArgs) -> Result<(), CommandError> {
-    let command = Cli::command();
+    let command = helper.definition();
     match &args.out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)
