@@ -90,8 +90,12 @@ fn parsed_filter(ctx: &Ctx<'_>, advanced: bool) -> Result<Option<Filter>, SimRes
     Ok(Some(filter))
 }
 
-/// Sorts by `$orderby` (one property, `asc` or `desc`), as `graph::list` does.
-fn order<T>(ctx: &Ctx<'_>, items: &mut [T], property_of: impl Fn(&T, &str) -> Option<String>) {
+/// Sorts by `$orderby` (one property, `asc` or `desc`).
+pub(crate) fn order<T>(
+    ctx: &Ctx<'_>,
+    items: &mut [T],
+    property_of: impl Fn(&T, &str) -> Option<String>,
+) {
     let Some(order) = ctx.request.query_param("$orderby") else {
         return;
     };
@@ -110,7 +114,7 @@ fn order<T>(ctx: &Ctx<'_>, items: &mut [T], property_of: impl Fn(&T, &str) -> Op
     }
 }
 
-fn page_bounds(ctx: &Ctx<'_>, paging: Paging) -> Result<(usize, usize), SimResponse> {
+pub(crate) fn page_bounds(ctx: &Ctx<'_>, paging: Paging) -> Result<(usize, usize), SimResponse> {
     let top = match ctx.request.query_param("$top") {
         None => paging.default_top,
         Some(text) => match text.parse::<usize>() {
@@ -133,7 +137,7 @@ fn page_bounds(ctx: &Ctx<'_>, paging: Paging) -> Result<(usize, usize), SimRespo
 }
 
 /// `$count` asked for (with the header it needs), and the parsed `$filter`.
-fn query_options(ctx: &Ctx<'_>) -> Result<(bool, Option<Filter>), SimResponse> {
+pub(crate) fn query_options(ctx: &Ctx<'_>) -> Result<(bool, Option<Filter>), SimResponse> {
     let request = ctx.request;
     let eventual = request
         .header("consistencylevel")

@@ -487,67 +487,20 @@ pub(crate) fn list(
     default_select: Option<&[&str]>,
 ) -> SimResponse {
     let request = ctx.request;
-    let eventual = request
-        .header("consistencylevel")
-        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
-    let count_requested = request
-        .query_param("$count")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if count_requested && !eventual {
-        return ctx.bad_request("$count is not currently supported without the ConsistencyLevel header set to eventual.");
-    }
+    let (count_requested, filter) = match crate::listing::query_options(ctx) {
+        Ok(options) => options,
+        Err(refused) => return refused,
+    };
     let mut items = items;
-    if let Some(text) = request.query_param("$filter") {
-        let filter = match odata::parse_filter(&text) {
-            Ok(filter) => filter,
-            Err(reason) => {
-                return ctx.error(
-                    StatusCode::BAD_REQUEST,
-                    "Request_UnsupportedQuery",
-                    &format!("Invalid filter clause: {reason}."),
-                );
-            }
-        };
-        if filter.needs_advanced_query() && !(eventual && count_requested) {
-            return ctx.error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified. This filter needs the ConsistencyLevel header set to eventual and $count=true.");
-        }
+    if let Some(filter) = filter {
         items.retain(|item| odata::evaluate(&filter, item));
     }
-    if let Some(order) = request.query_param("$orderby") {
-        let mut words = order.split_whitespace();
-        let property = words.next().unwrap_or_default().to_string();
-        let descending = words.next().is_some_and(|w| w.eq_ignore_ascii_case("desc"));
-        items.sort_by(|a, b| {
-            let key = |v: &Value| {
-                v.get(&property)
-                    .map(|p| p.to_string().to_ascii_lowercase())
-                    .unwrap_or_default()
-            };
-            let ordering = key(a).cmp(&key(b));
-            if descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
-        });
-    }
-    let top = match request.query_param("$top") {
-        None => paging.default_top,
-        Some(text) => {
-            match text.parse::<usize>() {
-                Ok(n) if (1..=paging.max_top).contains(&n) => n,
-                _ => {
-                    return ctx.bad_request(&format!("Invalid page size specified: '{text}'. Must be between 1 and {} inclusive.", paging.max_top));
-                }
-            }
-        }
-    };
-    let offset = match request.query_param("$skiptoken") {
-        None => 0,
-        Some(token) => match decode_skip_token(&token) {
-            Some(offset) => offset,
-            None => return ctx.bad_request("The specified page token value has expired and can no longer be included in your request."),
-        },
+    crate::listing::order(ctx, &mut items, |item, property| {
+        item.get(property).map(Value::to_string)
+    });
+    let (top, offset) = match crate::listing::page_bounds(ctx, paging) {
+        Ok(bounds) => bounds,
+        Err(refused) => return refused,
     };
     let total = items.len();
     let selected: Option<Vec<String>> = request
