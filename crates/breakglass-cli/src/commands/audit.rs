@@ -49,6 +49,27 @@ pub struct AuditArgs {
     #[arg(long)]
     pub findings_only: bool,
 
+    #[command(flatten)]
+    pub inputs: AuditInputs,
+
+    /// Report as SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning accepts it), or
+    /// as one HTML page for people, instead of the table or `--output json`.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<ReportFormat>,
+
+    /// Write the `--format` report to this file (mode 0600, replaced atomically) instead of
+    /// stdout.
+    #[arg(long, value_name = "FILE", requires = "format")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+}
+
+/// What the audit reads besides the tenant: breakglass.toml, the drill records and the
+/// KeePass password. `evidence` reads the same.
+#[derive(Clone, Debug, clap::Args)]
+pub struct AuditInputs {
     /// The folder of drill records, for the last-drill check. Default: `drills` next to
     /// breakglass.toml.
     #[arg(long, value_name = "DIR")]
@@ -69,19 +90,6 @@ pub struct AuditArgs {
         help_heading = "Configuration"
     )]
     pub config: PathBuf,
-
-    /// Report as SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning accepts it), or
-    /// as one HTML page for people, instead of the table or `--output json`.
-    #[arg(long, value_name = "FORMAT", value_enum)]
-    pub format: Option<ReportFormat>,
-
-    /// Write the `--format` report to this file (mode 0600, replaced atomically) instead of
-    /// stdout.
-    #[arg(long, value_name = "FILE", requires = "format")]
-    pub out: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub operator: OperatorArgs,
 }
 
 /// The report formats for other tools and other people.
@@ -194,7 +202,7 @@ impl Report for AuditReport {
     }
 }
 
-pub fn drills_folder(args: &AuditArgs) -> PathBuf {
+pub fn drills_folder(args: &AuditInputs) -> PathBuf {
     if let Some(dir) = &args.drills {
         return dir.clone();
     }
@@ -207,7 +215,7 @@ pub fn drills_folder(args: &AuditArgs) -> PathBuf {
 
 /// The stores on this machine. The KeePass password comes from `--keepass-password-file` or
 /// the environment only: an audit never prompts.
-fn audit_vault(args: &AuditArgs, config: &Config) -> Result<LocalVault, CommandError> {
+fn audit_vault(args: &AuditInputs, config: &Config) -> Result<LocalVault, CommandError> {
     let base = args
         .config
         .parent()
@@ -250,10 +258,10 @@ pub async fn run_audit(
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
-    let config = breakglass_ops::provision::load_config(&args.config)?;
-    let mut vault = audit_vault(args, &config)?;
+    let config = breakglass_ops::provision::load_config(&args.inputs.config)?;
+    let mut vault = audit_vault(&args.inputs, &config)?;
     let held = audit_reader::held_key_ids(&mut vault)?;
-    let records = record::read_all(ui, &drills_folder(args))?;
+    let records = record::read_all(ui, &drills_folder(&args.inputs))?;
     let last_drill = records.iter().map(|r| r.started).max();
     let session = helper.sign_in_for(&args.operator, &config).await?;
     let tenant_id = session.token.claims()?.tid.clone().unwrap_or_default();
@@ -282,7 +290,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
     let text = match args.format {
         None => None,
         Some(ReportFormat::Html) => Some(report.html()),
-        Some(ReportFormat::Sarif) => Some(report.sarif(&args.config)?),
+        Some(ReportFormat::Sarif) => Some(report.sarif(&args.inputs.config)?),
     };
     match (text, &args.out) {
         (None, _) => ui.emit(&report)?,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use breakglass_ops::evidence::{EvidenceFile, write_pack};
 use breakglass_ops::monitor::arm::{self, WorkspaceId};
 
-use super::audit::{AuditArgs, run_audit};
+use super::audit::{AuditArgs, AuditInputs, run_audit};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::{Report, table};
@@ -26,27 +26,14 @@ pub struct EvidenceArgs {
     /// The folder to write (created when missing; files of the same name are replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The folder of drill records. Default: `drills` next to breakglass.toml.
-    #[arg(long, value_name = "DIR")]
-    pub drills: Option<PathBuf>,
     /// Also record the alert rules' status on this Log Analytics workspace (resource id).
     #[arg(long, value_name = "RESOURCE_ID")]
     pub workspace: Option<String>,
     /// With `--workspace`, the Microsoft Sentinel analytic rules too.
     #[arg(long, requires = "workspace")]
     pub sentinel: bool,
-    /// A file whose first line is the KeePass master password (see `audit`).
-    #[arg(long, value_name = "PATH", help_heading = "Configuration")]
-    pub keepass_password_file: Option<PathBuf>,
-    /// The configuration file.
-    #[arg(
-        long,
-        env = "BREAKGLASS_CONFIG",
-        value_name = "PATH",
-        default_value = "breakglass.toml",
-        help_heading = "Configuration"
-    )]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub inputs: AuditInputs,
     #[command(flatten)]
     pub operator: OperatorArgs,
 }
@@ -67,9 +54,7 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
     let audit_args = AuditArgs {
         fail_on: "never".into(),
         findings_only: false,
-        drills: args.drills.clone(),
-        keepass_password_file: args.keepass_password_file.clone(),
-        config: args.config.clone(),
+        inputs: args.inputs.clone(),
         format: None,
         out: None,
         operator: args.operator.clone(),
@@ -89,19 +74,19 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
         file(
             "audit.sarif",
             "the audit as SARIF 2.1.0",
-            report.sarif(&args.config)?.into_bytes(),
+            report.sarif(&args.inputs.config)?.into_bytes(),
         ),
     ];
     let mut missing = Vec::new();
-    let config_text = std::fs::read(&args.config).map_err(|e| {
-        crate::error::config_error(format!("cannot read {}: {e}", args.config.display()))
+    let config_text = std::fs::read(&args.inputs.config).map_err(|e| {
+        crate::error::config_error(format!("cannot read {}: {e}", args.inputs.config.display()))
     })?;
     files.push(file(
         "breakglass.toml",
         "the declared emergency access (no secrets)",
         config_text,
     ));
-    let drills = super::audit::drills_folder(&audit_args);
+    let drills = super::audit::drills_folder(&args.inputs);
     let records = breakglass_ops::drill::record::read_all(helper.ui(), &drills)?;
     match records.iter().max_by_key(|r| r.started) {
         Some(last) => {
@@ -121,7 +106,7 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
             drills.display()
         )),
     }
-    let config = breakglass_ops::provision::load_config(&args.config)?;
+    let config = breakglass_ops::provision::load_config(&args.inputs.config)?;
     let session = helper.sign_in_for(&args.operator, &config).await?;
     let identities = breakglass_ops::monitor::identities::gather(&session, &config).await?;
     files.push(file(
