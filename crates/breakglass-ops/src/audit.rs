@@ -15,7 +15,7 @@ use crate::provision::vault::{LocalVault, Vault as _};
 use crate::tenant::{self, Depth};
 
 /// Key ids the local stores hold, or why they cannot be compared.
-pub fn held_key_ids(vault: &mut LocalVault) -> Result<Result<Vec<String>, String>, Error> {
+fn held_key_ids(vault: &mut LocalVault) -> Result<Result<Vec<String>, String>, Error> {
     if !vault.keepass_path().exists() {
         return Ok(Err(format!(
             "no KeePass database at {} on this machine",
@@ -47,17 +47,24 @@ pub fn store_problems(
         .collect())
 }
 
-/// Reads everything the audit looks at.
+/// Reads everything the audit looks at: the tenant, and meanwhile the key ids `vault` holds.
 pub async fn snapshot(
     progress: &dyn Progress,
     graph: &GraphClient,
     config: &Config,
-    held_key_ids: Result<Vec<String>, String>,
+    vault: LocalVault,
     last_drill: Option<Timestamp>,
-) -> Result<Snapshot, Error> {
+) -> Result<(Snapshot, LocalVault), Error> {
     let _busy = progress.busy("reading the tenant…");
-    let tenant = tenant::read(graph, config, Depth::Audit).await?;
-    Ok(Snapshot {
+    let (tenant, unlocked) = tokio::join!(
+        tenant::read(graph, config, Depth::Audit),
+        vault.read_meanwhile(held_key_ids)
+    );
+    // The stores' answer first, as when they were read before the tenant.
+    let (vault, held_key_ids) = unlocked?;
+    let held_key_ids = held_key_ids?;
+    let tenant = tenant?;
+    let snapshot = Snapshot {
         now: Timestamp::now(),
         declared_labels: config
             .app
@@ -77,7 +84,8 @@ pub async fn snapshot(
         tenant,
         last_drill,
         store_problems: Vec::new(),
-    })
+    };
+    Ok((snapshot, vault))
 }
 
 /// Writes a report (SARIF, HTML) to `path`: atomically and readable by its owner only, since

@@ -259,14 +259,13 @@ pub async fn run_audit(
         })?),
     };
     let config = breakglass_ops::provision::load_config(&args.inputs.config)?;
-    let mut vault = audit_vault(&args.inputs, &config)?;
-    let held = audit_reader::held_key_ids(&mut vault)?;
+    let vault = audit_vault(&args.inputs, &config)?;
     let records = record::read_all(ui, &drills_folder(&args.inputs))?;
     let last_drill = records.iter().map(|r| r.started).max();
     let session = helper.sign_in_for(&args.operator, &config).await?;
     let tenant_id = session.token.claims()?.tid.clone().unwrap_or_default();
-    let mut snapshot =
-        audit_reader::snapshot(ui, &session.graph, &config, held, last_drill).await?;
+    let (mut snapshot, mut vault) =
+        audit_reader::snapshot(ui, &session.graph, &config, vault, last_drill).await?;
     snapshot.store_problems =
         audit_reader::store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
     let findings = audit::audit(&snapshot);

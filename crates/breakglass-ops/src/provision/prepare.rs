@@ -33,16 +33,21 @@ pub async fn prepare(
 ) -> Result<Prepared, Error> {
     let claims = session.token.claims()?;
     let tenant_id = claims.tid.clone().unwrap_or_default();
-    let mut vault = LocalVault::new(&workspace.config, &workspace.base, password);
-    let held = vault.held_key_ids()?;
-    let held_accounts = vault.held_accounts()?;
-    let observed = {
+    let unlocking = LocalVault::new(&workspace.config, &workspace.base, password).read_meanwhile(
+        |vault| -> Result<_, Error> { Ok((vault.held_key_ids()?, vault.held_accounts()?)) },
+    );
+    let (tenant, unlocked) = {
         let _busy = progress.busy("reading the emergency access objects from the tenant…");
-        plan::Observed {
-            tenant: tenant::read(&session.graph, &workspace.config, Depth::Provision).await?,
-            held_key_ids: held,
-            held_accounts,
-        }
+        let reading = tenant::read(&session.graph, &workspace.config, Depth::Provision);
+        tokio::join!(reading, unlocking)
+    };
+    // The stores' answer first, as when they were read before the tenant.
+    let (mut vault, held) = unlocked?;
+    let (held_key_ids, held_accounts) = held?;
+    let observed = plan::Observed {
+        tenant: tenant?,
+        held_key_ids,
+        held_accounts,
     };
     vault.ensure_usable(
         &workspace.config,

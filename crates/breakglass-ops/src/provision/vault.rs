@@ -150,6 +150,26 @@ impl LocalVault {
         }
     }
 
+    /// Runs `read` on the vault on a blocking thread, so that opening the KeePass database
+    /// (its key derivation takes a large share of a read-only command's own time) goes on
+    /// while the caller waits for Graph; the vault comes back with the result.
+    pub async fn read_meanwhile<R, F>(self, read: F) -> Result<(LocalVault, R), Error>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut LocalVault) -> R + Send + 'static,
+    {
+        let mut vault = self;
+        tokio::task::spawn_blocking(move || {
+            let result = read(&mut vault);
+            (vault, result)
+        })
+        .await
+        .map_err(|e| match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => internal_error(format!("the local stores could not be read: {e}")),
+        })
+    }
+
     pub fn manifest_path(&self) -> PathBuf {
         self.sheets.join(MANIFEST)
     }
