@@ -15,14 +15,29 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::state::{DirObject, Kind};
 use crate::tracked::TrackedMap;
 
-/// The indexed properties; an entry names one by its position here.
-pub(crate) const INDEXED: [&str; 5] = [
+/// The indexed properties (a collection of strings, like `tags`, by each of its strings); an
+/// entry names one by its position here.
+pub(crate) const INDEXED: [&str; 6] = [
     "appId",
     "userPrincipalName",
     "displayName",
     "mailNickname",
     "employeeType",
+    "tags",
 ];
+
+/// Not a property: the app role assignments service principals hold, by resource, so that a
+/// resource's `appRoleAssignedTo` reads its own grants instead of every object, as Entra keeps
+/// that navigation with the resource.
+const GRANTED_RESOURCE_AT: u8 = INDEXED.len() as u8;
+
+/// One app role assignment found through the index: its holder and its place in the holder's
+/// `appRoleAssignments`.
+#[derive(Clone, Debug)]
+pub(crate) struct GrantKey {
+    holder: Box<str>,
+    at: usize,
+}
 
 type Entry = (Kind, u8, Box<str>, Box<str>);
 
@@ -36,13 +51,34 @@ struct Index {
 
 fn entries_of(id: &str, object: &DirObject) -> impl Iterator<Item = Entry> {
     let kind = object.kind;
-    INDEXED
+    let properties = INDEXED
         .iter()
         .enumerate()
-        .filter_map(move |(at, property)| {
-            let value = object.str(property)?;
-            Some((kind, at as u8, value.to_ascii_lowercase().into(), id.into()))
-        })
+        .flat_map(move |(at, property)| {
+            let values: Vec<&str> = match object.data.get(*property) {
+                Some(serde_json::Value::String(value)) => vec![value],
+                Some(serde_json::Value::Array(values)) => {
+                    values.iter().filter_map(serde_json::Value::as_str).collect()
+                }
+                _ => Vec::new(),
+            };
+            values.into_iter().map(move |value| {
+                (kind, at as u8, value.to_ascii_lowercase().into(), id.into())
+            })
+        });
+    // One entry per grant, "{holder id}/{position}", so a page of a resource's grants is read
+    // from the index alone and only its own grants are looked up.
+    let granted = object
+        .private
+        .app_role_assignments
+        .iter()
+        .enumerate()
+        .filter_map(|(at, grant)| Some((at, grant.get("resourceId")?.as_str()?)))
+        .map(move |(at, resource)| {
+            let resource: Box<str> = resource.to_ascii_lowercase().into();
+            (kind, GRANTED_RESOURCE_AT, resource, format!("{id}/{at}").into())
+        });
+    properties.chain(granted)
 }
 
 impl Index {
@@ -133,6 +169,41 @@ impl Objects {
             }
         }
         index
+    }
+
+    /// The app role assignments live service principals hold for `resource_id`, in the order
+    /// of their holders' ids; [`Objects::grant`] reads each.
+    pub fn grants_for(&self, resource_id: &str) -> Vec<GrantKey> {
+        let resource = resource_id.to_ascii_lowercase();
+        let start: Entry = (
+            Kind::ServicePrincipal,
+            GRANTED_RESOURCE_AT,
+            resource.as_str().into(),
+            "".into(),
+        );
+        let index = self.fresh();
+        index
+            .entries
+            .range(start..)
+            .take_while(|(k, p, v, _)| {
+                *k == Kind::ServicePrincipal && *p == GRANTED_RESOURCE_AT && **v == *resource
+            })
+            .filter_map(|(_, _, _, key)| {
+                let (holder, at) = key.rsplit_once('/')?;
+                Some(GrantKey {
+                    holder: holder.into(),
+                    at: at.parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
+    pub fn grant(&self, key: &GrantKey) -> Option<&serde_json::Value> {
+        self.map
+            .get(&*key.holder)?
+            .private
+            .app_role_assignments
+            .get(key.at)
     }
 
     /// Live objects of `kind` whose `property` (one of [`INDEXED`]) equals `value`, ignoring

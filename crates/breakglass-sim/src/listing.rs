@@ -45,6 +45,21 @@ fn candidates<'t>(tenant: &'t Tenant, kind: Kind, filter: &Filter) -> Option<Vec
             }
             found
         }
+        // `tags/any(t: t eq 'x')`: the objects with that string among their `tags`.
+        Filter::Any {
+            path,
+            variable,
+            inner,
+        } => match &**inner {
+            Filter::Compare {
+                path: compared,
+                op: CompareOp::Eq,
+                value: Literal::Str(value),
+            } if compared.as_slice() == [variable.as_str()] => {
+                tenant.objects.lookup(kind, indexed(path)?, value, false)
+            }
+            _ => return None,
+        },
         Filter::And(a, b) => {
             return candidates(tenant, kind, a).or_else(|| candidates(tenant, kind, b));
         }
@@ -246,4 +261,27 @@ pub(crate) fn list_values(ctx: &Ctx<'_>, items: Vec<&Value>, listing: &Listing<'
         item.get(property).map(Value::to_string)
     });
     answer_page(ctx, listing, count_requested, matched, Value::clone)
+}
+
+/// `list_values` for items found by key: only the page's keys are read, unless `$filter` or
+/// `$orderby` needs every item.
+pub(crate) fn list_keyed<'t, K>(
+    ctx: &Ctx<'_>,
+    keys: Vec<K>,
+    listing: &Listing<'_>,
+    read: impl Fn(&K) -> Option<&'t Value>,
+) -> SimResponse {
+    let request = ctx.request;
+    if request.query_param("$filter").is_some() || request.query_param("$orderby").is_some() {
+        let items = keys.iter().filter_map(&read).collect();
+        return list_values(ctx, items, listing);
+    }
+    let (count_requested, _) = match query_options(ctx) {
+        Ok(options) => options,
+        Err(response) => return response,
+    };
+    // The index holds live objects only, so every key reads.
+    answer_page(ctx, listing, count_requested, keys, |k| {
+        read(&k).cloned().unwrap_or(Value::Null)
+    })
 }

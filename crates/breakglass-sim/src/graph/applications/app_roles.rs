@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::clock::graph_time;
 use crate::graph::{Ctx, DIRECTORY_PAGING, list};
 use crate::http::SimResponse;
-use crate::listing::{Listing, list_values};
+use crate::listing::{Listing, list_keyed};
 use crate::state::{Kind, Target};
 use breakglass_core::roles as builtin;
 
@@ -54,13 +54,7 @@ pub(super) fn app_role_assigned_to(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         return ctx.not_found(key);
     };
     let resource_id = resource.id().to_string();
-    let items: Vec<&Value> = tenant
-        .objects
-        .values()
-        .filter(|o| o.kind == Kind::ServicePrincipal && o.deleted_at.is_none())
-        .flat_map(|o| o.private.app_role_assignments.iter())
-        .filter(|a| a.get("resourceId").and_then(Value::as_str) == Some(resource_id.as_str()))
-        .collect();
+    let grants = tenant.objects.grants_for(&resource_id);
     let context = format!("servicePrincipals('{key}')/appRoleAssignedTo");
     let listing = Listing {
         kind: Kind::ServicePrincipal,
@@ -68,7 +62,7 @@ pub(super) fn app_role_assigned_to(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         paging: DIRECTORY_PAGING,
         default_select: None,
     };
-    list_values(ctx, items, &listing)
+    list_keyed(ctx, grants, &listing, |grant| tenant.objects.grant(grant))
 }
 
 pub(super) fn add_app_role_assignment(ctx: &Ctx<'_>, key: &str) -> SimResponse {
