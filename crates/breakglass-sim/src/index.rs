@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::state::{DirObject, Kind};
+use crate::object::{DirObject, Kind};
 use crate::tracked::TrackedMap;
 
 /// The indexed properties; an entry names one by its position here.
@@ -36,11 +36,13 @@ struct Index {
 
 fn entries_of(id: &str, object: &DirObject) -> impl Iterator<Item = Entry> {
     let kind = object.kind;
+    // One read of the object's text for all the indexed properties.
+    let values = object.properties(&INDEXED);
     INDEXED
         .iter()
         .enumerate()
         .filter_map(move |(at, property)| {
-            let value = object.str(property)?;
+            let value = values.get(*property)?.as_str()?;
             Some((kind, at as u8, value.to_ascii_lowercase().into(), id.into()))
         })
 }

@@ -215,18 +215,24 @@ pub(crate) fn list_objects(
         Err(response) => return response,
     };
     let mut matched: Vec<&DirObject> = match &filter {
-        Some(filter) => match candidates(tenant, listing.kind, filter) {
-            Some(found) => in_id_order(found),
-            None => tenant.live(listing.kind).collect(),
+        Some(filter) => {
+            // Each object parses only what the filter reads.
+            let read = filter.properties();
+            match candidates(tenant, listing.kind, filter) {
+                Some(found) => in_id_order(found),
+                None => tenant.live(listing.kind).collect(),
+            }
+            .into_iter()
+            .filter(|o| {
+                o.kind == listing.kind && odata::evaluate_object(filter, &o.properties(&read))
+            })
+            .filter(|o| keep(o))
+            .collect()
         }
-        .into_iter()
-        .filter(|o| o.kind == listing.kind && odata::evaluate_object(filter, &o.data))
-        .filter(|o| keep(o))
-        .collect(),
         None => tenant.live(listing.kind).filter(|o| keep(o)).collect(),
     };
     order(ctx, &mut matched, |o, property| {
-        o.data.get(property).map(Value::to_string)
+        o.get(property).map(|value| value.to_string())
     });
     answer_page(ctx, listing, count_requested, matched, present)
 }

@@ -211,7 +211,7 @@ fn list_deleted(ctx: &Ctx<'_>, cast: &str) -> SimResponse {
         .objects
         .values()
         .filter(|o| o.kind == kind && o.deleted_at.is_some())
-        .map(|o| Value::Object(o.data.clone()))
+        .map(DirObject::to_value)
         .collect();
     list(
         ctx,
@@ -287,7 +287,7 @@ fn restore_deleted(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     if let Some(entry) = tenant.objects.get_mut(id) {
         entry.deleted_at = None;
-        entry.data.insert("deletedDateTime".into(), Value::Null);
+        entry.set("deletedDateTime", Value::Null);
     }
     let (category, activity) = match object.kind {
         Kind::User => ("UserManagement", "Restore user"),

@@ -316,7 +316,7 @@ fn assignable_principal(
         return Err(ctx.not_found(principal_id));
     };
     if principal.kind == Kind::Group
-        && principal.data.get("isAssignableToRole") != Some(&Value::Bool(true))
+        && principal.get("isAssignableToRole") != Some(Value::Bool(true))
     {
         return Err(ctx.bad_request(
             "Only groups with isAssignableToRole set to true can be assigned to roles.",

@@ -111,8 +111,8 @@ pub(super) fn add_app_role_assignment(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         return ctx.not_found(&resource_id);
     };
     let role_exists = resource
-        .data
         .get("appRoles")
+        .as_ref()
         .and_then(Value::as_array)
         .is_some_and(|roles| {
             roles
@@ -130,7 +130,7 @@ pub(super) fn add_app_role_assignment(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     }
     let mut assignment = crate::seed::app_role_assignment(
         Uuid::parse_str(&principal_id).unwrap_or_default(),
-        principal.display_name(),
+        &principal.display_name(),
         Uuid::parse_str(&app_role_id).unwrap_or_default(),
         &resource_id,
         &graph_time(now),
