@@ -3,10 +3,11 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
 

@@ -4,11 +4,12 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::{directory_object_json, reference_id, with_owner_added};
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant};
 use breakglass_core::roles as builtin;

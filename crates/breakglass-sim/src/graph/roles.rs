@@ -4,9 +4,10 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::seed::role_assignment;
 use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;

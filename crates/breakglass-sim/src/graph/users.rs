@@ -7,11 +7,12 @@ use rand::Rng as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities::{self, NewUser, USER_DEFAULT_PROPERTIES};
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant, sha256_hex};
 use breakglass_core::roles as builtin;

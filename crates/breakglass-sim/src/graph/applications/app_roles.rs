@@ -6,8 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::graph_time;
-use crate::graph::{Ctx, DIRECTORY_PAGING, list};
+use crate::graph::Ctx;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::listing::{Listing, list_values};
 use crate::state::{Kind, Target};
 use breakglass_core::roles as builtin;

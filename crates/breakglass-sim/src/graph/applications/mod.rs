@@ -10,8 +10,9 @@ mod owners;
 use http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{Ctx, DIRECTORY_PAGING};
+use super::Ctx;
 use crate::http::SimResponse;
+use crate::listing::DIRECTORY_PAGING;
 use crate::listing::{Listing, list_objects as list_directory};
 use crate::state::{DirObject, Kind, Tenant};
 use breakglass_core::roles as builtin;
