@@ -150,8 +150,15 @@ impl DirObject {
     }
 
     fn pick(&self, names: Option<&[&str]>) -> Map<String, Value> {
+        let mut found = Map::new();
         let mut reader = serde_json::Deserializer::from_str(self.data.get());
-        Pick { names }.deserialize(&mut reader).unwrap_or_default()
+        // The stored text is valid JSON: the only error is the stop once all are found.
+        let _ = Pick {
+            names,
+            found: &mut found,
+        }
+        .deserialize(&mut reader);
+        found
     }
 
     /// One property, parsed.
@@ -161,8 +168,13 @@ impl DirObject {
 
     /// A string property; borrowed from the stored text unless it holds escapes.
     pub fn str(&self, property: &str) -> Option<Cow<'_, str>> {
+        let mut found = None;
         let mut reader = serde_json::Deserializer::from_str(self.data.get());
-        reader.deserialize_map(FindStr { property }).ok().flatten()
+        let _ = reader.deserialize_map(FindStr {
+            property,
+            found: &mut found,
+        });
+        found
     }
 
     pub fn display_name(&self) -> Cow<'_, str> {
@@ -190,36 +202,51 @@ impl DirObject {
     }
 }
 
-/// Reads a JSON object's properties, all or only some, skipping the rest unparsed.
-struct Pick<'n> {
-    names: Option<&'n [&'n str]>,
+/// Ends a read as soon as what it looks for is found: serde_json checks that an object is
+/// read to its end, so stopping early has to be an error, which the caller ignores.
+fn stop<E: de::Error>() -> E {
+    E::custom("found")
 }
 
-impl<'de> DeserializeSeed<'de> for Pick<'_> {
-    type Value = Map<String, Value>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+/// Reads a JSON object's properties, all or only some, into `found`, skipping the rest
+/// unparsed and stopping once every one named is found.
+struct Pick<'n, 'f> {
+    names: Option<&'n [&'n str]>,
+    found: &'f mut Map<String, Value>,
+}
+
+impl<'de> DeserializeSeed<'de> for Pick<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Pick<'_> {
-    type Value = Map<String, Value>;
+impl<'de> Visitor<'de> for Pick<'_, '_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key()? {
-            let wanted = self.names.is_none_or(|names| names.contains(&&*key));
-            if wanted {
-                found.insert(key.into_owned(), map.next_value()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match self.names {
+                None => {
+                    self.found.insert(key.into_owned(), map.next_value()?);
+                }
+                Some(names) if names.contains(&&*key) => {
+                    self.found.insert(key.into_owned(), map.next_value()?);
+                    if self.found.len() == names.len() {
+                        return Err(stop());
+                    }
+                }
+                Some(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        Ok(found)
+        Ok(())
     }
 }
 
@@ -251,27 +278,27 @@ impl<'de> Visitor<'de> for TextVisitor {
 }
 
 /// Finds one property of an object and gives its value if it is a string.
-struct FindStr<'p> {
+struct FindStr<'p, 'f, 'de> {
     property: &'p str,
+    found: &'f mut Option<Cow<'de, str>>,
 }
 
-impl<'de> Visitor<'de> for FindStr<'_> {
-    type Value = Option<Cow<'de, str>>;
+impl<'de> Visitor<'de> for FindStr<'_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key()? {
             if key == self.property {
-                found = map.next_value::<MaybeText>()?.0;
-            } else {
-                map.next_value::<IgnoredAny>()?;
+                *self.found = map.next_value::<MaybeText>()?.0;
+                return Err(stop());
             }
+            map.next_value::<IgnoredAny>()?;
         }
-        Ok(found)
+        Ok(())
     }
 }
 
@@ -476,6 +503,11 @@ mod tests {
         assert_eq!(object.str("tags"), None);
         assert_eq!(object.str("missing"), None);
         assert_eq!(object.get("accountEnabled"), Some(json!(false)));
+        let found_early = object.properties(&["appId", "id"]);
+        assert_eq!(
+            Value::Object(found_early),
+            json!({"id": "0b1c", "appId": "a1"})
+        );
         let some = object.properties(&["tags", "missing", "mail"]);
         assert_eq!(
             Value::Object(some),
