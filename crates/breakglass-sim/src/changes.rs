@@ -31,6 +31,7 @@ pub(crate) enum Record<'a> {
     /// A directory object, `None` when purged.
     Object {
         id: String,
+        #[serde(default, deserialize_with = "crate::object::logged")]
         object: Option<Cow<'a, DirObject>>,
     },
     Listed {

@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::state::{DirObject, Kind};
+use crate::object::{DirObject, Kind};
 use crate::tracked::TrackedMap;
 
 /// The indexed properties (a collection of strings, like `tags`, by each of its strings); an
@@ -51,21 +51,25 @@ struct Index {
 
 fn entries_of(id: &str, object: &DirObject) -> impl Iterator<Item = Entry> {
     let kind = object.kind;
-    let properties = INDEXED
+    // One read of the object's text for all the indexed properties.
+    let values = object.properties(&INDEXED);
+    let properties: Vec<Entry> = INDEXED
         .iter()
         .enumerate()
-        .flat_map(move |(at, property)| {
-            let values: Vec<&str> = match object.data.get(*property) {
-                Some(serde_json::Value::String(value)) => vec![value],
-                Some(serde_json::Value::Array(values)) => {
-                    values.iter().filter_map(serde_json::Value::as_str).collect()
-                }
+        .flat_map(|(at, property)| {
+            let strings: Vec<&str> = match values.get(*property) {
+                Some(serde_json::Value::String(value)) => vec![value.as_str()],
+                Some(serde_json::Value::Array(values)) => values
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect(),
                 _ => Vec::new(),
             };
-            values.into_iter().map(move |value| {
-                (kind, at as u8, value.to_ascii_lowercase().into(), id.into())
-            })
-        });
+            strings
+                .into_iter()
+                .map(move |value| (kind, at as u8, value.to_ascii_lowercase().into(), id.into()))
+        })
+        .collect();
     // One entry per grant, "{holder id}/{position}", so a page of a resource's grants is read
     // from the index alone and only its own grants are looked up.
     let granted = object
@@ -76,9 +80,14 @@ fn entries_of(id: &str, object: &DirObject) -> impl Iterator<Item = Entry> {
         .filter_map(|(at, grant)| Some((at, grant.get("resourceId")?.as_str()?)))
         .map(move |(at, resource)| {
             let resource: Box<str> = resource.to_ascii_lowercase().into();
-            (kind, GRANTED_RESOURCE_AT, resource, format!("{id}/{at}").into())
+            (
+                kind,
+                GRANTED_RESOURCE_AT,
+                resource,
+                format!("{id}/{at}").into(),
+            )
         });
-    properties.chain(granted)
+    properties.into_iter().chain(granted)
 }
 
 impl Index {

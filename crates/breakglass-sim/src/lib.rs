@@ -29,6 +29,7 @@ mod identity;
 mod in_process;
 mod index;
 mod listing;
+mod object;
 mod odata;
 mod pass_policy;
 mod permissions;

@@ -1,13 +1,16 @@
-//! Listing directory objects (`/users`, `/groups`, `/applications`, `/servicePrincipals`)
-//! as `graph::list` does for any collection, but without copying the directory: a `$filter`
+//! Graph's collection listings: `$filter`, `$orderby`, `$count`, paging and `$select`, for
+//! any collection (`list`) and for the directory objects (`/users`, `/groups`,
+//! `/applications`, `/servicePrincipals`) without copying the directory: a `$filter`
 //! on an indexed property reads only the objects the index names (as Entra answers it), the
 //! others are evaluated on the stored objects in place, and only the page returned is copied
 //! and shaped for the answer.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::graph::{Ctx, Paging};
+use crate::graph::context::Ctx;
 use crate::http::SimResponse;
 use crate::index::INDEXED;
 use crate::odata::{self, CompareOp, Filter, Literal};
@@ -144,7 +147,7 @@ pub(crate) fn page_bounds(ctx: &Ctx<'_>, paging: Paging) -> Result<(usize, usize
     };
     let offset = match ctx.request.query_param("$skiptoken") {
         None => 0,
-        Some(token) => crate::graph::decode_skip_token(&token).ok_or_else(|| {
+        Some(token) => decode_skip_token(&token).ok_or_else(|| {
             ctx.bad_request("The specified page token value has expired and can no longer be included in your request.")
         })?,
     };
@@ -211,7 +214,7 @@ fn answer_page<T>(
         body["@odata.count"] = json!(total);
     }
     if offset + top < total {
-        body["@odata.nextLink"] = json!(crate::graph::next_link(ctx, offset + top));
+        body["@odata.nextLink"] = json!(next_link(ctx, offset + top));
     }
     body["value"] = Value::Array(page);
     ctx.json(StatusCode::OK, &body)
@@ -230,23 +233,29 @@ pub(crate) fn list_objects(
         Err(response) => return response,
     };
     let mut matched: Vec<&DirObject> = match &filter {
-        Some(filter) => match candidates(tenant, listing.kind, filter) {
-            Some(found) => in_id_order(found),
-            None => tenant.live(listing.kind).collect(),
+        Some(filter) => {
+            // Each object parses only what the filter reads.
+            let read = filter.properties();
+            match candidates(tenant, listing.kind, filter) {
+                Some(found) => in_id_order(found),
+                None => tenant.live(listing.kind).collect(),
+            }
+            .into_iter()
+            .filter(|o| {
+                o.kind == listing.kind && odata::evaluate_object(filter, &o.properties(&read))
+            })
+            .filter(|o| keep(o))
+            .collect()
         }
-        .into_iter()
-        .filter(|o| o.kind == listing.kind && odata::evaluate_object(filter, &o.data))
-        .filter(|o| keep(o))
-        .collect(),
         None => tenant.live(listing.kind).filter(|o| keep(o)).collect(),
     };
     order(ctx, &mut matched, |o, property| {
-        o.data.get(property).map(Value::to_string)
+        o.get(property).map(|value| value.to_string())
     });
     answer_page(ctx, listing, count_requested, matched, present)
 }
 
-/// `graph::list` for items the tenant holds: filters and sorts them in place and copies
+/// `list` for items the tenant holds: filters and sorts them in place and copies
 /// only the page it returns (`listing.kind` is not used).
 pub(crate) fn list_values(ctx: &Ctx<'_>, items: Vec<&Value>, listing: &Listing<'_>) -> SimResponse {
     let (count_requested, filter) = match query_options(ctx) {
@@ -284,4 +293,120 @@ pub(crate) fn list_keyed<'t, K>(
     answer_page(ctx, listing, count_requested, keys, |k| {
         read(&k).cloned().unwrap_or(Value::Null)
     })
+}
+
+/// Paging and query limits of one collection.
+#[derive(Clone, Copy)]
+pub(crate) struct Paging {
+    pub default_top: usize,
+    pub max_top: usize,
+}
+
+pub(crate) const DIRECTORY_PAGING: Paging = Paging {
+    default_top: 100,
+    max_top: 999,
+};
+pub(crate) const LOG_PAGING: Paging = Paging {
+    default_top: 1000,
+    max_top: 1000,
+};
+
+/// Applies `$filter`, `$orderby`, `$count`, `$top`, `$skiptoken` and `$select` to a
+/// collection and answers with one page.
+pub(crate) fn list(
+    ctx: &Ctx<'_>,
+    items: Vec<Value>,
+    context: &str,
+    paging: Paging,
+    default_select: Option<&[&str]>,
+) -> SimResponse {
+    let request = ctx.request;
+    let (count_requested, filter) = match query_options(ctx) {
+        Ok(options) => options,
+        Err(refused) => return refused,
+    };
+    let mut items = items;
+    if let Some(filter) = filter {
+        items.retain(|item| odata::evaluate(&filter, item));
+    }
+    order(ctx, &mut items, |item, property| {
+        item.get(property).map(Value::to_string)
+    });
+    let (top, offset) = match page_bounds(ctx, paging) {
+        Ok(bounds) => bounds,
+        Err(refused) => return refused,
+    };
+    let total = items.len();
+    let selected: Option<Vec<String>> = request
+        .query_param("$select")
+        .map(|s| {
+            s.split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .or_else(|| default_select.map(|d| d.iter().map(|s| s.to_string()).collect()));
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(top)
+        .map(|item| match &selected {
+            Some(properties) => odata::select(&item, properties),
+            None => item,
+        })
+        .collect();
+    let mut body = json!({"@odata.context": ctx.context_url(context)});
+    if count_requested && offset == 0 {
+        body["@odata.count"] = json!(total);
+    }
+    if offset + top < total {
+        body["@odata.nextLink"] = json!(next_link(ctx, offset + top));
+    }
+    body["value"] = Value::Array(page);
+    ctx.json(StatusCode::OK, &body)
+}
+
+pub(crate) fn next_link(ctx: &Ctx<'_>, offset: usize) -> String {
+    let kept: Vec<(String, String)> = ctx
+        .request
+        .query_pairs()
+        .into_iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
+        .collect();
+    // Graph writes option names such as `$filter` literally and encodes only the values.
+    let encode = |text: &str| percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string();
+    let mut query: Vec<String> = kept
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    query.push(format!("$skiptoken={}", encode_skip_token(offset)));
+    format!(
+        "{}{}?{}",
+        ctx.sim.origin(),
+        ctx.request.path,
+        query.join("&")
+    )
+}
+
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'$')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b',');
+
+fn encode_skip_token(offset: usize) -> String {
+    format!(
+        "RFNwdAIAAQAAA{}",
+        URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+    )
+}
+
+pub(crate) fn decode_skip_token(token: &str) -> Option<usize> {
+    let encoded = token.strip_prefix("RFNwdAIAAQAAA")?;
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()?;
+    text.strip_prefix("offset:")?.parse().ok()
 }

@@ -63,6 +63,33 @@ impl Filter {
             Filter::In { .. } => false,
         }
     }
+
+    /// The properties of the item this filter reads (the first segment of each path), so a
+    /// stored object need parse only those.
+    pub fn properties(&self) -> Vec<&str> {
+        let mut names = Vec::new();
+        self.collect_properties(&mut names);
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    fn collect_properties<'a>(&'a self, names: &mut Vec<&'a str>) {
+        match self {
+            Filter::Compare { path, .. }
+            | Filter::In { path, .. }
+            | Filter::Function { path, .. } => names.extend(path.first().map(String::as_str)),
+            Filter::Any { path, inner, .. } => {
+                names.extend(path.first().map(String::as_str));
+                inner.collect_properties(names);
+            }
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.collect_properties(names);
+                b.collect_properties(names);
+            }
+            Filter::Not(inner) => inner.collect_properties(names),
+        }
+    }
 }
 
 #[derive(Debug, PartialEq)]

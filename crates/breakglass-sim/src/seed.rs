@@ -262,16 +262,9 @@ impl Seeding<'_> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        self.tenant.objects.insert(
-            id,
-            DirObject {
-                kind,
-                data,
-                created_at: self.now,
-                deleted_at: None,
-                private,
-            },
-        );
+        self.tenant
+            .objects
+            .insert(id, DirObject::new(kind, &data, self.now, private));
     }
 
     fn add_workspaces(&mut self, workspaces: &[WorkspaceDescription]) {
@@ -392,7 +385,7 @@ impl Seeding<'_> {
                 None => self
                     .tenant
                     .live(Kind::Group)
-                    .find(|g| g.display_name() == name)
+                    .find(|g| g.display_name() == **name)
                     .map(|g| g.id().to_string())
                     .ok_or_else(|| {
                         self.fail(format!(

@@ -4,119 +4,18 @@
 //! Everything here is synchronous and free of transport concerns, so a request
 //! handler is a plain function of `&mut Tenant`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::clock::graph_time;
 use crate::index::Objects;
+pub(crate) use crate::object::{DirObject, Kind, Private};
 use crate::tracked::{Journal, Tracked, TrackedList, TrackedMap};
-
-/// The kinds of directory object the simulator stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) enum Kind {
-    User,
-    Group,
-    Application,
-    ServicePrincipal,
-}
-
-impl Kind {
-    pub fn odata_type(self) -> &'static str {
-        match self {
-            Kind::User => "#microsoft.graph.user",
-            Kind::Group => "#microsoft.graph.group",
-            Kind::Application => "#microsoft.graph.application",
-            Kind::ServicePrincipal => "#microsoft.graph.servicePrincipal",
-        }
-    }
-
-    pub fn type_name(self) -> &'static str {
-        match self {
-            Kind::User => "user",
-            Kind::Group => "group",
-            Kind::Application => "application",
-            Kind::ServicePrincipal => "servicePrincipal",
-        }
-    }
-
-    pub fn collection(self) -> &'static str {
-        match self {
-            Kind::User => "users",
-            Kind::Group => "groups",
-            Kind::Application => "applications",
-            Kind::ServicePrincipal => "servicePrincipals",
-        }
-    }
-
-    pub fn from_type_name(name: &str) -> Option<Kind> {
-        [
-            Kind::User,
-            Kind::Group,
-            Kind::Application,
-            Kind::ServicePrincipal,
-        ]
-        .into_iter()
-        .find(|k| k.type_name() == name)
-    }
-}
-
-/// Facts about an object that Graph never returns.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct Private {
-    /// SHA-256 of the user's password (users).
-    pub password_sha256: Option<String>,
-    /// keyId → SHA-256 of the secret text (applications and service principals).
-    pub secret_sha256: BTreeMap<String, String>,
-    /// keyId → base64 DER of the certificate (kept even though Graph hides `key`).
-    pub certificates: BTreeMap<String, String>,
-    pub owners: Vec<String>,
-    pub members: Vec<String>,
-    /// appRoleAssignment objects where this service principal is the principal.
-    pub app_role_assignments: Vec<Value>,
-    /// temporaryAccessPassAuthenticationMethod objects (users), with the pass hashed.
-    pub temporary_access_passes: Vec<Value>,
-    /// federatedIdentityCredential objects (applications): a navigation, not a property, so
-    /// Graph never shows them in the application itself.
-    pub federated_identity_credentials: Vec<Value>,
-    /// The seeded automation app whose secret is written to operator.env.
-    pub operator: bool,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DirObject {
-    pub kind: Kind,
-    pub data: Map<String, Value>,
-    pub created_at: Timestamp,
-    #[serde(default)]
-    pub deleted_at: Option<Timestamp>,
-    #[serde(default)]
-    pub private: Private,
-}
-
-impl DirObject {
-    pub fn id(&self) -> &str {
-        self.data
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-
-    pub fn str(&self, property: &str) -> Option<&str> {
-        self.data.get(property).and_then(Value::as_str)
-    }
-
-    pub fn display_name(&self) -> &str {
-        self.str("displayName").unwrap_or_default()
-    }
-}
 
 /// A sign-in record in the beta shape; v1.0 readers see a projection of it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -340,7 +239,7 @@ impl Target {
             id: object.id().to_string(),
             display_name: object.display_name().to_string(),
             kind,
-            user_principal_name: object.str("userPrincipalName").map(str::to_string),
+            user_principal_name: object.str("userPrincipalName").map(Cow::into_owned),
             modified: Vec::new(),
         }
     }

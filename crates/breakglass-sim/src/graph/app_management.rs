@@ -17,10 +17,11 @@ use jiff::Timestamp;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::reference_id;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::app_policy::{assigned_policy, parse_duration};
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
 

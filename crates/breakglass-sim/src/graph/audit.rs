@@ -4,8 +4,9 @@
 use http::Method;
 use serde_json::{Map, Value};
 
-use super::{Ctx, LOG_PAGING, Version, list};
+use super::{Ctx, Version};
 use crate::http::SimResponse;
+use crate::listing::{LOG_PAGING, list};
 use breakglass_core::roles as builtin;
 
 /// The properties of the v1.0 `signIn` entity; beta-only ones are dropped on v1.0.

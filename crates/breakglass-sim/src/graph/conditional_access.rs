@@ -12,9 +12,10 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::{Ctx, DIRECTORY_PAGING, list};
+use super::Ctx;
 use crate::clock::graph_time;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{Target, Tenant};
 use breakglass_core::roles as builtin;
 

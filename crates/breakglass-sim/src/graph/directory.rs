@@ -3,10 +3,11 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
 
@@ -211,7 +212,7 @@ fn list_deleted(ctx: &Ctx<'_>, cast: &str) -> SimResponse {
         .objects
         .values()
         .filter(|o| o.kind == kind && o.deleted_at.is_some())
-        .map(|o| Value::Object(o.data.clone()))
+        .map(DirObject::to_value)
         .collect();
     list(
         ctx,
@@ -287,7 +288,7 @@ fn restore_deleted(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     if let Some(entry) = tenant.objects.get_mut(id) {
         entry.deleted_at = None;
-        entry.data.insert("deletedDateTime".into(), Value::Null);
+        entry.set("deletedDateTime", Value::Null);
     }
     let (category, activity) = match object.kind {
         Kind::User => ("UserManagement", "Restore user"),

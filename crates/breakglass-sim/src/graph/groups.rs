@@ -4,11 +4,12 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::{directory_object_json, reference_id, with_owner_added};
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant};
 use breakglass_core::roles as builtin;
@@ -62,7 +63,7 @@ fn role_assignable_check(
     tenant: &Tenant,
     group: &DirObject,
 ) -> Result<(), SimResponse> {
-    if group.data.get("isAssignableToRole") == Some(&Value::Bool(true)) {
+    if group.get("isAssignableToRole") == Some(Value::Bool(true)) {
         ctx.require(
             tenant,
             &["RoleManagement.ReadWrite.Directory"],
@@ -104,7 +105,7 @@ fn list_groups(ctx: &Ctx<'_>) -> SimResponse {
         &tenant,
         &listing,
         |g| !ctx.replicating(g),
-        |g| Value::Object(g.data.clone()),
+        |g| g.to_value(),
     )
 }
 
@@ -115,7 +116,7 @@ fn get(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     }
     match find(ctx, &tenant, id) {
         Some(group) => {
-            let mut value = Value::Object(group.data.clone());
+            let mut value = group.to_value();
             if let Some(select) = ctx.request.query_param("$select") {
                 let properties: Vec<String> =
                     select.split(',').map(|s| s.trim().to_string()).collect();
@@ -185,15 +186,9 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
         assignable,
         text("description"),
     );
-    let object = DirObject {
-        kind: Kind::Group,
-        data,
-        created_at: now,
-        deleted_at: None,
-        private: Private::default(),
-    };
+    let object = DirObject::new(Kind::Group, &data, now, Private::default());
     let target = Target::of(&object);
-    let value = Value::Object(object.data.clone());
+    let value = Value::Object(data);
     tenant.objects.insert(id.to_string(), object);
     tenant.audit(
         now,
@@ -219,6 +214,7 @@ fn update(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         Err(refused) => return refused,
     };
     let mut updated = group.clone();
+    let mut data = group.data();
     let mut target = Target::of(&group);
     for (name, value) in body.as_object().into_iter().flatten() {
         if matches!(
@@ -228,16 +224,17 @@ fn update(ctx: &Ctx<'_>, id: &str) -> SimResponse {
         {
             continue;
         }
-        if !updated.data.contains_key(name) {
+        if !data.contains_key(name) {
             return ctx.bad_request(&format!("Invalid property '{name}'."));
         }
         target = target.modified(
             name,
-            updated.data.get(name).cloned().unwrap_or(Value::Null),
+            data.get(name).cloned().unwrap_or(Value::Null),
             value.clone(),
         );
-        updated.data.insert(name.clone(), value.clone());
+        data.insert(name.clone(), value.clone());
     }
+    updated.replace(&data);
     tenant.objects.insert(id.to_string(), updated);
     tenant.audit(
         now,
@@ -260,9 +257,7 @@ fn delete(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     };
     if let Some(entry) = tenant.objects.get_mut(id) {
         entry.deleted_at = Some(now);
-        entry
-            .data
-            .insert("deletedDateTime".into(), Value::String(graph_time(now)));
+        entry.set("deletedDateTime", Value::String(graph_time(now)));
     }
     tenant.audit(
         now,

@@ -4,9 +4,10 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::seed::role_assignment;
 use crate::state::{DirObject, Kind, Target, Tenant};
 use breakglass_core::roles as builtin;
@@ -316,7 +317,7 @@ fn assignable_principal(
         return Err(ctx.not_found(principal_id));
     };
     if principal.kind == Kind::Group
-        && principal.data.get("isAssignableToRole") != Some(&Value::Bool(true))
+        && principal.get("isAssignableToRole") != Some(Value::Bool(true))
     {
         return Err(ctx.bad_request(
             "Only groups with isAssignableToRole set to true can be assigned to roles.",

@@ -7,11 +7,12 @@ use rand::Rng as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::Ctx;
 use super::applications::directory_object_json;
-use super::{Ctx, DIRECTORY_PAGING, list};
 use crate::clock::graph_time;
 use crate::entities::{self, NewUser, USER_DEFAULT_PROPERTIES};
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::listing::{Listing, list_objects};
 use crate::state::{DirObject, Kind, Private, Target, Tenant, sha256_hex};
 use breakglass_core::roles as builtin;
@@ -76,7 +77,7 @@ fn list_users(ctx: &Ctx<'_>) -> SimResponse {
         &tenant,
         &listing,
         |u| !ctx.replicating(u),
-        |u| Value::Object(u.data.clone()),
+        |u| u.to_value(),
     )
 }
 
@@ -95,7 +96,7 @@ fn get(ctx: &Ctx<'_>, key: &str) -> SimResponse {
             .map(|s| s.to_string())
             .collect(),
     };
-    let value = crate::odata::select(&Value::Object(user.data.clone()), &properties);
+    let value = crate::odata::select(&user.to_value(), &properties);
     ctx.entity(StatusCode::OK, "users/$entity", value)
 }
 
@@ -140,15 +141,9 @@ fn create(ctx: &Ctx<'_>) -> SimResponse {
         password_sha256: Some(sha256_hex(new.password)),
         ..Private::default()
     };
-    let object = DirObject {
-        kind: Kind::User,
-        data,
-        created_at: now,
-        deleted_at: None,
-        private,
-    };
+    let object = DirObject::new(Kind::User, &data, now, private);
     let target = Target::of(&object);
-    let value = Value::Object(object.data.clone());
+    let value = Value::Object(data);
     tenant.objects.insert(id.to_string(), object);
     tenant.audit(
         now,
@@ -323,6 +318,7 @@ fn update(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         return denied;
     }
     let mut updated = user.clone();
+    let mut data = user.data();
     let mut target = Target::of(&user);
     for (name, value) in body.as_object().into_iter().flatten() {
         if name == "passwordProfile" {
@@ -343,11 +339,12 @@ fn update(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         }
         target = target.modified(
             name,
-            updated.data.get(name).cloned().unwrap_or(Value::Null),
+            data.get(name).cloned().unwrap_or(Value::Null),
             value.clone(),
         );
-        updated.data.insert(name.clone(), value.clone());
+        data.insert(name.clone(), value.clone());
     }
+    updated.replace(&data);
     tenant.objects.insert(updated.id().to_string(), updated);
     tenant.audit(
         now,
@@ -376,9 +373,7 @@ fn delete(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(id.as_str()));
     if let Some(entry) = tenant.objects.get_mut(&id) {
         entry.deleted_at = Some(now);
-        entry
-            .data
-            .insert("deletedDateTime".into(), Value::String(graph_time(now)));
+        entry.set("deletedDateTime", Value::String(graph_time(now)));
     }
     tenant.audit(
         now,
@@ -402,8 +397,8 @@ fn revoke_sessions(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         return denied;
     }
     if let Some(entry) = tenant.objects.get_mut(user.id()) {
-        entry.data.insert(
-            "signInSessionsValidFromDateTime".into(),
+        entry.set(
+            "signInSessionsValidFromDateTime",
             Value::String(graph_time(now)),
         );
     }

@@ -109,10 +109,11 @@ pub(crate) fn find_certificate(
         .map(|b| hex_upper(b))
         .unwrap_or_default();
     let credentials = owner
-        .data
         .get("keyCredentials")
-        .and_then(Value::as_array)
-        .cloned()
+        .and_then(|keys| match keys {
+            Value::Array(keys) => Some(keys),
+            _ => None,
+        })
         .unwrap_or_default();
     for credential in credentials {
         let key_id = credential
@@ -173,7 +174,7 @@ pub(super) fn verify_assertion(
         )));
     };
     let app_id = app.str("appId").unwrap_or_default();
-    let matched = signing_certificate(sim, app, sp, &jwt, app_id, expected.now)?;
+    let matched = signing_certificate(sim, app, sp, &jwt, &app_id, expected.now)?;
     check_issuer_and_subject(sim, &jwt.claims, expected.client_id)?;
     check_audience(sim, &jwt.claims, expected)?;
     check_lifetime(sim, &jwt.claims, expected.now)?;

@@ -267,7 +267,7 @@ fn user_who_may_sign_in(
             "The user account does not exist in the directory.".into(),
         ));
     };
-    if user.data.get("accountEnabled") == Some(&Value::Bool(false)) {
+    if user.get("accountEnabled") == Some(Value::Bool(false)) {
         return Err(sts_error(
             sim,
             StatusCode::BAD_REQUEST,
@@ -457,7 +457,7 @@ pub(crate) fn device_login(sim: &Simulator, request: &SimRequest) -> SimResponse
             Some(user)
                 if user.private.password_sha256.as_deref()
                     == Some(sha256_hex(password).as_str())
-                    && user.data.get("accountEnabled") != Some(&Value::Bool(false)) =>
+                    && user.get("accountEnabled") != Some(Value::Bool(false)) =>
             {
                 user.id().to_string()
             }

@@ -111,7 +111,7 @@ fn client_credentials(sim: &Simulator, form: &Form, segment: &str) -> SimRespons
         Ok(verified) => verified,
         Err(response) => return *response,
     };
-    if sp.data.get("accountEnabled") == Some(&Value::Bool(false)) {
+    if sp.get("accountEnabled") == Some(Value::Bool(false)) {
         return sts_error(
             sim,
             StatusCode::BAD_REQUEST,
@@ -253,10 +253,11 @@ fn verify_secret(
     // A secret can sit on the application or on the service principal itself.
     for owner in [app, sp] {
         let credentials = owner
-            .data
             .get("passwordCredentials")
-            .and_then(Value::as_array)
-            .cloned()
+            .and_then(|list| match list {
+                Value::Array(list) => Some(list),
+                _ => None,
+            })
             .unwrap_or_default();
         for credential in credentials {
             let key_id = credential

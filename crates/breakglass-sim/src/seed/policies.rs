@@ -36,7 +36,7 @@ impl Seeding<'_> {
                 let app = self
                     .tenant
                     .live(Kind::Application)
-                    .find(|app| app.display_name() == name)
+                    .find(|app| app.display_name() == **name)
                     .map(|app| app.id().to_string())
                     .ok_or_else(|| {
                         self.fail(format!(

@@ -6,9 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::graph_time;
-use crate::graph::{Ctx, DIRECTORY_PAGING, list};
+use crate::graph::Ctx;
 use crate::http::SimResponse;
-use crate::listing::{Listing, list_keyed};
+use crate::listing::{DIRECTORY_PAGING, Listing, list, list_keyed};
 use crate::state::{Kind, Target};
 use breakglass_core::roles as builtin;
 
@@ -105,8 +105,8 @@ pub(super) fn add_app_role_assignment(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         return ctx.not_found(&resource_id);
     };
     let role_exists = resource
-        .data
         .get("appRoles")
+        .as_ref()
         .and_then(Value::as_array)
         .is_some_and(|roles| {
             roles
@@ -124,7 +124,7 @@ pub(super) fn add_app_role_assignment(ctx: &Ctx<'_>, key: &str) -> SimResponse {
     }
     let mut assignment = crate::seed::app_role_assignment(
         Uuid::parse_str(&principal_id).unwrap_or_default(),
-        principal.display_name(),
+        &principal.display_name(),
         Uuid::parse_str(&app_role_id).unwrap_or_default(),
         &resource_id,
         &graph_time(now),

@@ -73,23 +73,11 @@ pub(super) fn add_password(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool
         "startDateTime": graph_time(start),
     });
     let mut updated = object.clone();
-    let before = updated
-        .data
-        .get("passwordCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
-    if let Some(Value::Array(list)) = updated.data.get_mut("passwordCredentials") {
-        list.push(credential.clone());
-    }
+    let (before, after) = pushed(&mut updated, "passwordCredentials", &credential);
     updated
         .private
         .secret_sha256
         .insert(key_id, sha256_hex(&secret));
-    let after = updated
-        .data
-        .get("passwordCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
     let target = Target::of(&updated).modified(
         "KeyDescription",
         key_description(&before),
@@ -280,23 +268,11 @@ pub(super) fn add_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> 
         return ctx.bad_request(&why);
     }
     let mut updated = object.clone();
-    let before = updated
-        .data
-        .get("keyCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
-    if let Some(Value::Array(list)) = updated.data.get_mut("keyCredentials") {
-        list.push(credential.clone());
-    }
+    let (before, after) = pushed(&mut updated, "keyCredentials", &credential);
     updated
         .private
         .certificates
         .insert(key_id, der_b64.to_string());
-    let after = updated
-        .data
-        .get("keyCredentials")
-        .cloned()
-        .unwrap_or(json!([]));
     let target = Target::of(&updated).modified(
         "KeyDescription",
         key_description(&before),
@@ -330,21 +306,16 @@ pub(super) fn remove_key(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) 
     let Some(object) = find(ctx, &tenant, kind, key, by_app_id).cloned() else {
         return ctx.not_found(key);
     };
+    let key_credentials = object.get("keyCredentials").unwrap_or_default();
     let usage = body
         .get("keyId")
         .and_then(Value::as_str)
         .and_then(|key_id| {
-            object
-                .data
-                .get("keyCredentials")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .find(|c| {
-                    c.get("keyId")
-                        .and_then(Value::as_str)
-                        .is_some_and(|id| id.eq_ignore_ascii_case(key_id))
-                })
+            key_credentials.as_array().into_iter().flatten().find(|c| {
+                c.get("keyId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id.eq_ignore_ascii_case(key_id))
+            })
         })
         .map_or(Usage::Verify, key_usage);
     if credentials_locked(&tenant, &object, &[usage]) {
@@ -393,13 +364,17 @@ fn remove_credential(
         Credentials::Certificates => ("keyCredentials", "key credential"),
     };
     let mut updated = object.clone();
-    let before = updated.data.get(list_name).cloned().unwrap_or(json!([]));
-    let mut found = false;
-    if let Some(Value::Array(list)) = updated.data.get_mut(list_name) {
-        let length = list.len();
-        list.retain(|c| c.get("keyId").and_then(Value::as_str) != Some(key_id));
-        found = list.len() != length;
-    }
+    let (before, after, found) = updated.update(|data| {
+        let before = data.get(list_name).cloned().unwrap_or(json!([]));
+        let mut found = false;
+        if let Some(Value::Array(list)) = data.get_mut(list_name) {
+            let length = list.len();
+            list.retain(|c| c.get("keyId").and_then(Value::as_str) != Some(key_id));
+            found = list.len() != length;
+        }
+        let after = data.get(list_name).cloned().unwrap_or(json!([]));
+        (before, after, found)
+    });
     if !found {
         return ctx.error(
             StatusCode::NOT_FOUND,
@@ -411,7 +386,6 @@ fn remove_credential(
         Credentials::Passwords => updated.private.secret_sha256.remove(key_id),
         Credentials::Certificates => updated.private.certificates.remove(key_id),
     };
-    let after = updated.data.get(list_name).cloned().unwrap_or(json!([]));
     let target = Target::of(&updated).modified(
         "KeyDescription",
         key_description(&before),
@@ -571,4 +545,16 @@ pub(super) fn key_description(credentials: &Value) -> Value {
         })
         .unwrap_or_default();
     Value::Array(items.into_iter().map(Value::String).collect())
+}
+
+/// Appends `credential` to the list property `list_name`: the list before and after.
+fn pushed(object: &mut DirObject, list_name: &str, credential: &Value) -> (Value, Value) {
+    object.update(|data| {
+        let before = data.get(list_name).cloned().unwrap_or(json!([]));
+        if let Some(Value::Array(list)) = data.get_mut(list_name) {
+            list.push(credential.clone());
+        }
+        let after = data.get(list_name).cloned().unwrap_or(json!([]));
+        (before, after)
+    })
 }

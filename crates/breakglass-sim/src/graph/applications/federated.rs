@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{find, may_write};
-use crate::graph::{Ctx, DIRECTORY_PAGING, list};
+use crate::graph::Ctx;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{Kind, Target};
 
 pub(super) fn federated_credentials(ctx: &Ctx<'_>, key: &str, by_app_id: bool) -> SimResponse {

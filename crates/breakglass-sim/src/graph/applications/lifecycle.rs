@@ -82,13 +82,7 @@ pub(super) fn create_application(ctx: &Ctx<'_>) -> SimResponse {
     {
         private.owners.push(owner);
     }
-    let object = DirObject {
-        kind: Kind::Application,
-        data,
-        created_at: now,
-        deleted_at: None,
-        private,
-    };
+    let object = DirObject::new(Kind::Application, &data, now, private);
     let target = Target::of(&object);
     let value = present(&object, false);
     tenant.objects.insert(id.to_string(), object);
@@ -179,7 +173,7 @@ pub(super) fn create_service_principal(ctx: &Ctx<'_>) -> SimResponse {
     }
     let now = ctx.now();
     let id = Uuid::new_v4();
-    let mut data = entities::service_principal(id, &app.data, tenant.tenant_id);
+    let mut data = entities::service_principal(id, &app.data(), tenant.tenant_id);
     if let Some(tags) = body.get("tags") {
         data.insert("tags".into(), tags.clone());
     }
@@ -199,13 +193,7 @@ pub(super) fn create_service_principal(ctx: &Ctx<'_>) -> SimResponse {
     {
         private.owners.push(owner);
     }
-    let object = DirObject {
-        kind: Kind::ServicePrincipal,
-        data,
-        created_at: now,
-        deleted_at: None,
-        private,
-    };
+    let object = DirObject::new(Kind::ServicePrincipal, &data, now, private);
     let target = Target::of(&object);
     let value = present(&object, false);
     tenant.objects.insert(id.to_string(), object);
@@ -234,27 +222,22 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     if let Err(denied) = may_write(ctx, &tenant, &object) {
         return denied;
     }
-    let changed = body.get("keyCredentials").map(|keys| {
-        changed_key_usages(
-            object.data.get("keyCredentials").unwrap_or(&Value::Null),
-            keys,
-        )
-    });
+    let before = object.data();
+    let before_keys = before.get("keyCredentials").cloned().unwrap_or(Value::Null);
+    let changed = body
+        .get("keyCredentials")
+        .map(|keys| changed_key_usages(&before_keys, keys));
     if changed.is_some_and(|usages| credentials_locked(&tenant, &object, &usages)) {
         return ctx.bad_request("Property keyCredentials is locked by the application's servicePrincipalLockConfiguration and cannot be changed.");
     }
     let mut updated = object.clone();
-    let before_keys = updated
-        .data
-        .get("keyCredentials")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let before = updated.data.clone();
-    let changed = match apply_properties(&mut updated.data, &mut updated.private, &body, now) {
+    let mut data = before.clone();
+    let changed = match apply_properties(&mut data, &mut updated.private, &body, now) {
         Ok(changed) => changed,
         Err(message) => return ctx.bad_request(&message),
     };
-    if let Some(why) = added_certificates(&before_keys, updated.data.get("keyCredentials"))
+    updated.replace(&data);
+    if let Some(why) = added_certificates(&before_keys, data.get("keyCredentials"))
         .into_iter()
         .find_map(|added| app_policy::refusal(&tenant, &object, added))
     {
@@ -263,23 +246,20 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     // Tags on an application flow to its service principal, as in Entra.
     if kind == Kind::Application
         && changed.iter().any(|c| c == "tags")
-        && let Some(app_id) = updated.str("appId").map(str::to_string)
+        && let Some(app_id) = data.get("appId").and_then(Value::as_str)
         && let Some(sp_id) = tenant
-            .service_principal_by_app_id(&app_id)
+            .service_principal_by_app_id(app_id)
             .map(|s| s.id().to_string())
         && let Some(sp) = tenant.object_mut(&sp_id)
     {
-        sp.data.insert(
-            "tags".into(),
-            updated.data.get("tags").cloned().unwrap_or(json!([])),
-        );
+        sp.set("tags", data.get("tags").cloned().unwrap_or(json!([])));
     }
     let mut target = Target::of(&updated);
     for name in &changed {
         target = target.modified(
             name,
             before.get(name).cloned().unwrap_or(Value::Null),
-            updated.data.get(name).cloned().unwrap_or(Value::Null),
+            data.get(name).cloned().unwrap_or(Value::Null),
         );
     }
     let credentials_changed = changed.iter().any(|c| c == "keyCredentials");
@@ -295,7 +275,7 @@ pub(super) fn update(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
         target = target.modified(
             "KeyDescription",
             key_description(&before_keys),
-            key_description(updated.data.get("keyCredentials").unwrap_or(&Value::Null)),
+            key_description(data.get("keyCredentials").unwrap_or(&Value::Null)),
         );
     }
     tenant.objects.insert(updated.id().to_string(), updated);
@@ -326,7 +306,7 @@ pub(super) fn delete(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
     if kind == Kind::Application
         && let Some(sp) = object
             .str("appId")
-            .and_then(|a| tenant.service_principal_by_app_id(a))
+            .and_then(|a| tenant.service_principal_by_app_id(&a))
     {
         doomed.push(sp.id().to_string());
     }
@@ -336,9 +316,7 @@ pub(super) fn delete(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> S
             .retain(|a| a.get("principalId").and_then(Value::as_str) != Some(doomed_id.as_str()));
         if let Some(entry) = tenant.objects.get_mut(doomed_id) {
             entry.deleted_at = Some(now);
-            entry
-                .data
-                .insert("deletedDateTime".into(), Value::String(graph_time(now)));
+            entry.set("deletedDateTime", Value::String(graph_time(now)));
             // Service principals are deleted for good; applications go to the recycle bin.
             if entry.kind == Kind::ServicePrincipal {
                 tenant.objects.remove(doomed_id);

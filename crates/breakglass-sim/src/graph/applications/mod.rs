@@ -10,8 +10,9 @@ mod owners;
 use http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::{Ctx, DIRECTORY_PAGING};
+use super::Ctx;
 use crate::http::SimResponse;
+use crate::listing::DIRECTORY_PAGING;
 use crate::listing::{Listing, list_objects as list_directory};
 use crate::state::{DirObject, Kind, Tenant};
 use breakglass_core::roles as builtin;
@@ -122,7 +123,7 @@ fn find<'t>(
 
 /// The object as Graph returns it: `key` of certificates is hidden unless selected on a single object.
 fn present(object: &DirObject, reveal_keys: bool) -> Value {
-    let mut data = object.data.clone();
+    let mut data = object.data();
     if let Some(Value::Array(keys)) = data.get_mut("keyCredentials") {
         for credential in keys.iter_mut() {
             let key_id = credential
@@ -274,10 +275,9 @@ fn credentials_locked(tenant: &Tenant, object: &DirObject, usages: &[Usage]) -> 
     }
     let app = object
         .str("appId")
-        .and_then(|app_id| tenant.application_by_app_id(app_id));
+        .and_then(|app_id| tenant.application_by_app_id(&app_id));
     let lock = app
-        .and_then(|a| a.data.get("servicePrincipalLockConfiguration"))
-        .cloned()
+        .and_then(|a| a.get("servicePrincipalLockConfiguration"))
         .unwrap_or(Value::Null);
     let flag = |name: &str| lock.get(name).and_then(Value::as_bool).unwrap_or(false);
     let locks = |usage: &Usage| match usage {
@@ -288,7 +288,7 @@ fn credentials_locked(tenant: &Tenant, object: &DirObject, usages: &[Usage]) -> 
 }
 
 pub(crate) fn directory_object_json(object: &DirObject) -> Value {
-    let mut value = Value::Object(object.data.clone());
+    let mut value = object.to_value();
     value["@odata.type"] = Value::String(object.kind.odata_type().to_string());
     value
 }

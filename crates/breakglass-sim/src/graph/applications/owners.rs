@@ -5,8 +5,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{WRITE_PERMISSIONS, WRITE_ROLES, directory_object_json, find};
-use crate::graph::{Ctx, DIRECTORY_PAGING, list};
+use crate::graph::Ctx;
 use crate::http::SimResponse;
+use crate::listing::{DIRECTORY_PAGING, list};
 use crate::state::{DirObject, Kind, Target, Tenant};
 
 pub(super) fn owners(ctx: &Ctx<'_>, kind: Kind, key: &str, by_app_id: bool) -> SimResponse {
