@@ -197,12 +197,51 @@ pub struct Group {
     pub is_assignable_to_role: bool,
     pub owners: Fact<Vec<Principal>>,
     pub members: Fact<Vec<Principal>>,
+    /// Members reached only through nested groups (audits only): Entra counts them as
+    /// members wherever the group is used, Conditional Access exclusions included.
+    pub nested_members: Fact<Vec<Principal>>,
 }
 
 impl Group {
     /// Whether `id` is a direct member (false when the members could not be read).
     pub fn has_member(&self, id: &str) -> bool {
         self.members.items().iter().any(|m| same(&m.id, id))
+    }
+}
+
+/// A directory role definition: a built-in role, or a custom role the tenant made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinition {
+    /// The id role assignments name in `roleDefinitionId` (the template id of a built-in role).
+    pub id: String,
+    pub display_name: String,
+    pub is_built_in: bool,
+    /// `rolePermissions[].allowedResourceActions`, every permission set together.
+    pub allowed_actions: Vec<String>,
+}
+
+/// An administrative unit and the objects in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdministrativeUnit {
+    pub id: String,
+    pub display_name: String,
+    /// `isMemberManagementRestricted`: only administrators assigned at the unit's scope may
+    /// change its members' properties.
+    pub restricted: bool,
+    /// Object ids of its members (users, groups, devices).
+    pub member_ids: Vec<String>,
+}
+
+impl AdministrativeUnit {
+    /// The `directoryScopeId` of a role assigned over this unit.
+    pub fn scope(&self) -> String {
+        format!("/administrativeUnits/{}", self.id)
+    }
+
+    pub fn has_member(&self, id: &str) -> bool {
+        self.member_ids.iter().any(|m| same(m, id))
     }
 }
 
@@ -266,6 +305,10 @@ pub struct TenantView {
     pub role_assignments: Fact<Vec<RoleAssignment>>,
     /// PIM-eligible role assignments (audits only).
     pub role_eligibilities: Fact<Vec<RoleAssignment>>,
+    /// Every directory role definition, built-in and custom (audits only).
+    pub role_definitions: Fact<Vec<RoleDefinition>>,
+    /// Every administrative unit with its members (audits only).
+    pub administrative_units: Fact<Vec<AdministrativeUnit>>,
     /// Microsoft Graph application permissions: the emergency app's when provisioning, every
     /// service principal's when auditing.
     pub graph_grants: Fact<Vec<PermissionGrant>>,

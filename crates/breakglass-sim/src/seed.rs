@@ -16,7 +16,10 @@ use crate::permissions;
 use crate::state::{DirObject, Kind, Private, Tenant, sha256_hex};
 use breakglass_core::roles;
 
+mod delegation;
 mod policies;
+
+use delegation::{AdministrativeUnitDescription, CustomRoleDescription};
 
 /// The description shipped with the simulator.
 pub const DEFAULT_TENANT: &str = include_str!("../tenants/default.json");
@@ -55,6 +58,12 @@ pub(crate) struct TenantDescription {
     /// `all_users`.
     #[serde(default)]
     pub temporary_access_pass_policy: Option<Value>,
+    /// Custom directory roles, which principals' `roles` and `eligibleRoles` may name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_roles: Vec<CustomRoleDescription>,
+    /// Administrative units, their members and the roles assigned over them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub administrative_units: Vec<AdministrativeUnitDescription>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -192,6 +201,7 @@ pub(crate) fn build(
         seeding.add_group(group)?;
     }
     let operator = seeding.add_applications(description, &mut holders)?;
+    seeding.add_custom_roles(&description.custom_roles)?;
     // Roles are granted once every principal they name exists.
     for holder in &holders {
         seeding.assign_roles(holder)?;
@@ -199,6 +209,7 @@ pub(crate) fn build(
     for holder in &holders {
         seeding.add_eligibilities(holder)?;
     }
+    seeding.add_administrative_units(&description.administrative_units)?;
     for policy in &description.conditional_access_policies {
         seeding.add_policy(policy)?;
     }
@@ -227,6 +238,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         arm: Default::default(),
         app_management: Default::default(),
         temporary_access_pass_policy: crate::pass_policy::default_policy(),
+        administrative_units: Vec::new(),
     }
 }
 
@@ -550,28 +562,24 @@ impl Seeding<'_> {
             .collect()
     }
 
-    fn role(&self, name: &str) -> Result<roles::BuiltInRole, SimError> {
-        roles::by_name(name).ok_or_else(|| self.fail(format!("unknown directory role `{name}`")))
-    }
-
     fn assign_roles(&mut self, holder: &RoleHolder) -> Result<(), SimError> {
         for name in &holder.active {
-            let role = self.role(name)?;
+            let role_id = self.role_id(name)?;
             let principal_id = Uuid::parse_str(&holder.principal_id).unwrap_or_default();
             self.tenant
                 .role_assignments
-                .push(role_assignment(role.template_id, principal_id));
+                .push(role_assignment(role_id, principal_id));
         }
         Ok(())
     }
 
     fn add_eligibilities(&mut self, holder: &RoleHolder) -> Result<(), SimError> {
         for name in &holder.eligible {
-            let role = self.role(name)?;
+            let role_id = self.role_id(name)?;
             self.tenant.role_eligibilities.push(json!({
                 "id": Uuid::new_v4().to_string(),
                 "principalId": holder.principal_id,
-                "roleDefinitionId": role.template_id.to_string(),
+                "roleDefinitionId": role_id.to_string(),
                 "directoryScopeId": "/",
                 "appScopeId": null,
                 "startDateTime": self.created,

@@ -55,6 +55,10 @@ pub(crate) struct Tenant {
     /// Entra's built-in one in state files written before it.
     #[serde(default = "crate::pass_policy::default_policy")]
     pub temporary_access_pass_policy: Value,
+    /// Administrative units with their members, seeded only; absent in state files written
+    /// before them.
+    #[serde(default)]
+    pub administrative_units: Vec<crate::graph::admin_units::SeededUnit>,
 }
 
 /// The tenant's app management policies: the default one every application and service
@@ -95,6 +99,7 @@ impl Clone for Tenant {
             },
             // Set only by the seed, so the snapshot holds it and no change record needs to.
             temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
+            administrative_units: self.administrative_units.clone(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The group Conditional Access policies exclude: whoever can change its members can escape
 //! every policy that excludes it.
 
-use super::{CheckId, Evidence, Finding, Severity, Snapshot};
+use super::{CheckId, Evidence, Fact, Finding, Severity, Snapshot};
 use crate::tenant::{Group, Principal, same};
 
 pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
@@ -81,36 +81,51 @@ fn owners_check(group: &Group, out: &mut Vec<Finding>) -> bool {
     }
 }
 
-/// Only emergency users belong in the group.
+/// Only emergency users belong in the group, directly or through a nested group: Entra
+/// counts both as excluded wherever the group is.
 fn members_check(snapshot: &Snapshot, group: &Group, out: &mut Vec<Finding>) -> bool {
     let check = CheckId::ExclusionGroup;
-    match group.members.get() {
+    let members = match group.members.get() {
         Err(missing) => {
             out.push(Finding::not_checked(check, missing));
-            false
+            return false;
         }
-        Ok(members) => {
-            let others: Vec<&Principal> = members
+        Ok(members) => members,
+    };
+    // Read at audit depth only; a reading that did not ask leaves the direct members alone.
+    let nested: &[Principal] = match &group.nested_members {
+        Fact::Unreadable(missing) => {
+            out.push(Finding::not_checked(check, missing));
+            &[]
+        }
+        fact => fact.items(),
+    };
+    let is_emergency = |id: &str| snapshot.tenant.users.iter().any(|u| same(&u.id, id));
+    let others: Vec<(&Principal, &str)> = members
+        .iter()
+        .map(|m| (m, "member of the exclusion group"))
+        .chain(
+            nested
                 .iter()
-                .filter(|m| !snapshot.tenant.users.iter().any(|u| same(&u.id, &m.id)))
-                .collect();
-            if others.is_empty() {
-                return true;
-            }
-            let mut finding = Finding::found(
-                check,
-                Severity::High,
-                format!(
-                    "{} member(s) of the exclusion group are not emergency users: they escape every policy that excludes the group",
-                    others.len()
-                ),
-            )
-            .hinted("remove them from the group");
-            for m in others {
-                finding = finding.with(m.evidence(Some("member of the exclusion group".into())));
-            }
-            out.push(finding);
-            false
-        }
+                .map(|m| (m, "member of the exclusion group through a nested group")),
+        )
+        .filter(|(m, _)| !is_emergency(&m.id))
+        .collect();
+    if others.is_empty() {
+        return !matches!(group.nested_members, Fact::Unreadable(_));
     }
+    let mut finding = Finding::found(
+        check,
+        Severity::High,
+        format!(
+            "{} member(s) of the exclusion group, direct or nested, are not emergency users: they escape every policy that excludes the group",
+            others.len()
+        ),
+    )
+    .hinted("remove them from the group, and nest no group in it");
+    for (m, how) in others {
+        finding = finding.with(m.evidence(Some(how.into())));
+    }
+    out.push(finding);
+    false
 }

@@ -13,6 +13,7 @@ mod exclusion_group;
 mod local;
 mod permissions;
 mod rules;
+mod scoped_roles;
 pub use rules::RuleText;
 pub mod html;
 pub mod sarif;
@@ -60,6 +61,8 @@ pub enum CheckId {
     GraphPermissions,
     UserTakeoverRoles,
     UserTakeoverPermissions,
+    CustomRoles,
+    AdministrativeUnits,
     WorkloadConditionalAccess,
     EmergencyAccessPaths,
     UserCloudOnly,
@@ -95,6 +98,8 @@ impl CheckId {
             CheckId::GraphPermissions => "graph-permissions",
             CheckId::UserTakeoverRoles => "user-takeover-roles",
             CheckId::UserTakeoverPermissions => "user-takeover-permissions",
+            CheckId::CustomRoles => "custom-roles",
+            CheckId::AdministrativeUnits => "administrative-units",
             CheckId::WorkloadConditionalAccess => "workload-conditional-access",
             CheckId::EmergencyAccessPaths => "emergency-access-paths",
             CheckId::UserCloudOnly => "user-cloud-only",
@@ -376,6 +381,8 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     }
     admin_roles::role_checks(snapshot, &is_emergency, &mut out);
     permissions::permission_checks(snapshot, &is_emergency, &mut out);
+    scoped_roles::custom_roles(snapshot, &is_emergency, &mut out);
+    scoped_roles::administrative_units(snapshot, &is_emergency, &mut out);
     workload_ca::workload_ca_check(snapshot, &mut out);
     users::user_checks(snapshot, &mut out);
     exclusion_group::exclusion_group(snapshot, &mut out);

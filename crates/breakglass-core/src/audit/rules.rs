@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 30] = [
+    pub const ALL: [CheckId; 32] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -36,6 +36,8 @@ impl CheckId {
         CheckId::GraphPermissions,
         CheckId::UserTakeoverRoles,
         CheckId::UserTakeoverPermissions,
+        CheckId::CustomRoles,
+        CheckId::AdministrativeUnits,
         CheckId::WorkloadConditionalAccess,
         CheckId::EmergencyAccessPaths,
         CheckId::UserCloudOnly,
@@ -62,7 +64,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 30] = [
+const TEXTS: [(CheckId, RuleText); 32] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -183,6 +185,20 @@ const TEXTS: [(CheckId, RuleText); 30] = [
         ),
     ),
     (
+        CheckId::CustomRoles,
+        rule(
+            "No custom directory role reaches the emergency app or the emergency users' methods",
+            "A custom role holding microsoft.directory/applications/credentials/update, .../servicePrincipals/credentials/update, the owners/update actions, allProperties on applications or service principals, or any users/authenticationMethods action does what Application Administrators or Privileged Authentication Administrators do. Assigned tenant-wide or on the emergency objects, actively or eligibly, its holder can take the emergency access over. Take those actions out of the role or remove the assignments.",
+        ),
+    ),
+    (
+        CheckId::AdministrativeUnits,
+        rule(
+            "No role is scoped to an administrative unit that holds an emergency user or the exclusion group",
+            "A role assigned over an administrative unit lets its holder manage the unit's users and groups, and in a restricted management unit only such holders may. Keep the emergency users and the exclusion group out of administrative units, or in a restricted management unit over which no role is assigned: then even tenant-wide administrators cannot change them without first assigning themselves there, which the audit log records.",
+        ),
+    ),
+    (
         CheckId::WorkloadConditionalAccess,
         rule(
             "No Conditional Access policy for workload identities can block the emergency app",
@@ -291,11 +307,12 @@ impl CheckId {
             | GraphPermissions
             | UserTakeoverRoles
             | UserTakeoverPermissions
+            | CustomRoles
             | WorkloadConditionalAccess
             | UserConditionalAccess => Severity::Critical,
             EmergencyApp | CredentialLock | AppManagementPolicy | SignInAudience | AppRole
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
-            | UserRole | ExclusionGroup | LocalStores => Severity::High,
+            | UserRole | ExclusionGroup | LocalStores | AdministrativeUnits => Severity::High,
             UserPhishingResistant | GlobalAdminCount | LastDrill => Severity::Medium,
             MandatoryMfa => Severity::High,
             TierZeroRoles => Severity::Low,

@@ -121,6 +121,7 @@ fn converged() -> Observed {
                 is_assignable_to_role: true,
                 owners: Fact::Known(vec![]),
                 members: Fact::Known(vec![principal("u1"), principal("u2")]),
+                nested_members: Fact::NotRead,
             }),
             ..TenantView::default()
         },

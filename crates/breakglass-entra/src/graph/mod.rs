@@ -3,6 +3,7 @@
 pub mod app_management;
 pub mod auth_methods;
 mod batch;
+pub mod delegation;
 pub mod filters;
 pub mod log_record;
 pub mod models;

@@ -6,7 +6,7 @@ use breakglass_core::app_policy::{EffectivePolicy, PolicySource, Restriction};
 use breakglass_core::audit::permission_of;
 use breakglass_core::config::CredentialKind;
 use breakglass_core::tenant::{
-    Application, Credential, FederatedCredential, Policy, Principal, RoleAssignment,
+    Application, Credential, FederatedCredential, Policy, Principal, RoleAssignment, RoleDefinition,
 };
 use breakglass_entra::graph::app_management::{
     AppManagementConfiguration, AppManagementPolicy, CredentialRestriction,
@@ -108,6 +108,27 @@ pub fn role_assignment_of(assignment: &graph::UnifiedRoleAssignment) -> RoleAssi
         },
         role_template_id: assignment.role_definition_id.clone(),
         directory_scope_id: assignment.directory_scope_id.clone().unwrap_or_default(),
+    }
+}
+
+/// A role definition with every permission set's allowed actions together (a `condition`
+/// narrows a set, but the audit rather over-reports a conditional permission than miss it).
+pub fn role_definition_of(
+    definition: &breakglass_entra::graph::delegation::RoleDefinitionPermissions,
+) -> RoleDefinition {
+    RoleDefinition {
+        id: definition.id.clone(),
+        display_name: definition
+            .display_name
+            .clone()
+            .unwrap_or_else(|| definition.id.clone()),
+        // A definition that does not say is the tenant's own: only custom ones can be made.
+        is_built_in: definition.is_built_in.unwrap_or(false),
+        allowed_actions: definition
+            .role_permissions
+            .iter()
+            .flat_map(|p| p.allowed_resource_actions.iter().cloned())
+            .collect(),
     }
 }
 

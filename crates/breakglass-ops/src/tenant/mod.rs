@@ -13,8 +13,8 @@ use breakglass_core::pass_policy::PassPolicyView;
 use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_core::tenant::{
-    Application, Fact, Group, PermissionGrant, Policy, Principal, RoleAssignment, ServicePrincipal,
-    TenantView, User,
+    AdministrativeUnit, Application, Fact, Group, PermissionGrant, Policy, Principal,
+    RoleAssignment, RoleDefinition, ServicePrincipal, TenantView, User,
 };
 use breakglass_entra::graph::Owned;
 use breakglass_entra::graph::models as graph;
@@ -66,6 +66,8 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
             tenant.role_assignments = reader.every_role_assignment().await?;
             tenant.role_eligibilities = reader.every_role_eligibility().await?;
             tenant.graph_grants = reader.every_graph_grant().await?;
+            tenant.role_definitions = reader.role_definitions().await?;
+            tenant.administrative_units = reader.administrative_units().await?;
         }
     }
     tenant.group = reader.group(&config.group.mail_nickname).await?;
@@ -314,11 +316,13 @@ impl Reader<'_> {
     async fn users(&self) -> Result<Vec<User>, Error> {
         let mut users = Vec::new();
         for user in emergency_users(self.graph).await? {
+            // Conditional Access counts a group nested in an excluded group as excluded too.
             let group_ids = self
-                .audit_fact("GET /users/{id}/memberOf", GROUP_MEMBER_READ, async {
-                    let groups = self.graph.member_of(&user.id, &Query::ids()).await?;
-                    Ok(groups.into_iter().map(|g| g.id).collect())
-                })
+                .audit_fact(
+                    "GET /users/{id}/transitiveMemberOf/microsoft.graph.group",
+                    GROUP_MEMBER_READ,
+                    async { Ok(self.graph.transitive_group_ids(&user.id).await?) },
+                )
                 .await?;
             let method_types = self
                 .audit_fact(
@@ -399,12 +403,13 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for assignment in assignments {
             if assignment.principal.kind == "group" {
-                let members = match self.members(&assignment.principal.id).await? {
+                let members = match self.transitive_members(&assignment.principal.id).await? {
                     Fact::Known(members) => members,
                     Fact::Unreadable(missing) => return Ok(Fact::Unreadable(missing)),
                     Fact::NotRead => return Ok(Fact::NotRead),
                 };
-                for mut member in members {
+                // A nested group holds nothing itself: its members are listed on their own.
+                for mut member in members.into_iter().filter(|m| m.kind != "group") {
                     member.name =
                         format!("{} (member of {})", member.name, assignment.principal.name);
                     out.push(RoleAssignment {
@@ -428,6 +433,55 @@ impl Reader<'_> {
                 .await?;
             Ok(members.iter().map(principal_of).collect())
         })
+        .await
+    }
+
+    /// The group's members, directly or through nested groups.
+    async fn transitive_members(&self, group_id: &str) -> Result<Fact<Vec<Principal>>, Error> {
+        self.fact(
+            "GET /groups/{id}/transitiveMembers",
+            GROUP_MEMBER_READ,
+            async {
+                let members = self.graph.group_transitive_members(group_id).await?;
+                Ok(members.iter().map(principal_of).collect())
+            },
+        )
+        .await
+    }
+
+    /// Every directory role definition with its permissions: custom roles name what they
+    /// allow only there.
+    async fn role_definitions(&self) -> Result<Fact<Vec<RoleDefinition>>, Error> {
+        readable(
+            "GET /roleManagement/directory/roleDefinitions",
+            "RoleManagement.Read.Directory",
+            async {
+                let found = self.graph.role_definition_permissions().await?;
+                Ok(found.iter().map(convert::role_definition_of).collect())
+            },
+        )
+        .await
+    }
+
+    /// Every administrative unit with the ids of its members.
+    async fn administrative_units(&self) -> Result<Fact<Vec<AdministrativeUnit>>, Error> {
+        readable(
+            "GET /directory/administrativeUnits",
+            "AdministrativeUnit.Read.All (or Directory.Read.All)",
+            async {
+                let mut units = Vec::new();
+                for unit in self.graph.administrative_units().await? {
+                    let members = self.graph.administrative_unit_members(&unit.id).await?;
+                    units.push(AdministrativeUnit {
+                        display_name: unit.display_name.unwrap_or_default(),
+                        restricted: unit.is_member_management_restricted == Some(true),
+                        member_ids: members.into_iter().map(|m| m.id).collect(),
+                        id: unit.id,
+                    });
+                }
+                Ok(units)
+            },
+        )
         .await
     }
 
@@ -474,11 +528,26 @@ impl Reader<'_> {
             Depth::Provision => Fact::NotRead,
             Depth::Audit => self.owners(Owned::Group, &group.id).await?,
         };
+        let members = self.members(&group.id).await?;
+        let nested_members = match (self.depth, &members) {
+            (Depth::Audit, Fact::Known(direct)) => {
+                match self.transitive_members(&group.id).await? {
+                    Fact::Known(all) => Fact::Known(
+                        all.into_iter()
+                            .filter(|m| !direct.iter().any(|d| d.id.eq_ignore_ascii_case(&m.id)))
+                            .collect(),
+                    ),
+                    other => other,
+                }
+            }
+            _ => Fact::NotRead,
+        };
         Ok(Some(Group {
             display_name: group.display_name.unwrap_or_default(),
             is_assignable_to_role: group.is_assignable_to_role.unwrap_or(false),
             owners,
-            members: self.members(&group.id).await?,
+            members,
+            nested_members,
             id: group.id,
         }))
     }

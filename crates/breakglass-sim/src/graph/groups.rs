@@ -31,6 +31,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
         ([id], Method::DELETE) => delete(ctx, id),
         ([id, "members"], Method::GET) => related(ctx, id, |p| &p.members),
         ([id, "owners"], Method::GET) => related(ctx, id, |p| &p.owners),
+        ([id, "transitiveMembers"], Method::GET) => transitive_members(ctx, id),
         ([id, "owners", "$ref"], Method::POST) => add_owner(ctx, id),
         ([id, "members", "$ref"], Method::POST) => add_member(ctx, id),
         ([id, "members", member, "$ref"], Method::DELETE) => remove_member(ctx, id, member),
@@ -286,6 +287,35 @@ fn related(ctx: &Ctx<'_>, id: &str, ids: fn(&Private) -> &[String]) -> SimRespon
         .filter_map(|m| tenant.object(m))
         .map(directory_object_json)
         .collect();
+    list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
+}
+
+/// The members of the group and of every group nested in it, each once (a cycle of groups
+/// ends where it started).
+fn transitive_members(ctx: &Ctx<'_>, id: &str) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = read_check(ctx, &tenant) {
+        return denied;
+    }
+    let Some(group) = find(ctx, &tenant, id) else {
+        return ctx.not_found(id);
+    };
+    let mut seen: Vec<String> = vec![group.id().to_ascii_lowercase()];
+    let mut items = Vec::new();
+    let mut frontier: Vec<String> = group.private.members.clone();
+    while let Some(member_id) = frontier.pop() {
+        let Some(member) = tenant.object(&member_id) else {
+            continue;
+        };
+        if seen.contains(&member.id().to_ascii_lowercase()) {
+            continue;
+        }
+        seen.push(member.id().to_ascii_lowercase());
+        if member.kind == Kind::Group {
+            frontier.extend(member.private.members.iter().cloned());
+        }
+        items.push(directory_object_json(member));
+    }
     list(ctx, items, "directoryObjects", DIRECTORY_PAGING, None)
 }
 

@@ -2,6 +2,7 @@
 //! request context and error shapes are in `context`, listing with OData options in
 //! `crate::listing`.
 
+pub(crate) mod admin_units;
 mod app_management;
 mod applications;
 mod audit;
@@ -196,6 +197,9 @@ fn graph(
         (Some("$batch"), &Method::POST) if parts.len() == 1 => batch::handle(&ctx),
         (Some("organization"), _) => directory::organization(&ctx, &parts[1..]),
         (Some("domains"), _) => directory::domains(&ctx, &parts[1..]),
+        (Some("directory"), _) if parts.get(1) == Some(&"administrativeUnits") => {
+            admin_units::handle(&ctx, &parts[2..])
+        }
         (Some("directory"), _) => directory::deleted_items(&ctx, &parts[1..]),
         (Some("directoryObjects"), _) => directory::directory_objects(&ctx, &parts[1..]),
         (Some(first), _)

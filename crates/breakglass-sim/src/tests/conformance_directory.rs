@@ -344,7 +344,14 @@ fn role_rows() -> Vec<Case> {
             body: None,
             status: 200,
             required: &[],
-            answers: &["id", "displayName", "templateId", "isBuiltIn", "isEnabled"],
+            answers: &[
+                "id",
+                "displayName",
+                "templateId",
+                "isBuiltIn",
+                "isEnabled",
+                "rolePermissions/0/allowedResourceActions",
+            ],
         },
         Case {
             operation: "GET /roleManagement/directory/roleAssignments",

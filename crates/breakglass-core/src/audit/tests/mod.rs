@@ -90,6 +90,8 @@ fn clean() -> Snapshot {
                 grant("u2", "bg2@contoso.onmicrosoft.com", GA, "/"),
             ]),
             role_eligibilities: Fact::Known(vec![]),
+            role_definitions: Fact::Known(vec![]),
+            administrative_units: Fact::Known(vec![]),
             graph_grants: Fact::Known(vec![]),
             policies: Fact::Known(vec![]),
             users: vec![
@@ -105,6 +107,7 @@ fn clean() -> Snapshot {
                     principal("u1", "bg1@contoso.onmicrosoft.com", "user"),
                     principal("u2", "bg2@contoso.onmicrosoft.com", "user"),
                 ]),
+                nested_members: Fact::Known(vec![]),
             }),
             app_management: Fact::Known(EffectivePolicy::default()),
             own_app_policy: Fact::NotRead,
@@ -732,3 +735,4 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
 
 mod app_management;
 mod mfa;
+mod scoped;

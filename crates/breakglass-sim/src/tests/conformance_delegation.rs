@@ -1,0 +1,100 @@
+//! Conformance rows for what the audit reads of delegated administration: administrative
+//! units and their members, and a group's members through nested groups (see `conformance`
+//! for what a row states; role definitions are in `conformance_directory`).
+
+use http::Method;
+use serde_json::{Value, json};
+
+use super::conformance::{Case, Fixture, check_rows};
+use super::{Harness, harness_of};
+
+const MEMBER_READ: &[&str] = &["id", "@odata.type"];
+
+/// The built-in tenant with one restricted administrative unit holding a user, so every row
+/// has an item to read.
+fn delegation_harness() -> Harness {
+    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
+    tenant["administrativeUnits"] = json!([{
+        "displayName": "Conformance tier 0",
+        "isMemberManagementRestricted": true,
+        "members": ["emma@contoso.example"],
+        "scopedRoles": [{"role": "Helpdesk Administrator", "principal": "chloe@contoso.example"}]
+    }]);
+    harness_of(&tenant)
+}
+
+fn unit_id(f: &mut Fixture<'_>) -> String {
+    let units = f.must(Method::GET, "/v1.0/directory/administrativeUnits", None);
+    units["value"][0]["id"]
+        .as_str()
+        .expect("a unit")
+        .to_string()
+}
+
+fn rows() -> Vec<Case> {
+    vec![
+        Case {
+            operation: "GET /directory/administrativeUnits",
+            reference: "api-reference/v1.0/api/directory-list-administrativeunits.md",
+            path: |_| "/v1.0/directory/administrativeUnits".into(),
+            body: None,
+            status: 200,
+            required: &[],
+            answers: &["id", "displayName", "isMemberManagementRestricted"],
+        },
+        Case {
+            operation: "GET /directory/administrativeUnits/{id}",
+            reference: "api-reference/v1.0/api/administrativeunit-get.md",
+            path: |f| format!("/v1.0/directory/administrativeUnits/{}", unit_id(f)),
+            body: None,
+            status: 200,
+            required: &[],
+            answers: &["id", "displayName", "isMemberManagementRestricted"],
+        },
+        Case {
+            operation: "GET /directory/administrativeUnits/{id}/members",
+            reference: "api-reference/v1.0/api/administrativeunit-list-members.md",
+            path: |f| format!("/v1.0/directory/administrativeUnits/{}/members", unit_id(f)),
+            body: None,
+            status: 200,
+            required: &[],
+            answers: MEMBER_READ,
+        },
+        Case {
+            operation: "GET /groups/{id}/transitiveMembers",
+            reference: "api-reference/v1.0/api/group-list-transitivemembers.md",
+            path: |f| {
+                // A group nested in the fixture's group, holding the fixture's user.
+                let outer = f.group();
+                let nickname = f.unique("conformancenested");
+                let inner = f.must(
+                    Method::POST,
+                    "/v1.0/groups",
+                    Some(json!({"displayName": nickname, "mailNickname": nickname, "mailEnabled": false, "securityEnabled": true})),
+                );
+                let inner = inner["id"].as_str().unwrap().to_string();
+                let user = f.user();
+                for (group, member) in [(&inner, &user), (&outer, &inner)] {
+                    let reference = f.reference_to(&format!("directoryObjects/{member}"));
+                    f.must(
+                        Method::POST,
+                        &format!("/v1.0/groups/{group}/members/$ref"),
+                        Some(reference),
+                    );
+                }
+                format!("/v1.0/groups/{outer}/transitiveMembers")
+            },
+            body: None,
+            status: 200,
+            required: &[],
+            answers: MEMBER_READ,
+        },
+    ]
+}
+
+#[test]
+fn conformance_of_administrative_units_and_nested_members() {
+    let h = delegation_harness();
+    let token = h.operator_token();
+    check_rows(&h, &token, &rows());
+}
