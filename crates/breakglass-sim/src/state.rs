@@ -58,7 +58,7 @@ pub(crate) struct Tenant {
     /// Administrative units with their members, seeded only; absent in state files written
     /// before them.
     #[serde(default)]
-    pub administrative_units: Vec<crate::graph::admin_units::SeededUnit>,
+    pub administrative_units: Vec<SeededUnit>,
 }
 
 /// The tenant's app management policies: the default one every application and service
@@ -417,4 +417,22 @@ impl Tenant {
 fn short_token() -> String {
     let id = Uuid::new_v4().simple().to_string();
     id[..5].to_ascii_uppercase()
+}
+
+/// One administrative unit as Graph returns it, with the ids of its members (a navigation,
+/// so never part of the unit's own JSON).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SeededUnit {
+    pub unit: Value,
+    pub members: Vec<String>,
+}
+
+impl SeededUnit {
+    pub(crate) fn id(&self) -> &str {
+        self.unit
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
 }

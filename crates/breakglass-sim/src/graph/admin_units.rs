@@ -2,32 +2,12 @@
 //! has no requests that change them).
 
 use http::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::Ctx;
 use super::applications::directory_object_json;
 use crate::http::SimResponse;
 use crate::listing::{DIRECTORY_PAGING, list};
-use crate::state::Tenant;
-
-/// One administrative unit as Graph returns it, with the ids of its members (a navigation,
-/// so never part of the unit's own JSON).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SeededUnit {
-    pub unit: Value,
-    pub members: Vec<String>,
-}
-
-impl SeededUnit {
-    fn id(&self) -> &str {
-        self.unit
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-}
+use crate::state::{SeededUnit, Tenant};
 
 pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
     let method = ctx.request.method.clone();

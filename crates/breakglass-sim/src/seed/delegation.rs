@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::Seeding;
 use crate::SimError;
-use crate::graph::admin_units::SeededUnit;
 use crate::state::Kind;
+use crate::state::SeededUnit;
 use breakglass_core::roles;
 
 /// A custom directory role: `roles` and `eligibleRoles` of users and applications, and the
