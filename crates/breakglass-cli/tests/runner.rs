@@ -5,6 +5,7 @@ mod common;
 mod test_app_management;
 mod test_audit;
 mod test_audit_delegation;
+mod test_audit_lockout;
 mod test_audit_methods;
 mod test_audit_reports;
 mod test_azcli;

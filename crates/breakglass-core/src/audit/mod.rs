@@ -11,6 +11,7 @@ mod admin_roles;
 mod app;
 mod exclusion_group;
 mod local;
+mod lockout;
 mod permissions;
 mod rules;
 mod scoped_roles;
@@ -65,6 +66,7 @@ pub enum CheckId {
     AdministrativeUnits,
     WorkloadConditionalAccess,
     EmergencyAccessPaths,
+    PolicyLockout,
     UserCloudOnly,
     UserDomain,
     UserEnabled,
@@ -102,6 +104,7 @@ impl CheckId {
             CheckId::AdministrativeUnits => "administrative-units",
             CheckId::WorkloadConditionalAccess => "workload-conditional-access",
             CheckId::EmergencyAccessPaths => "emergency-access-paths",
+            CheckId::PolicyLockout => "policy-lockout",
             CheckId::UserCloudOnly => "user-cloud-only",
             CheckId::UserDomain => "user-domain",
             CheckId::UserEnabled => "user-enabled",
@@ -385,6 +388,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     scoped_roles::administrative_units(snapshot, &is_emergency, &mut out);
     workload_ca::workload_ca_check(snapshot, &mut out);
     users::user_checks(snapshot, &mut out);
+    lockout::policy_lockout(snapshot, &mut out);
     exclusion_group::exclusion_group(snapshot, &mut out);
     admin_roles::global_admin_count(snapshot, &mut out);
     local::last_drill(snapshot, &mut out);

@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 32] = [
+    pub const ALL: [CheckId; 33] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -40,6 +40,7 @@ impl CheckId {
         CheckId::AdministrativeUnits,
         CheckId::WorkloadConditionalAccess,
         CheckId::EmergencyAccessPaths,
+        CheckId::PolicyLockout,
         CheckId::UserCloudOnly,
         CheckId::UserDomain,
         CheckId::UserEnabled,
@@ -64,7 +65,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 32] = [
+const TEXTS: [(CheckId, RuleText); 33] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -213,6 +214,13 @@ const TEXTS: [(CheckId, RuleText); 32] = [
         ),
     ),
     (
+        CheckId::PolicyLockout,
+        rule(
+            "Conditional Access leaves an emergency identity able to sign in",
+            "Policies are evaluated together: each emergency identity may be excluded from most of them and still be stopped by one. The check looks for the state where every emergency user and the emergency app are stopped by an enabled policy (a block, or a grant only a managed device meets), and for the report-only or disabled policy whose enabling would bring that state about. Report-only policies block nothing until enabled; they are named because enabling is their next step.",
+        ),
+    ),
+    (
         CheckId::UserCloudOnly,
         rule(
             "Emergency users are cloud-only",
@@ -309,7 +317,8 @@ impl CheckId {
             | UserTakeoverPermissions
             | CustomRoles
             | WorkloadConditionalAccess
-            | UserConditionalAccess => Severity::Critical,
+            | UserConditionalAccess
+            | PolicyLockout => Severity::Critical,
             EmergencyApp | CredentialLock | AppManagementPolicy | SignInAudience | AppRole
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
             | UserRole | ExclusionGroup | LocalStores | AdministrativeUnits => Severity::High,

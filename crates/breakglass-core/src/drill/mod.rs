@@ -17,7 +17,10 @@ pub use checks::{
     Authority, PHISHING_RESISTANT_METHODS, authority_in_token, expiry, last_sign_in,
     phishing_resistant,
 };
-pub use policies::{CaFinding, CaSubject, ca_finding, conditional_access};
+pub use policies::{
+    CaFinding, CaSubject, applies_to, ca_finding, conditional_access, covers_modern_clients,
+    is_block,
+};
 pub use record::{
     AppRef, CredentialResult, DrillRecord, History, Operator, Standing, UseKind, UserResult,
     history, record_stem,

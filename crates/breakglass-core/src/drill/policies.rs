@@ -34,12 +34,9 @@ pub struct CaFinding {
     pub reason: String,
 }
 
-/// The policy's verdict for the user: `None` when it is not enabled, does not apply, or
-/// excludes the user (directly, through a group or a role).
-pub fn ca_finding(policy: &Policy, subject: &CaSubject) -> Option<CaFinding> {
-    if policy.state != "enabled" {
-        return None;
-    }
+/// How the policy reaches the user, whatever its state: `None` when it does not target the
+/// user or excludes it (directly, through a group or a role).
+pub fn applies_to(policy: &Policy, subject: &CaSubject) -> Option<&'static str> {
     let user = std::slice::from_ref(&subject.user_id);
     let excluded = intersects(&policy.exclude_users, user)
         || intersects(&policy.exclude_groups, &subject.group_ids)
@@ -51,27 +48,47 @@ pub fn ca_finding(policy: &Policy, subject: &CaSubject) -> Option<CaFinding> {
         .include_users
         .iter()
         .any(|u| u.eq_ignore_ascii_case("All"));
-    let how = if all {
-        "includes all users"
+    if all {
+        Some("includes all users")
     } else if intersects(&policy.include_users, user) {
-        "includes the user"
+        Some("includes the user")
     } else if intersects(&policy.include_groups, &subject.group_ids) {
-        "includes a group of the user"
+        Some("includes a group of the user")
     } else if intersects(&policy.include_roles, &subject.role_ids) {
-        "includes a role the user holds"
+        Some("includes a role the user holds")
     } else {
-        return None;
-    };
-    let blocks = policy
+        None
+    }
+}
+
+/// Whether the policy's grant is a block.
+pub fn is_block(policy: &Policy) -> bool {
+    policy
         .grant_controls
         .iter()
-        .any(|g| g.eq_ignore_ascii_case("block"));
-    let modern_clients = policy.client_app_types.is_empty()
+        .any(|g| g.eq_ignore_ascii_case("block"))
+}
+
+/// Whether the policy covers the browser and modern desktop and mobile clients, the ones an
+/// administrator signs in with (no client app condition covers them all).
+pub fn covers_modern_clients(policy: &Policy) -> bool {
+    policy.client_app_types.is_empty()
         || policy.client_app_types.iter().any(|t| {
             ["all", "browser", "mobileAppsAndDesktopClients"]
                 .iter()
                 .any(|m| t.eq_ignore_ascii_case(m))
-        });
+        })
+}
+
+/// The policy's verdict for the user: `None` when it is not enabled, does not apply, or
+/// excludes the user (directly, through a group or a role).
+pub fn ca_finding(policy: &Policy, subject: &CaSubject) -> Option<CaFinding> {
+    if policy.state != "enabled" {
+        return None;
+    }
+    let how = applies_to(policy, subject)?;
+    let blocks = is_block(policy);
+    let modern_clients = covers_modern_clients(policy);
     let (status, effect) = if blocks && modern_clients {
         (Status::Failure, "blocks the sign-in".to_string())
     } else if blocks {

@@ -734,5 +734,6 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
 }
 
 mod app_management;
+mod lockout;
 mod mfa;
 mod scoped;

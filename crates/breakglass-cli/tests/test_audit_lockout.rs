@@ -1,0 +1,138 @@
+//! Lockout paths through the real binary (issue 12, part 1): Conditional Access that would
+//! leave no emergency identity able to sign in, now or once a report-only policy is enabled,
+//! and the same tenant passing once the policy excludes the emergency group.
+
+use serde_json::{Value, json};
+
+use crate::common::{
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised,
+    operator_permissions, policy_list_patch,
+};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+const POLICIES: &str = "identity/conditionalAccess/policies";
+const DEVICE_POLICY: &str = "Require a compliant device for everyone";
+
+fn audit_results(env: &TestEnv) -> Vec<Value> {
+    let output = env.run(["audit", "--output", "json", "--fail-on", "never"]);
+    output.assert_success();
+    output.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .clone()
+}
+
+fn lockout(results: &[Value]) -> Vec<&Value> {
+    results
+        .iter()
+        .filter(|f| f["check"] == "policy-lockout")
+        .collect()
+}
+
+/// A tenant whose workload identity policy already blocks every app but the operator's,
+/// and whose report-only policy would ask every user for a compliant device.
+fn applied() -> (TestEnv, InProcessSimulator) {
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        operator_permissions(tenant).push(json!("Policy.ReadWrite.ConditionalAccess"));
+        let policies = tenant["conditionalAccessPolicies"].as_array_mut().unwrap();
+        policies.push(json!({
+            "displayName": "Block workload identities",
+            "state": "enabled",
+            "includeServicePrincipals": ["ServicePrincipalsInMyTenant"],
+            "excludeServicePrincipals": ["breakglass operator automation"],
+            "grant": ["block"]
+        }));
+        policies.push(json!({
+            "displayName": DEVICE_POLICY,
+            "state": "enabledForReportingButNotEnforced",
+            "includeUsers": ["All"],
+            "grant": ["compliantDevice"]
+        }));
+    });
+    let (env, simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+    env.run(["apply", "--yes"]).assert_success();
+    (env, simulator)
+}
+
+#[test]
+fn a_report_only_policy_that_would_leave_no_way_in_is_named_until_it_excludes_the_group() {
+    let (env, simulator) = applied();
+    let results = audit_results(&env);
+    let found = lockout(&results);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["status"], "finding");
+    assert_eq!(found[0]["severity"], "high");
+    let summary = found[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(DEVICE_POLICY) && summary.contains("report-only"),
+        "{summary}"
+    );
+    let kinds: Vec<&str> = found[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["conditionalAccessPolicy", "user", "user"]);
+
+    // The negative case: the same policy, excluding the emergency group.
+    let admin = TenantGraph::new(&simulator);
+    let group = admin.list("groups", "mailNickname eq 'breakglass-emergency-access'")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let policy = admin
+        .list(POLICIES, "")
+        .into_iter()
+        .find(|p| p["displayName"] == DEVICE_POLICY)
+        .expect("the seeded policy");
+    let path = format!("{POLICIES}/{}", policy["id"].as_str().unwrap());
+    admin.patch(
+        &path,
+        policy_list_patch(&policy, "users", "excludeGroups", json!([group])),
+    );
+    let results = audit_results(&env);
+    let passed = lockout(&results);
+    assert_eq!(passed.len(), 1, "{passed:#?}");
+    assert_eq!(passed[0]["status"], "pass", "{passed:#?}");
+    assert!(
+        passed[0]["summary"].as_str().unwrap().starts_with("2 of 3"),
+        "the emergency app is blocked, the users are not: {passed:#?}"
+    );
+}
+
+#[test]
+fn enforced_policies_that_stop_every_emergency_identity_are_critical() {
+    let (env, simulator) = applied();
+    let admin = TenantGraph::new(&simulator);
+    let policy = admin
+        .list(POLICIES, "")
+        .into_iter()
+        .find(|p| p["displayName"] == DEVICE_POLICY)
+        .expect("the seeded policy");
+    admin.patch(
+        &format!("{POLICIES}/{}", policy["id"].as_str().unwrap()),
+        json!({"state": "enabled"}),
+    );
+    let output = env.run(["audit", "--output", "json"]);
+    output.assert_code(12);
+    let report = output.json();
+    let found = lockout(report["findings"].as_array().unwrap());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "critical");
+    let details: Vec<&str> = found[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details.len(), 3, "two users and the app: {details:?}");
+    assert!(
+        details.iter().any(|d| d.contains(DEVICE_POLICY))
+            && details
+                .iter()
+                .any(|d| d.contains("Block workload identities")),
+        "{details:?}"
+    );
+}
