@@ -289,6 +289,31 @@ impl Policy {
     }
 }
 
+/// Someone a role's activation policy names as an approver.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Approver {
+    pub principal: Principal,
+    /// Whether the user exists and may sign in: a deleted or disabled approver approves
+    /// nothing.
+    pub usable: bool,
+}
+
+/// What PIM asks before an eligible member of a directory role may use it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleApproval {
+    pub role_template_id: String,
+    pub approval_required: bool,
+    /// Whether the policy names approvers; when it names none, Entra asks the Privileged
+    /// Role Administrators and Global Administrators.
+    pub names_approvers: bool,
+    /// The named approvers: the users, and the users in the named groups.
+    pub approvers: Vec<Approver>,
+    /// Approver sets the audit cannot count (a requestor's manager, say), by `@odata.type`.
+    pub uncounted: Vec<String>,
+}
+
 /// What the tenant holds of its emergency access, as one reading found it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -307,6 +332,9 @@ pub struct TenantView {
     pub role_eligibilities: Fact<Vec<RoleAssignment>>,
     /// Every directory role definition, built-in and custom (audits only).
     pub role_definitions: Fact<Vec<RoleDefinition>>,
+    /// The PIM activation policies of Global Administrator and Privileged Role Administrator
+    /// (audits only).
+    pub role_approvals: Fact<Vec<RoleApproval>>,
     /// Every administrative unit with its members (audits only).
     pub administrative_units: Fact<Vec<AdministrativeUnit>>,
     /// Microsoft Graph application permissions: the emergency app's when provisioning, every

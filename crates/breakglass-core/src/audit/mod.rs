@@ -7,6 +7,7 @@
 //! [`Fact::Unreadable`] naming the permission it lacks, and every check that needs it comes
 //! out [`Outcome::NotChecked`], never as a pass.
 
+mod activation;
 mod admin_roles;
 mod app;
 mod exclusion_group;
@@ -67,6 +68,7 @@ pub enum CheckId {
     WorkloadConditionalAccess,
     EmergencyAccessPaths,
     PolicyLockout,
+    RoleActivationLockout,
     UserCloudOnly,
     UserDomain,
     UserEnabled,
@@ -105,6 +107,7 @@ impl CheckId {
             CheckId::WorkloadConditionalAccess => "workload-conditional-access",
             CheckId::EmergencyAccessPaths => "emergency-access-paths",
             CheckId::PolicyLockout => "policy-lockout",
+            CheckId::RoleActivationLockout => "role-activation-lockout",
             CheckId::UserCloudOnly => "user-cloud-only",
             CheckId::UserDomain => "user-domain",
             CheckId::UserEnabled => "user-enabled",
@@ -389,6 +392,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     workload_ca::workload_ca_check(snapshot, &mut out);
     users::user_checks(snapshot, &mut out);
     lockout::policy_lockout(snapshot, &mut out);
+    activation::activation_lockout(snapshot, &is_emergency, &mut out);
     exclusion_group::exclusion_group(snapshot, &mut out);
     admin_roles::global_admin_count(snapshot, &mut out);
     local::last_drill(snapshot, &mut out);

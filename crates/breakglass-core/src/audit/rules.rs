@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 33] = [
+    pub const ALL: [CheckId; 34] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -41,6 +41,7 @@ impl CheckId {
         CheckId::WorkloadConditionalAccess,
         CheckId::EmergencyAccessPaths,
         CheckId::PolicyLockout,
+        CheckId::RoleActivationLockout,
         CheckId::UserCloudOnly,
         CheckId::UserDomain,
         CheckId::UserEnabled,
@@ -65,7 +66,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 33] = [
+const TEXTS: [(CheckId, RuleText); 34] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -221,6 +222,13 @@ const TEXTS: [(CheckId, RuleText); 33] = [
         ),
     ),
     (
+        CheckId::RoleActivationLockout,
+        rule(
+            "Someone besides the emergency identities can act as Global or Privileged Role Administrator",
+            "When every Global and Privileged Role Administrator is PIM-eligible only, activation needs approval and no approver is left who may give it (deleted, disabled, or only eligible themselves), nobody can administer the tenant except through the emergency access, and nobody at all if the emergency identities hold nothing actively. Microsoft's emergency access guidance names this lockout. Keep one more administrator active, or name approvers who are active and enabled.",
+        ),
+    ),
+    (
         CheckId::UserCloudOnly,
         rule(
             "Emergency users are cloud-only",
@@ -318,7 +326,8 @@ impl CheckId {
             | CustomRoles
             | WorkloadConditionalAccess
             | UserConditionalAccess
-            | PolicyLockout => Severity::Critical,
+            | PolicyLockout
+            | RoleActivationLockout => Severity::Critical,
             EmergencyApp | CredentialLock | AppManagementPolicy | SignInAudience | AppRole
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
             | UserRole | ExclusionGroup | LocalStores | AdministrativeUnits => Severity::High,

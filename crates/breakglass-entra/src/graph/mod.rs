@@ -10,6 +10,7 @@ pub mod models;
 mod query;
 mod replication;
 mod requests;
+pub mod role_policies;
 
 use std::sync::Arc;
 

@@ -91,6 +91,7 @@ fn clean() -> Snapshot {
             ]),
             role_eligibilities: Fact::Known(vec![]),
             role_definitions: Fact::Known(vec![]),
+            role_approvals: Fact::Known(vec![]),
             administrative_units: Fact::Known(vec![]),
             graph_grants: Fact::Known(vec![]),
             policies: Fact::Known(vec![]),
@@ -733,6 +734,7 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
     assert!(fails(&f, Severity::High));
 }
 
+mod activation;
 mod app_management;
 mod lockout;
 mod mfa;
