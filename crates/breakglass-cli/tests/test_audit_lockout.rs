@@ -136,3 +136,101 @@ fn enforced_policies_that_stop_every_emergency_identity_are_critical() {
         "{details:?}"
     );
 }
+
+fn person(upn: &str, eligible: &[&str], enabled: bool) -> Value {
+    let name = upn.split('@').next().unwrap();
+    json!({"displayName": name, "userPrincipalName": upn, "accountEnabled": enabled,
+        "password": format!("Sim-{name}-Passw0rd!"), "eligibleRoles": eligible})
+}
+
+/// Every Global and Privileged Role Administrator eligible only; activating Global
+/// Administrator needs the approval of bob, who is disabled, and Privileged Role
+/// Administrator that of the default approvers. The operator's own Privileged Role
+/// Administrator, which `apply` needed, is taken away afterwards.
+fn only_eligible_administrators() -> (TestEnv, InProcessSimulator) {
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let users = tenant["users"].as_array_mut().unwrap();
+        users.retain(|u| {
+            u["userPrincipalName"] != "adele@contoso.example"
+                && u["userPrincipalName"] != "ben@contoso.example"
+        });
+        users.push(person("adele@contoso.example", &["Global Administrator"], true));
+        users.push(person(
+            "ben@contoso.example",
+            &["Privileged Role Administrator"],
+            true,
+        ));
+        users.push(person("bob@contoso.example", &[], false));
+        tenant["roleActivationPolicies"] = json!([
+            {"role": "Global Administrator", "approvalRequired": true,
+             "approvers": [{"user": "bob@contoso.example"}]},
+            {"role": "Privileged Role Administrator", "approvalRequired": true}
+        ]);
+    });
+    let (env, simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+    env.run(["apply", "--yes"]).assert_success();
+    let admin = TenantGraph::new(&simulator);
+    let operator = admin.list(
+        "servicePrincipals",
+        "displayName eq 'breakglass operator automation'",
+    )[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for assignment in admin.list(
+        "roleManagement/directory/roleAssignments",
+        &format!("principalId eq '{operator}'"),
+    ) {
+        admin.delete(&format!(
+            "roleManagement/directory/roleAssignments/{}",
+            assignment["id"].as_str().unwrap()
+        ));
+    }
+    (env, simulator)
+}
+
+fn activation(results: &[Value]) -> Vec<&Value> {
+    results
+        .iter()
+        .filter(|f| f["check"] == "role-activation-lockout")
+        .collect()
+}
+
+#[test]
+fn eligible_only_administrators_whose_approver_is_disabled_are_a_lockout_until_one_can_approve() {
+    let (env, simulator) = only_eligible_administrators();
+    let results = audit_results(&env);
+    let found = activation(&results);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["status"], "finding", "{found:#?}");
+    // The emergency identities still hold Global Administrator: not critical, but every
+    // change now needs the break glass.
+    assert_eq!(found[0]["severity"], "high");
+    let evidence: Vec<(&str, &str)> = found[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|(name, detail)| *name == "bob@contoso.example" && detail.contains("disabled")),
+        "{evidence:?}"
+    );
+    for who in ["adele@contoso.example", "ben@contoso.example"] {
+        assert!(
+            evidence.iter().any(|(name, _)| *name == who),
+            "{who}: {evidence:?}"
+        );
+    }
+
+    // The negative case: bob may sign in again, so adele's activation can be approved.
+    let admin = TenantGraph::new(&simulator);
+    admin.patch("users/bob@contoso.example", json!({"accountEnabled": true}));
+    let results = audit_results(&env);
+    let passed = activation(&results);
+    assert_eq!(passed.len(), 1, "{passed:#?}");
+    assert_eq!(passed[0]["status"], "pass", "{passed:#?}");
+}

@@ -16,9 +16,11 @@ use crate::permissions;
 use crate::state::{DirObject, Kind, Private, Tenant, sha256_hex};
 use breakglass_core::roles;
 
+mod activation;
 mod delegation;
 mod policies;
 
+use activation::ActivationPolicyDescription;
 use delegation::{AdministrativeUnitDescription, CustomRoleDescription};
 
 /// The description shipped with the simulator.
@@ -64,6 +66,9 @@ pub(crate) struct TenantDescription {
     /// Administrative units, their members and the roles assigned over them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub administrative_units: Vec<AdministrativeUnitDescription>,
+    /// PIM activation rules of directory roles (approval and approvers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_activation_policies: Vec<ActivationPolicyDescription>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -210,6 +215,7 @@ pub(crate) fn build(
         seeding.add_eligibilities(holder)?;
     }
     seeding.add_administrative_units(&description.administrative_units)?;
+    seeding.add_activation_policies(&description.role_activation_policies)?;
     for policy in &description.conditional_access_policies {
         seeding.add_policy(policy)?;
     }
@@ -239,6 +245,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         app_management: Default::default(),
         temporary_access_pass_policy: crate::pass_policy::default_policy(),
         administrative_units: Vec::new(),
+        role_activations: Vec::new(),
     }
 }
 

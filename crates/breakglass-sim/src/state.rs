@@ -59,6 +59,10 @@ pub(crate) struct Tenant {
     /// before them.
     #[serde(default)]
     pub administrative_units: Vec<SeededUnit>,
+    /// PIM activation policies that differ from Entra's default (no approval), seeded only;
+    /// absent in state files written before them.
+    #[serde(default)]
+    pub role_activations: Vec<SeededActivation>,
 }
 
 /// The tenant's app management policies: the default one every application and service
@@ -100,6 +104,7 @@ impl Clone for Tenant {
             // Set only by the seed, so the snapshot holds it and no change record needs to.
             temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
             administrative_units: self.administrative_units.clone(),
+            role_activations: self.role_activations.clone(),
         }
     }
 }
@@ -435,4 +440,14 @@ impl SeededUnit {
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
+}
+
+/// What PIM asks before an eligible member of one directory role may activate it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SeededActivation {
+    pub role_template_id: String,
+    pub approval_required: bool,
+    /// `subjectSet`s (`singleUser`, `groupMembers`), as Graph lists them.
+    pub approvers: Vec<Value>,
 }

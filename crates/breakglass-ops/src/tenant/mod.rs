@@ -4,6 +4,7 @@
 //! Every object is found through a marker the tenant itself holds (the app's tag, the users'
 //! `employeeType`, the group's mail nickname), so no local state is needed.
 
+mod approvals;
 mod convert;
 
 use breakglass_core::app_policy::EffectivePolicy;
@@ -65,6 +66,7 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
         Depth::Audit => {
             tenant.role_assignments = reader.every_role_assignment().await?;
             tenant.role_eligibilities = reader.every_role_eligibility().await?;
+            tenant.role_approvals = approvals::role_approvals(graph).await?;
             tenant.graph_grants = reader.every_graph_grant().await?;
             tenant.role_definitions = reader.role_definitions().await?;
             tenant.administrative_units = reader.administrative_units().await?;

@@ -12,6 +12,7 @@ mod conditional_access;
 pub(crate) mod context;
 mod directory;
 mod groups;
+mod role_policies;
 mod roles;
 mod users;
 
@@ -222,7 +223,8 @@ fn graph(
         (Some("identity"), _) => conditional_access::conditional_access(&ctx, &parts[1..]),
         (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
         (Some("policies"), _) => auth_methods::policies(&ctx, &parts[1..])
-            .or_else(|| app_management::policies(&ctx, &parts[1..])),
+            .or_else(|| app_management::policies(&ctx, &parts[1..]))
+            .or_else(|| role_policies::policies(&ctx, &parts[1..])),
         _ => None,
     };
     response.unwrap_or_else(|| {

@@ -89,7 +89,75 @@ fn rows() -> Vec<Case> {
             required: &[],
             answers: MEMBER_READ,
         },
+        Case {
+            operation: "GET /policies/roleManagementPolicyAssignments",
+            reference: "api-reference/v1.0/api/policyroot-list-rolemanagementpolicyassignments.md",
+            path: |_| {
+                "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'/'%20and%20scopeType%20eq%20'DirectoryRole'%20and%20roleDefinitionId%20eq%20'62e90394-69f5-4237-9190-012177145e10'&$expand=policy($expand=rules)".into()
+            },
+            body: None,
+            status: 200,
+            required: &[],
+            answers: &[
+                "id",
+                "policyId",
+                "scopeId",
+                "scopeType",
+                "roleDefinitionId",
+                "policy",
+            ],
+        },
     ]
+}
+
+/// The approval rule of Global Administrator's activation names the seeded approver, and a
+/// request that does not name its scope is refused, as Graph documents.
+#[test]
+fn activation_policies_carry_the_seeded_approval_rule_and_need_a_scope() {
+    let mut tenant: Value = serde_json::from_str(crate::seed::DEFAULT_TENANT).unwrap();
+    tenant["roleActivationPolicies"] = json!([{
+        "role": "Global Administrator",
+        "approvalRequired": true,
+        "approvers": [{"user": "emma@contoso.example"}]
+    }]);
+    let h = harness_of(&tenant);
+    let token = h.operator_token();
+    let base = "/v1.0/policies/roleManagementPolicyAssignments";
+    let get = |path: &str| {
+        let (status, body, _) = h.graph(&token, Method::GET, path, None);
+        (status.as_u16(), body)
+    };
+    let (status, _) = get(base);
+    assert_eq!(status, 400, "the scope filter is required");
+    let scoped = format!(
+        "{base}?$filter=scopeId%20eq%20'/'%20and%20scopeType%20eq%20'DirectoryRole'%20and%20roleDefinitionId%20eq%20'62e90394-69f5-4237-9190-012177145e10'&$expand=policy($expand=rules)"
+    );
+    let (status, body) = get(&scoped);
+    assert_eq!(status, 200, "{body}");
+    let rules = body["value"][0]["policy"]["rules"].as_array().unwrap();
+    let approval = rules
+        .iter()
+        .find(|r| r["id"] == "Approval_EndUser_Assignment")
+        .unwrap();
+    assert_eq!(approval["setting"]["isApprovalRequired"], true);
+    let approver = &approval["setting"]["approvalStages"][0]["primaryApprovers"][0];
+    assert_eq!(approver["@odata.type"], "#microsoft.graph.singleUser");
+    assert!(approver["userId"].is_string());
+
+    let other = scoped.replace(
+        "62e90394-69f5-4237-9190-012177145e10",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    );
+    let (_, body) = get(&other);
+    let rules = body["value"][0]["policy"]["rules"].as_array().unwrap();
+    let approval = rules
+        .iter()
+        .find(|r| r["id"] == "Approval_EndUser_Assignment")
+        .unwrap();
+    assert_eq!(
+        approval["setting"]["isApprovalRequired"], false,
+        "Entra's default"
+    );
 }
 
 #[test]
