@@ -155,7 +155,11 @@ fn only_eligible_administrators() -> (TestEnv, InProcessSimulator) {
             u["userPrincipalName"] != "adele@contoso.example"
                 && u["userPrincipalName"] != "ben@contoso.example"
         });
-        users.push(person("adele@contoso.example", &["Global Administrator"], true));
+        users.push(person(
+            "adele@contoso.example",
+            &["Global Administrator"],
+            true,
+        ));
         users.push(person(
             "ben@contoso.example",
             &["Privileged Role Administrator"],
@@ -233,4 +237,95 @@ fn eligible_only_administrators_whose_approver_is_disabled_are_a_lockout_until_o
     let passed = activation(&results);
     assert_eq!(passed.len(), 1, "{passed:#?}");
     assert_eq!(passed[0]["status"], "pass", "{passed:#?}");
+}
+
+fn emergency_user(upn: &str, methods: &[&str]) -> Value {
+    let name = upn.split('@').next().unwrap();
+    json!({"displayName": name, "userPrincipalName": upn,
+        "password": format!("Sim-{name}-Passw0rd!"), "roles": ["Global Administrator"],
+        "employeeType": "breakglass:emergency-access", "authenticationMethods": methods})
+}
+
+fn for_user<'a>(results: &'a [Value], check: &str, upn: &str) -> Vec<&'a Value> {
+    results
+        .iter()
+        .filter(|f| f["check"] == check)
+        .filter(|f| {
+            f["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["name"] == upn)
+        })
+        .collect()
+}
+
+/// Two emergency accounts made by hand: one signs in with Windows Hello for Business only,
+/// the other with a security key; a Conditional Access policy asks everyone for a compliant
+/// device.
+#[test]
+fn an_emergency_user_bound_to_one_device_is_a_lockout_path_and_one_with_a_security_key_is_not() {
+    let hello = "bg-hello@contososim.onmicrosoft.com";
+    let key = "bg-key@contososim.onmicrosoft.com";
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        let users = tenant["users"].as_array_mut().unwrap();
+        users.push(emergency_user(
+            hello,
+            &["windowsHelloForBusiness", "microsoftAuthenticator"],
+        ));
+        users.push(emergency_user(key, &["fido2"]));
+        tenant["conditionalAccessPolicies"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({
+                "displayName": DEVICE_POLICY,
+                "state": "enabled",
+                "includeUsers": ["All"],
+                "grant": ["compliantDevice"]
+            }));
+    });
+    let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+    let results = audit_results(&env);
+
+    let found = for_user(&results, "user-device-bound-methods", hello);
+    assert_eq!(found.len(), 1, "{results:#?}");
+    assert_eq!(found[0]["severity"], "high", "the device policy applies");
+    let summary = found[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("windowsHelloForBusiness") && summary.contains(DEVICE_POLICY),
+        "{summary}"
+    );
+    assert!(
+        for_user(&results, "user-device-bound-methods", key).is_empty(),
+        "a security key is bound to no device: {results:#?}"
+    );
+    // Microsoft asks emergency accounts to meet mandatory MFA with a passkey or a certificate,
+    // so the key passes and Hello, tied to one machine, does not.
+    assert!(
+        for_user(&results, "mandatory-mfa", key).is_empty(),
+        "{results:#?}"
+    );
+    assert_eq!(for_user(&results, "mandatory-mfa", hello).len(), 1);
+}
+
+#[test]
+fn an_emergency_user_with_only_a_phone_app_is_not_ready_for_mandatory_mfa() {
+    let phone = "bg-phone@contososim.onmicrosoft.com";
+    let env = TestEnv::new();
+    let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+        tenant["users"]
+            .as_array_mut()
+            .unwrap()
+            .push(emergency_user(phone, &["microsoftAuthenticator"]));
+    });
+    let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+    let results = audit_results(&env);
+    let found = for_user(&results, "mandatory-mfa", phone);
+    assert_eq!(found.len(), 1, "{results:#?}");
+    assert_eq!(found[0]["status"], "finding");
+    assert!(
+        for_user(&results, "user-device-bound-methods", phone).is_empty(),
+        "no phishing-resistant method at all is user-phishing-resistant's finding"
+    );
 }

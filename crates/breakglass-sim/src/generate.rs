@@ -328,6 +328,7 @@ fn users(rng: &mut StdRng, size: &TenantSize) -> Vec<UserDescription> {
                 .into(),
             ),
             on_premises_sync_enabled: rng.random_ratio(3, 10),
+            authentication_methods: Vec::new(),
         };
         if is_admin {
             make_admin(rng, &mut user, admin_number);

@@ -83,6 +83,8 @@ pub(crate) struct Private {
     pub app_role_assignments: Vec<Value>,
     /// temporaryAccessPassAuthenticationMethod objects (users), with the pass hashed.
     pub temporary_access_passes: Vec<Value>,
+    /// Other authentication methods a user has registered, as Graph lists them (seeded).
+    pub registered_methods: Vec<Value>,
     /// federatedIdentityCredential objects (applications): a navigation, not a property, so
     /// Graph never shows them in the application itself.
     pub federated_identity_credentials: Vec<Value>,

@@ -18,6 +18,7 @@ use breakglass_core::roles;
 
 mod activation;
 mod delegation;
+mod methods;
 mod policies;
 
 use activation::ActivationPolicyDescription;
@@ -106,6 +107,10 @@ pub(crate) struct UserDescription {
     /// A user synchronised from on-premises Active Directory (Entra Connect).
     #[serde(default)]
     pub on_premises_sync_enabled: bool,
+    /// Authentication methods the user has registered besides its password: `fido2`,
+    /// `windowsHelloForBusiness`, `microsoftAuthenticator`, `softwareOath`, `phone`, `email`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authentication_methods: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -373,8 +378,22 @@ impl Seeding<'_> {
             data.insert("onPremisesSyncEnabled".into(), json!(true));
             data.insert("onPremisesImmutableId".into(), json!(anchor));
         }
+        let registered_methods = user
+            .authentication_methods
+            .iter()
+            .map(|kind| {
+                methods::registered_method(kind, &self.created).ok_or_else(|| {
+                    self.fail(format!(
+                        "user `{}` lists authentication method `{kind}`; known ones: {}",
+                        user.user_principal_name,
+                        methods::KINDS.join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let private = Private {
             password_sha256: Some(sha256_hex(&user.password)),
+            registered_methods,
             ..Private::default()
         };
         self.insert(Kind::User, data, private);

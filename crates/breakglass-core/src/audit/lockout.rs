@@ -220,3 +220,110 @@ fn would_lock_out(policy: &Policy, working: &[&Identity]) -> Finding {
     }
     finding
 }
+
+/// Phishing-resistant methods that live in one device (its TPM or secure enclave): lost,
+/// wiped or out of compliance, the device takes the method with it.
+const DEVICE_BOUND_METHODS: &[&str] = &[
+    "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
+    "#microsoft.graph.platformCredentialAuthenticationMethod",
+];
+
+fn short(method: &str) -> &str {
+    method
+        .trim_start_matches("#microsoft.graph.")
+        .trim_end_matches("AuthenticationMethod")
+}
+
+/// Emergency users whose only phishing-resistant methods are bound to one device: a policy
+/// that asks for a compliant or joined device, or the device itself failing, locks them out.
+/// Users without any such method are `user-phishing-resistant`'s.
+pub(super) fn device_bound_methods(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let check = CheckId::UserDeviceBoundMethods;
+    let users = &snapshot.tenant.users;
+    let policies = snapshot.tenant.policies.items();
+    let before = out.len();
+    for user in users {
+        let methods = match user.method_types.get() {
+            Ok(methods) => methods,
+            Err(missing) => {
+                out.push(Finding::not_checked(check, missing).with(Evidence {
+                    id: user.id.clone(),
+                    name: user.user_principal_name.clone(),
+                    kind: "user".into(),
+                    detail: Some("authentication methods unreadable".into()),
+                }));
+                continue;
+            }
+        };
+        let strong: Vec<&String> = methods
+            .iter()
+            .filter(|m| {
+                drill::PHISHING_RESISTANT_METHODS
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(m))
+            })
+            .collect();
+        let device_bound = |m: &&String| {
+            DEVICE_BOUND_METHODS
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(m))
+        };
+        if strong.is_empty() || !strong.iter().all(device_bound) {
+            continue;
+        }
+        let subject = CaSubject {
+            user_id: user.id.clone(),
+            group_ids: user.group_ids.items().to_vec(),
+            role_ids: snapshot.tenant.roles_at_root(&user.id),
+        };
+        let device_policies: Vec<&str> = policies
+            .iter()
+            .filter(|p| p.state == "enabled" && device_only(p))
+            .filter(|p| drill::applies_to(p, &subject).is_some())
+            .map(|p| p.display_name.as_str())
+            .collect();
+        let names: Vec<&str> = strong.iter().map(|m| short(m)).collect();
+        let (severity, why) = if device_policies.is_empty() {
+            (
+                Severity::Medium,
+                "the device failing or being wiped locks the user out".to_string(),
+            )
+        } else {
+            (
+                Severity::High,
+                format!(
+                    "and {} asks for a managed device: the emergency may not offer one",
+                    device_policies
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        };
+        out.push(
+            Finding::found(
+                check,
+                severity,
+                format!(
+                    "{}'s only phishing-resistant method is bound to one device ({}): {why}",
+                    user.user_principal_name,
+                    names.join(", ")
+                ),
+            )
+            .with(Evidence {
+                id: user.id.clone(),
+                name: user.user_principal_name.clone(),
+                kind: "user".into(),
+                detail: Some(format!("registered: {}", names.join(", "))),
+            })
+            .hinted("register a FIDO2 security key (kept with the account's sealed credentials) besides the device-bound method"),
+        );
+    }
+    if out.len() == before && !users.is_empty() {
+        out.push(Finding::pass(
+            check,
+            "no emergency user depends on one device for its phishing-resistant sign-in",
+        ));
+    }
+}

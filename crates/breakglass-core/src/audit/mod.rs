@@ -75,6 +75,7 @@ pub enum CheckId {
     UserRole,
     UserConditionalAccess,
     UserPhishingResistant,
+    UserDeviceBoundMethods,
     MandatoryMfa,
     ExclusionGroup,
     GlobalAdminCount,
@@ -114,6 +115,7 @@ impl CheckId {
             CheckId::UserRole => "user-role",
             CheckId::UserConditionalAccess => "user-conditional-access",
             CheckId::UserPhishingResistant => "user-phishing-resistant",
+            CheckId::UserDeviceBoundMethods => "user-device-bound-methods",
             CheckId::MandatoryMfa => "mandatory-mfa",
             CheckId::ExclusionGroup => "exclusion-group",
             CheckId::GlobalAdminCount => "global-admin-count",
@@ -392,6 +394,7 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     workload_ca::workload_ca_check(snapshot, &mut out);
     users::user_checks(snapshot, &mut out);
     lockout::policy_lockout(snapshot, &mut out);
+    lockout::device_bound_methods(snapshot, &mut out);
     activation::activation_lockout(snapshot, &is_emergency, &mut out);
     exclusion_group::exclusion_group(snapshot, &mut out);
     admin_roles::global_admin_count(snapshot, &mut out);

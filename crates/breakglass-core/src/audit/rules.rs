@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 34] = [
+    pub const ALL: [CheckId; 35] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -48,6 +48,7 @@ impl CheckId {
         CheckId::UserRole,
         CheckId::UserConditionalAccess,
         CheckId::UserPhishingResistant,
+        CheckId::UserDeviceBoundMethods,
         CheckId::MandatoryMfa,
         CheckId::ExclusionGroup,
         CheckId::GlobalAdminCount,
@@ -66,7 +67,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 34] = [
+const TEXTS: [(CheckId, RuleText); 35] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -271,6 +272,13 @@ const TEXTS: [(CheckId, RuleText); 34] = [
         ),
     ),
     (
+        CheckId::UserDeviceBoundMethods,
+        rule(
+            "Emergency users do not depend on one device to sign in",
+            "Windows Hello for Business and Platform Credential keep the key in one device's TPM or secure enclave. When that is an emergency user's only phishing-resistant method, the device being lost, wiped or judged non-compliant by a Conditional Access device policy locks the user out. Register a FIDO2 security key that is stored with the account's sealed credentials.",
+        ),
+    ),
+    (
         CheckId::MandatoryMfa,
         rule(
             "Emergency users can meet mandatory MFA with a FIDO2 passkey or a certificate",
@@ -332,6 +340,7 @@ impl CheckId {
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
             | UserRole | ExclusionGroup | LocalStores | AdministrativeUnits => Severity::High,
             UserPhishingResistant | GlobalAdminCount | LastDrill => Severity::Medium,
+            UserDeviceBoundMethods => Severity::High,
             MandatoryMfa => Severity::High,
             TierZeroRoles => Severity::Low,
         }

@@ -687,6 +687,7 @@ fn methods(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         "password": null,
         "createdDateTime": user.str("createdDateTime"),
     })];
+    items.extend(user.private.registered_methods.iter().cloned());
     items.extend(
         user.private
             .temporary_access_passes

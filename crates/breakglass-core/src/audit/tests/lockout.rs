@@ -128,3 +128,60 @@ fn unreadable_policies_or_groups_are_not_checked() {
     assert_eq!(found[0].status, Outcome::NotChecked);
     assert_eq!(found[0].evidence[0].id, "u2");
 }
+
+fn device_bound(snapshot: &Snapshot) -> Vec<Finding> {
+    audit(snapshot)
+        .into_iter()
+        .filter(|f| f.check == CheckId::UserDeviceBoundMethods)
+        .collect()
+}
+
+const HELLO: &str = "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod";
+
+#[test]
+fn a_user_whose_only_strong_method_is_windows_hello_depends_on_one_device() {
+    let mut snapshot = clean();
+    let found = device_bound(&snapshot);
+    assert_eq!(found[0].status, Outcome::Pass, "a security key: {found:#?}");
+
+    snapshot.tenant.users[0].method_types = Fact::Known(vec![
+        "#microsoft.graph.passwordAuthenticationMethod".into(),
+        HELLO.into(),
+    ]);
+    let found = device_bound(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, Some(Severity::Medium));
+    assert_eq!(found[0].evidence[0].id, "u1");
+
+    // A policy asking every user for a compliant device makes it a lockout path.
+    snapshot.tenant.policies = Fact::Known(vec![user_policy(
+        "p1",
+        "enabled",
+        &["compliantDevice"],
+        &[],
+    )]);
+    let found = device_bound(&snapshot);
+    assert_eq!(found[0].severity, Some(Severity::High));
+    assert!(
+        found[0].summary.contains("\"policy p1\""),
+        "{}",
+        found[0].summary
+    );
+
+    // The same user with a security key as well depends on no one device.
+    snapshot.tenant.users[0].method_types = Fact::Known(vec![
+        HELLO.into(),
+        "#microsoft.graph.fido2AuthenticationMethod".into(),
+    ]);
+    assert_eq!(device_bound(&snapshot)[0].status, Outcome::Pass);
+}
+
+#[test]
+fn unreadable_methods_are_not_checked() {
+    let mut snapshot = clean();
+    snapshot.tenant.users[1].method_types =
+        Fact::unreadable("UserAuthenticationMethod.Read.All", "403");
+    let found = device_bound(&snapshot);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].status, Outcome::NotChecked);
+}
