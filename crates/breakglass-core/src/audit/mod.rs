@@ -12,6 +12,7 @@ mod app;
 mod exclusion_group;
 mod local;
 mod permissions;
+mod pim_groups;
 mod rules;
 mod scoped_roles;
 pub use rules::RuleText;

@@ -90,6 +90,7 @@ fn clean() -> Snapshot {
                 grant("u2", "bg2@contoso.onmicrosoft.com", GA, "/"),
             ]),
             role_eligibilities: Fact::Known(vec![]),
+            group_eligibilities: Fact::Known(vec![]),
             role_definitions: Fact::Known(vec![]),
             administrative_units: Fact::Known(vec![]),
             graph_grants: Fact::Known(vec![]),
@@ -735,4 +736,5 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
 
 mod app_management;
 mod mfa;
+mod pim_groups;
 mod scoped;
