@@ -59,6 +59,20 @@ pub(crate) struct Tenant {
     /// before them.
     #[serde(default)]
     pub administrative_units: Vec<SeededUnit>,
+    /// PIM for Groups schedule instances, seeded only; absent in state files written before
+    /// them.
+    #[serde(default)]
+    pub group_pim: GroupPim,
+}
+
+/// PIM for Groups: who may activate membership or ownership of a group
+/// (`privilegedAccessGroupEligibilityScheduleInstance`), and who holds it through PIM now
+/// (`privilegedAccessGroupAssignmentScheduleInstance`), as Graph lists them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupPim {
+    pub eligibilities: Vec<Value>,
+    pub assignments: Vec<Value>,
 }
 
 /// The tenant's app management policies: the default one every application and service
@@ -100,6 +114,7 @@ impl Clone for Tenant {
             // Set only by the seed, so the snapshot holds it and no change record needs to.
             temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
             administrative_units: self.administrative_units.clone(),
+            group_pim: self.group_pim.clone(),
         }
     }
 }
