@@ -28,7 +28,7 @@ fn with_role_group(role: &str, eligibilities: Fact<Vec<GroupEligibility>>) -> Sn
         list.push(RoleAssignment {
             id: "ra-group".into(),
             principal: principal(GROUP_ADMINS, "Cloud app admins", "group"),
-            role_template_id: APP_ADMIN.into(),
+            role_template_id: role.into(),
             directory_scope_id: "/".into(),
         });
     }
@@ -105,7 +105,7 @@ fn an_eligible_owner_of_a_role_holding_group_or_a_member_of_another_group_is_not
 
 #[test]
 fn eligible_members_of_a_group_holding_global_administrator_count_as_eligible_admins() {
-    let mut s = with_role_group(
+    let s = with_role_group(
         GA,
         Fact::Known(vec![eligible(
             GROUP_ADMINS,
@@ -114,9 +114,6 @@ fn eligible_members_of_a_group_holding_global_administrator_count_as_eligible_ad
             GroupAccess::Member,
         )]),
     );
-    if let Fact::Known(list) = &mut s.tenant.role_assignments {
-        list.last_mut().unwrap().role_template_id = GA.into();
-    }
     let findings = audit(&s);
     let tier_zero = findings_of(&findings, CheckId::TierZeroRoles);
     assert!(
