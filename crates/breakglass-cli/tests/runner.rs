@@ -7,6 +7,7 @@ mod test_audit;
 mod test_audit_delegation;
 mod test_audit_lockout;
 mod test_audit_methods;
+mod test_audit_pim_groups;
 mod test_audit_reports;
 mod test_azcli;
 mod test_bad_input;

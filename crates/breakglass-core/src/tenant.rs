@@ -209,6 +209,26 @@ impl Group {
     }
 }
 
+/// What a PIM for Groups eligibility lets its principal become once activated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupAccess {
+    #[default]
+    Member,
+    Owner,
+}
+
+/// A PIM for Groups eligibility (`privilegedAccessGroupEligibilityScheduleInstance`): the
+/// principal may activate membership or ownership of the group whenever it likes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupEligibility {
+    pub group_id: String,
+    pub group_name: String,
+    pub principal: Principal,
+    pub access: GroupAccess,
+}
+
 /// A directory role definition: a built-in role, or a custom role the tenant made.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -330,6 +350,10 @@ pub struct TenantView {
     pub role_assignments: Fact<Vec<RoleAssignment>>,
     /// PIM-eligible role assignments (audits only).
     pub role_eligibilities: Fact<Vec<RoleAssignment>>,
+    /// PIM for Groups eligibilities of the groups that hold a directory role and of the
+    /// exclusion group (audits only): kept apart from `role_eligibilities` so a tenant
+    /// without PIM for Groups loses only what they add.
+    pub group_eligibilities: Fact<Vec<GroupEligibility>>,
     /// Every directory role definition, built-in and custom (audits only).
     pub role_definitions: Fact<Vec<RoleDefinition>>,
     /// The PIM activation policies of Global Administrator and Privileged Role Administrator

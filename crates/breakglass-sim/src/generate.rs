@@ -387,6 +387,7 @@ fn groups(rng: &mut StdRng, users: &[UserDescription]) -> Vec<GroupDescription> 
                 mail_nickname: name.to_ascii_lowercase().replace([' ', '-'], ""),
                 display_name: name,
                 members: Vec::new(),
+                ..GroupDescription::default()
             });
             by_name.len() - 1
         });
@@ -397,6 +398,7 @@ fn groups(rng: &mut StdRng, users: &[UserDescription]) -> Vec<GroupDescription> 
         display_name: "Directory Administrators".into(),
         mail_nickname: "directoryadmins".into(),
         members: admins,
+        ..GroupDescription::default()
     });
     by_name
 }

@@ -19,6 +19,7 @@ use breakglass_core::roles;
 mod activation;
 mod delegation;
 mod methods;
+mod pim_groups;
 mod policies;
 
 use activation::ActivationPolicyDescription;
@@ -117,13 +118,27 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct GroupDescription {
     pub display_name: String,
     pub mail_nickname: String,
     #[serde(default)]
     pub members: Vec<String>,
+    /// Made role-assignable: it may hold directory roles, and no group may be its member.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_assignable_to_role: bool,
+    /// Directory roles the group holds, active and PIM-eligible (role-assignable groups only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_roles: Vec<String>,
+    /// Users (by principal name) PIM for Groups lets activate membership of the group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_members: Vec<String>,
+    /// Users PIM for Groups lets activate ownership of the group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_owners: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -208,7 +223,7 @@ pub(crate) fn build(
         holders.push(seeding.add_user(user)?);
     }
     for group in &description.groups {
-        seeding.add_group(group)?;
+        holders.extend(seeding.add_group(group)?);
     }
     let operator = seeding.add_applications(description, &mut holders)?;
     seeding.add_custom_roles(&description.custom_roles)?;
@@ -251,6 +266,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         temporary_access_pass_policy: crate::pass_policy::default_policy(),
         administrative_units: Vec::new(),
         role_activations: Vec::new(),
+        group_pim: Default::default(),
     }
 }
 
@@ -405,14 +421,15 @@ impl Seeding<'_> {
         })
     }
 
-    fn add_group(&mut self, group: &GroupDescription) -> Result<(), SimError> {
+    /// The group, and the roles it holds when it holds any.
+    fn add_group(&mut self, group: &GroupDescription) -> Result<Option<RoleHolder>, SimError> {
         let id = Uuid::new_v4();
         let data = entities::group(
             id,
             &group.display_name,
             &group.mail_nickname,
             &self.created,
-            None,
+            group.is_assignable_to_role.then_some(true),
             None,
         );
         let mut members = Vec::new();
@@ -434,12 +451,19 @@ impl Seeding<'_> {
             };
             members.push(id);
         }
+        self.check_role_assignable(group, &members)?;
         let private = Private {
             members,
             ..Private::default()
         };
         self.insert(Kind::Group, data, private);
-        Ok(())
+        self.add_group_pim(group, &id.to_string())?;
+        let holds_roles = !group.roles.is_empty() || !group.eligible_roles.is_empty();
+        Ok(holds_roles.then(|| RoleHolder {
+            principal_id: id.to_string(),
+            active: group.roles.clone(),
+            eligible: group.eligible_roles.clone(),
+        }))
     }
 
     /// Every application with its service principal; returns the operator app's secret.

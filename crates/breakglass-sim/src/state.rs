@@ -63,6 +63,20 @@ pub(crate) struct Tenant {
     /// absent in state files written before them.
     #[serde(default)]
     pub role_activations: Vec<SeededActivation>,
+    /// PIM for Groups schedule instances, seeded only; absent in state files written before
+    /// them.
+    #[serde(default)]
+    pub group_pim: GroupPim,
+}
+
+/// PIM for Groups: who may activate membership or ownership of a group
+/// (`privilegedAccessGroupEligibilityScheduleInstance`), and who holds it through PIM now
+/// (`privilegedAccessGroupAssignmentScheduleInstance`), as Graph lists them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupPim {
+    pub eligibilities: Vec<Value>,
+    pub assignments: Vec<Value>,
 }
 
 /// The tenant's app management policies: the default one every application and service
@@ -105,6 +119,7 @@ impl Clone for Tenant {
             temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
             administrative_units: self.administrative_units.clone(),
             role_activations: self.role_activations.clone(),
+            group_pim: self.group_pim.clone(),
         }
     }
 }

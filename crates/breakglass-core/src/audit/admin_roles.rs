@@ -1,6 +1,7 @@
 //! Who holds a directory role that reaches the emergency app, actively or eligibly, and how
 //! many Global Administrators the tenant has.
 
+use super::pim_groups;
 use super::{
     CREDENTIAL_ADMIN_ROLES, CheckId, Evidence, Finding, GLOBAL_ADMIN_LIMIT,
     HYBRID_IDENTITY_ADMINISTRATOR, Missing, Severity, Snapshot, TIER_ZERO_ROLES,
@@ -95,14 +96,16 @@ fn role_check(
     } = rule;
     let names: Vec<&str> = wanted.iter().map(|r| r.display_name).collect();
     let (active, eligible) = grants(snapshot);
+    let through_groups = pim_groups::eligible_through_groups(&snapshot.tenant);
     let active_holders = active
         .as_ref()
         .map(|l| holders(snapshot, l, wanted, is_emergency))
         .unwrap_or_default();
-    let eligible_holders = eligible
+    let mut eligible_holders = eligible
         .as_ref()
         .map(|l| holders(snapshot, l, wanted, is_emergency))
         .unwrap_or_default();
+    eligible_holders.extend(holders(snapshot, &through_groups, wanted, is_emergency));
     if let Err(missing) = &active {
         out.push(Finding::not_checked(check, missing));
     }
@@ -111,35 +114,40 @@ fn role_check(
         finding.summary = format!("PIM-eligible assignments {}", finding.summary);
         out.push(finding);
     }
-    if !active_holders.is_empty() {
-        let mut finding = Finding::found(
-            check,
-            severities.0,
-            format!(
-                "{} active assignment(s) of {}: {what}",
-                active_holders.len(),
-                names.join(" / ")
-            ),
+    let groups: Vec<&Principal> = active_holders
+        .iter()
+        .chain(&eligible_holders)
+        .map(|g| &g.principal)
+        .filter(|p| p.kind == "group")
+        .collect();
+    out.extend(pim_groups::unread_for(&snapshot.tenant, check, &groups));
+    let sentence = |n: usize, how: &str| {
+        format!(
+            "{n} {how} assignment(s) of {}: {}{what}",
+            names.join(" / "),
+            if how == "active" {
+                ""
+            } else {
+                "after activation, "
+            }
         )
-        .hinted(hint);
-        for g in &active_holders {
-            finding = finding.with(role_evidence(g, "active"));
+    };
+    for (holders, how, severity) in [
+        (&active_holders, "active", severities.0),
+        (&eligible_holders, "eligible", severities.1),
+    ] {
+        if holders.is_empty() {
+            continue;
         }
-        out.push(finding);
-    }
-    if !eligible_holders.is_empty() {
-        let mut finding = Finding::found(
-            check,
-            severities.1,
-            format!(
-                "{} PIM-eligible assignment(s) of {}: after activation, {what}",
-                eligible_holders.len(),
-                names.join(" / ")
-            ),
-        )
-        .hinted(hint);
-        for g in &eligible_holders {
-            finding = finding.with(role_evidence(g, "eligible"));
+        let label = if how == "active" {
+            "active"
+        } else {
+            "PIM-eligible"
+        };
+        let mut finding =
+            Finding::found(check, severity, sentence(holders.len(), label)).hinted(hint);
+        for g in holders {
+            finding = finding.with(role_evidence(g, how));
         }
         out.push(finding);
     }
@@ -250,7 +258,8 @@ pub(super) fn global_admin_count(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let mut principals: Vec<&Principal> = Vec::new();
     let eligible_list: &[RoleAssignment] =
         eligible.as_ref().map(|l| l.as_slice()).unwrap_or_default();
-    for grant in active.iter().chain(eligible_list) {
+    let through_groups = pim_groups::eligible_through_groups(&snapshot.tenant);
+    for grant in active.iter().chain(eligible_list).chain(&through_groups) {
         // A group holding the role counts through its members (the CLI lists them).
         if is_role(grant, &roles::GLOBAL_ADMINISTRATOR)
             && grant.directory_scope_id == "/"

@@ -1,8 +1,9 @@
 //! The group Conditional Access policies exclude: whoever can change its members can escape
 //! every policy that excludes it.
 
+use super::pim_groups::{self, eligible_words};
 use super::{CheckId, Evidence, Fact, Finding, Severity, Snapshot};
-use crate::tenant::{Group, Principal, same};
+use crate::tenant::{Group, GroupAccess, GroupEligibility, Principal, same};
 
 pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let check = CheckId::ExclusionGroup;
@@ -39,12 +40,13 @@ pub(super) fn exclusion_group(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
     let owners_clean = owners_check(group, out);
     let members_clean = members_check(snapshot, group, out);
-    if group.is_assignable_to_role && owners_clean && members_clean {
+    let eligible_clean = eligibility_check(snapshot, group, out);
+    if group.is_assignable_to_role && owners_clean && members_clean && eligible_clean {
         out.push(
             Finding::pass(
                 check,
                 format!(
-                    "\"{}\" is role-assignable, has no owners, and holds only emergency users",
+                    "\"{}\" is role-assignable, has no owners, holds only emergency users, and nobody else is eligible to join or own it",
                     group.display_name
                 ),
             )
@@ -128,4 +130,60 @@ fn members_check(snapshot: &Snapshot, group: &Group, out: &mut Vec<Finding>) -> 
     }
     out.push(finding);
     false
+}
+
+/// PIM for Groups: an eligible owner can activate ownership and add members; an eligible
+/// member who is not an emergency user can activate membership and escape Conditional Access.
+fn eligibility_check(snapshot: &Snapshot, group: &Group, out: &mut Vec<Finding>) -> bool {
+    let check = CheckId::ExclusionGroup;
+    let eligible = match pim_groups::of_group(&snapshot.tenant, &group.id) {
+        Ok(eligible) => eligible,
+        Err(missing) => {
+            let mut finding = Finding::not_checked(check, &missing);
+            finding.summary = format!(
+                "who is eligible to join or own the exclusion group (PIM for Groups) {}",
+                finding.summary
+            );
+            out.push(finding);
+            return false;
+        }
+    };
+    let is_emergency = |id: &str| snapshot.tenant.users.iter().any(|u| same(&u.id, id));
+    let owners: Vec<&GroupEligibility> = eligible
+        .iter()
+        .copied()
+        .filter(|e| e.access == GroupAccess::Owner)
+        .collect();
+    let members: Vec<&GroupEligibility> = eligible
+        .iter()
+        .copied()
+        .filter(|e| e.access == GroupAccess::Member && !is_emergency(&e.principal.id))
+        .collect();
+    let found = [
+        (
+            owners,
+            "principal(s) eligible to own the exclusion group (PIM for Groups): after activation, each can add members that then escape Conditional Access",
+        ),
+        (
+            members,
+            "principal(s) eligible for membership of the exclusion group (PIM for Groups) are not emergency users: after activation, each escapes every policy that excludes the group",
+        ),
+    ];
+    let mut clean = true;
+    for (list, what) in found {
+        if list.is_empty() {
+            continue;
+        }
+        clean = false;
+        let mut finding = Finding::found(check, Severity::High, format!("{} {what}", list.len()))
+            .hinted("remove these eligibilities in Privileged Identity Management (Groups), and keep the group's membership permanent and to the emergency users");
+        for e in list {
+            finding = finding.with(
+                e.principal
+                    .evidence(Some(eligible_words(e.access, &group.display_name))),
+            );
+        }
+        out.push(finding);
+    }
+    clean
 }

@@ -14,6 +14,7 @@ mod exclusion_group;
 mod local;
 mod lockout;
 mod permissions;
+mod pim_groups;
 mod rules;
 mod scoped_roles;
 pub use rules::RuleText;

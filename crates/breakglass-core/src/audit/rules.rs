@@ -289,7 +289,7 @@ const TEXTS: [(CheckId, RuleText); 35] = [
         CheckId::ExclusionGroup,
         rule(
             "The Conditional Access exclusion group is protected and holds only emergency users",
-            "Every member escapes the policies that exclude the group. It must be role-assignable (so only privileged roles may change it), have no owners, and hold only the emergency users.",
+            "Every member escapes the policies that exclude the group. It must be role-assignable (so only privileged roles may change it), have no owners, and hold only the emergency users, directly or through nested groups, with nobody else eligible to join or own it through PIM for Groups.",
         ),
     ),
     (

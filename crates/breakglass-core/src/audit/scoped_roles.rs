@@ -2,7 +2,7 @@
 //! emergency app or the emergency users' authentication methods, and any role scoped to an
 //! administrative unit that holds an emergency user or the exclusion group.
 
-use super::{CheckId, Evidence, Finding, Severity, Snapshot};
+use super::{CheckId, Evidence, Finding, Severity, Snapshot, pim_groups};
 use crate::roles;
 use crate::tenant::{AdministrativeUnit, RoleAssignment, RoleDefinition, same};
 
@@ -155,7 +155,27 @@ fn all_grants(
             }
         }
     }
+    grants.extend(
+        pim_groups::eligible_through_groups(&snapshot.tenant)
+            .into_iter()
+            .map(|g| ("eligible", g)),
+    );
     (complete || !grants.is_empty()).then_some(grants)
+}
+
+/// The groups among flagged holders, whose PIM for Groups eligibility must be readable for
+/// the check to be complete.
+fn unread_groups(
+    snapshot: &Snapshot,
+    check: CheckId,
+    flagged: &[&RoleAssignment],
+) -> Option<Finding> {
+    let groups: Vec<&crate::tenant::Principal> = flagged
+        .iter()
+        .map(|g| &g.principal)
+        .filter(|p| p.kind == "group")
+        .collect();
+    pim_groups::unread_for(&snapshot.tenant, check, &groups)
 }
 
 /// Pushes one finding per severity, each with its evidence.
@@ -203,6 +223,7 @@ pub(super) fn custom_roles(
         return;
     };
     let mut found: Vec<(Severity, Evidence)> = Vec::new();
+    let mut flagged: Vec<&RoleAssignment> = Vec::new();
     for (how, grant) in &grants {
         if is_emergency(&grant.principal.id) {
             continue;
@@ -221,6 +242,7 @@ pub(super) fn custom_roles(
         };
         let (active, eligible) = reach.severities();
         let severity = if *how == "active" { active } else { eligible };
+        flagged.push(grant);
         found.push((
             severity,
             grant.principal.evidence(Some(format!(
@@ -231,6 +253,7 @@ pub(super) fn custom_roles(
             ))),
         ));
     }
+    out.extend(unread_groups(snapshot, check, &flagged));
     if found.is_empty() {
         let custom = definitions.iter().filter(|d| !d.is_built_in).count();
         out.push(Finding::pass(
@@ -308,6 +331,7 @@ pub(super) fn administrative_units(
         return;
     };
     let mut found: Vec<(Severity, Evidence)> = Vec::new();
+    let mut flagged: Vec<&RoleAssignment> = Vec::new();
     for (unit, held) in &holding {
         let names = held;
         let scoped: Vec<&(&str, RoleAssignment)> = grants
@@ -315,6 +339,7 @@ pub(super) fn administrative_units(
             .filter(|(_, g)| same(&g.directory_scope_id, &unit.scope()))
             .filter(|(_, g)| !is_emergency(&g.principal.id))
             .collect();
+        flagged.extend(scoped.iter().map(|(_, g)| g));
         for (how, grant) in &scoped {
             let severity = if *how == "active" {
                 Severity::High
@@ -345,6 +370,7 @@ pub(super) fn administrative_units(
             );
         }
     }
+    out.extend(unread_groups(snapshot, check, &flagged));
     if found.is_empty() {
         if !holding.iter().any(|(u, _)| u.restricted) {
             out.push(Finding::pass(

@@ -1,11 +1,12 @@
 //! What the audit reads about delegated administration (Graph v1.0): directory role
 //! definitions with their permissions, administrative units and their members, and a group's
-//! members through nested groups.
+//! members through nested groups, and PIM for Groups eligibilities.
 
 use breakglass_core::cloud::GraphVersion::V1;
 use serde::Deserialize;
 
 use super::models::DirectoryObject;
+use super::query::odata_string;
 use super::{GraphClient, Query, path_segment};
 use crate::error::EntraError;
 
@@ -38,6 +39,22 @@ pub struct AdministrativeUnit {
     pub display_name: Option<String>,
     /// Missing or null in tenants that never made a restricted management unit.
     pub is_member_management_restricted: Option<bool>,
+}
+
+/// `privilegedAccessGroupEligibilityScheduleInstance`: a principal PIM for Groups lets
+/// activate membership (`accessId` `member`) or ownership (`owner`) of a group.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupEligibilityInstance {
+    pub id: String,
+    pub group_id: String,
+    pub principal_id: String,
+    pub access_id: Option<String>,
+    pub member_type: Option<String>,
+    pub start_date_time: Option<String>,
+    pub end_date_time: Option<String>,
+    /// With `$expand=principal`.
+    pub principal: Option<DirectoryObject>,
 }
 
 impl GraphClient {
@@ -94,6 +111,23 @@ impl GraphClient {
             V1,
             &format!("groups/{}/transitiveMembers", path_segment(id)),
             &Query::ids_and_names(),
+        )
+        .await
+    }
+
+    /// `GET /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` for one
+    /// group, with each principal (PrivilegedEligibilitySchedule.Read.AzureADGroup; Graph
+    /// refuses the listing unless it is filtered on a group or a principal).
+    pub async fn group_eligibilities(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<GroupEligibilityInstance>, EntraError> {
+        self.list_all(
+            V1,
+            "identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+            &Query::new()
+                .filter(format!("groupId eq {}", odata_string(group_id)))
+                .expand("principal"),
         )
         .await
     }

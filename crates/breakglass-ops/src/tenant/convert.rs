@@ -6,7 +6,8 @@ use breakglass_core::app_policy::{EffectivePolicy, PolicySource, Restriction};
 use breakglass_core::audit::permission_of;
 use breakglass_core::config::CredentialKind;
 use breakglass_core::tenant::{
-    Application, Credential, FederatedCredential, Policy, Principal, RoleAssignment, RoleDefinition,
+    Application, Credential, FederatedCredential, GroupAccess, GroupEligibility, Policy, Principal,
+    RoleAssignment, RoleDefinition,
 };
 use breakglass_entra::graph::app_management::{
     AppManagementConfiguration, AppManagementPolicy, CredentialRestriction,
@@ -143,6 +144,26 @@ pub fn role_eligibility_of(
         },
         role_template_id: eligibility.role_definition_id.clone(),
         directory_scope_id: eligibility.directory_scope_id.clone().unwrap_or_default(),
+    }
+}
+
+/// A PIM for Groups eligibility of the group named `group_name`.
+pub fn group_eligibility_of(
+    eligibility: &breakglass_entra::graph::delegation::GroupEligibilityInstance,
+    group_name: &str,
+) -> GroupEligibility {
+    let access = match eligibility.access_id.as_deref() {
+        Some(a) if a.eq_ignore_ascii_case("owner") => GroupAccess::Owner,
+        _ => GroupAccess::Member,
+    };
+    GroupEligibility {
+        group_id: eligibility.group_id.clone(),
+        group_name: group_name.to_string(),
+        principal: match &eligibility.principal {
+            Some(principal) => principal_of(principal),
+            None => principal_by_id(&eligibility.principal_id),
+        },
+        access,
     }
 }
 

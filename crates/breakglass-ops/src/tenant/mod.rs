@@ -14,8 +14,8 @@ use breakglass_core::pass_policy::PassPolicyView;
 use breakglass_core::plan::{APP_TAG, USER_MARKER};
 use breakglass_core::roles::MICROSOFT_GRAPH_APP_ID;
 use breakglass_core::tenant::{
-    AdministrativeUnit, Application, Fact, Group, PermissionGrant, Policy, Principal,
-    RoleAssignment, RoleDefinition, ServicePrincipal, TenantView, User,
+    AdministrativeUnit, Application, Fact, Group, GroupEligibility, PermissionGrant, Policy,
+    Principal, RoleAssignment, RoleDefinition, ServicePrincipal, TenantView, User,
 };
 use breakglass_entra::graph::Owned;
 use breakglass_entra::graph::models as graph;
@@ -73,6 +73,9 @@ pub async fn read(graph: &GraphClient, config: &Config, depth: Depth) -> Result<
         }
     }
     tenant.group = reader.group(&config.group.mail_nickname).await?;
+    if depth == Depth::Audit {
+        tenant.group_eligibilities = reader.group_eligibilities(&tenant).await?;
+    }
     tenant.policies = reader
         .policies(config.conditional_access.exclude_from_policies)
         .await?;
@@ -228,6 +231,9 @@ pub async fn readable<T>(
 }
 
 const GROUP_MEMBER_READ: &str = "GroupMember.Read.All (or Directory.Read.All)";
+
+/// What lets an operator read PIM for Groups eligibilities.
+pub const PIM_GROUPS_READ: &str = "PrivilegedEligibilitySchedule.Read.AzureADGroup (and Microsoft Entra ID P2 for PIM for Groups)";
 
 struct Reader<'a> {
     graph: &'a GraphClient,
@@ -552,6 +558,49 @@ impl Reader<'_> {
             nested_members,
             id: group.id,
         }))
+    }
+
+    /// PIM for Groups eligibilities of every group that holds a directory role, and of the
+    /// exclusion group. Graph lists them one group at a time. A tenant without PIM for Groups
+    /// (no permission, no Microsoft Entra ID P2) leaves this one fact unreadable.
+    async fn group_eligibilities(
+        &self,
+        tenant: &TenantView,
+    ) -> Result<Fact<Vec<GroupEligibility>>, Error> {
+        let mut groups: Vec<(String, String)> = Vec::new();
+        let holders = tenant
+            .role_assignments
+            .items()
+            .iter()
+            .chain(tenant.role_eligibilities.items())
+            .map(|a| &a.principal)
+            .filter(|p| p.kind == "group")
+            .map(|p| (p.id.clone(), p.name.clone()));
+        let exclusion = tenant
+            .group
+            .iter()
+            .map(|g| (g.id.clone(), g.display_name.clone()));
+        for (id, name) in holders.chain(exclusion) {
+            if !groups
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(&id))
+            {
+                groups.push((id, name));
+            }
+        }
+        readable(
+            "GET /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+            PIM_GROUPS_READ,
+            async {
+                let mut out = Vec::new();
+                for (id, name) in &groups {
+                    let found = self.graph.group_eligibilities(id).await?;
+                    out.extend(found.iter().map(|e| convert::group_eligibility_of(e, name)));
+                }
+                Ok(out)
+            },
+        )
+        .await
     }
 
     /// Every Conditional Access policy (`Policy.Read.All`). When provisioning and the

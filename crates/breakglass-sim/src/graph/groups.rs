@@ -370,6 +370,11 @@ fn add_member(ctx: &Ctx<'_>, id: &str) -> SimResponse {
     if group.private.members.contains(&member_id) {
         return ctx.bad_request("One or more added object references already exist for the following modified properties: 'members'.");
     }
+    // Entra does not nest groups in a role-assignable group (groups-concept.md, "Restrictions
+    // for role-assignable groups"); it documents no wording for the refusal, so this is ours.
+    if member.kind == Kind::Group && group.get("isAssignableToRole") == Some(Value::Bool(true)) {
+        return ctx.bad_request("A group cannot be added as a member of a role-assignable group.");
+    }
     let mut updated = group.clone();
     updated.private.members.push(member_id);
     tenant.objects.insert(id.to_string(), updated);

@@ -12,6 +12,7 @@ mod conditional_access;
 pub(crate) mod context;
 mod directory;
 mod groups;
+mod pim_groups;
 mod role_policies;
 mod roles;
 mod users;
@@ -220,6 +221,7 @@ fn graph(
         (Some("users"), _) => users::handle(&ctx, &parts[1..]),
         (Some("groups"), _) => groups::handle(&ctx, &parts[1..]),
         (Some("roleManagement"), _) => roles::handle(&ctx, &parts[1..]),
+        (Some("identityGovernance"), _) => pim_groups::handle(&ctx, &parts[1..]),
         (Some("identity"), _) => conditional_access::conditional_access(&ctx, &parts[1..]),
         (Some("auditLogs"), _) => audit::handle(&ctx, &parts[1..]),
         (Some("policies"), _) => auth_methods::policies(&ctx, &parts[1..])

@@ -1,6 +1,7 @@
 //! Conformance rows for what the audit reads of delegated administration: administrative
-//! units and their members, and a group's members through nested groups (see `conformance`
-//! for what a row states; role definitions are in `conformance_directory`).
+//! units and their members, a group's members through nested groups, and PIM for Groups
+//! eligibilities (see `conformance` for what a row states; role definitions are in
+//! `conformance_directory`).
 
 use http::Method;
 use serde_json::{Value, json};
@@ -20,6 +21,10 @@ fn delegation_harness() -> Harness {
         "members": ["emma@contoso.example"],
         "scopedRoles": [{"role": "Helpdesk Administrator", "principal": "chloe@contoso.example"}]
     }]);
+    tenant["groups"].as_array_mut().unwrap().push(json!({
+        "displayName": "Conformance PIM", "mailNickname": "conformancepim",
+        "isAssignableToRole": true, "eligibleMembers": ["emma@contoso.example"]
+    }));
     harness_of(&tenant)
 }
 
@@ -28,6 +33,18 @@ fn unit_id(f: &mut Fixture<'_>) -> String {
     units["value"][0]["id"]
         .as_str()
         .expect("a unit")
+        .to_string()
+}
+
+fn pim_group_id(f: &mut Fixture<'_>) -> String {
+    let found = f.must(
+        Method::GET,
+        "/v1.0/groups?$filter=mailNickname%20eq%20'conformancepim'",
+        None,
+    );
+    found["value"][0]["id"]
+        .as_str()
+        .expect("the seeded group")
         .to_string()
 }
 
@@ -105,6 +122,29 @@ fn rows() -> Vec<Case> {
                 "scopeType",
                 "roleDefinitionId",
                 "policy",
+            ],
+        },
+        Case {
+            operation: "GET /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+            reference: "api-reference/v1.0/api/privilegedaccessgroup-list-eligibilityscheduleinstances.md",
+            path: |f| {
+                format!(
+                    "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId%20eq%20'{}'&$expand=principal",
+                    pim_group_id(f)
+                )
+            },
+            body: None,
+            status: 200,
+            required: &[],
+            answers: &[
+                "id",
+                "groupId",
+                "principalId",
+                "accessId",
+                "memberType",
+                "startDateTime",
+                "endDateTime",
+                "principal/id",
             ],
         },
     ]

@@ -18,6 +18,7 @@ mod in_process;
 mod indexes;
 mod pass_policy;
 mod persistence;
+mod pim_groups;
 mod tokens;
 
 use std::net::SocketAddr;

@@ -90,6 +90,7 @@ fn clean() -> Snapshot {
                 grant("u2", "bg2@contoso.onmicrosoft.com", GA, "/"),
             ]),
             role_eligibilities: Fact::Known(vec![]),
+            group_eligibilities: Fact::Known(vec![]),
             role_definitions: Fact::Known(vec![]),
             role_approvals: Fact::Known(vec![]),
             administrative_units: Fact::Known(vec![]),
@@ -738,4 +739,5 @@ mod activation;
 mod app_management;
 mod lockout;
 mod mfa;
+mod pim_groups;
 mod scoped;

@@ -191,12 +191,25 @@ fn a_restricted_unit_without_scoped_roles_is_a_pass_that_says_so() {
 #[test]
 fn a_member_reaching_the_exclusion_group_through_a_nested_group_is_seen() {
     let mut s = clean();
-    s.tenant.group.as_mut().unwrap().nested_members = Fact::Known(vec![
+    // Entra refuses a group as a member of a role-assignable group, so only an exclusion
+    // group that is not role-assignable can have nested members.
+    let group = s.tenant.group.as_mut().unwrap();
+    group.is_assignable_to_role = false;
+    group.nested_members = Fact::Known(vec![
         principal("u1", "bg1@contoso.onmicrosoft.com", "user"),
         principal("x1", "mallory@contoso.com", "user"),
     ]);
     let findings = audit(&s);
-    let f = only(&findings, CheckId::ExclusionGroup);
+    let found = findings_of(&findings, CheckId::ExclusionGroup);
+    assert_eq!(
+        found.len(),
+        2,
+        "not role-assignable, and the stray member: {found:#?}"
+    );
+    let f = found
+        .iter()
+        .find(|f| f.summary.contains("direct or nested"))
+        .unwrap();
     assert_eq!(f.evidence.len(), 1, "{f:#?}");
     assert_eq!(f.evidence[0].id, "x1");
     assert!(f.evidence[0].detail.as_deref().unwrap().contains("nested"));
