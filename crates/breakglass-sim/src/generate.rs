@@ -63,6 +63,7 @@ pub(crate) fn describe(size: &TenantSize) -> TenantDescription {
         temporary_access_pass_policy: Some(serde_json::json!({"state": "enabled"})),
         custom_roles: Vec::new(),
         administrative_units: Vec::new(),
+        azure_role_assignments: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::permissions;
 use crate::state::{DirObject, Kind, Private, Tenant, sha256_hex};
 use breakglass_core::roles;
 
+mod azure;
 mod delegation;
 mod policies;
 
@@ -64,6 +65,9 @@ pub(crate) struct TenantDescription {
     /// Administrative units, their members and the roles assigned over them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub administrative_units: Vec<AdministrativeUnitDescription>,
+    /// Azure role assignments at `/` and on the tenant root management group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub azure_role_assignments: Vec<azure::AzureRoleAssignmentDescription>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -210,6 +214,7 @@ pub(crate) fn build(
         seeding.add_eligibilities(holder)?;
     }
     seeding.add_administrative_units(&description.administrative_units)?;
+    seeding.add_azure_role_assignments(&description.azure_role_assignments)?;
     for policy in &description.conditional_access_policies {
         seeding.add_policy(policy)?;
     }
