@@ -1,4 +1,5 @@
-//! A minimal Azure Resource Manager client: JSON GET, PUT and DELETE of one resource id with
+//! A minimal Azure Resource Manager client: JSON GET, PUT and DELETE of one resource id, and
+//! lists followed through `nextLink`, with
 //! an api-version, answering every status to the caller (Resource Manager's 404 is an answer
 //! `monitor status` reports, not a failure).
 

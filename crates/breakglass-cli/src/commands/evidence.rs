@@ -54,6 +54,7 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
     let audit_args = AuditArgs {
         fail_on: "never".into(),
         findings_only: false,
+        azure: false,
         inputs: args.inputs.clone(),
         format: None,
         out: None,
