@@ -278,7 +278,8 @@ pub async fn run_audit(
     snapshot.store_problems =
         audit_reader::store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
     if args.azure {
-        let arm = crate::monitor::arm_sign_in(helper, &args.operator).await?;
+        let operator = crate::context::operator_for(&args.operator, &config)?;
+        let arm = crate::monitor::arm_sign_in(helper, &operator).await?;
         let _busy = ui.busy("reading Azure role assignments at the root…");
         snapshot.azure = Some(audit_reader::azure_reach(&arm, &tenant_id).await?);
     }
