@@ -218,3 +218,36 @@ fn an_operator_without_an_azure_role_is_not_checked_naming_what_it_needs() {
     // A check not made fails the default threshold.
     env.run(["audit", "--azure"]).assert_code(12);
 }
+
+#[test]
+fn an_elevation_on_a_later_page_is_found_through_next_link() {
+    let env = TestEnv::new();
+    // The simulator pages by 50: the standing elevation comes on the second page.
+    let mut azure = vec![operator_reader()];
+    for i in 0..60 {
+        azure.push(json!({"scope": "rootManagementGroup", "role": "Reader",
+            "principal": format!("00000000-0000-4000-8000-{i:012}")}));
+    }
+    azure.push(json!({"scope": "/", "role": "Owner", "principal": "mallory@contoso.example"}));
+    let tenant = tenant(&env, &["Global Administrator"], Value::Array(azure));
+    let (env, _simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+    let results = audit(&env, true);
+    let found: Vec<&Value> = of_check(&results, "azure-elevation")
+        .into_iter()
+        .filter(|f| f["status"] == "finding")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["evidence"][0]["detail"], "Owner at / (root scope)");
+}
+
+#[test]
+fn a_token_handed_in_is_refused_for_azure_before_anything_is_read() {
+    let (env, _simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
+    let output = env.run(["audit", "--azure", "--auth", "token-stdin"]);
+    output.assert_code(2);
+    assert!(
+        output.stderr.contains("audit --azure") && output.stderr.contains("--auth device-code"),
+        "{}",
+        output.stderr
+    );
+}

@@ -267,6 +267,10 @@ pub async fn run_audit(
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
+    // A token handed in is for Graph: refused before stdin is read and the tenant read.
+    if args.azure && args.operator.auth == crate::session::AuthMethod::TokenStdin {
+        return Err(breakglass_ops::monitor::arm::one_token_is_not_enough().into());
+    }
     let config = breakglass_ops::provision::load_config(&args.inputs.config)?;
     let vault = audit_vault(&args.inputs, &config)?;
     let records = record::read_all(ui, &drills_folder(&args.inputs))?;
