@@ -4,6 +4,7 @@ mod common;
 
 mod test_app_management;
 mod test_audit;
+mod test_audit_azure;
 mod test_audit_delegation;
 mod test_audit_lockout;
 mod test_audit_methods;

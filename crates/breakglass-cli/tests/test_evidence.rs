@@ -153,3 +153,114 @@ fn an_emergency_use_is_recorded_as_one_with_its_note_for_the_review() {
     let wrong = env.run(["drill", "--kind", "holiday"]);
     wrong.assert_code(2);
 }
+
+/// Each entry of a zip archive: its name, its contents' SHA-256 and its Unix mode, read with
+/// Python's zipfile (an independent reader that also checks every entry's CRC).
+fn zip_entries(path: &std::path::Path) -> Vec<(String, String, u32)> {
+    let script = "import hashlib, json, sys, zipfile\n\
+z = zipfile.ZipFile(sys.argv[1])\n\
+assert z.testzip() is None\n\
+print(json.dumps([[i.filename, hashlib.sha256(z.read(i)).hexdigest(), i.external_attr >> 16] for i in z.infolist()]))\n";
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON from the script")
+}
+
+fn zip_member(path: &std::path::Path, name: &str) -> String {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())",
+        ])
+        .arg(path)
+        .arg(name)
+        .output()
+        .expect("python3");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn a_zip_out_holds_the_same_files_with_matching_sums_and_is_private() {
+    let (env, _simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
+    env.run(["apply", "--yes"]).assert_success();
+    env.run(["drill"]).assert_success();
+    let zip = env.root().join("pack.zip");
+    let run = env.run([
+        "evidence",
+        "--out",
+        zip.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    run.assert_success();
+    let listed = names(&run.json());
+
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&zip).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let entries = zip_entries(&zip);
+    let in_zip: Vec<&str> = entries.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut expected: Vec<&str> = listed.iter().map(String::as_str).collect();
+    expected.extend(["SHA256SUMS", "manifest.json"]);
+    assert_eq!(in_zip, expected);
+    for required in ["audit.json", "audit.html", "audit.sarif", "last-drill.json"] {
+        assert!(in_zip.contains(&required), "{required}: {in_zip:?}");
+    }
+    assert!(
+        entries.iter().all(|(_, _, mode)| mode & 0o777 == 0o600),
+        "{entries:?}"
+    );
+
+    // SHA256SUMS names every file but itself and the manifest, each with its entry's hash.
+    let sums = zip_member(&zip, "SHA256SUMS");
+    assert_eq!(sums.lines().count(), listed.len());
+    for line in sums.lines() {
+        let (hash, name) = line.split_once("  ").expect("sha256sum format");
+        let entry = entries.iter().find(|(n, _, _)| n == name).expect(name);
+        assert_eq!(entry.1, hash, "{name}");
+    }
+    let manifest: Value = serde_json::from_str(&zip_member(&zip, "manifest.json")).unwrap();
+    assert_eq!(names(&manifest), listed);
+    // Nothing is left beside the archive: no folder of loose files, no temporary file.
+    let beside: Vec<String> = std::fs::read_dir(env.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("pack"))
+        .collect();
+    assert_eq!(beside, ["pack.zip"]);
+}
+
+#[test]
+fn a_zip_out_replaces_an_archive_as_the_folder_form_replaces_files_and_refuses_a_folder() {
+    let (env, _simulator) = initialised(TestEnv::new(), None, KEEPASS_PASSWORD);
+    env.run(["apply", "--yes"]).assert_success();
+    let zip = env.root().join("pack.zip");
+    std::fs::write(&zip, b"an older pack").unwrap();
+    env.run(["evidence", "--out", zip.to_str().unwrap()])
+        .assert_success();
+    assert!(
+        zip_entries(&zip)
+            .iter()
+            .any(|(n, _, _)| n == "manifest.json")
+    );
+
+    let folder = env.root().join("folder.zip");
+    std::fs::create_dir(&folder).unwrap();
+    let refused = env.run(["evidence", "--out", folder.to_str().unwrap()]);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains("is a folder, not an archive"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+}

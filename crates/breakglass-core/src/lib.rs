@@ -10,6 +10,7 @@
 pub mod aadsts;
 pub mod app_policy;
 pub mod audit;
+pub mod azure_rbac;
 pub mod cloud;
 pub mod config;
 pub mod drill;

@@ -1,4 +1,5 @@
-//! A minimal Azure Resource Manager client: JSON GET, PUT and DELETE of one resource id with
+//! A minimal Azure Resource Manager client: JSON GET, PUT and DELETE of one resource id, and
+//! lists followed through `nextLink`, with
 //! an api-version, answering every status to the caller (Resource Manager's 404 is an answer
 //! `monitor status` reports, not a failure).
 
@@ -36,6 +37,10 @@ impl ArmResponse {
         self.body["error"]["message"].as_str().unwrap_or_default()
     }
 }
+
+/// A bound on the pages one list follows, so a server that loops its `nextLink` cannot keep
+/// the client forever.
+const MAX_PAGES: usize = 1000;
 
 /// A client of one cloud's Resource Manager. Cheap to clone.
 #[derive(Clone)]
@@ -101,6 +106,60 @@ impl ArmClient {
             .await
     }
 
+    /// Every item of a Resource Manager list (`value`), following `nextLink`; the first
+    /// refused page is returned as the answer instead, for the caller to judge (a 403 is a
+    /// fact the audit reports, not a failure).
+    pub async fn list(
+        &self,
+        resource_id: &str,
+        api_version: &str,
+        filter: Option<&str>,
+    ) -> Result<Result<Vec<Value>, ArmResponse>, EntraError> {
+        let mut url = self.url(resource_id, api_version)?;
+        if let Some(filter) = filter {
+            url.query_pairs_mut().append_pair("$filter", filter);
+        }
+        let mut items = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let page = self.send_url(Method::GET, url.clone(), None).await?;
+            if !page.is_success() {
+                return Ok(Err(page));
+            }
+            if let Some(value) = page.body["value"].as_array() {
+                items.extend(value.iter().cloned());
+            }
+            match page.body["nextLink"].as_str().filter(|l| !l.is_empty()) {
+                None => return Ok(Ok(items)),
+                Some(next) => url = self.next_link(next)?,
+            }
+        }
+        Err(EntraError::Config {
+            message: format!(
+                "Resource Manager listed more than {MAX_PAGES} pages of {resource_id}; stopped"
+            ),
+            hint: None,
+        })
+    }
+
+    /// A `nextLink`, accepted only on this Resource Manager's origin: the bearer token goes
+    /// with it.
+    fn next_link(&self, next: &str) -> Result<Url, EntraError> {
+        let url = Url::parse(next).map_err(|err| EntraError::Config {
+            message: format!("Resource Manager answered a nextLink that is not a URL: {err}"),
+            hint: None,
+        })?;
+        if url.origin() != self.base.origin() {
+            return Err(EntraError::Config {
+                message: format!(
+                    "Resource Manager answered a nextLink on another host ({}); not followed",
+                    http::display_url(&url)
+                ),
+                hint: None,
+            });
+        }
+        Ok(url)
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -109,6 +168,15 @@ impl ArmClient {
         body: Option<&Value>,
     ) -> Result<ArmResponse, EntraError> {
         let url = self.url(resource_id, api_version)?;
+        self.send_url(method, url, body).await
+    }
+
+    async fn send_url(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, EntraError> {
         self.http.check_url(&url)?;
         let shown = http::display_url(&url);
         let bytes = body

@@ -1,12 +1,15 @@
 //! Reading the tenant for `breakglass audit` (read-only, Graph v1.0) into a [`Snapshot`]; the
 //! rules are in `breakglass_core::audit`. A read the operator may not make (403, or a feature
-//! the tenant lacks) becomes a not-checked fact naming the permission, never a pass.
+//! the tenant lacks) becomes a not-checked fact naming the permission, never a pass. With
+//! `--azure`, the role assignments at the root of Azure are read through Resource Manager.
 
 use breakglass_core::audit::Snapshot;
+use breakglass_core::azure_rbac::{self, AzureAssignment, AzureReach};
 use breakglass_core::config::Config;
 use breakglass_core::roles;
 use breakglass_core::stores::{self, MadeInTenant};
-use breakglass_entra::GraphClient;
+use breakglass_core::tenant::Fact;
+use breakglass_entra::{ArmClient, ArmResponse, GraphClient};
 use jiff::Timestamp;
 
 use crate::Progress;
@@ -84,6 +87,7 @@ pub async fn snapshot(
         tenant,
         last_drill,
         store_problems: Vec::new(),
+        azure: None,
     };
     Ok((snapshot, vault))
 }
@@ -96,4 +100,75 @@ pub fn save_report(path: &std::path::Path, text: &str) -> Result<(), Error> {
             crate::error::config_error(format!("cannot write the report: {e}"))
                 .hinted("pass `--out FILE` in a folder you can write to, or leave it out to print the report")
         })
+}
+
+/// The role assignments api-version: the first to carry conditions.
+const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
+
+/// Reads the Azure role assignments at `/` and on the tenant root management group for
+/// `audit --azure`. A 403 is a fact (the operator lacks a role there), never a pass.
+///
+/// The root management group's listing with `atScope()` holds what is above it too, so an
+/// operator with Reader there sees `/` as well; the listing at `/` itself needs a role at `/`,
+/// which only elevated access gives, and is used when it answers.
+pub async fn azure_reach(arm: &ArmClient, tenant_id: &str) -> Result<AzureReach, Error> {
+    let group_id = azure_rbac::root_management_group(tenant_id);
+    let root_path = "/providers/Microsoft.Authorization/roleAssignments";
+    let group_path = format!("{group_id}{root_path}");
+    let (root, group) = tokio::join!(
+        arm.list(root_path, ROLE_ASSIGNMENTS_API, Some("atScope()")),
+        arm.list(&group_path, ROLE_ASSIGNMENTS_API, Some("atScope()")),
+    );
+    let root = read_assignments(root?, root_path)?;
+    let group = match group? {
+        // No root management group yet (management groups never used): nobody holds a role on it.
+        Err(answer) if answer.status == 404 => Fact::Known(Vec::new()),
+        answer => read_assignments(answer, &group_path)?,
+    };
+    let at = |fact: &Fact<Vec<AzureAssignment>>, wanted: &dyn Fn(&str) -> bool| match fact {
+        Fact::Known(list) => {
+            Fact::Known(list.iter().filter(|a| wanted(&a.scope)).cloned().collect())
+        }
+        other => other.clone(),
+    };
+    let is_root = |scope: &str| scope == "/";
+    let is_group = |scope: &str| scope.eq_ignore_ascii_case(&group_id);
+    let root = match (&root, &group) {
+        (Fact::Unreadable(_), Fact::Known(_)) => at(&group, &is_root),
+        _ => at(&root, &is_root),
+    };
+    Ok(AzureReach {
+        root,
+        root_management_group: at(&group, &is_group),
+    })
+}
+
+fn read_assignments(
+    answer: Result<Vec<serde_json::Value>, ArmResponse>,
+    path: &str,
+) -> Result<Fact<Vec<AzureAssignment>>, Error> {
+    match answer {
+        Ok(items) => Ok(Fact::Known(items.iter().map(assignment).collect())),
+        Err(answer) if answer.status == 403 => Ok(Fact::unreadable(
+            azure_rbac::AZURE_READ,
+            format!("GET {path} answered 403 {}", answer.error_code()),
+        )),
+        Err(answer) => Err(crate::monitor::arm::arm_failure(
+            "list the role assignments of",
+            path,
+            &answer,
+        )),
+    }
+}
+
+fn assignment(item: &serde_json::Value) -> AzureAssignment {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let p = &item["properties"];
+    AzureAssignment {
+        id: text(&item["id"]),
+        principal_id: text(&p["principalId"]),
+        principal_type: text(&p["principalType"]),
+        role_definition_id: text(&p["roleDefinitionId"]),
+        scope: text(&p["scope"]),
+    }
 }

@@ -1,5 +1,5 @@
 //! The evidence pack (`breakglass evidence`): the files an auditor asks for after a drill or a
-//! use of the emergency access, in one folder, with a manifest that names each file, says
+//! use of the emergency access, in one folder or one zip archive, with a manifest that names each file, says
 //! what it is and gives its SHA-256, and a `SHA256SUMS` that `sha256sum -c` checks.
 //!
 //! The CLI gathers the contents (the audit it runs, the last drill record, the configuration,
@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::error::{Error, config_error, internal_error};
+use crate::zip_archive::{self, ZipEntry};
 
 /// One file of the pack.
 pub struct EvidenceFile {
@@ -57,8 +58,44 @@ fn hex_sha256(bytes: &[u8]) -> String {
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     write_secret_file(path, bytes, Overwrite::Replace).map_err(|e| {
         config_error(format!("cannot write {}: {e}", path.display()))
-            .hinted("pass `--out DIR` for a folder you can write to")
+            .hinted("pass `--out` a folder (or a .zip path) you can write to")
     })
+}
+
+fn entries(files: &[EvidenceFile]) -> Vec<ManifestEntry> {
+    files
+        .iter()
+        .map(|file| ManifestEntry {
+            name: file.name.clone(),
+            what: file.what.clone(),
+            bytes: file.contents.len(),
+            sha256: hex_sha256(&file.contents),
+        })
+        .collect()
+}
+
+/// `SHA256SUMS`, in the form `sha256sum -c` reads.
+fn sums(entries: &[ManifestEntry]) -> String {
+    entries
+        .iter()
+        .map(|e| format!("{}  {}\n", e.sha256, e.name))
+        .collect()
+}
+
+fn manifest(tenant_id: &str, files: Vec<ManifestEntry>, missing: Vec<String>) -> Manifest {
+    Manifest {
+        tool: "breakglass",
+        version: env!("CARGO_PKG_VERSION"),
+        tenant_id: tenant_id.to_string(),
+        created: Timestamp::now(),
+        files,
+        missing,
+    }
+}
+
+fn encode(manifest: &Manifest) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec_pretty(manifest)
+        .map_err(|e| internal_error(format!("cannot encode the manifest: {e}")))
 }
 
 /// Writes the pack into `dir` (created when missing): the files, `SHA256SUMS`, then
@@ -73,34 +110,63 @@ pub fn write_pack(
         config_error(format!("cannot create {}: {e}", dir.display()))
             .hinted("pass `--out DIR` for a folder you can write to")
     })?;
-    let mut entries = Vec::new();
     for file in &files {
         write(&dir.join(&file.name), &file.contents)?;
-        entries.push(ManifestEntry {
-            name: file.name.clone(),
-            what: file.what.clone(),
-            bytes: file.contents.len(),
-            sha256: hex_sha256(&file.contents),
-        });
     }
-    let sums: String = entries
-        .iter()
-        .map(|e| format!("{}  {}\n", e.sha256, e.name))
-        .collect();
-    write(&dir.join("SHA256SUMS"), sums.as_bytes())?;
-    let manifest = Manifest {
-        tool: "breakglass",
-        version: env!("CARGO_PKG_VERSION"),
-        tenant_id: tenant_id.to_string(),
-        created: Timestamp::now(),
-        files: entries,
-        missing,
-    };
-    let text = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| internal_error(format!("cannot encode the manifest: {e}")))?;
+    let entries = entries(&files);
+    write(&dir.join("SHA256SUMS"), sums(&entries).as_bytes())?;
+    let manifest = manifest(tenant_id, entries, missing);
     let path = dir.join("manifest.json");
-    write(&path, &text)?;
+    write(&path, &encode(&manifest)?)?;
     Ok((manifest, path))
+}
+
+/// Whether `--out` names an archive rather than a folder.
+pub fn is_zip(out: &Path) -> bool {
+    out.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Writes the pack as one zip archive at `path`: the same files, `SHA256SUMS` and
+/// `manifest.json` as the folder form, written atomically (a temporary file in the same
+/// folder, synced, then renamed) and readable by its owner only. An archive already there is
+/// replaced, as the folder form replaces its files.
+pub fn write_pack_zip(
+    path: &Path,
+    tenant_id: &str,
+    files: Vec<EvidenceFile>,
+    missing: Vec<String>,
+) -> Result<(Manifest, PathBuf), Error> {
+    if path.is_dir() {
+        return Err(config_error(format!(
+            "{} is a folder, not an archive; nothing was written",
+            path.display()
+        ))
+        .hinted("pass `--out` a new .zip file path, or the folder's path without .zip for a folder pack"));
+    }
+    let entries = entries(&files);
+    let sums = sums(&entries);
+    let manifest = manifest(tenant_id, entries, missing);
+    let manifest_json = encode(&manifest)?;
+    let mut members: Vec<ZipEntry<'_>> = files
+        .iter()
+        .map(|f| ZipEntry {
+            name: &f.name,
+            contents: &f.contents,
+        })
+        .collect();
+    members.push(ZipEntry {
+        name: "SHA256SUMS",
+        contents: sums.as_bytes(),
+    });
+    members.push(ZipEntry {
+        name: "manifest.json",
+        contents: &manifest_json,
+    });
+    let bytes = zip_archive::archive(&members, manifest.created)
+        .map_err(|e| internal_error(format!("cannot build {}: {e}", path.display())))?;
+    write(path, &bytes)?;
+    Ok((manifest, path.to_path_buf()))
 }
 
 #[cfg(test)]

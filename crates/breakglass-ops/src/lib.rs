@@ -27,6 +27,7 @@ pub mod target;
 pub mod temp_admin;
 pub mod tenant;
 pub mod watch;
+pub mod zip_archive;
 
 pub use error::{Error, ErrorKind, config_error, internal_error, usage_error};
 pub use progress::{Busy, Progress, Silent};

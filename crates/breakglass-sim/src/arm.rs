@@ -18,7 +18,7 @@ use crate::http::{SimRequest, SimResponse};
 use crate::identity::{self, TokenProblem};
 use crate::state::{ArmWorkspace, Tenant};
 
-fn arm_error(status: StatusCode, code: &str, message: &str) -> SimResponse {
+pub(crate) fn arm_error(status: StatusCode, code: &str, message: &str) -> SimResponse {
     let id = Uuid::new_v4().to_string();
     SimResponse::json(
         status,
@@ -29,7 +29,7 @@ fn arm_error(status: StatusCode, code: &str, message: &str) -> SimResponse {
     .with_header("Cache-Control", "no-cache")
 }
 
-fn arm_json(status: StatusCode, value: &Value) -> SimResponse {
+pub(crate) fn arm_json(status: StatusCode, value: &Value) -> SimResponse {
     let id = Uuid::new_v4().to_string();
     SimResponse::json(status, value)
         .with_header("x-ms-request-id", &id)
@@ -134,7 +134,7 @@ pub(crate) fn handle(sim: &Simulator, request: &SimRequest, segments: &[String])
     invalid_resource_type()
 }
 
-fn unauthorized(problem: TokenProblem) -> SimResponse {
+pub(crate) fn unauthorized(problem: TokenProblem) -> SimResponse {
     let (code, message) = match problem {
         TokenProblem::Missing => (
             "AuthenticationFailed",

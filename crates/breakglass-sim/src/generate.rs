@@ -64,6 +64,7 @@ pub(crate) fn describe(size: &TenantSize) -> TenantDescription {
         custom_roles: Vec::new(),
         administrative_units: Vec::new(),
         role_activation_policies: Vec::new(),
+        azure_role_assignments: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@
 mod alert_receiver;
 mod app_policy;
 mod arm;
+mod arm_authorization;
 mod changes;
 mod clock;
 mod entities;

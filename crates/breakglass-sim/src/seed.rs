@@ -17,6 +17,7 @@ use crate::state::{DirObject, Kind, Private, Tenant, sha256_hex};
 use breakglass_core::roles;
 
 mod activation;
+mod azure;
 mod delegation;
 mod methods;
 mod pim_groups;
@@ -71,6 +72,9 @@ pub(crate) struct TenantDescription {
     /// PIM activation rules of directory roles (approval and approvers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub role_activation_policies: Vec<ActivationPolicyDescription>,
+    /// Azure role assignments at `/` and on the tenant root management group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub azure_role_assignments: Vec<azure::AzureRoleAssignmentDescription>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -236,6 +240,7 @@ pub(crate) fn build(
     }
     seeding.add_administrative_units(&description.administrative_units)?;
     seeding.add_activation_policies(&description.role_activation_policies)?;
+    seeding.add_azure_role_assignments(&description.azure_role_assignments)?;
     for policy in &description.conditional_access_policies {
         seeding.add_policy(policy)?;
     }

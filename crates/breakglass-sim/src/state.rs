@@ -156,6 +156,25 @@ pub(crate) struct ArmState {
     /// Resources by lower-case resource id, as GET returns them.
     #[serde(default)]
     pub resources: TrackedMap<Value>,
+    /// Azure role assignments at `/` and on the tenant root management group, seeded from the
+    /// tenant description; absent in state files written before them.
+    #[serde(default)]
+    pub role_assignments: Vec<AzureRoleAssignment>,
+}
+
+/// One Azure role assignment (`Microsoft.Authorization/roleAssignments`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AzureRoleAssignment {
+    /// The assignment's name, a GUID.
+    pub name: String,
+    /// `/`, or `/providers/Microsoft.Management/managementGroups/{id}`.
+    pub scope: String,
+    /// The role definition's GUID.
+    pub role_definition: String,
+    pub principal_id: String,
+    /// `User`, `Group` or `ServicePrincipal`.
+    pub principal_type: String,
 }
 
 /// One Log Analytics workspace.

@@ -18,6 +18,7 @@ use crate::output::{Report, table};
 use crate::provision::KEEPASS_PASSWORD_ENV;
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::Progress as _;
 use breakglass_ops::audit as audit_reader;
 use breakglass_ops::drill::record;
 use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
@@ -56,6 +57,14 @@ pub struct AuditArgs {
     /// as one HTML page for people, instead of the table or `--output json`.
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub format: Option<ReportFormat>,
+
+    /// Also read Azure role assignments at the root scope (/) and on the tenant root management
+    /// group through Azure Resource Manager (read-only; signs in to it as the operator): who
+    /// keeps standing User Access Administrator or Owner at /, which Global Administrators
+    /// could elevate, and whether the emergency identities keep a way onto the root. Needs a
+    /// role on the root management group, e.g. Reader; without one both checks are not checked.
+    #[arg(long)]
+    pub azure: bool,
 
     /// Write the `--format` report to this file (mode 0600, replaced atomically) instead of
     /// stdout.
@@ -258,6 +267,10 @@ pub async fn run_audit(
                 .hinted("use critical, high, medium, low, info or never")
         })?),
     };
+    // A token handed in is for Graph: refused before stdin is read and the tenant read.
+    if args.azure && args.operator.auth == crate::session::AuthMethod::TokenStdin {
+        return Err(breakglass_ops::monitor::arm::one_token_is_not_enough().into());
+    }
     let config = breakglass_ops::provision::load_config(&args.inputs.config)?;
     let vault = audit_vault(&args.inputs, &config)?;
     let records = record::read_all(ui, &drills_folder(&args.inputs))?;
@@ -268,6 +281,12 @@ pub async fn run_audit(
         audit_reader::snapshot(ui, &session.graph, &config, vault, last_drill).await?;
     snapshot.store_problems =
         audit_reader::store_problems(&mut vault, &config, &snapshot, &tenant_id)?;
+    if args.azure {
+        let operator = crate::context::operator_for(&args.operator, &config)?;
+        let arm = crate::monitor::arm_sign_in(helper, &operator).await?;
+        let _busy = ui.busy("reading Azure role assignments at the root…");
+        snapshot.azure = Some(audit_reader::azure_reach(&arm, &tenant_id).await?);
+    }
     let findings = audit::audit(&snapshot);
     let failed = threshold.is_some_and(|t| audit::fails(&findings, t));
     let report = AuditReport {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use breakglass_ops::evidence::{EvidenceFile, write_pack};
+use breakglass_ops::evidence::{EvidenceFile, is_zip, write_pack, write_pack_zip};
 use breakglass_ops::monitor::arm::{self, WorkspaceId};
 
 use super::audit::{AuditArgs, AuditInputs, run_audit};
@@ -13,7 +13,7 @@ use crate::output::{Report, table};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
 
-/// Gathers the evidence of the emergency access into one folder: the audit (JSON, HTML and
+/// Gathers the evidence of the emergency access into one folder (or one .zip archive): the audit (JSON, HTML and
 /// SARIF), the last drill record (JSON and Markdown), breakglass.toml (it holds no secret),
 /// the monitored identities and, with `--workspace`, the alert rules' status; and
 /// `manifest.json` and `SHA256SUMS` with each file's SHA-256 (`sha256sum -c SHA256SUMS`
@@ -23,8 +23,10 @@ use crate::ui::Ui;
 /// to whoever reviews it (Microsoft's guidance asks for a review after every use).
 #[derive(Debug, clap::Args)]
 pub struct EvidenceArgs {
-    /// The folder to write (created when missing; files of the same name are replaced).
-    #[arg(long, value_name = "DIR")]
+    /// The folder to write (created when missing; files of the same name are replaced), or a
+    /// path ending in .zip for one archive of the same files (mode 0600, written atomically;
+    /// an archive already there is replaced).
+    #[arg(long, value_name = "DIR|FILE.zip")]
     pub out: PathBuf,
     /// Also record the alert rules' status on this Log Analytics workspace (resource id).
     #[arg(long, value_name = "RESOURCE_ID")]
@@ -54,6 +56,7 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
     let audit_args = AuditArgs {
         fail_on: "never".into(),
         findings_only: false,
+        azure: false,
         inputs: args.inputs.clone(),
         format: None,
         out: None,
@@ -128,7 +131,11 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
         }
         None => missing.push("the alert rules' status: pass `--workspace RESOURCE_ID`".into()),
     }
-    let (manifest, path) = write_pack(&args.out, &report.tenant_id, files, missing)?;
+    let (manifest, path) = if is_zip(&args.out) {
+        write_pack_zip(&args.out, &report.tenant_id, files, missing)?
+    } else {
+        write_pack(&args.out, &report.tenant_id, files, missing)?
+    };
     for note in &manifest.missing {
         helper.ui().warn(format!("not in the pack: {note}"));
     }

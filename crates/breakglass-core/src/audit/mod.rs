@@ -10,6 +10,7 @@
 mod activation;
 mod admin_roles;
 mod app;
+mod azure;
 mod exclusion_group;
 mod local;
 mod lockout;
@@ -80,6 +81,8 @@ pub enum CheckId {
     MandatoryMfa,
     ExclusionGroup,
     GlobalAdminCount,
+    AzureElevation,
+    AzureRootRole,
     LastDrill,
     LocalStores,
 }
@@ -120,6 +123,8 @@ impl CheckId {
             CheckId::MandatoryMfa => "mandatory-mfa",
             CheckId::ExclusionGroup => "exclusion-group",
             CheckId::GlobalAdminCount => "global-admin-count",
+            CheckId::AzureElevation => "azure-elevation",
+            CheckId::AzureRootRole => "azure-root-role",
             CheckId::LastDrill => "last-drill",
             CheckId::LocalStores => "local-stores",
         }
@@ -249,6 +254,9 @@ pub struct Snapshot {
     /// Local stores missing though the tenant holds what they keep, or of another tenant,
     /// as sentences naming the file (`breakglass_core::stores`).
     pub store_problems: Vec<String>,
+    /// Azure role assignments at the root, read with `audit --azure`; `None` leaves the Azure
+    /// checks out of the report altogether.
+    pub azure: Option<crate::azure_rbac::AzureReach>,
 }
 
 /// Directory roles whose holders can add a credential to any application and service principal
@@ -399,6 +407,9 @@ pub fn audit(snapshot: &Snapshot) -> Vec<Finding> {
     activation::activation_lockout(snapshot, &is_emergency, &mut out);
     exclusion_group::exclusion_group(snapshot, &mut out);
     admin_roles::global_admin_count(snapshot, &mut out);
+    if let Some(azure) = &snapshot.azure {
+        azure::azure_checks(snapshot, azure, &is_emergency, &mut out);
+    }
     local::last_drill(snapshot, &mut out);
     local::local_stores(snapshot, &mut out);
     out.sort_by_key(|f| f.check);

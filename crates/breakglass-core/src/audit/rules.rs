@@ -18,7 +18,7 @@ const fn rule(title: &'static str, help: &'static str) -> RuleText {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 35] = [
+    pub const ALL: [CheckId; 37] = [
         CheckId::EmergencyApp,
         CheckId::AppOwners,
         CheckId::ServicePrincipalOwners,
@@ -52,6 +52,8 @@ impl CheckId {
         CheckId::MandatoryMfa,
         CheckId::ExclusionGroup,
         CheckId::GlobalAdminCount,
+        CheckId::AzureElevation,
+        CheckId::AzureRootRole,
         CheckId::LastDrill,
         CheckId::LocalStores,
     ];
@@ -67,7 +69,7 @@ impl CheckId {
 }
 
 /// Each check in words, in report order.
-const TEXTS: [(CheckId, RuleText); 35] = [
+const TEXTS: [(CheckId, RuleText); 37] = [
     (
         CheckId::EmergencyApp,
         rule(
@@ -300,6 +302,20 @@ const TEXTS: [(CheckId, RuleText); 35] = [
         ),
     ),
     (
+        CheckId::AzureElevation,
+        rule(
+            "Nobody keeps standing access administration at the root of Azure",
+            "A Global Administrator can call elevateAccess and become User Access Administrator at the root scope (/), over every subscription and management group. Microsoft asks that this elevated access be removed once the work is done: a standing Owner or User Access Administrator at / is a permanent master key to Azure. The report lists every Global Administrator who could elevate; remove the standing assignments at /. Read with `audit --azure` only.",
+        ),
+    ),
+    (
+        CheckId::AzureRootRole,
+        rule(
+            "The emergency identities cannot be locked out of Azure's root",
+            "Microsoft's guidance asks for no Azure role on emergency accounts; an emergency user who is an active Global Administrator can always elevate to User Access Administrator at /. When others may manage access at the root of Azure and no emergency identity can (no Owner or User Access Administrator there, no emergency user who can elevate), those others could shut the emergency access out of Azure. The report lists what each emergency identity holds at the root. Read with `audit --azure` only.",
+        ),
+    ),
+    (
         CheckId::LastDrill,
         rule(
             "The emergency access was drilled in the last 90 days",
@@ -339,8 +355,10 @@ impl CheckId {
             EmergencyApp | CredentialLock | AppManagementPolicy | SignInAudience | AppRole
             | OwnerAdminRoles | EmergencyAccessPaths | UserCloudOnly | UserDomain | UserEnabled
             | UserRole | ExclusionGroup | LocalStores | AdministrativeUnits => Severity::High,
-            UserPhishingResistant | GlobalAdminCount | LastDrill => Severity::Medium,
-            UserDeviceBoundMethods => Severity::High,
+            UserPhishingResistant | GlobalAdminCount | LastDrill | AzureRootRole => {
+                Severity::Medium
+            }
+            UserDeviceBoundMethods | AzureElevation => Severity::High,
             MandatoryMfa => Severity::High,
             TierZeroRoles => Severity::Low,
         }

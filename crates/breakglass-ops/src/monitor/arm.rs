@@ -128,7 +128,7 @@ pub async fn sign_in(
     let profile: &CloudProfile = &cloud.profile;
     let base = profile.resource_manager_endpoint.clone().ok_or_else(|| {
         config_error(format!(
-            "the cloud profile `{}` has no resourceManagerEndpoint, where alert rules are deployed",
+            "the cloud profile `{}` has no resourceManagerEndpoint, which alert rules and `audit --azure` need",
             profile.name
         ))
         .hinted("add \"resourceManagerEndpoint\" to the cloud profile")
@@ -323,7 +323,7 @@ pub fn holds(desired: &Value, actual: &Value) -> bool {
 /// `--auth token-stdin` hands in one Graph token; Resource Manager needs its own.
 pub fn one_token_is_not_enough() -> Error {
     usage_error(
-        "`monitor deploy` and `monitor status` need a Resource Manager token, and `--auth token-stdin` hands in one token",
+        "`monitor deploy`, `monitor status`, `evidence --workspace` and `audit --azure` need a Resource Manager token, and `--auth token-stdin` hands in one token",
     )
     .hinted("use `--auth env`, `--auth device-code` or `--auth az`")
 }

@@ -53,6 +53,7 @@ fn route_request(sim: &Simulator, request: &SimRequest) -> SimResponse {
         Some("beta") => graph(sim, request, Version::Beta, &segments[1..]),
         Some("_sim") => control(sim, request, &segments[1..]),
         Some("devicelogin") => identity::device_login(sim, request),
+        Some("providers") => crate::arm_authorization::handle(sim, request, &segments),
         Some("subscriptions") if segments.len() > 1 => crate::arm::handle(sim, request, &segments),
         Some("subscriptions") | Some("tenants") if request.method == Method::GET => {
             // `az login --allow-no-subscriptions` lists subscriptions and tenants on Resource Manager.

@@ -10,7 +10,7 @@ const ARM_GROUP: &str =
     "/subscriptions/0b5e6c3a-7d2f-4b1e-9c8a-3f4e5d6c7b8a/resourceGroups/rg-security";
 
 impl Harness {
-    fn arm_token(&self) -> String {
+    pub(super) fn arm_token(&self) -> String {
         let (status, body) = self.token_with(&[
             ("grant_type", "client_credentials"),
             ("client_id", &self.operator.client_id),

@@ -6,6 +6,7 @@ mod arm;
 mod conditional_access;
 mod conformance;
 mod conformance_applications;
+mod conformance_authorization;
 mod conformance_delegation;
 mod conformance_directory;
 mod conformance_identity;

@@ -117,6 +117,10 @@ fn clean() -> Snapshot {
         },
         last_drill: Some("2026-11-01T00:00:00Z".parse().unwrap()),
         store_problems: Vec::new(),
+        azure: Some(crate::azure_rbac::AzureReach {
+            root: Fact::Known(vec![]),
+            root_management_group: Fact::Known(vec![]),
+        }),
     }
 }
 
@@ -737,6 +741,7 @@ fn a_store_missing_though_the_tenant_needs_it_is_high() {
 
 mod activation;
 mod app_management;
+mod azure;
 mod lockout;
 mod mfa;
 mod pim_groups;
