@@ -33,6 +33,7 @@ pub mod scope;
 pub mod severity;
 pub mod stores;
 pub mod tenant;
+pub mod tenants;
 
 pub use cloud::{CloudProfile, CloudProfileError, KnownCloud};
 pub use ids::{TenantId, TenantIdError};

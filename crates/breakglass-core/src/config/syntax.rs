@@ -14,7 +14,7 @@ pub struct SyntaxError {
 }
 
 impl SyntaxError {
-    pub(super) fn new(text: &str, error: &toml::de::Error) -> SyntaxError {
+    pub(crate) fn new(text: &str, error: &toml::de::Error) -> SyntaxError {
         let start = error.span().map(|span| span.start.min(text.len()));
         let (line, column) = match start {
             Some(start) => {

@@ -1,0 +1,34 @@
+//! The commented tenants file `breakglass init --tenants` writes.
+
+/// The commented starting tenants file.
+pub const STARTER: &str = r#"# tenants.toml: every tenant whose emergency access breakglass looks after, for
+#   breakglass --tenants tenants.toml audit | drill | plan | monitor identities | credential list
+# One [[tenant]] table per tenant. `--only NAME,NAME` picks some of them.
+# No secret goes in this file: each tenant names where its operator secret is.
+
+[[tenant]]
+# A short name, unique here, shown in the summary and in notifications.
+name = "contoso"
+# The directory (tenant) id, or its initial domain.
+tenant_id = "00000000-0000-0000-0000-000000000000"
+# public (default: [tenant] cloud of its breakglass.toml, else public), usgov, china,
+# or the path to a cloud profile JSON file.
+# cloud = "public"
+# The tenant's breakglass.toml; a relative path is relative to this file.
+config = "contoso/breakglass.toml"
+# The operator app registration (client) id in that tenant.
+client_id = "11111111-1111-1111-1111-111111111111"
+# How the operator signs in; exactly one of:
+#   client_secret_env  = "NAME"   the environment variable holding the client secret
+#   client_secret_file = "PATH"   a 0600 file whose first line is the client secret
+#   certificate_path   = "PATH"   a PEM file with the certificate and its private key
+#   auth = "device-code"          a person signs in in a browser (client_id optional)
+client_secret_env = "CONTOSO_OPERATOR_SECRET"
+
+# [[tenant]]
+# name = "fabrikam"
+# tenant_id = "fabrikam.onmicrosoft.com"
+# config = "fabrikam/breakglass.toml"
+# client_id = "22222222-2222-2222-2222-222222222222"
+# certificate_path = "fabrikam/operator.pem"
+"#;
