@@ -7,7 +7,7 @@ use breakglass_core::config::Config;
 use breakglass_core::env::AZURE_TENANT_ID;
 
 use crate::error::CommandError;
-use crate::session::{OperatorArgs, Session};
+use crate::session::{Operator, OperatorArgs, Session};
 use crate::ui::{OutputFormat, Ui};
 use breakglass_ops::cloud::{self, ResolvedCloud};
 use breakglass_ops::target::{self, CloudChoice, Given};
@@ -47,6 +47,38 @@ pub struct GlobalArgs {
     /// Never use colours (NO_COLOR is respected too).
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Run the command for every tenant this file lists (see `breakglass init --tenants`):
+    /// `audit` for now. Each tenant's cloud comes from its entry or its breakglass.toml, and
+    /// its operator credential from where the entry says; `--cloud`, `--tenant` and the
+    /// AZURE_* variables do not apply.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Across tenants"
+    )]
+    pub tenants: Option<std::path::PathBuf>,
+
+    /// With `--tenants`: only these tenants (names, comma-separated or repeated).
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME,…",
+        help_heading = "Across tenants"
+    )]
+    pub only: Vec<String>,
+
+    /// With `--tenants`: how many tenants are read at once.
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u16).range(1..=64),
+        help_heading = "Across tenants"
+    )]
+    pub concurrency: u16,
 }
 
 /// The global state handed to every command.
@@ -56,6 +88,8 @@ pub struct CommandHelper {
     /// The command line's definition, for the completions and manual pages generated from it
     /// (handed in, so no command depends on the top of the program).
     definition: fn() -> clap::Command,
+    /// The operator of one tenant of a run across tenants, in place of the sign-in flags.
+    operator: Option<Operator>,
 }
 
 impl CommandHelper {
@@ -64,7 +98,27 @@ impl CommandHelper {
             ui,
             global,
             definition,
+            operator: None,
         }
+    }
+
+    /// The helper for one tenant of a run across tenants: its own labelled terminal, its
+    /// cloud (`None`: its breakglass.toml's) and its operator.
+    pub fn for_tenant(&self, name: &str, cloud: Option<String>, operator: Operator) -> Self {
+        CommandHelper {
+            ui: self.ui.for_tenant(name),
+            global: GlobalArgs {
+                cloud,
+                ..self.global.clone()
+            },
+            definition: self.definition,
+            operator: Some(operator),
+        }
+    }
+
+    /// The global flags.
+    pub fn global(&self) -> &GlobalArgs {
+        &self.global
     }
 
     /// The whole command line's definition.
@@ -123,7 +177,7 @@ impl CommandHelper {
         cloud: ResolvedCloud,
         args: &OperatorArgs,
     ) -> Result<Session, CommandError> {
-        let operator = crate::session::operator_from_args(args)?;
+        let operator = self.operator(args)?;
         self.ui.debug(format!(
             "signing in with {} against {}",
             operator.method(),
@@ -133,6 +187,15 @@ impl CommandHelper {
             breakglass_ops::session::sign_in(&self.ui, cloud, &operator, self.http_options())
                 .await?,
         )
+    }
+
+    /// The operator the flags and the environment give, or this tenant's in a run across
+    /// tenants.
+    pub fn operator(&self, args: &OperatorArgs) -> Result<Operator, CommandError> {
+        match &self.operator {
+            Some(operator) => Ok(operator.clone()),
+            None => crate::session::operator_from_args(args),
+        }
     }
 
     /// Signs in to the tenant `breakglass.toml` names. `--tenant` (or AZURE_TENANT_ID) and

@@ -59,6 +59,11 @@ pub enum ErrorKind {
     /// `audit` found something at or above `--fail-on`, or could not make a check; the
     /// report is on stdout (exit 12).
     AuditFindings,
+    /// `--tenants`: at least one tenant was read, and at least one failed or could not be
+    /// read; the summary is on stdout (exit 13).
+    SomeTenantsFailed,
+    /// `--tenants`: no tenant could be read; the summary is on stdout (exit 14).
+    NoTenantRead,
     /// A bug in breakglass (exit 70).
     Internal,
 }
@@ -81,6 +86,8 @@ impl ErrorKind {
             ErrorKind::EventsFound => 10,
             ErrorKind::MonitoringIncomplete => 11,
             ErrorKind::AuditFindings => 12,
+            ErrorKind::SomeTenantsFailed => 13,
+            ErrorKind::NoTenantRead => 14,
             ErrorKind::CommandNotFound => 127,
             ErrorKind::CommandNotExecutable => 126,
             ErrorKind::CommandStatus(code) => code,
@@ -128,8 +135,7 @@ impl CommandError {
         self
     }
 
-    /// Returns the kind (the exit code is rendered from it; tests ask for it directly).
-    #[cfg(test)]
+    /// Returns the kind (the exit code is rendered from it).
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -288,13 +294,18 @@ mod tests {
             ErrorKind::EventsFound,
             ErrorKind::MonitoringIncomplete,
             ErrorKind::AuditFindings,
+            ErrorKind::SomeTenantsFailed,
+            ErrorKind::NoTenantRead,
             ErrorKind::Internal,
             ErrorKind::Interrupted,
         ]
         .iter()
         .map(|kind| kind.exit_code())
         .collect();
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 70, 130]);
+        assert_eq!(
+            codes,
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 70, 130]
+        );
     }
 
     #[test]

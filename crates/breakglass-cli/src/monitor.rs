@@ -6,7 +6,7 @@ use breakglass_ops::monitor::arm;
 
 use crate::context::CommandHelper;
 use crate::error::CommandError;
-use crate::session::{AuthMethod, OperatorArgs, operator_from_args};
+use crate::session::{AuthMethod, OperatorArgs};
 
 /// Signs in for a Resource Manager token, as the operator signs in for Graph.
 pub async fn arm_sign_in(
@@ -18,6 +18,6 @@ pub async fn arm_sign_in(
     if args.auth == AuthMethod::TokenStdin {
         return Err(arm::one_token_is_not_enough().into());
     }
-    let operator = operator_from_args(args)?;
+    let operator = helper.operator(args)?;
     Ok(arm::sign_in(helper.ui(), &cloud, &operator, helper.http_options()).await?)
 }

@@ -33,6 +33,8 @@ pub struct Ui {
     color_allowed: bool,
     stderr_tty: bool,
     stdout_tty: bool,
+    /// `[name] ` before each line that reaches stderr, when one run serves several tenants.
+    label: Option<String>,
 }
 
 impl Ui {
@@ -46,7 +48,22 @@ impl Ui {
             color_allowed: !no_color && !no_color_env,
             stderr_tty: std::io::stderr().is_terminal(),
             stdout_tty: std::io::stdout().is_terminal(),
+            label: None,
         }
+    }
+
+    /// The same terminal for one tenant of a run across tenants: quiet but for warnings and
+    /// prompts, each line named by the tenant.
+    pub fn for_tenant(&self, name: &str) -> Ui {
+        Ui {
+            quiet: true,
+            label: Some(format!("[{name}] ")),
+            ..self.clone()
+        }
+    }
+
+    fn prefix(&self) -> &str {
+        self.label.as_deref().unwrap_or("")
     }
 
     /// Returns the `--output` format.
@@ -103,12 +120,17 @@ impl Ui {
     /// Writes a `warning:` line to stderr, even with `--quiet`.
     pub fn warn(&self, message: impl AsRef<str>) {
         let (on, off) = self.paint("\x1b[1;33m");
-        let _ = writeln!(std::io::stderr(), "{on}warning:{off} {}", message.as_ref());
+        let prefix = self.prefix();
+        let _ = writeln!(
+            std::io::stderr(),
+            "{prefix}{on}warning:{off} {}",
+            message.as_ref()
+        );
     }
 
     /// Writes an important line to stderr even with `--quiet`, e.g. a device code prompt.
     pub fn important(&self, message: impl AsRef<str>) {
-        let _ = writeln!(std::io::stderr(), "{}", message.as_ref());
+        let _ = writeln!(std::io::stderr(), "{}{}", self.prefix(), message.as_ref());
     }
 
     /// Writes a debug line to stderr with `--verbose`.

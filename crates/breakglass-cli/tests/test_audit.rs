@@ -10,8 +10,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::common::{
-    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, initialised,
-    operator_permissions,
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, give_up_reaching_permissions,
+    initialised, operator_permissions,
 };
 
 const KEEPASS_PASSWORD: &str = "correct horse battery staple";
@@ -189,31 +189,7 @@ fn a_tenant_without_takeover_paths_below_tier_zero_exits_0() {
     // A drill leaves its record in drills/, which the last-drill check reads.
     let drill = env.run(["drill", "--log-wait", "0"]);
     assert!(matches!(drill.code, Some(0 | 8)), "{drill}");
-    // After provisioning, the operator gives up the Graph permissions that reach the app
-    // (AppRoleAssignment.ReadWrite.All last, since it is what removes them).
-    let admin = TenantGraph::new(&simulator);
-    let operator = admin.one(
-        "servicePrincipals",
-        &format!("appId eq '{}'", simulator.operator().client_id),
-    );
-    let operator_id = operator["id"].as_str().unwrap().to_string();
-    let grants = admin.list(
-        &format!("servicePrincipals/{operator_id}/appRoleAssignments"),
-        "",
-    );
-    let mut order: Vec<(&str, String)> = Vec::new();
-    for (role, name) in breakglass_core::audit::PERMISSION_IDS {
-        if let Some(g) = grants.iter().find(|g| g["appRoleId"] == *role) {
-            order.push((name, g["id"].as_str().unwrap().to_string()));
-        }
-    }
-    order.sort_by_key(|(name, _)| *name == "AppRoleAssignment.ReadWrite.All");
-    assert_eq!(order.len(), 4, "{grants:#?}");
-    for (_, id) in order {
-        admin.delete(&format!(
-            "servicePrincipals/{operator_id}/appRoleAssignments/{id}"
-        ));
-    }
+    give_up_reaching_permissions(&simulator);
 
     // The one high finding left is the emergency users' mandatory MFA readiness: the
     // simulator cannot register a passkey for them yet (issue 13), so below critical the

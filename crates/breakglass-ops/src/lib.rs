@@ -26,6 +26,7 @@ pub mod session;
 pub mod target;
 pub mod temp_admin;
 pub mod tenant;
+pub mod tenants;
 pub mod watch;
 pub mod zip_archive;
 

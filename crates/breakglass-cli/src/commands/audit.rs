@@ -39,7 +39,7 @@ use breakglass_ops::provision::vault::{KeePassPassword, LocalVault};
 ///
 /// Exits 12 when a finding at or above `--fail-on` exists, or a check could not be made
 /// because the operator lacks a permission (the finding names it).
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct AuditArgs {
     /// The lowest severity that makes the audit exit 12: critical, high, medium, low or
     /// info; `never` exits 0 whatever is found.
@@ -124,6 +124,9 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     findings_only: bool,
+    /// The newest drill record's start, for the summary across tenants.
+    #[serde(skip)]
+    pub last_drill: Option<Timestamp>,
 }
 
 impl AuditReport {
@@ -297,6 +300,7 @@ pub async fn run_audit(
         counts: Counts::of(&findings),
         findings,
         findings_only: args.findings_only,
+        last_drill,
     };
     Ok(report)
 }

@@ -14,6 +14,9 @@ use crate::ui::Ui;
 /// Administrator, an offline certificate split into 3-of-5 Shamir shares, a rotating
 /// secret in KeePass, two emergency users and the Conditional Access exclusion group.
 ///
+/// With `--tenants FILE`, writes a commented tenants file there instead, for commands run
+/// across several tenants.
+///
 /// Refuses to overwrite an existing file.
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -29,10 +32,19 @@ pub struct InitArgs {
 #[serde(rename_all = "camelCase")]
 struct Initialized {
     path: PathBuf,
+    #[serde(skip)]
+    tenants: bool,
 }
 
 impl Report for Initialized {
     fn human(&self, _ui: &Ui) -> String {
+        if self.tenants {
+            return format!(
+                "Wrote {}.\nNext: list each tenant in it, then `breakglass --tenants {} audit`.",
+                self.path.display(),
+                self.path.display()
+            );
+        }
         format!(
             "Wrote {}.\nNext: read it, then `breakglass plan` to see what would be created and `breakglass apply` to create it.",
             self.path.display()
@@ -40,35 +52,46 @@ impl Report for Initialized {
     }
 }
 
+/// `breakglass init`, or with `--tenants FILE` the commented tenants file at FILE.
 pub fn cmd_init(helper: &CommandHelper, args: &InitArgs) -> Result<(), CommandError> {
+    let (text, path) = match &helper.global().tenants {
+        Some(tenants) => (breakglass_core::tenants::STARTER, tenants),
+        None => (STARTER, &args.path),
+    };
     if args.stdout {
-        return helper.ui().write_stdout(STARTER);
+        return helper.ui().write_stdout(text);
     }
+    write_new(path, text)?;
+    helper.ui().emit(&Initialized {
+        path: path.clone(),
+        tenants: helper.global().tenants.is_some(),
+    })
+}
+
+/// Writes `text` to a file that must not exist yet.
+fn write_new(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
     let mut file = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&args.path)
+        .open(path)
     {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(config_error(format!(
                 "{} already exists; it was not changed",
-                args.path.display()
+                path.display()
             ))
             .hinted("edit it, or pass `--path` to write the example somewhere else"));
         }
         Err(e) => {
             return Err(config_error(format!(
                 "cannot create {}: {e}",
-                args.path.display()
+                path.display()
             )));
         }
     };
     use std::io::Write as _;
-    file.write_all(STARTER.as_bytes())
+    file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| config_error(format!("cannot write {}: {e}", args.path.display())))?;
-    helper.ui().emit(&Initialized {
-        path: args.path.clone(),
-    })
+        .map_err(|e| config_error(format!("cannot write {}: {e}", path.display())))
 }

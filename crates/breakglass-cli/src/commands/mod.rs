@@ -6,6 +6,7 @@ use crate::error::CommandError;
 pub mod admins;
 pub mod apply;
 pub mod audit;
+pub mod audit_tenants;
 pub mod cloud;
 pub mod credential;
 pub mod demo;
@@ -22,6 +23,7 @@ pub mod sim;
 pub mod sweep;
 pub mod temp_user;
 pub mod tenant;
+pub mod tenants;
 pub mod token;
 pub mod watch;
 pub mod whoami;
@@ -81,6 +83,25 @@ impl Command {
 
 /// Runs one command.
 pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), CommandError> {
+    if helper.global().tenants.is_none() && !helper.global().only.is_empty() {
+        return Err(
+            crate::error::usage_error("`--only` picks tenants of a `--tenants` file")
+                .hinted("add `--tenants FILE`, or leave `--only` out"),
+        );
+    }
+    if let Some(tenants_file) = helper.global().tenants.clone() {
+        return match command {
+            Command::Audit(args) => {
+                audit_tenants::cmd_audit_tenants(helper, args, &tenants_file).await
+            }
+            Command::Init(args) => init::cmd_init(helper, args),
+            _ => Err(crate::error::usage_error(format!(
+                "`--tenants` runs only these commands across tenants: {}",
+                tenants::COMMANDS
+            ))
+            .hinted("leave `--tenants` out to run the command for one tenant")),
+        };
+    }
     match command {
         Command::Init(args) => init::cmd_init(helper, args),
         Command::Plan(args) => plan::cmd_plan(helper, args).await,

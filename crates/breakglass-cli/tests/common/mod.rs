@@ -794,3 +794,32 @@ pub fn edited_default_tenant(
         &serde_json::to_string_pretty(&tenant).expect("encode"),
     )
 }
+
+/// After provisioning, the seeded operator gives up the Graph permissions that reach the
+/// emergency app (AppRoleAssignment.ReadWrite.All last, since it is what removes them), as
+/// a tenant that audits with a read-only operator would.
+pub fn give_up_reaching_permissions(simulator: &InProcessSimulator) {
+    let admin = TenantGraph::new(simulator);
+    let operator = admin.one(
+        "servicePrincipals",
+        &format!("appId eq '{}'", simulator.operator().client_id),
+    );
+    let operator_id = operator["id"].as_str().unwrap().to_string();
+    let grants = admin.list(
+        &format!("servicePrincipals/{operator_id}/appRoleAssignments"),
+        "",
+    );
+    let mut order: Vec<(&str, String)> = Vec::new();
+    for (role, name) in breakglass_core::audit::PERMISSION_IDS {
+        if let Some(g) = grants.iter().find(|g| g["appRoleId"] == *role) {
+            order.push((name, g["id"].as_str().unwrap().to_string()));
+        }
+    }
+    order.sort_by_key(|(name, _)| *name == "AppRoleAssignment.ReadWrite.All");
+    assert_eq!(order.len(), 4, "{grants:#?}");
+    for (_, id) in order {
+        admin.delete(&format!(
+            "servicePrincipals/{operator_id}/appRoleAssignments/{id}"
+        ));
+    }
+}

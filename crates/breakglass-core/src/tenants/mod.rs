@@ -289,12 +289,13 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
             "`client_id` is missing: the operator's application (client) id, which its secret or certificate belongs to".into(),
         ));
     }
-    if let Some(id) = &client_id {
-        if uuid::Uuid::try_parse(id).is_err() {
-            return Err(invalid(format!(
-                "client_id `{id}` is not an application (client) id (a GUID)"
-            )));
-        }
+    if let Some(id) = client_id
+        .as_deref()
+        .filter(|id| uuid::Uuid::try_parse(id).is_err())
+    {
+        return Err(invalid(format!(
+            "client_id `{id}` is not an application (client) id (a GUID)"
+        )));
     }
     Ok(TenantEntry {
         name,

@@ -1,0 +1,202 @@
+//! `--tenants FILE`: one command run for every tenant a tenants file lists, several at once,
+//! each signed in with its own operator and cloud. One tenant's failure is its row in the
+//! summary and never stops the others; the exit code says whether all passed, some failed,
+//! or none could be read.
+
+use std::future::Future;
+use std::path::Path;
+
+use breakglass_core::tenants::{Overall, TenantStatus, overall};
+use futures::StreamExt as _;
+use serde::Serialize;
+
+use crate::context::CommandHelper;
+use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::ui::Ui;
+
+/// The commands that run across tenants.
+pub const COMMANDS: &str = "audit";
+
+/// Why a tenant could not be read, as its row and section say.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantError {
+    /// `authentication`, `network`, `throttled`, `authorization`, `configuration`, …
+    pub kind: &'static str,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
+impl TenantError {
+    fn of(error: &CommandError) -> TenantError {
+        let kind = match error.kind() {
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Authorization => "authorization",
+            ErrorKind::Network => "network",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Config => "configuration",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Interrupted => "interrupted",
+            ErrorKind::Internal => "internal",
+            _ => "service",
+        };
+        TenantError {
+            kind,
+            message: error.message().to_string(),
+            hints: error.hints().to_vec(),
+        }
+    }
+
+    /// A few words for the summary's result column.
+    pub fn short(&self) -> &'static str {
+        match self.kind {
+            "authentication" => "sign-in refused",
+            "network" => "unreachable",
+            "throttled" => "throttled out",
+            "authorization" => "not allowed",
+            "configuration" | "usage" => "configuration",
+            _ => "failed",
+        }
+    }
+}
+
+/// One tenant's part of the run: its report, or why there is none.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantOutcome<R> {
+    pub name: String,
+    pub tenant_id: String,
+    pub status: TenantStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TenantError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<R>,
+}
+
+/// Runs `job` for every selected tenant, at most `--concurrency` at once, and returns the
+/// outcomes in the file's order. `judge` says whether a report passed.
+pub async fn across<R, F, Fut>(
+    helper: &CommandHelper,
+    tenants_file: &Path,
+    job: F,
+    judge: fn(&R) -> bool,
+) -> Result<Vec<TenantOutcome<R>>, CommandError>
+where
+    F: Fn(CommandHelper, breakglass_ops::tenants::TenantTarget) -> Fut,
+    Fut: Future<Output = Result<R, CommandError>>,
+{
+    let file = breakglass_ops::tenants::load(tenants_file)?;
+    let selected = file
+        .select(&helper.global().only)
+        .map_err(|e| usage_error(e.to_string()))?;
+    let base = breakglass_ops::tenants::base_dir(tenants_file);
+    let ui = helper.ui();
+    let bar = ui.progress_bar(
+        selected.len() as u64,
+        "{spinner} {pos}/{len} tenants {wide_msg}",
+    );
+    let runs = selected.iter().enumerate().map(|(index, entry)| {
+        let base = &base;
+        let job = &job;
+        let bar = &bar;
+        async move {
+            let result = match breakglass_ops::tenants::resolve(base, entry) {
+                Ok(target) => {
+                    let tenant_helper = helper.for_tenant(
+                        &entry.name,
+                        target.cloud.clone(),
+                        target.operator.clone(),
+                    );
+                    job(tenant_helper, target).await
+                }
+                Err(err) => Err(err.into()),
+            };
+            bar.inc(1);
+            bar.set_message(entry.name.clone());
+            let outcome = match result {
+                Ok(report) => TenantOutcome {
+                    name: entry.name.clone(),
+                    tenant_id: entry.tenant_id.to_string(),
+                    status: if judge(&report) {
+                        TenantStatus::Passed
+                    } else {
+                        TenantStatus::Failed
+                    },
+                    error: None,
+                    report: Some(report),
+                },
+                Err(err) => TenantOutcome {
+                    name: entry.name.clone(),
+                    tenant_id: entry.tenant_id.to_string(),
+                    status: TenantStatus::Unreadable,
+                    error: Some(TenantError::of(&err)),
+                    report: None,
+                },
+            };
+            (index, outcome)
+        }
+    });
+    let mut outcomes: Vec<(usize, TenantOutcome<R>)> = futures::stream::iter(runs)
+        .buffer_unordered(usize::from(helper.global().concurrency))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    outcomes.sort_by_key(|(index, _)| *index);
+    Ok(outcomes.into_iter().map(|(_, outcome)| outcome).collect())
+}
+
+/// The exit of a run across tenants: nothing when all passed, else an error that counts.
+pub fn verdict<R>(outcomes: &[TenantOutcome<R>]) -> Result<(), CommandError> {
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.status == TenantStatus::Failed)
+        .count();
+    let unreadable = outcomes
+        .iter()
+        .filter(|o| o.status == TenantStatus::Unreadable)
+        .count();
+    match overall(outcomes.iter().map(|o| o.status)) {
+        Overall::AllPassed => Ok(()),
+        Overall::SomeFailed => Err(CommandError::new(
+            ErrorKind::SomeTenantsFailed,
+            format!(
+                "{failed} of {} tenant(s) failed and {unreadable} could not be read",
+                outcomes.len()
+            ),
+        )
+        .hinted("the summary names each tenant's result; its section below says why")),
+        Overall::NoneRead => Err(CommandError::new(
+            ErrorKind::NoTenantRead,
+            format!("none of {} tenant(s) could be read", outcomes.len()),
+        )
+        .hinted(
+            "each row says why: the operator's sign-in, the network, or the tenant's configuration",
+        )),
+    }
+}
+
+/// Each tenant's section for people: a heading, then its report or why there is none.
+pub fn sections<R>(
+    ui: &Ui,
+    outcomes: &[TenantOutcome<R>],
+    human: impl Fn(&R, &Ui) -> String,
+) -> String {
+    let mut out = String::new();
+    for outcome in outcomes {
+        out.push_str(&format!(
+            "\n== {} ({}) ==\n",
+            outcome.name, outcome.tenant_id
+        ));
+        match (&outcome.report, &outcome.error) {
+            (Some(report), _) => out.push_str(&human(report, ui)),
+            (None, Some(error)) => {
+                out.push_str(&format!("not read: {}\n", error.message));
+                for hint in &error.hints {
+                    out.push_str(&format!("hint: {hint}\n"));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}

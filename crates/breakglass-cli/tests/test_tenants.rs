@@ -1,0 +1,303 @@
+//! `breakglass --tenants FILE audit` through the binary against five simulators at once: one
+//! tenant that passes, one with findings, one whose operator secret is wrong, one that is
+//! unreachable and one that throttles every Graph request. Each is reported in its own row and
+//! section, no tenant's ids appear in another's, and the exit code says some failed.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::common::{
+    InProcessSimulator, TenantGraph, TestEnv, edited_default_tenant, give_up_reaching_permissions,
+    initialised, operator_permissions,
+};
+
+const KEEPASS_PASSWORD: &str = "correct horse battery staple";
+
+/// One simulated tenant with its own folder, breakglass.toml and simulator.
+struct Simulated {
+    name: &'static str,
+    tenant_id: &'static str,
+    env: TestEnv,
+    simulator: Option<InProcessSimulator>,
+    cloud: PathBuf,
+    secret: String,
+    client_id: String,
+}
+
+impl Simulated {
+    fn new(name: &'static str, tenant_id: &'static str, edit: impl FnOnce(&mut Value)) -> Self {
+        let env = TestEnv::new();
+        let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
+            tenant["tenantId"] = json!(tenant_id);
+            edit(tenant);
+        });
+        let (env, simulator) = initialised(env, Some(&tenant), KEEPASS_PASSWORD);
+        let operator = simulator.operator();
+        Simulated {
+            name,
+            tenant_id,
+            cloud: simulator.cloud_profile(),
+            secret: operator.client_secret.clone(),
+            client_id: operator.client_id.clone(),
+            env,
+            simulator: Some(simulator),
+        }
+    }
+
+    fn simulator(&self) -> &InProcessSimulator {
+        self.simulator.as_ref().expect("running")
+    }
+
+    fn secret_variable(&self) -> String {
+        format!("{}_OPERATOR_SECRET", self.name.to_uppercase())
+    }
+
+    fn entry(&self) -> String {
+        format!(
+            "[[tenant]]\nname = \"{}\"\ntenant_id = \"{}\"\ncloud = \"{}\"\nconfig = \"{}\"\nclient_id = \"{}\"\nclient_secret_env = \"{}\"\n\n",
+            self.name,
+            self.tenant_id,
+            self.cloud.display(),
+            self.env.root().join("breakglass.toml").display(),
+            self.client_id,
+            self.secret_variable()
+        )
+    }
+}
+
+/// A provisioned tenant whose read-only operator leaves no critical finding.
+fn passing() -> Simulated {
+    let tenant = Simulated::new("passing", "1a2b3c4d-0000-4000-8000-00000000000a", |t| {
+        for user in t["users"].as_array_mut().unwrap() {
+            if user["userPrincipalName"] == "diego@contoso.example" {
+                user["roles"] = json!([]);
+            }
+        }
+        operator_permissions(t).push(json!("UserAuthenticationMethod.Read.All"));
+    });
+    tenant.env.run(["apply", "--yes"]).assert_success();
+    let drill = tenant.env.run(["drill", "--log-wait", "0"]);
+    assert!(matches!(drill.code, Some(0 | 8)), "{drill}");
+    give_up_reaching_permissions(tenant.simulator());
+    tenant
+}
+
+fn tenants_env(tenants: &[&Simulated]) -> (TestEnv, PathBuf) {
+    let mut env = TestEnv::new();
+    let text: String = tenants.iter().map(|t| t.entry()).collect();
+    let file = env.write_file("tenants.toml", &text);
+    for tenant in tenants {
+        env.set_env(&tenant.secret_variable(), tenant.secret.clone());
+    }
+    env.set_env("BREAKGLASS_KEEPASS_PASSWORD", KEEPASS_PASSWORD);
+    (env, file)
+}
+
+fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no section for {name}: {report:#}"))
+}
+
+#[test]
+fn each_tenant_gets_its_row_and_one_failure_stops_no_other() {
+    let passing = passing();
+    let findings = Simulated::new("findings", "1a2b3c4d-0000-4000-8000-00000000000b", |_| {});
+    findings.env.run(["apply", "--yes"]).assert_success();
+    let refused = Simulated::new("refused", "1a2b3c4d-0000-4000-8000-00000000000c", |_| {});
+    let mut unreachable = Simulated::new(
+        "unreachable",
+        "1a2b3c4d-0000-4000-8000-00000000000d",
+        |_| {},
+    );
+    drop(unreachable.simulator.take());
+    let throttling = Simulated::new("throttling", "1a2b3c4d-0000-4000-8000-00000000000e", |_| {});
+    throttling
+        .simulator()
+        .set_faults(vec![breakglass_sim::FaultRule {
+            path_prefix: Some("/v1.0/".into()),
+            status: Some(429),
+            retry_after_seconds: Some(1),
+            ..breakglass_sim::FaultRule::default()
+        }]);
+
+    let all = [&passing, &findings, &refused, &unreachable, &throttling];
+    let (mut env, file) = tenants_env(&all);
+    env.set_env(&refused.secret_variable(), "not-the-operator-secret");
+    let file = file.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--tenants",
+            file.as_str(),
+            "audit",
+            "--fail-on",
+            "critical",
+            "--retry-budget",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+
+    let output = run(&["--output", "json"]);
+    output.assert_code(13);
+    let report = output.json();
+    assert_eq!(report["overall"], "some-failed");
+    let names: Vec<&str> = report["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "passing",
+            "findings",
+            "refused",
+            "unreachable",
+            "throttling"
+        ],
+        "the file's order"
+    );
+    assert_eq!(
+        section(&report, "passing")["status"],
+        "passed",
+        "{report:#}"
+    );
+    assert_eq!(section(&report, "passing")["report"]["failed"], false);
+    let failed = section(&report, "findings");
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["report"]["counts"]["critical"].as_u64().unwrap() > 0);
+    for (name, kind) in [
+        ("refused", "authentication"),
+        ("unreachable", "network"),
+        ("throttling", "throttled"),
+    ] {
+        let tenant = section(&report, name);
+        assert_eq!(tenant["status"], "unreadable", "{tenant:#}");
+        assert_eq!(tenant["error"]["kind"], kind, "{tenant:#}");
+        assert!(tenant.get("report").is_none());
+    }
+    assert!(
+        !output.stdout.contains("not-the-operator-secret") && !output.stderr.contains("not-the"),
+        "a secret is never shown"
+    );
+
+    // No tenant's ids in another's section: the tenant id and the emergency app's id.
+    let app_id = |t: &Simulated| {
+        TenantGraph::new(t.simulator()).emergency_app()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let own = [(&passing, app_id(&passing)), (&findings, app_id(&findings))];
+    for (tenant, app) in &own {
+        let text = section(&report, tenant.name).to_string();
+        assert!(text.contains(tenant.tenant_id) && text.contains(app.as_str()));
+        for (other, other_app) in &own {
+            if other.name != tenant.name {
+                assert!(
+                    !text.contains(other.tenant_id) && !text.contains(other_app.as_str()),
+                    "{} appears in {}'s section",
+                    other.name,
+                    tenant.name
+                );
+            }
+        }
+    }
+
+    // For people: the summary first, a row per tenant, then each tenant's section.
+    let human = run(&[]);
+    human.assert_code(13);
+    let summary = human.stdout.split("\n== ").next().unwrap();
+    for expected in [
+        "passed",
+        "FAILED",
+        "NOT READ: sign-in refused",
+        "NOT READ: unreachable",
+        "NOT READ: throttled out",
+        "1 passed, 1 failed, 3 not read.",
+    ] {
+        assert!(summary.contains(expected), "{expected}:\n{summary}");
+    }
+    assert!(
+        human
+            .stdout
+            .contains("== findings (1a2b3c4d-0000-4000-8000-00000000000b) ==")
+    );
+    assert!(
+        human
+            .stderr
+            .contains("error: 1 of 5 tenant(s) failed and 3 could not be read")
+    );
+
+    // `--only` runs the named tenants alone.
+    let only = run(&["--only", "passing", "--output", "json"]);
+    only.assert_code(0);
+    assert_eq!(only.json()["tenants"].as_array().unwrap().len(), 1);
+    let none = run(&["--only", "refused,unreachable"]);
+    none.assert_code(14);
+    let unknown = run(&["--only", "passing,nosuch"]);
+    unknown.assert_code(2);
+    assert!(
+        unknown.stderr.contains("no tenant named `nosuch`"),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn the_tenants_file_is_checked_before_any_tenant_is_read() {
+    let mut env = TestEnv::new();
+    let output = env.run(["init", "--tenants", "tenants.toml"]);
+    output.assert_success();
+    let written = std::fs::read_to_string(env.root().join("tenants.toml")).unwrap();
+    assert!(written.contains("client_secret_env"));
+    // A second init leaves the file alone.
+    env.run(["init", "--tenants", "tenants.toml"])
+        .assert_code(3);
+
+    let secret_inside = written.replace(
+        "client_secret_env = \"CONTOSO_OPERATOR_SECRET\"",
+        "client_secret = \"Pa55-word~in-the-file\"",
+    );
+    env.write_file("tenants.toml", &secret_inside);
+    let refused = env.run(["--tenants", "tenants.toml", "audit"]);
+    refused.assert_code(3);
+    assert!(
+        refused
+            .stderr
+            .contains("holds a client secret in the tenants file")
+    );
+    assert!(!refused.stderr.contains("Pa55-word"));
+
+    // The starter names a variable that is not set: that tenant is not read, and says why.
+    env.write_file("tenants.toml", &written);
+    env.write_file("contoso/breakglass.toml", breakglass_core::config::STARTER);
+    let output = env.run(["--tenants", "tenants.toml", "audit", "--output", "json"]);
+    output.assert_code(14);
+    let report = output.json();
+    let contoso = section(&report, "contoso");
+    assert_eq!(contoso["error"]["kind"], "configuration");
+    assert!(
+        contoso["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CONTOSO_OPERATOR_SECRET"),
+        "{contoso:#}"
+    );
+
+    // Commands that do not run across tenants say so.
+    env.set_env("CONTOSO_OPERATOR_SECRET", "x");
+    let apply = env.run(["--tenants", "tenants.toml", "apply", "--yes"]);
+    apply.assert_code(2);
+    assert!(
+        apply
+            .stderr
+            .contains("runs only these commands across tenants")
+    );
+}
