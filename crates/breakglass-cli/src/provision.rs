@@ -29,6 +29,11 @@ pub struct ConfigArgs {
     /// terminal.
     #[arg(long, value_name = "PATH")]
     pub keepass_password_file: Option<PathBuf>,
+
+    /// Never ask on the terminal: set for each tenant of a run across tenants, where
+    /// prompts for several tenants at once could not be told apart.
+    #[arg(skip)]
+    pub never_prompt: bool,
 }
 
 impl ConfigArgs {
@@ -74,7 +79,7 @@ pub fn keepass_password(
     {
         return Ok(KeePassPassword::Given(SecretString::from(value)));
     }
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if !args.never_prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
         let prompt = format!("KeePass password for {}: ", keepass_path.display());
         let first = rpassword::prompt_password(&prompt)
             .map_err(|e| config_error(format!("cannot read the password: {e}")))?;

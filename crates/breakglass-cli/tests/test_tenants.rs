@@ -301,3 +301,75 @@ fn the_tenants_file_is_checked_before_any_tenant_is_read() {
             .contains("runs only these commands across tenants")
     );
 }
+
+/// Plan and drill across a provisioned tenant and one where nothing was applied yet: the
+/// first is in sync and its drill record lands next to its own configuration; the second has
+/// changes pending and nothing to prove.
+#[test]
+fn plan_and_drill_run_for_each_tenant_with_its_own_files() {
+    let synced = Simulated::new("synced", "1a2b3c4d-0000-4000-8000-0000000000f1", |_| {});
+    synced.env.run(["apply", "--yes"]).assert_success();
+    let fresh = Simulated::new("fresh", "1a2b3c4d-0000-4000-8000-0000000000f2", |_| {});
+    let (env, file) = tenants_env(&[&synced, &fresh]);
+    let file = file.display().to_string();
+
+    let plan = env.run(["--tenants", file.as_str(), "plan", "--output", "json"]);
+    plan.assert_code(13);
+    let report = plan.json();
+    let in_sync = section(&report, "synced");
+    assert_eq!(in_sync["status"], "passed", "{in_sync:#}");
+    assert_eq!(in_sync["report"]["changes"], 0);
+    assert_eq!(in_sync["report"]["tenantId"], synced.tenant_id);
+    let pending = section(&report, "fresh");
+    assert_eq!(pending["status"], "failed");
+    assert!(
+        pending["report"]["changes"].as_u64().unwrap() > 0,
+        "{pending:#}"
+    );
+    // Planning changed nothing: the fresh tenant has no emergency app still.
+    assert!(
+        TenantGraph::new(fresh.simulator())
+            .emergency_apps()
+            .is_empty()
+    );
+
+    let drill = env.run([
+        "--tenants",
+        file.as_str(),
+        "drill",
+        "--log-wait",
+        "0",
+        "--output",
+        "json",
+    ]);
+    assert!(matches!(drill.code, Some(13 | 14)), "{drill}");
+    let report = drill.json();
+    let proven = section(&report, "synced");
+    assert!(
+        proven["report"]["credentials"].as_array().unwrap().len() >= 2,
+        "{proven:#}"
+    );
+    assert_eq!(proven["report"]["tenantId"], synced.tenant_id);
+    let record = PathBuf::from(proven["report"]["recordFiles"]["json"].as_str().unwrap());
+    assert!(
+        record.starts_with(synced.env.root().join("drills")),
+        "{}",
+        record.display()
+    );
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(kept["tenantId"], synced.tenant_id);
+    let nothing = section(&report, "fresh");
+    assert_ne!(nothing["status"], "passed", "{nothing:#}");
+    assert!(
+        !fresh
+            .env
+            .root()
+            .join("drills")
+            .join(record.file_name().unwrap())
+            .exists()
+    );
+
+    // Paper belongs to one tenant.
+    let sheets = env.run(["--tenants", file.as_str(), "drill", "--sheet", "x.txt"]);
+    sheets.assert_code(2);
+}

@@ -41,6 +41,8 @@ pub struct TenantTarget {
     /// (public).
     pub cloud: Option<String>,
     pub operator: Operator,
+    /// The tenant's KeePass password file, checked to be readable by its owner only.
+    pub keepass_password_file: Option<PathBuf>,
 }
 
 /// The folder the tenants file is in, against which its relative paths are read.
@@ -86,7 +88,16 @@ pub fn resolve(base: &Path, entry: &TenantEntry) -> Result<TenantTarget, Error> 
         (None, None) => None,
     };
     let operator = operator(base, entry)?;
+    let keepass_password_file = match &entry.keepass_password_file {
+        Some(path) => {
+            let path = relative_to(base, path);
+            private_file(&entry.name, &path)?;
+            Some(path)
+        }
+        None => None,
+    };
     Ok(TenantTarget {
+        keepass_password_file,
         tenant_id: entry.tenant_id.clone(),
         config_path,
         config,
@@ -130,8 +141,8 @@ fn operator(base: &Path, entry: &TenantEntry) -> Result<Operator, Error> {
     })
 }
 
-/// The first line of a secret file that nobody else may read.
-fn secret_file(tenant: &str, path: &Path) -> Result<SecretString, Error> {
+/// Refuses a secret file that others may read, as ssh refuses a private key.
+fn private_file(tenant: &str, path: &Path) -> Result<(), Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -145,6 +156,12 @@ fn secret_file(tenant: &str, path: &Path) -> Result<SecretString, Error> {
             .hinted(format!("chmod 600 {}", path.display())));
         }
     }
+    Ok(())
+}
+
+/// The first line of a secret file that nobody else may read.
+fn secret_file(tenant: &str, path: &Path) -> Result<SecretString, Error> {
+    private_file(tenant, path)?;
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         config_error(format!(
             "tenant `{tenant}`: cannot read the secret file {}: {e}",

@@ -23,6 +23,7 @@ pub mod sim;
 pub mod sweep;
 pub mod temp_user;
 pub mod tenant;
+pub mod tenant_runs;
 pub mod tenants;
 pub mod token;
 pub mod watch;
@@ -95,6 +96,10 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
                 audit_tenants::cmd_audit_tenants(helper, args, &tenants_file).await
             }
             Command::Init(args) => init::cmd_init(helper, args),
+            Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, &tenants_file).await,
+            Command::Drill(args) => {
+                tenant_runs::cmd_drill_tenants(helper, args, &tenants_file).await
+            }
             _ => Err(crate::error::usage_error(format!(
                 "`--tenants` runs only these commands across tenants: {}",
                 tenants::COMMANDS

@@ -19,7 +19,7 @@ use crate::ui::Ui;
 /// employeeType, the group's mail nickname), so any operator machine with the same
 /// configuration sees the same plan. With the KeePass password available, the plan also
 /// finds credentials that no store holds.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigArgs,

@@ -12,10 +12,88 @@ use serde::Serialize;
 
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
+use crate::output::{Report, table};
 use crate::ui::Ui;
 
 /// The commands that run across tenants.
-pub const COMMANDS: &str = "audit";
+pub const COMMANDS: &str = "audit, plan, drill";
+
+/// A command's report that can be one tenant's part of a run across tenants.
+pub trait AcrossTenants: Report {
+    /// What the run is, for the summary's first line: "Emergency access audit".
+    const TITLE: &'static str;
+    /// The summary's columns after TENANT and RESULT; the last one holds why a tenant could
+    /// not be read.
+    const COLUMNS: &'static [&'static str];
+    /// Whether this tenant passed.
+    fn passed(&self) -> bool;
+    /// This tenant's cells under `COLUMNS`.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// The whole run: how it went, and each tenant's part in the file's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantsReport<R> {
+    pub overall: Overall,
+    pub tenants: Vec<TenantOutcome<R>>,
+}
+
+impl<R: AcrossTenants> Report for TenantsReport<R> {
+    fn human(&self, ui: &Ui) -> String {
+        let mut header = vec!["TENANT", "RESULT"];
+        header.extend_from_slice(R::COLUMNS);
+        let mut t = table(ui, &header);
+        for outcome in &self.tenants {
+            let mut row = vec![format!("{}\n{}", outcome.name, outcome.tenant_id)];
+            match (&outcome.report, &outcome.error) {
+                (Some(report), _) => {
+                    row.push(if report.passed() { "passed" } else { "FAILED" }.into());
+                    row.extend(report.cells());
+                }
+                (None, Some(error)) => {
+                    row.push(format!("NOT READ: {}", error.short()));
+                    row.extend(R::COLUMNS[1..].iter().map(|_| "-".to_string()));
+                    row.push(error.message.clone());
+                }
+                (None, None) => {}
+            }
+            t.add_row(row);
+        }
+        let count = |status| self.tenants.iter().filter(|o| o.status == status).count();
+        let mut out = format!(
+            "{} of {} tenant(s):\n{t}\n{} passed, {} failed, {} not read.\n",
+            R::TITLE,
+            self.tenants.len(),
+            count(TenantStatus::Passed),
+            count(TenantStatus::Failed),
+            count(TenantStatus::Unreadable),
+        );
+        out.push_str(&sections(ui, &self.tenants, |report, ui| report.human(ui)));
+        out
+    }
+}
+
+/// Runs `job` for every tenant of `tenants_file`, prints the summary and each tenant's
+/// report, and exits as [`verdict`] says.
+pub async fn run_across<R, F, Fut>(
+    helper: &CommandHelper,
+    tenants_file: &Path,
+    job: F,
+) -> Result<(), CommandError>
+where
+    R: AcrossTenants,
+    F: Fn(CommandHelper, breakglass_ops::tenants::TenantTarget) -> Fut,
+    Fut: Future<Output = Result<R, CommandError>>,
+{
+    let outcomes = across(helper, tenants_file, job, R::passed).await?;
+    let report = TenantsReport {
+        overall: overall(outcomes.iter().map(|o| o.status)),
+        tenants: outcomes,
+    };
+    helper.ui().emit(&report)?;
+    verdict(&report.tenants)
+}
 
 /// Why a tenant could not be read, as its row and section say.
 #[derive(Serialize)]

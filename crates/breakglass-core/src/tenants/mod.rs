@@ -36,6 +36,9 @@ pub struct TenantEntry {
     /// Microsoft's Graph command-line tools app.
     pub client_id: Option<String>,
     pub sign_in: SignIn,
+    /// A file whose first line is the master password of this tenant's KeePass database
+    /// (relative to the tenants file); without it, BREAKGLASS_KEEPASS_PASSWORD.
+    pub keepass_password_file: Option<String>,
 }
 
 /// How the operator signs in to one tenant. Each names where the secret is.
@@ -132,6 +135,8 @@ struct RawTenant {
     certificate_path: Option<String>,
     #[serde(default)]
     auth: Option<String>,
+    #[serde(default)]
+    keepass_password_file: Option<String>,
     /// Read only to refuse it; its value is never kept or shown.
     #[serde(default)]
     client_secret: Option<toml::Value>,
@@ -304,6 +309,7 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
         config: raw.config,
         client_id,
         sign_in,
+        keepass_password_file: raw.keepass_password_file.filter(|p| !p.trim().is_empty()),
     })
 }
 

@@ -24,6 +24,10 @@ client_id = "11111111-1111-1111-1111-111111111111"
 #   certificate_path   = "PATH"   a PEM file with the certificate and its private key
 #   auth = "device-code"          a person signs in in a browser (client_id optional)
 client_secret_env = "CONTOSO_OPERATOR_SECRET"
+# Optional: a 0600 file whose first line is this tenant's KeePass master password, for the
+# drill and the audit's key-id comparison. Without it, BREAKGLASS_KEEPASS_PASSWORD; a run
+# across tenants never prompts.
+# keepass_password_file = "contoso/keepass-password"
 
 # [[tenant]]
 # name = "fabrikam"

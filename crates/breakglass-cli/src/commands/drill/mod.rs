@@ -35,7 +35,7 @@ pub mod run;
 /// for validation at least every 90 days: the record and `--history` say when the next
 /// drill is due. Exit 8 when a check failed (or, with `--strict`, warned); `--history`
 /// exits 9 when a drill is overdue.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct DrillArgs {
     /// Prove a sheet-held credential with the recovery sheet's QR code text: `LABEL=FILE`
     /// (the label may be left out when only one credential is kept on a sheet). Repeatable.

@@ -140,7 +140,11 @@ fn inputs(given: BTreeMap<String, GivenFiles>) -> Result<BTreeMap<String, Given>
         .collect()
 }
 
-pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), CommandError> {
+/// Runs the drill and writes its record: the report `drill` prints.
+pub async fn run_drill(
+    helper: &CommandHelper,
+    args: &DrillArgs,
+) -> Result<DrillReport, CommandError> {
     let ui = helper.ui();
     let refused = |err: DrillFlagError| {
         let hint = err.hint().unwrap_or_default();
@@ -176,10 +180,15 @@ pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), Com
     };
     let record = drill::run(&drill, &workspace, &options, &earlier, started).await?;
     let files = record::write(&folder, &record)?;
-    let report = DrillReport {
+    Ok(DrillReport {
         record,
         record_files: Some(files),
-    };
+    })
+}
+
+pub async fn cmd_run(helper: &CommandHelper, args: &DrillArgs) -> Result<(), CommandError> {
+    let ui = helper.ui();
+    let report = run_drill(helper, args).await?;
     match args.format {
         Some(super::PageFormat::Html) => {
             ui.write_stdout(&breakglass_core::drill::html::html(&report.record))?
