@@ -372,4 +372,40 @@ fn plan_and_drill_run_for_each_tenant_with_its_own_files() {
     // Paper belongs to one tenant.
     let sheets = env.run(["--tenants", file.as_str(), "drill", "--sheet", "x.txt"]);
     sheets.assert_code(2);
+
+    // What monitoring matches on, and the credentials, per tenant.
+    let identities = env.run([
+        "--tenants",
+        file.as_str(),
+        "monitor",
+        "identities",
+        "--output",
+        "json",
+    ]);
+    identities.assert_code(13);
+    let report = identities.json();
+    let app = TenantGraph::new(synced.simulator()).emergency_app();
+    let found = section(&report, "synced");
+    assert_eq!(found["status"], "passed");
+    assert_eq!(found["report"]["appId"], app["appId"], "{found:#}");
+    let missing = section(&report, "fresh");
+    assert_ne!(missing["status"], "passed");
+    assert_eq!(
+        missing["error"]["message"], "the tenant has no emergency app yet",
+        "{missing:#}"
+    );
+    let credentials = env.run([
+        "--tenants",
+        file.as_str(),
+        "credential",
+        "list",
+        "--only",
+        "synced",
+    ]);
+    credentials.assert_success();
+    assert!(
+        credentials.stdout.contains("Credentials of 1 tenant(s):"),
+        "{credentials}"
+    );
+    assert!(credentials.stdout.contains("== synced ("), "{credentials}");
 }

@@ -100,6 +100,12 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
             Command::Drill(args) => {
                 tenant_runs::cmd_drill_tenants(helper, args, &tenants_file).await
             }
+            Command::Credential(credential::CredentialCommand::List(args)) => {
+                tenant_runs::cmd_list_tenants(helper, args, &tenants_file).await
+            }
+            Command::Monitor(monitor::MonitorCommand::Identities(args)) => {
+                tenant_runs::cmd_identities_tenants(helper, args, &tenants_file).await
+            }
             _ => Err(crate::error::usage_error(format!(
                 "`--tenants` runs only these commands across tenants: {}",
                 tenants::COMMANDS

@@ -1,4 +1,4 @@
-//! `plan` and `drill` across the tenants of a tenants file: each tenant's run as the
+//! `plan`, `drill`, `credential list` and `monitor identities` across the tenants of a tenants file: each tenant's run as the
 //! single-tenant command makes it, with that tenant's configuration, cloud and operator, and a
 //! summary row per tenant. The audit's is in `audit_tenants`.
 
@@ -7,8 +7,10 @@ use std::path::Path;
 use breakglass_core::drill::Verdict;
 use breakglass_ops::tenants::TenantTarget;
 
+use crate::commands::credential::list::{ListArgs, run_list};
 use crate::commands::drill::DrillArgs;
 use crate::commands::drill::run::{DrillReport, run_drill};
+use crate::commands::monitor::identities::{IdentitiesArgs, IdentitiesReport};
 use crate::commands::plan::{PlanArgs, PlanReport, prepare};
 use crate::commands::tenants::{AcrossTenants, run_across};
 use crate::context::CommandHelper;
@@ -131,6 +133,100 @@ pub async fn cmd_drill_tenants(
             ..args.clone()
         };
         async move { run_drill(&tenant_helper, &tenant_args).await }
+    };
+    run_across(helper, tenants_file, job).await
+}
+
+impl AcrossTenants for breakglass_ops::provision::listing::CredentialList {
+    const TITLE: &'static str = "Credentials";
+    const COLUMNS: &'static [&'static str] = &["CREDENTIALS", "FEWEST DAYS LEFT", "ATTENTION"];
+
+    /// A tenant passes when every credential is held where it belongs and every declared
+    /// label has a usable one.
+    fn passed(&self) -> bool {
+        self.labels_without_usable_credential.is_empty()
+            && self
+                .credentials
+                .iter()
+                .all(|row| row.status == breakglass_ops::provision::listing::Status::Ok)
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let attention = self
+            .credentials
+            .iter()
+            .filter(|row| row.status != breakglass_ops::provision::listing::Status::Ok)
+            .count()
+            + self.labels_without_usable_credential.len();
+        vec![
+            self.credentials.len().to_string(),
+            self.credentials
+                .iter()
+                .filter_map(|row| row.days_left)
+                .min()
+                .map_or("-".to_string(), |days| days.to_string()),
+            attention.to_string(),
+        ]
+    }
+}
+
+/// `breakglass --tenants FILE credential list`: each tenant's emergency app credentials and
+/// where they are kept.
+pub async fn cmd_list_tenants(
+    helper: &CommandHelper,
+    args: &ListArgs,
+    tenants_file: &Path,
+) -> Result<(), CommandError> {
+    let job = |tenant_helper: CommandHelper, target: TenantTarget| {
+        let tenant_args = ListArgs {
+            config: tenant_config(&target),
+            operator: tenant_operator(&args.operator, &target),
+        };
+        async move { run_list(&tenant_helper, &tenant_args).await }
+    };
+    run_across(helper, tenants_file, job).await
+}
+
+impl AcrossTenants for IdentitiesReport {
+    const TITLE: &'static str = "Emergency identities";
+    const COLUMNS: &'static [&'static str] = &["APP (CLIENT) ID", "CREDENTIALS", "USERS"];
+
+    /// A tenant passes when its emergency app was found: without it nothing can be matched.
+    fn passed(&self) -> bool {
+        !self.0.app_id.is_empty()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            if self.0.app_id.is_empty() {
+                "(none)".to_string()
+            } else {
+                self.0.app_id.clone()
+            },
+            self.0.credentials.len().to_string(),
+            self.0.users.len().to_string(),
+        ]
+    }
+}
+
+/// `breakglass --tenants FILE monitor identities`: what monitoring matches on, per tenant.
+pub async fn cmd_identities_tenants(
+    helper: &CommandHelper,
+    args: &IdentitiesArgs,
+    tenants_file: &Path,
+) -> Result<(), CommandError> {
+    if args.out.is_some() {
+        return Err(usage_error("`--out` writes one tenant's identities")
+            .hinted("use `--output json` for every tenant's in one document"));
+    }
+    let job = |tenant_helper: CommandHelper, target: TenantTarget| {
+        let config = tenant_config(&target);
+        let operator = tenant_operator(&args.operator, &target);
+        async move {
+            crate::commands::monitor::gather_signed_in(&tenant_helper, &config, &operator)
+                .await
+                .map(IdentitiesReport)
+        }
     };
     run_across(helper, tenants_file, job).await
 }

@@ -16,7 +16,7 @@ use crate::output::{Report, table};
 use crate::ui::Ui;
 
 /// The commands that run across tenants.
-pub const COMMANDS: &str = "audit, plan, drill";
+pub const COMMANDS: &str = "audit, plan, drill, credential list, monitor identities";
 
 /// A command's report that can be one tenant's part of a run across tenants.
 pub trait AcrossTenants: Report {

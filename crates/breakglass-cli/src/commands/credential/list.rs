@@ -20,7 +20,7 @@ use breakglass_ops::provision::listing::{CredentialList, Row, Status, build};
 /// Also lists what needs attention: credentials in the tenant that no store holds or that
 /// breakglass did not make, credentials on the service principal, and store entries whose
 /// credential is no longer in the tenant.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ListArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -139,6 +139,15 @@ fn store_file(list: &CredentialList, row: &Row) -> String {
 }
 
 pub async fn cmd_list(helper: &CommandHelper, args: &ListArgs) -> Result<(), CommandError> {
+    let list = run_list(helper, args).await?;
+    helper.ui().emit(&list)
+}
+
+/// Reads the app's credentials and the stores: the list `credential list` prints.
+pub async fn run_list(
+    helper: &CommandHelper,
+    args: &ListArgs,
+) -> Result<CredentialList, CommandError> {
     let mut opened = open(helper, &args.config, &args.operator, false).await?;
     let stores = StoreIndex::read(&mut opened.vault)?;
     let app = {
@@ -156,5 +165,5 @@ pub async fn cmd_list(helper: &CommandHelper, args: &ListArgs) -> Result<(), Com
     );
     list.keepass = opened.vault.keepass_path().to_path_buf();
     list.sheets = opened.vault.sheets_folder().to_path_buf();
-    helper.ui().emit(&list)
+    Ok(list)
 }

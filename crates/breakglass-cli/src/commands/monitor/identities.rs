@@ -21,7 +21,7 @@ use crate::ui::Ui;
 /// Read from the tenant through its markers (the app's tag, the users' employeeType, the
 /// group's mail nickname). With `--out FILE` they are also written as JSON (mode 0600), for
 /// `monitor rules --identities FILE` and an offline `scan`.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct IdentitiesArgs {
     /// Also write the identities as JSON to this file (replaced atomically).
     #[arg(long, value_name = "FILE")]
@@ -34,7 +34,7 @@ pub struct IdentitiesArgs {
 
 #[derive(Serialize)]
 #[serde(transparent)]
-struct IdentitiesReport(EmergencyIdentities);
+pub struct IdentitiesReport(pub EmergencyIdentities);
 
 impl Report for IdentitiesReport {
     fn human(&self, ui: &Ui) -> String {
