@@ -160,7 +160,7 @@ impl Ui {
             ))
             .hinted("pass `--yes` to proceed without a question"));
         }
-        let _ = write!(std::io::stderr(), "{question} [y/N] ");
+        let _ = write!(std::io::stderr(), "{}{question} [y/N] ", self.prefix());
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin()

@@ -409,3 +409,76 @@ fn plan_and_drill_run_for_each_tenant_with_its_own_files() {
     );
     assert!(credentials.stdout.contains("== synced ("), "{credentials}");
 }
+
+/// `apply` across tenants asks per tenant, so without a terminal and without `--yes` it
+/// changes nothing anywhere; with `--yes` every tenant is provisioned, and a second run finds
+/// nothing to do.
+#[test]
+fn apply_across_tenants_asks_or_needs_yes_and_converges() {
+    let north = Simulated::new("north", "1a2b3c4d-0000-4000-8000-0000000000a1", |_| {});
+    let south = Simulated::new("south", "1a2b3c4d-0000-4000-8000-0000000000a2", |_| {});
+    let (env, file) = tenants_env(&[&north, &south]);
+    let file = file.display().to_string();
+
+    let unasked = env.run(["--tenants", file.as_str(), "apply", "--output", "json"]);
+    unasked.assert_code(14);
+    for tenant in [&north, &south] {
+        let row = section(&unasked.json(), tenant.name).clone();
+        assert!(
+            row["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("needs an answer"),
+            "{row:#}"
+        );
+        assert!(
+            TenantGraph::new(tenant.simulator())
+                .emergency_apps()
+                .is_empty()
+        );
+    }
+
+    let applied = env.run([
+        "--tenants",
+        file.as_str(),
+        "apply",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    applied.assert_success();
+    let report = applied.json();
+    assert_eq!(report["overall"], "all-passed");
+    for tenant in [&north, &south] {
+        let done = section(&report, tenant.name);
+        assert_eq!(done["report"]["tenantId"], tenant.tenant_id);
+        assert!(
+            done["report"]["applied"].as_array().unwrap().len() > 3,
+            "{done:#}"
+        );
+        assert_eq!(
+            TenantGraph::new(tenant.simulator()).emergency_apps().len(),
+            1
+        );
+        // Each tenant's stores are next to its own configuration.
+        assert!(tenant.env.root().join("breakglass.kdbx").exists());
+    }
+    let again = env.run([
+        "--tenants",
+        file.as_str(),
+        "apply",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    again.assert_success();
+    for tenant in [&north, &south] {
+        assert_eq!(
+            section(&again.json(), tenant.name)["report"]["applied"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+}

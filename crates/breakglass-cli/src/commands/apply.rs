@@ -18,7 +18,7 @@ use breakglass_ops::provision::prepare::{Prepared, adopt_created_users, apply_pl
 /// Every step is idempotent: interrupt it at any point and run it again, and it
 /// converges without leaving a credential no store holds. New credentials go to
 /// their stores (KeePass, recovery sheet, Shamir share sheets) as they are made.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub config: ConfigArgs,

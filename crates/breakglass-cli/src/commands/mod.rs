@@ -91,27 +91,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         );
     }
     if let Some(tenants_file) = helper.global().tenants.clone() {
-        return match command {
-            Command::Audit(args) => {
-                audit_tenants::cmd_audit_tenants(helper, args, &tenants_file).await
-            }
-            Command::Init(args) => init::cmd_init(helper, args),
-            Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, &tenants_file).await,
-            Command::Drill(args) => {
-                tenant_runs::cmd_drill_tenants(helper, args, &tenants_file).await
-            }
-            Command::Credential(credential::CredentialCommand::List(args)) => {
-                tenant_runs::cmd_list_tenants(helper, args, &tenants_file).await
-            }
-            Command::Monitor(monitor::MonitorCommand::Identities(args)) => {
-                tenant_runs::cmd_identities_tenants(helper, args, &tenants_file).await
-            }
-            _ => Err(crate::error::usage_error(format!(
-                "`--tenants` runs only these commands across tenants: {}",
-                tenants::COMMANDS
-            ))
-            .hinted("leave `--tenants` out to run the command for one tenant")),
-        };
+        return tenants::run_for_tenants(helper, command, &tenants_file).await;
     }
     match command {
         Command::Init(args) => init::cmd_init(helper, args),

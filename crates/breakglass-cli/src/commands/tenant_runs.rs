@@ -1,4 +1,4 @@
-//! `plan`, `drill`, `credential list` and `monitor identities` across the tenants of a tenants file: each tenant's run as the
+//! `plan`, `apply`, `drill`, `credential list` and `monitor identities` across the tenants of a tenants file: each tenant's run as the
 //! single-tenant command makes it, with that tenant's configuration, cloud and operator, and a
 //! summary row per tenant. The audit's is in `audit_tenants`.
 
@@ -7,12 +7,13 @@ use std::path::Path;
 use breakglass_core::drill::Verdict;
 use breakglass_ops::tenants::TenantTarget;
 
+use crate::commands::apply::{Applied, ApplyArgs, apply_prepared};
 use crate::commands::credential::list::{ListArgs, run_list};
 use crate::commands::drill::DrillArgs;
 use crate::commands::drill::run::{DrillReport, run_drill};
 use crate::commands::monitor::identities::{IdentitiesArgs, IdentitiesReport};
 use crate::commands::plan::{PlanArgs, PlanReport, prepare};
-use crate::commands::tenants::{AcrossTenants, run_across};
+use crate::commands::tenants::{AcrossTenants, run_across, run_across_with};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 use crate::provision::ConfigArgs;
@@ -229,4 +230,48 @@ pub async fn cmd_identities_tenants(
         }
     };
     run_across(helper, tenants_file, job).await
+}
+
+impl AcrossTenants for Applied {
+    const TITLE: &'static str = "Apply";
+    const COLUMNS: &'static [&'static str] = &["CHANGES MADE", "LAST CHANGE"];
+
+    /// A tenant passes when every change was made (an error is its row).
+    fn passed(&self) -> bool {
+        true
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.applied.len().to_string(),
+            self.applied
+                .last()
+                .map_or("-".to_string(), |step| step.description.clone()),
+        ]
+    }
+}
+
+/// `breakglass --tenants FILE apply`: each tenant made to match its breakglass.toml. Without
+/// `--yes` each tenant's plan is shown and asked about in turn, one tenant at a time; with it,
+/// `--concurrency` tenants at once. One tenant's changes are always made in order by one run.
+pub async fn cmd_apply_tenants(
+    helper: &CommandHelper,
+    args: &ApplyArgs,
+    tenants_file: &Path,
+) -> Result<(), CommandError> {
+    let job = |tenant_helper: CommandHelper, target: TenantTarget| {
+        let config = tenant_config(&target);
+        let operator = tenant_operator(&args.operator, &target);
+        let (stores, yes) = (args.stores, args.yes);
+        async move {
+            let prepared = prepare(&tenant_helper, &config, &operator, true, stores).await?;
+            apply_prepared(tenant_helper.ui(), prepared, yes).await
+        }
+    };
+    let concurrency = if args.yes {
+        usize::from(helper.global().concurrency)
+    } else {
+        1
+    };
+    run_across_with(helper, tenants_file, job, concurrency).await
 }

@@ -10,13 +10,41 @@ use breakglass_core::tenants::{Overall, TenantStatus, overall};
 use futures::StreamExt as _;
 use serde::Serialize;
 
+use crate::commands::{Command, audit_tenants, tenant_runs};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
 use crate::output::{Report, table};
 use crate::ui::Ui;
 
 /// The commands that run across tenants.
-pub const COMMANDS: &str = "audit, plan, drill, credential list, monitor identities";
+pub const COMMANDS: &str = "audit, plan, apply, drill, credential list, monitor identities";
+
+/// Runs `command` for every tenant of `tenants_file`, or says it does not run across tenants.
+pub async fn run_for_tenants(
+    helper: &CommandHelper,
+    command: &Command,
+    tenants_file: &Path,
+) -> Result<(), CommandError> {
+    use crate::commands::credential::CredentialCommand;
+    use crate::commands::monitor::MonitorCommand;
+    match command {
+        Command::Init(args) => crate::commands::init::cmd_init(helper, args),
+        Command::Audit(args) => audit_tenants::cmd_audit_tenants(helper, args, tenants_file).await,
+        Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, tenants_file).await,
+        Command::Apply(args) => tenant_runs::cmd_apply_tenants(helper, args, tenants_file).await,
+        Command::Drill(args) => tenant_runs::cmd_drill_tenants(helper, args, tenants_file).await,
+        Command::Credential(CredentialCommand::List(args)) => {
+            tenant_runs::cmd_list_tenants(helper, args, tenants_file).await
+        }
+        Command::Monitor(MonitorCommand::Identities(args)) => {
+            tenant_runs::cmd_identities_tenants(helper, args, tenants_file).await
+        }
+        _ => Err(usage_error(format!(
+            "`--tenants` runs only these commands across tenants: {COMMANDS}"
+        ))
+        .hinted("leave `--tenants` out to run the command for one tenant")),
+    }
+}
 
 /// A command's report that can be one tenant's part of a run across tenants.
 pub trait AcrossTenants: Report {
@@ -74,8 +102,8 @@ impl<R: AcrossTenants> Report for TenantsReport<R> {
     }
 }
 
-/// Runs `job` for every tenant of `tenants_file`, prints the summary and each tenant's
-/// report, and exits as [`verdict`] says.
+/// Runs `job` for every tenant of `tenants_file`, `--concurrency` at once, prints the summary
+/// and each tenant's report, and exits as [`verdict`] says.
 pub async fn run_across<R, F, Fut>(
     helper: &CommandHelper,
     tenants_file: &Path,
@@ -86,7 +114,23 @@ where
     F: Fn(CommandHelper, breakglass_ops::tenants::TenantTarget) -> Fut,
     Fut: Future<Output = Result<R, CommandError>>,
 {
-    let outcomes = across(helper, tenants_file, job, R::passed).await?;
+    let concurrency = usize::from(helper.global().concurrency);
+    run_across_with(helper, tenants_file, job, concurrency).await
+}
+
+/// [`run_across`] with at most `concurrency` tenants at once.
+pub async fn run_across_with<R, F, Fut>(
+    helper: &CommandHelper,
+    tenants_file: &Path,
+    job: F,
+    concurrency: usize,
+) -> Result<(), CommandError>
+where
+    R: AcrossTenants,
+    F: Fn(CommandHelper, breakglass_ops::tenants::TenantTarget) -> Fut,
+    Fut: Future<Output = Result<R, CommandError>>,
+{
+    let outcomes = across(helper, tenants_file, job, R::passed, concurrency).await?;
     let report = TenantsReport {
         overall: overall(outcomes.iter().map(|o| o.status)),
         tenants: outcomes,
@@ -158,6 +202,7 @@ pub async fn across<R, F, Fut>(
     tenants_file: &Path,
     job: F,
     judge: fn(&R) -> bool,
+    concurrency: usize,
 ) -> Result<Vec<TenantOutcome<R>>, CommandError>
 where
     F: Fn(CommandHelper, breakglass_ops::tenants::TenantTarget) -> Fut,
@@ -215,7 +260,7 @@ where
         }
     });
     let mut outcomes: Vec<(usize, TenantOutcome<R>)> = futures::stream::iter(runs)
-        .buffer_unordered(usize::from(helper.global().concurrency))
+        .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     bar.finish_and_clear();
