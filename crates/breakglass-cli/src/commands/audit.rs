@@ -124,8 +124,8 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     #[serde(skip)]
     findings_only: bool,
-    /// The newest drill record's start, for the summary across tenants.
-    #[serde(skip)]
+    /// The newest drill record's start on this machine, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_drill: Option<Timestamp>,
 }
 

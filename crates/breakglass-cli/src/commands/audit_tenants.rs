@@ -13,51 +13,81 @@ use crate::commands::tenants::{AcrossTenants, run_across};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
 
-/// The worst finding of a report: its severity and check.
-fn worst(findings: &[Finding]) -> Option<&Finding> {
-    findings
-        .iter()
-        .filter(|f| f.status == Outcome::Finding)
-        .max_by_key(|f| f.severity)
+/// What one tenant's row says of its audit, whether the audit ran here or its JSON report
+/// is merged from elsewhere.
+pub struct AuditRow {
+    /// critical, high, medium, low.
+    pub counts: [usize; 4],
+    pub not_checked: usize,
+    /// The worst finding's severity and check.
+    pub worst: Option<(String, String)>,
+    pub last_drill: Option<Timestamp>,
 }
+
+/// The summary's columns of an audit after TENANT and RESULT.
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "CRIT/HIGH/MED/LOW",
+    "NOT CHECKED",
+    "LAST DRILL",
+    "NEXT DUE",
+    "WORST FINDING",
+];
 
 fn day(timestamp: Timestamp) -> String {
     timestamp.strftime("%Y-%m-%d").to_string()
 }
 
+impl AuditRow {
+    pub fn of(report: &AuditReport) -> AuditRow {
+        let c = &report.counts;
+        let worst = report
+            .findings
+            .iter()
+            .filter(|f| f.status == Outcome::Finding)
+            .max_by_key(|f| f.severity)
+            .map(|f: &Finding| {
+                (
+                    f.severity.map_or("", |s| s.label()).to_string(),
+                    f.check.name().to_string(),
+                )
+            });
+        AuditRow {
+            counts: [c.critical, c.high, c.medium, c.low],
+            not_checked: c.not_checked,
+            worst,
+            last_drill: report.last_drill,
+        }
+    }
+
+    pub fn cells(&self) -> Vec<String> {
+        let [critical, high, medium, low] = self.counts;
+        let next_due = self
+            .last_drill
+            .map(|last| last + (VALIDATION_INTERVAL_DAYS * 24).hours());
+        vec![
+            format!("{critical}/{high}/{medium}/{low}"),
+            self.not_checked.to_string(),
+            self.last_drill.map_or("never".into(), day),
+            next_due.map_or("now".into(), day),
+            self.worst
+                .as_ref()
+                .map_or("-".to_string(), |(severity, check)| {
+                    format!("{severity} {check}")
+                }),
+        ]
+    }
+}
+
 impl AcrossTenants for AuditReport {
     const TITLE: &'static str = "Emergency access audit";
-    const COLUMNS: &'static [&'static str] = &[
-        "CRIT/HIGH/MED/LOW",
-        "NOT CHECKED",
-        "LAST DRILL",
-        "NEXT DUE",
-        "WORST FINDING",
-    ];
+    const COLUMNS: &'static [&'static str] = AUDIT_COLUMNS;
 
     fn passed(&self) -> bool {
         !self.failed
     }
 
     fn cells(&self) -> Vec<String> {
-        let c = &self.counts;
-        let worst = worst(&self.findings).map_or("-".to_string(), |f| {
-            format!(
-                "{} {}",
-                f.severity.map_or("", |s| s.label()),
-                f.check.name()
-            )
-        });
-        let next_due = self
-            .last_drill
-            .map(|last| last + (VALIDATION_INTERVAL_DAYS * 24).hours());
-        vec![
-            format!("{}/{}/{}/{}", c.critical, c.high, c.medium, c.low),
-            c.not_checked.to_string(),
-            self.last_drill.map_or("never".into(), day),
-            next_due.map_or("now".into(), day),
-            worst,
-        ]
+        AuditRow::of(self).cells()
     }
 }
 

@@ -17,6 +17,7 @@ pub mod export;
 pub mod init;
 pub mod monitor;
 pub mod plan;
+pub mod report;
 pub mod scan;
 pub mod shell;
 pub mod sim;
@@ -59,6 +60,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     Evidence(evidence::EvidenceArgs),
     Export(export::ExportArgs),
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
 }
@@ -115,6 +118,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Audit(args) => audit::cmd_audit(helper, args).await,
         Command::Evidence(args) => evidence::cmd_evidence(helper, args).await,
         Command::Export(args) => export::cmd_export(helper, args).await,
+        Command::Report(command) => report::cmd_report(helper, command).await,
         Command::Completions(args) => shell::cmd_completions(helper, args),
         Command::Man(args) => shell::cmd_man(helper, args),
     }

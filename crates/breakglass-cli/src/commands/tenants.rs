@@ -29,6 +29,10 @@ pub async fn run_for_tenants(
     use crate::commands::monitor::MonitorCommand;
     match command {
         Command::Init(args) => crate::commands::init::cmd_init(helper, args),
+        Command::Report(command) => crate::commands::report::cmd_report(helper, command).await,
+        Command::Tenant(crate::commands::tenant::TenantCommand::List(args)) => {
+            crate::commands::tenant::list::cmd_list(helper, args)
+        }
         Command::Audit(args) => audit_tenants::cmd_audit_tenants(helper, args, tenants_file).await,
         Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, tenants_file).await,
         Command::Apply(args) => tenant_runs::cmd_apply_tenants(helper, args, tenants_file).await,
@@ -140,12 +144,13 @@ where
 }
 
 /// Why a tenant could not be read, as its row and section say.
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TenantError {
     /// `authentication`, `network`, `throttled`, `authorization`, `configuration`, …
-    pub kind: &'static str,
+    pub kind: String,
     pub message: String,
+    #[serde(default)]
     pub hints: Vec<String>,
 }
 
@@ -163,7 +168,7 @@ impl TenantError {
             _ => "service",
         };
         TenantError {
-            kind,
+            kind: kind.to_string(),
             message: error.message().to_string(),
             hints: error.hints().to_vec(),
         }
@@ -171,12 +176,13 @@ impl TenantError {
 
     /// A few words for the summary's result column.
     pub fn short(&self) -> &'static str {
-        match self.kind {
+        match self.kind.as_str() {
             "authentication" => "sign-in refused",
             "network" => "unreachable",
             "throttled" => "throttled out",
             "authorization" => "not allowed",
             "configuration" | "usage" => "configuration",
+            "missing" => "no report",
             _ => "failed",
         }
     }

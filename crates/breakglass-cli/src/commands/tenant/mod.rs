@@ -3,12 +3,15 @@
 use crate::context::CommandHelper;
 use crate::error::CommandError;
 
+pub mod list;
 pub mod show;
 
-/// Reads the tenant (organization) you are signed in to.
+/// Reads the tenant (organization) you are signed in to, or lists the tenants of a tenants
+/// file.
 #[derive(Debug, clap::Subcommand)]
 pub enum TenantCommand {
     Show(show::ShowArgs),
+    List(list::ListArgs),
 }
 
 pub async fn cmd_tenant(
@@ -17,5 +20,6 @@ pub async fn cmd_tenant(
 ) -> Result<(), CommandError> {
     match command {
         TenantCommand::Show(args) => show::cmd_show(helper, args).await,
+        TenantCommand::List(args) => list::cmd_list(helper, args),
     }
 }
