@@ -34,6 +34,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
             transitive_member_of(ctx, key)
         }
         ([key, "authentication", "methods"], Method::GET) => methods(ctx, key),
+        ([key, "authentication", "fido2Methods", rest @ ..], _) => {
+            return super::fido2::handle(ctx, key, rest);
+        }
         ([key, "authentication", "temporaryAccessPassMethods"], Method::GET) => {
             list_passes(ctx, key)
         }
@@ -687,7 +690,12 @@ fn methods(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         "password": null,
         "createdDateTime": user.str("createdDateTime"),
     })];
-    items.extend(user.private.registered_methods.iter().cloned());
+    items.extend(
+        user.private
+            .registered_methods
+            .iter()
+            .map(super::fido2::present),
+    );
     items.extend(
         user.private
             .temporary_access_passes
