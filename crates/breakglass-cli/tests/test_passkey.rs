@@ -315,7 +315,7 @@ fn usb_and_missing_key_file_are_clear_usage_errors() {
 }
 
 #[test]
-fn the_audit_counts_an_enrolled_passkey_as_phishing_resistant() {
+fn the_audit_and_the_drill_count_an_enrolled_passkey_as_phishing_resistant() {
     let env = TestEnv::new();
     let tenant = edited_default_tenant(&env, "tenant.json", |tenant| {
         tenant["passkeyPolicy"] = rehearsal_policy();
@@ -344,6 +344,21 @@ fn the_audit_counts_an_enrolled_passkey_as_phishing_resistant() {
     assert_eq!(after, ["pass", "pass"], "{after:?}");
     let device_bound = audit_statuses(&env, &["user-device-bound-methods"]);
     assert_eq!(device_bound, ["pass"]);
+
+    // The drill counts it too, for every emergency user.
+    let drill = env.run(["drill", "--log-wait", "0", "--output", "json"]);
+    let report = drill.json();
+    let users = report["users"].as_array().expect("users");
+    assert_eq!(users.len(), emergency.len(), "{report:#}");
+    for user in users {
+        let check = user["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["check"] == "phishingResistantMethod")
+            .expect("the phishing-resistant check");
+        assert_eq!(check["status"], "pass", "{user:#}");
+    }
 }
 
 /// The status of each check (`pass`, `finding`, …), the worst when it reported several.
