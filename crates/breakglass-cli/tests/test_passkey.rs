@@ -104,6 +104,12 @@ fn a_passkey_is_enrolled_listed_and_removed() {
     let passkeys = listed.json()["passkeys"].as_array().expect("list").clone();
     assert_eq!(passkeys.len(), 1, "{listed}");
     assert_eq!(passkeys[0]["aaguid"], SOFTWARE_AAGUID);
+    let nobody = env.run(["passkey", "list", "--user", "nobody@contoso.example"]);
+    nobody.assert_code(2);
+    assert!(
+        nobody.error_lines()[0].contains("no user nobody@contoso.example"),
+        "{nobody}"
+    );
     let table = env.run(["passkey", "list", "--user", USER]);
     table.assert_success();
     assert!(table.stdout.contains("Safe A key"), "{table}");
