@@ -36,7 +36,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>, key: &str, rest: &[&str]) -> Option<SimRespo
     Some(match (rest, method) {
         ([], Method::GET) => list_methods(ctx, key),
         ([], Method::POST) => register(ctx, key),
-        (["creationOptions"], Method::GET) => creation_options(ctx, key),
+        ([function], Method::GET) if function.eq_ignore_ascii_case("creationOptions") => {
+            creation_options(ctx, key)
+        }
         ([id], Method::GET) => get_method(ctx, key, id),
         ([id], Method::DELETE) => delete_method(ctx, key, id),
         _ => return None,

@@ -34,7 +34,10 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
             transitive_member_of(ctx, key)
         }
         ([key, "authentication", "methods"], Method::GET) => methods(ctx, key),
-        ([key, "authentication", "fido2Methods", rest @ ..], _) => {
+        // Microsoft's page writes `fido2methods`; Graph's segments are case-insensitive.
+        ([key, "authentication", methods, rest @ ..], _)
+            if methods.eq_ignore_ascii_case("fido2Methods") =>
+        {
             return super::fido2::handle(ctx, key, rest);
         }
         ([key, "authentication", "temporaryAccessPassMethods"], Method::GET) => {

@@ -175,7 +175,9 @@ fn a_registration_is_verified_stored_listed_excluded_and_removed() {
     assert!((295..=300).contains(&lifetime), "{lifetime}");
 
     let body = registration(key["challenge"].as_str().unwrap(), &Ceremony::default());
-    let (status, made, _) = h.graph(&token, Method::POST, &path(""), Some(body));
+    // The reference page writes the collection in lower case.
+    let lower = format!("/v1.0/users/{USER}/authentication/fido2methods");
+    let (status, made, _) = h.graph(&token, Method::POST, &lower, Some(body));
     assert_eq!(status, StatusCode::CREATED, "{made}");
     assert_eq!(made["aaGuid"], AAGUID);
     assert_eq!(made["displayName"], "Test key");
