@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import URL_RE, breakglass_bin, file_mode, import_peer, parse_env_file, require
+from conftest import URL_RE, breakglass_bin, file_mode, import_peer, parse_env_file, require  # noqa: F401
 
 fido2_server = import_peer("fido2.server")
 fido2_attestation = import_peer("fido2.attestation")
@@ -186,3 +186,46 @@ def test_a_none_attestation_verifies_too(rehearsal):
     results: list = []
     relying_party(results).register_complete(state, registration_response(recorded["registration"]))
     assert [r.attestation_type for r in results] == [fido2_attestation.AttestationType.NONE]
+
+
+def test_the_simulators_passkey_answers_match_the_csdl(rehearsal, enrolled, schema):
+    import httpx
+
+    _, root = rehearsal
+    state = root / "sim"
+    cloud = json.loads((state / "cloud.json").read_text())
+    operator = parse_env_file(state / "operator.env")
+    base = cloud["graphEndpoint"].rstrip("/")
+    with httpx.Client(verify=str(state / "ca.pem"), timeout=30) as http:
+        token = http.post(
+            f"{cloud['authorityHost'].rstrip('/')}/{operator['AZURE_TENANT_ID']}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": operator["AZURE_CLIENT_ID"],
+                "client_secret": operator["AZURE_CLIENT_SECRET"],
+                "scope": base + "/.default",
+            },
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def get(path: str) -> dict:
+            r = http.get(base + path, headers=headers)
+            assert r.status_code == 200, f"GET {path}: HTTP {r.status_code} {r.text[:300]}"
+            return r.json()
+
+        checks = [
+            ("/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2",
+             "fido2AuthenticationMethodConfiguration", False),
+            (f"/v1.0/users/{USER}/authentication/fido2Methods/creationOptions",
+             "webauthnCredentialCreationOptions", False),
+            (f"/v1.0/users/{USER}/authentication/fido2Methods", "fido2AuthenticationMethod", True),
+        ]
+        for path, type_name, collection in checks:
+            body = get(path)
+            value = body["value"] if collection else {k: v for k, v in body.items() if not k.startswith("@odata.context")}
+            problems = schema.validate(value, type_name, collection=collection, where=path)
+            assert not problems, f"{path}:\n  " + "\n  ".join(problems[:20])
+        listed = get(f"/v1.0/users/{USER}/authentication/fido2Methods")["value"]
+        assert listed and listed[0]["aaGuid"] == SOFTWARE_AAGUID
+        methods = get(f"/v1.0/users/{USER}/authentication/methods")
+        assert not schema.validate_path_response(f"/v1.0/users/{USER}/authentication/methods", methods)
