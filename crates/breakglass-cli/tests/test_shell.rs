@@ -6,19 +6,22 @@ use std::process::Command;
 
 use crate::common::TestEnv;
 
-/// What bash offers after `line` (the words typed so far, the last one being completed).
-fn bash_completes(script: &str, line: &[&str]) -> Vec<String> {
+/// What bash offers after `line` (the words typed so far, the last one being completed), with
+/// the completion script at `script` sourced. The script is read from a file: it is larger
+/// than one command-line argument may be (128 KiB on Linux).
+fn bash_completes(script: &std::path::Path, line: &[&str]) -> Vec<String> {
     let words = line
         .iter()
         .map(|w| format!("'{w}'"))
         .collect::<Vec<_>>()
         .join(" ");
     let program = format!(
-        "{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{joined}'; COMP_POINT=${{#COMP_LINE}}\n_breakglass breakglass '{current}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        "source '{script}'\nCOMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{joined}'; COMP_POINT=${{#COMP_LINE}}\n_breakglass breakglass '{current}' '{previous}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         cword = line.len() - 1,
         joined = line.join(" "),
         current = line[line.len() - 1],
         previous = line[line.len() - 2],
+        script = script.display(),
     );
     let output = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &program])
@@ -40,26 +43,32 @@ fn bash_completes_commands_subcommands_and_flags() {
     let env = TestEnv::new();
     let script = env.run(["completions", "bash"]);
     script.assert_success();
+    let script = env.write_file("breakglass.bash", &script.stdout);
     let syntax = Command::new("bash")
-        .args(["-n", "-c", &script.stdout])
+        .arg("-n")
+        .arg(&script)
         .output()
         .expect("bash");
     assert!(syntax.status.success(), "{syntax:?}");
 
     assert_eq!(
-        bash_completes(&script.stdout, &["breakglass", "cre"]),
+        bash_completes(&script, &["breakglass", "cre"]),
         ["credential"]
     );
     assert_eq!(
-        bash_completes(&script.stdout, &["breakglass", "credential", "rot"]),
+        bash_completes(&script, &["breakglass", "credential", "rot"]),
         ["rotate"]
     );
-    let flags = bash_completes(&script.stdout, &["breakglass", "temp-user", "--t"]);
+    assert_eq!(
+        bash_completes(&script, &["breakglass", "passkey", "en"]),
+        ["enroll"]
+    );
+    let flags = bash_completes(&script, &["breakglass", "temp-user", "--t"]);
     for flag in ["--ttl", "--tap"] {
         assert!(flags.iter().any(|f| f == flag), "{flag}: {flags:?}");
     }
     assert_eq!(
-        bash_completes(&script.stdout, &["breakglass", "completions", "fi"]),
+        bash_completes(&script, &["breakglass", "completions", "fi"]),
         ["fish"]
     );
 }

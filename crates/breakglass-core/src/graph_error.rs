@@ -83,6 +83,32 @@ const RULES: &[Rule] = &[
     },
     Rule {
         methods: ANY,
+        pattern: &["users", "*", "authentication", "fido2Methods", "**"],
+        needs: RequiredPermissions {
+            application: &[
+                "UserAuthMethod-Passkey.ReadWrite.All",
+                "UserAuthenticationMethod.ReadWrite.All",
+            ],
+            all_application: false,
+            roles: &[
+                "Authentication Administrator",
+                "Privileged Authentication Administrator",
+            ],
+            note: Some(
+                "the Passkey (FIDO2) method must also be enabled for the user, with self-service setup allowed, in the tenant's authentication methods policy",
+            ),
+        },
+    },
+    Rule {
+        methods: READ,
+        pattern: &["policies", "authenticationMethodsPolicy", "**"],
+        needs: any_of(
+            &["Policy.Read.AuthenticationMethod", "Policy.Read.All"],
+            &["Global Reader", "Security Reader"],
+        ),
+    },
+    Rule {
+        methods: ANY,
         pattern: &[
             "users",
             "*",
@@ -416,6 +442,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(tap.application, &["UserAuthenticationMethod.ReadWrite.All"]);
+        let passkey = required_permissions(
+            "GET",
+            "/v1.0/users/u/authentication/fido2Methods/creationOptions",
+        )
+        .unwrap();
+        assert_eq!(
+            passkey.application[0],
+            "UserAuthMethod-Passkey.ReadWrite.All"
+        );
+        let policy = required_permissions(
+            "GET",
+            "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2",
+        )
+        .unwrap();
+        assert_eq!(policy.application[0], "Policy.Read.AuthenticationMethod");
         assert_eq!(required_permissions("GET", "/v1.0/me/drive"), None);
     }
 

@@ -25,6 +25,7 @@ pub mod lease;
 pub mod markers;
 pub mod monitor;
 pub mod pass_policy;
+pub mod passkey;
 pub mod plan;
 pub mod report_html;
 pub mod retry;

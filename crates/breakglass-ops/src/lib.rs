@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod exports;
 pub mod lease;
 pub mod monitor;
+pub mod passkey;
 pub mod progress;
 pub mod provision;
 pub mod random;

@@ -61,6 +61,7 @@ pub(crate) fn describe(size: &TenantSize) -> TenantDescription {
         default_app_management_policy: None,
         app_management_policies: Vec::new(),
         temporary_access_pass_policy: Some(serde_json::json!({"state": "enabled"})),
+        passkey_policy: None,
         custom_roles: Vec::new(),
         administrative_units: Vec::new(),
         role_activation_policies: Vec::new(),

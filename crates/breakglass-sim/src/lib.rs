@@ -33,6 +33,7 @@ mod listing;
 mod object;
 mod odata;
 mod pass_policy;
+mod passkey_policy;
 mod permissions;
 mod persist;
 mod pki;
@@ -42,6 +43,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 mod tracked;
+mod webauthn;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

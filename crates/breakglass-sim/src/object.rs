@@ -85,6 +85,9 @@ pub(crate) struct Private {
     pub temporary_access_passes: Vec<Value>,
     /// Other authentication methods a user has registered, as Graph lists them (seeded).
     pub registered_methods: Vec<Value>,
+    /// Passkey creation challenges issued to administrators for this user and not yet used:
+    /// `{"challenge": base64url, "expires": RFC 3339}`.
+    pub passkey_challenges: Vec<Value>,
     /// federatedIdentityCredential objects (applications): a navigation, not a property, so
     /// Graph never shows them in the application itself.
     pub federated_identity_credentials: Vec<Value>,

@@ -63,6 +63,11 @@ pub(crate) struct TenantDescription {
     /// `all_users`.
     #[serde(default)]
     pub temporary_access_pass_policy: Option<Value>,
+    /// Properties of the Passkey (FIDO2) method policy over Entra's built-in one (disabled,
+    /// attestation enforced); `includeTargets` and `excludeTargets` name groups by display
+    /// name, or `all_users`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_policy: Option<Value>,
     /// Custom directory roles, which principals' `roles` and `eligibleRoles` may name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_roles: Vec<CustomRoleDescription>,
@@ -246,6 +251,7 @@ pub(crate) fn build(
     }
     seeding.add_app_management(description)?;
     seeding.set_pass_policy(description)?;
+    seeding.set_passkey_policy(description)?;
     Ok((seeding.tenant, operator))
 }
 
@@ -269,6 +275,7 @@ fn empty_tenant(description: &TenantDescription, now: Timestamp) -> Tenant {
         arm: Default::default(),
         app_management: Default::default(),
         temporary_access_pass_policy: crate::pass_policy::default_policy(),
+        passkey_policy: crate::passkey_policy::default_policy(),
         administrative_units: Vec::new(),
         role_activations: Vec::new(),
         group_pim: Default::default(),

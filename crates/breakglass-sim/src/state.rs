@@ -55,6 +55,10 @@ pub(crate) struct Tenant {
     /// Entra's built-in one in state files written before it.
     #[serde(default = "crate::pass_policy::default_policy")]
     pub temporary_access_pass_policy: Value,
+    /// The Passkey (FIDO2) method policy (`fido2AuthenticationMethodConfiguration`); Entra's
+    /// built-in one in state files written before it.
+    #[serde(default = "crate::passkey_policy::default_policy")]
+    pub passkey_policy: Value,
     /// Administrative units with their members, seeded only; absent in state files written
     /// before them.
     #[serde(default)]
@@ -117,6 +121,7 @@ impl Clone for Tenant {
             },
             // Set only by the seed, so the snapshot holds it and no change record needs to.
             temporary_access_pass_policy: self.temporary_access_pass_policy.clone(),
+            passkey_policy: self.passkey_policy.clone(),
             administrative_units: self.administrative_units.clone(),
             role_activations: self.role_activations.clone(),
             group_pim: self.group_pim.clone(),

@@ -16,6 +16,7 @@ pub mod exec;
 pub mod export;
 pub mod init;
 pub mod monitor;
+pub mod passkey;
 pub mod plan;
 pub mod report;
 pub mod scan;
@@ -49,6 +50,8 @@ pub enum Command {
     Sim(sim::SimCommand),
     Demo(demo::DemoArgs),
     TempUser(temp_user::TempUserArgs),
+    #[command(subcommand)]
+    Passkey(passkey::PasskeyCommand),
     Sweep(sweep::SweepArgs),
     Scan(scan::ScanArgs),
     #[command(subcommand)]
@@ -108,6 +111,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Sim(command) => sim::cmd_sim(helper, command).await,
         Command::Demo(args) => demo::cmd_demo(helper, args).await,
         Command::TempUser(args) => temp_user::cmd_temp_user(helper, args).await,
+        Command::Passkey(command) => passkey::cmd_passkey(helper, command).await,
         Command::Sweep(args) => sweep::cmd_sweep(helper, args).await,
         Command::Scan(args) => scan::cmd_scan(helper, args).await,
         Command::Monitor(command) => monitor::cmd_monitor(helper, command).await,

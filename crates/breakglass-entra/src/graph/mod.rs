@@ -4,6 +4,7 @@ pub mod app_management;
 pub mod auth_methods;
 mod batch;
 pub mod delegation;
+pub mod fido2;
 pub mod filters;
 pub mod log_record;
 pub mod models;

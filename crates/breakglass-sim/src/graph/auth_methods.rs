@@ -29,9 +29,37 @@ pub(crate) fn policies(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
             ],
             &Method::GET,
         ) => Some(get_pass_policy(ctx)),
+        (
+            [
+                "authenticationMethodsPolicy",
+                "authenticationMethodConfigurations",
+                id,
+            ],
+            &Method::GET,
+        ) if id.eq_ignore_ascii_case("fido2") => Some(get_passkey_policy(ctx)),
         _ => None,
     }
 }
+
+/// `GET …/authenticationMethodConfigurations/fido2`, with the same readers as the pass policy.
+fn get_passkey_policy(ctx: &Ctx<'_>) -> SimResponse {
+    let tenant = ctx.sim.tenant();
+    if let Err(denied) = ctx.require(&tenant, READ_PERMISSIONS, &READERS) {
+        return denied;
+    }
+    ctx.entity(
+        StatusCode::OK,
+        "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/$entity",
+        tenant.passkey_policy.clone(),
+    )
+}
+
+const READERS: [builtin::BuiltInRole; 4] = [
+    builtin::GLOBAL_READER,
+    builtin::SECURITY_READER,
+    builtin::SECURITY_ADMINISTRATOR,
+    builtin::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
+];
 
 fn get_pass_policy(ctx: &Ctx<'_>) -> SimResponse {
     let tenant = ctx.sim.tenant();

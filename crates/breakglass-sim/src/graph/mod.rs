@@ -11,6 +11,7 @@ mod batch;
 mod conditional_access;
 pub(crate) mod context;
 mod directory;
+mod fido2;
 mod groups;
 mod pim_groups;
 mod role_policies;

@@ -34,6 +34,12 @@ pub(crate) fn handle(ctx: &Ctx<'_>, rest: &[&str]) -> Option<SimResponse> {
             transitive_member_of(ctx, key)
         }
         ([key, "authentication", "methods"], Method::GET) => methods(ctx, key),
+        // Microsoft's page writes `fido2methods`; Graph's segments are case-insensitive.
+        ([key, "authentication", methods, rest @ ..], _)
+            if methods.eq_ignore_ascii_case("fido2Methods") =>
+        {
+            return super::fido2::handle(ctx, key, rest);
+        }
         ([key, "authentication", "temporaryAccessPassMethods"], Method::GET) => {
             list_passes(ctx, key)
         }
@@ -687,7 +693,12 @@ fn methods(ctx: &Ctx<'_>, key: &str) -> SimResponse {
         "password": null,
         "createdDateTime": user.str("createdDateTime"),
     })];
-    items.extend(user.private.registered_methods.iter().cloned());
+    items.extend(
+        user.private
+            .registered_methods
+            .iter()
+            .map(super::fido2::present),
+    );
     items.extend(
         user.private
             .temporary_access_passes

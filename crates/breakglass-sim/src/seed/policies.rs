@@ -84,6 +84,34 @@ impl Seeding<'_> {
         Ok(())
     }
 
+    pub(super) fn set_passkey_policy(
+        &mut self,
+        description: &TenantDescription,
+    ) -> Result<(), SimError> {
+        let Some(properties) = description
+            .passkey_policy
+            .as_ref()
+            .and_then(Value::as_object)
+        else {
+            return Ok(());
+        };
+        for (name, value) in properties {
+            let value = if matches!(name.as_str(), "includeTargets" | "excludeTargets") {
+                let names: Vec<String> = serde_json::from_value(value.clone())
+                    .map_err(|_| self.fail(format!("passkeyPolicy.{name} lists group names")))?;
+                let mut targets = Vec::new();
+                for group in names {
+                    targets.push(crate::pass_policy::target(&self.group_target(&group)?));
+                }
+                Value::Array(targets)
+            } else {
+                value.clone()
+            };
+            self.tenant.passkey_policy[name] = value;
+        }
+        Ok(())
+    }
+
     /// A policy target's id: `all_users`, or the id of the seeded group of that name.
     pub(super) fn group_target(&self, name: &str) -> Result<String, SimError> {
         if name == "all_users" {

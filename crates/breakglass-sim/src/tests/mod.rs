@@ -18,6 +18,7 @@ mod graph;
 mod in_process;
 mod indexes;
 mod pass_policy;
+mod passkeys;
 mod persistence;
 mod pim_groups;
 mod tokens;
