@@ -64,7 +64,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
-        value_name = "NAME,…",
+        value_name = "NAMES",
         help_heading = "Across tenants"
     )]
     pub only: Vec<String>,

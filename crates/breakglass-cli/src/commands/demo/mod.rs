@@ -117,7 +117,11 @@ pub async fn cmd_demo(helper: &CommandHelper, args: &DemoArgs) -> Result<(), Com
              share sheets). Remove the folder with: rm -r {dir}\n\n\
              Against your own tenant, run the same commands with the Azure SDK environment:\n\
              \x20 export AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=…   # or AZURE_CLIENT_CERTIFICATE_PATH\n\
-             \x20 breakglass init && breakglass plan && breakglass apply\n",
+             \x20 breakglass init && breakglass plan && breakglass apply\n\n\
+             Looking after several tenants? List them in a tenants file (`breakglass init --tenants\n\
+             tenants.toml`: each tenant's id, cloud, breakglass.toml and where its operator secret\n\
+             is) and audit, plan, apply or drill them all at once, a summary row per tenant:\n\
+             \x20 breakglass --tenants tenants.toml audit\n",
             dir = state_dir.display()
         ))?;
     } else {
