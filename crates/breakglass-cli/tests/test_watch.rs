@@ -1072,3 +1072,80 @@ fn zero_and_absurd_durations_are_refused_before_anything_is_read() {
         "{zero}"
     );
 }
+
+/// One watch serves two tenants: each keeps its own cursors in a state file named by its
+/// tenant id, and a sign-in in one is notified once, naming that tenant.
+#[test]
+fn one_watch_serves_several_tenants_and_names_each_in_its_notifications() {
+    use crate::test_tenants::{Simulated, tenants_env};
+    let east = Simulated::new("east", "1a2b3c4d-0000-4000-8000-0000000000e1", |_| {});
+    let west = Simulated::new("west", "1a2b3c4d-0000-4000-8000-0000000000e2", |_| {});
+    for tenant in [&east, &west] {
+        tenant.env.run(["apply", "--yes"]).assert_success();
+    }
+    let (mut env, file) = tenants_env(&[&east, &west]);
+    env.set_env("BREAKGLASS_WEBHOOK_SECRET", SECRET);
+    let file = file.display().to_string();
+    let states = env.root().join("watch-states");
+    let state_arg = states.display().to_string();
+    let watch = |url: &str| {
+        env.run([
+            "--tenants",
+            file.as_str(),
+            "watch",
+            "--once",
+            "--state",
+            state_arg.as_str(),
+            "--webhook",
+            url,
+            "--output",
+            "json",
+        ])
+    };
+    // Past apply's own changes in both tenants.
+    let baseline = Receiver::start(0, None);
+    watch(&baseline.url()).assert_success();
+
+    east.env
+        .run(["token", "--credential", "rotating"])
+        .assert_success();
+    let receiver = Receiver::start(0, None);
+    let output = watch(&receiver.url());
+    output.assert_success();
+    let signed_in = sign_in_notifications(&receiver);
+    assert_eq!(signed_in.len(), 1, "{output}\n{signed_in:#?}");
+    let n = &signed_in[0];
+    assert_eq!(n["tenantName"], "east", "{n:#}");
+    assert_eq!(n["tenantId"], east.tenant_id, "{n:#}");
+    assert!(n["title"].as_str().unwrap().starts_with("[east] "), "{n:#}");
+    let report = output.json();
+    assert_eq!(report["overall"], "all-passed");
+    assert_eq!(
+        report["tenants"][0]["report"]["delivered"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        report["tenants"][1]["report"]["delivered"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // One private state file per tenant id.
+    use std::os::unix::fs::PermissionsExt as _;
+    for tenant in [&east, &west] {
+        let state = states.join(format!("{}.json", tenant.tenant_id));
+        let mode = std::fs::metadata(&state)
+            .unwrap_or_else(|e| panic!("{}: {e}", state.display()))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Again: nothing new anywhere.
+    let again = watch(&receiver.url());
+    again.assert_success();
+    assert_eq!(sign_in_notifications(&receiver).len(), 1, "{again}");
+}

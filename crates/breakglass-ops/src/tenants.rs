@@ -32,6 +32,8 @@ pub fn load(path: &Path) -> Result<TenantsFile, Error> {
 
 /// Where one tenant's files are and how to sign in to it.
 pub struct TenantTarget {
+    /// Its name in the tenants file.
+    pub name: String,
     /// As the tenants file gives it.
     pub tenant_id: breakglass_core::TenantId,
     /// Its breakglass.toml.
@@ -97,6 +99,7 @@ pub fn resolve(base: &Path, entry: &TenantEntry) -> Result<TenantTarget, Error> 
         None => None,
     };
     Ok(TenantTarget {
+        name: entry.name.clone(),
         keepass_password_file,
         tenant_id: entry.tenant_id.clone(),
         config_path,

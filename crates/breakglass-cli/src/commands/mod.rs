@@ -29,6 +29,7 @@ pub mod tenant_runs;
 pub mod tenants;
 pub mod token;
 pub mod watch;
+pub mod watch_tenants;
 pub mod whoami;
 
 /// The commands of breakglass.

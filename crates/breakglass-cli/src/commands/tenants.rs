@@ -17,7 +17,7 @@ use crate::output::{Report, table};
 use crate::ui::Ui;
 
 /// The commands that run across tenants.
-pub const COMMANDS: &str = "audit, plan, apply, drill, credential list, monitor identities";
+pub const COMMANDS: &str = "audit, plan, apply, drill, credential list, monitor identities, watch, tenant list, report merge";
 
 /// Runs `command` for every tenant of `tenants_file`, or says it does not run across tenants.
 pub async fn run_for_tenants(
@@ -29,6 +29,9 @@ pub async fn run_for_tenants(
     use crate::commands::monitor::MonitorCommand;
     match command {
         Command::Init(args) => crate::commands::init::cmd_init(helper, args),
+        Command::Watch(args) => {
+            crate::commands::watch_tenants::cmd_watch_tenants(helper, args, tenants_file).await
+        }
         Command::Report(command) => crate::commands::report::cmd_report(helper, command).await,
         Command::Tenant(crate::commands::tenant::TenantCommand::List(args)) => {
             crate::commands::tenant::list::cmd_list(helper, args)

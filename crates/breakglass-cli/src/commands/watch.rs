@@ -183,7 +183,7 @@ pub struct EmailArgs {
 }
 
 /// The receivers the flags name, each checked before anything is read from the tenant.
-fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError> {
+pub fn sinks(args: &WatchArgs, timeout: Duration) -> Result<Vec<Sink>, CommandError> {
     let email = &args.email;
     let flags = ReceiverFlags {
         webhook: args.webhook.clone(),
@@ -289,6 +289,7 @@ pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), C
         overlap: timing.overlap,
         state_path,
         run_timeout: args.run_timeout.trim().to_string(),
+        tenant_name: None,
     };
     let sign_in = helper.sign_in_for(&args.operator, &workspace.config);
     if args.once {

@@ -458,6 +458,7 @@ mod tests {
             id: "0f2c1b9e-7a51-4c1e-9d3a-1e2f3a4b5c6d".into(),
             correlation_id: Some("c0a8f1d2-0000-4000-8000-000000000001".into()),
             tenant_id: "72f988bf-0000-4000-8000-000000000000".into(),
+            tenant_name: None,
             time: "2026-01-01T00:00:00Z".into(),
             severity: Severity::Critical,
             kind: EventKind::ServicePrincipalSignIn,

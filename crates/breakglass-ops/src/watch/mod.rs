@@ -33,6 +33,8 @@ pub struct Notification {
     pub id: String,
     pub correlation_id: Option<String>,
     pub tenant_id: String,
+    /// The tenant's name in the tenants file, when one watch serves several tenants.
+    pub tenant_name: Option<String>,
     /// When the event happened (Graph's `createdDateTime` or `activityDateTime`).
     pub time: String,
     pub severity: Severity,
@@ -103,6 +105,9 @@ pub(super) fn facts(n: &Notification) -> Vec<(&'static str, String)> {
             .into_iter()
             .filter_map(|(name, value)| value.clone().map(|value| (name, value))),
     );
+    if let Some(name) = &n.tenant_name {
+        facts.push(("Tenant", name.clone()));
+    }
     facts.push(("Tenant id", n.tenant_id.clone()));
     facts.push(("Source", n.source.clone()));
     facts.push(("Event id", n.id.clone()));

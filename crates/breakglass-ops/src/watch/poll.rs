@@ -233,6 +233,7 @@ fn notify(
         id: view.id().to_string(),
         correlation_id: view.correlation_id().map(str::to_string),
         tenant_id: identities.tenant_id.clone(),
+        tenant_name: None,
         time: event.time,
         severity,
         kind: event.kind,

@@ -329,6 +329,7 @@ mod tests {
             id: "e1".into(),
             correlation_id: Some("c0a8f1d2-0000-4000-8000-000000000001".into()),
             tenant_id: "72f988bf-0000-4000-8000-000000000000".into(),
+            tenant_name: None,
             time: "2026-01-01T00:00:00Z".into(),
             severity: Severity::High,
             kind: EventKind::ServicePrincipalSignIn,

@@ -114,6 +114,8 @@ pub struct Watcher<'a> {
     pub state_path: PathBuf,
     /// `--run-timeout` as given, for messages.
     pub run_timeout: String,
+    /// The tenant's name when one watch serves several: it names every notification.
+    pub tenant_name: Option<String>,
 }
 
 impl Watcher<'_> {
@@ -159,7 +161,11 @@ impl Watcher<'_> {
             let records =
                 fetch(graph, identities, source, read_from(earliest, self.overlap)).await?;
             for record in &records {
-                if let Some(notification) = notification(record, identities, source) {
+                if let Some(mut notification) = notification(record, identities, source) {
+                    if let Some(name) = &self.tenant_name {
+                        notification.title = format!("[{name}] {}", notification.title);
+                        notification.tenant_name = Some(name.clone());
+                    }
                     events.push(Queued {
                         source,
                         time: record_time(record).unwrap_or(started),
