@@ -87,6 +87,8 @@ pub fn prepare(
             command.env(AZURE_CLIENT_CERTIFICATE_PATH, &file);
             certificate_file = Some(file);
         }
+        // The key cannot leave the token: the child gets the access token only.
+        Material::OnToken => {}
     }
     Ok(certificate_file)
 }

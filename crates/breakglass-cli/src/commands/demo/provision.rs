@@ -78,6 +78,7 @@ fn declare(narrator: &mut Narrator<'_>, state_dir: &Path) -> Result<Declared, Co
     let config_args = ConfigArgs {
         config: config_path.clone(),
         keepass_password_file: Some(password_file.clone()),
+        pkcs11_pin_file: None,
     };
     let declared = serde_json::json!({"config": config_path.display().to_string(), "keepassPasswordFile": password_file.display().to_string()});
     narrator.finish(
