@@ -141,7 +141,10 @@ impl fmt::Debug for CertificateCredential {
             .field("subject", &self.subject)
             .field("thumbprint_sha1", &self.thumbprint_sha1_hex())
             .field("not_after", &self.not_after)
-            .field("private_key", &format_args!("[in {}]", self.key.location()))
+            .field(
+                "private_key",
+                &format_args!("[redacted] (in {})", self.key.location()),
+            )
             .finish()
     }
 }
