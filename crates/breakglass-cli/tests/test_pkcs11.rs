@@ -267,10 +267,24 @@ fn jwt_part(token: &str, index: usize) -> Value {
 
 #[test]
 fn pkcs11_key_is_made_on_the_token_and_cannot_be_read_out() {
-    let Some((_env, simulator, hsm)) = applied() else {
+    let Some((mut env, simulator, hsm)) = applied() else {
         return;
     };
     assert_eq!(hardware_certificates(&simulator).len(), 1);
+
+    // The manifest says the token holds it: a plan has nothing to do, and needs no PIN.
+    env.remove_env("BREAKGLASS_PKCS11_PIN");
+    env.run(["plan", "--detailed-exitcode"]).assert_code(0);
+    let list = env.run(["credential", "list", "--output", "json"]);
+    list.assert_success();
+    let listed = list.json()["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .find(|c| c["label"] == "hardware")
+        .cloned()
+        .expect("the hardware credential");
+    assert_eq!(listed["store"], "pkcs11", "{listed:#}");
 
     // An independent PKCS#11 client sees the key pair and the certificate on the token, the
     // private key sensitive and never extractable.
