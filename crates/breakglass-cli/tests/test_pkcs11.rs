@@ -418,7 +418,7 @@ fn pkcs11_token_signs_the_assertion_for_token_exec_and_drill() {
     assert!(!output.stderr.contains(PIN) && !output.stdout.contains(PIN));
 
     // exec: the child gets an access token, and no secret or certificate file to sign in
-    // with by itself.
+    // with by itself, nor the token's PIN.
     let exec = env.run([
         "exec",
         "--credential",
@@ -426,7 +426,7 @@ fn pkcs11_token_signs_the_assertion_for_token_exec_and_drill() {
         "--",
         "sh",
         "-c",
-        "test -n \"$BREAKGLASS_ACCESS_TOKEN\" && echo token-given; env | grep -c -e '^AZURE_CLIENT_SECRET=' -e '^AZURE_CLIENT_CERTIFICATE_PATH=' || true",
+        "test -n \"$BREAKGLASS_ACCESS_TOKEN\" && echo token-given; env | grep -c -e '^AZURE_CLIENT_SECRET=' -e '^AZURE_CLIENT_CERTIFICATE_PATH=' -e '^BREAKGLASS_PKCS11_PIN=' || true",
     ]);
     exec.assert_success();
     assert!(exec.stdout.contains("token-given"), "{}", exec.stdout);
