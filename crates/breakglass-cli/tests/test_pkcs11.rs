@@ -582,3 +582,38 @@ fn pkcs11_locked_token_is_not_tried() {
         output.stderr
     );
 }
+
+#[test]
+fn pkcs11_refused_or_missing_pin_adds_nothing_to_the_tenant() {
+    let Some((mut env, simulator, _hsm)) = applied() else {
+        return;
+    };
+    assert_eq!(hardware_certificates(&simulator).len(), 1);
+
+    env.set_env("BREAKGLASS_PKCS11_PIN", "0000-0000");
+    let output = env.run(["credential", "add", "hardware", "--force"]);
+    output.assert_code(3);
+    assert!(
+        output.error_lines()[0].contains("was refused"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(hardware_certificates(&simulator).len(), 1);
+
+    // No PIN anywhere and no terminal to ask on: said so, before anything is added.
+    env.remove_env("BREAKGLASS_PKCS11_PIN");
+    let output = env.run(["credential", "add", "hardware", "--force"]);
+    output.assert_code(3);
+    assert_eq!(
+        output.error_lines()[0],
+        format!("error: the user PIN of PKCS#11 token `{TOKEN}` is needed"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("BREAKGLASS_PKCS11_PIN"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(hardware_certificates(&simulator).len(), 1);
+}
