@@ -599,6 +599,15 @@ fn pkcs11_refused_or_missing_pin_adds_nothing_to_the_tenant() {
         output.stderr
     );
     assert_eq!(hardware_certificates(&simulator).len(), 1);
+    // rotate needs the token twice (the addKey proof, the new key): one refusal stops it.
+    let output = env.run(["credential", "rotate", "hardware"]);
+    output.assert_code(3);
+    assert!(
+        output.error_lines()[0].contains("was refused"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(hardware_certificates(&simulator).len(), 1);
 
     // No PIN anywhere and no terminal to ask on: said so, before anything is added.
     env.remove_env("BREAKGLASS_PKCS11_PIN");

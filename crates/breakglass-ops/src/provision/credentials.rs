@@ -341,7 +341,12 @@ fn token_signer(
         let Some(location) = vault.token_location(&entry.label) else {
             continue;
         };
-        let on_token = vault.tokens.credential(&location)?;
+        // A token that cannot be opened (no PIN, a refused one) signs no proof; the
+        // certificate then goes on by PATCH, and the same error is met again (not the PIN
+        // tried again) if the new key itself is to be made on that token.
+        let Ok(on_token) = vault.tokens.credential(&location) else {
+            continue;
+        };
         if on_token.note.key_id.eq_ignore_ascii_case(&entry.key_id) {
             return Ok(Some(Signer {
                 key_id: entry.key_id,

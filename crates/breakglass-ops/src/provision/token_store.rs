@@ -32,8 +32,9 @@ pub struct PinSource(Arc<AskPin>);
 /// Asks for the PIN of the token with this label.
 type AskPin = dyn Fn(&str) -> Result<SecretString, Error> + Send + Sync;
 
-/// A token opened in this run: its module, its label, the logged-in session.
-type OpenToken = (String, String, Arc<Pkcs11Token>);
+/// A token this run tried to open: its module, its label, and the logged-in session or why
+/// it could not be opened (kept, so that a refused PIN is never tried a second time).
+type OpenToken = (String, String, Result<Arc<Pkcs11Token>, Error>);
 
 impl PinSource {
     pub fn new(
@@ -124,7 +125,7 @@ impl Tokens {
             .iter()
             .find(|(module, label, _)| *module == location.module && *label == location.token)
         {
-            return Ok(Arc::clone(token));
+            return token.clone();
         }
         let module = Path::new(&location.module);
         if !module.is_file() {
@@ -134,14 +135,14 @@ impl Tokens {
                 reason: "no such file".to_string(),
             }));
         }
-        let pin = (self.pin.0)(&location.token)?;
-        let token = Pkcs11Token::open(module, &location.token, &pin).map_err(token_error)?;
+        let token = (self.pin.0)(&location.token)
+            .and_then(|pin| Pkcs11Token::open(module, &location.token, &pin).map_err(token_error));
         open.push((
             location.module.clone(),
             location.token.clone(),
-            Arc::clone(&token),
+            token.clone(),
         ));
-        Ok(token)
+        token
     }
 
     /// Generates a key pair on the token and a self-signed certificate the token signs.
@@ -234,8 +235,9 @@ impl Tokens {
     /// [`Tokens::forget`], on a token this run has already opened (so no PIN is asked for).
     pub fn forget_if_open(&self, location: &Pkcs11Location, key_id: &str) -> Result<(), Error> {
         let is_open = self.open.lock().is_ok_and(|open| {
-            open.iter()
-                .any(|(module, label, _)| *module == location.module && *label == location.token)
+            open.iter().any(|(module, label, token)| {
+                *module == location.module && *label == location.token && token.is_ok()
+            })
         });
         if is_open {
             self.forget(location, key_id)?;
