@@ -82,6 +82,7 @@ pub fn request(args: &CredentialSourceArgs) -> Result<Request, CommandError> {
         sheet,
         shares,
         config_path: args.config.config.clone(),
+        tokens: args.config.tokens(),
     })
 }
 

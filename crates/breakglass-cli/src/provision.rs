@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use breakglass_ops::provision::Workspace;
+use breakglass_ops::provision::token_store::{PinSource, Tokens};
 use breakglass_ops::provision::vault::KeePassPassword;
 
 use crate::error::{CommandError, config_error};
@@ -34,6 +35,12 @@ pub struct ConfigArgs {
     /// prompts for several tenants at once could not be told apart.
     #[arg(skip)]
     pub never_prompt: bool,
+
+    /// A file whose first line is the user PIN of the PKCS#11 token that holds a
+    /// `store = "pkcs11"` credential. Without it, BREAKGLASS_PKCS11_PIN is used, or a
+    /// prompt on the terminal. The PIN is tried once, never retried.
+    #[arg(long, value_name = "PATH")]
+    pub pkcs11_pin_file: Option<PathBuf>,
 }
 
 impl ConfigArgs {
@@ -41,7 +48,66 @@ impl ConfigArgs {
     pub fn workspace(&self) -> Result<Workspace, CommandError> {
         Ok(Workspace::load(&self.config)?)
     }
+
+    /// The PKCS#11 tokens, with their PIN read (only when a token is opened) from
+    /// `--pkcs11-pin-file`, BREAKGLASS_PKCS11_PIN or a prompt. Never argv.
+    pub fn tokens(&self) -> Tokens {
+        let file = self.pkcs11_pin_file.clone();
+        let may_prompt = !self.never_prompt;
+        Tokens::new(PinSource::new(move |token| {
+            pkcs11_pin(file.as_deref(), token, may_prompt).map_err(|e| {
+                e.hints()
+                    .iter()
+                    .fold(breakglass_ops::config_error(e.message()), |error, hint| {
+                        error.hinted(hint.clone())
+                    })
+            })
+        }))
+    }
 }
+
+/// Reads the PIN of `token`: the file, the environment, or a prompt on the terminal.
+fn pkcs11_pin(
+    file: Option<&Path>,
+    token: &str,
+    may_prompt: bool,
+) -> Result<SecretString, CommandError> {
+    if let Some(file) = file {
+        let text = read_secret_file(file, "PKCS#11 PIN", PKCS11_PIN_ENV)?;
+        let line = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_string();
+        if line.is_empty() {
+            return Err(config_error(format!(
+                "the PKCS#11 PIN file {} is empty",
+                file.display()
+            ))
+            .hinted(format!("write the token's user PIN on its first line (mode 0600), or use {PKCS11_PIN_ENV}")));
+        }
+        return Ok(SecretString::from(line));
+    }
+    if let Ok(value) = std::env::var(PKCS11_PIN_ENV)
+        && !value.is_empty()
+    {
+        return Ok(SecretString::from(value));
+    }
+    if may_prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let pin = rpassword::prompt_password(format!("User PIN of PKCS#11 token `{token}`: "))
+            .map_err(|e| config_error(format!("cannot read the PIN: {e}")))?;
+        return Ok(SecretString::from(pin));
+    }
+    Err(
+        config_error(format!("the user PIN of PKCS#11 token `{token}` is needed")).hinted(format!(
+            "set {PKCS11_PIN_ENV}, pass `--pkcs11-pin-file PATH`, or run on a terminal to be asked"
+        )),
+    )
+}
+
+/// The environment variable that may hold the PKCS#11 token's user PIN.
+pub const PKCS11_PIN_ENV: &str = breakglass_core::env::BREAKGLASS_PKCS11_PIN;
 
 /// The environment variable that may hold the KeePass master password.
 pub const KEEPASS_PASSWORD_ENV: &str = breakglass_core::env::BREAKGLASS_KEEPASS_PASSWORD;
@@ -62,7 +128,7 @@ pub fn keepass_password(
             })?;
             line
         } else {
-            read_password_file(file)?
+            read_secret_file(file, "KeePass password", KEEPASS_PASSWORD_ENV)?
         };
         let line = text.lines().next().unwrap_or_default().to_string();
         if line.is_empty() {
@@ -101,21 +167,32 @@ pub fn keepass_password(
 
 /// Reads a file holding the KeePass password, saying what to do when it cannot be read.
 pub fn read_password_file(file: &Path) -> Result<zeroize::Zeroizing<String>, CommandError> {
+    read_secret_file(file, "KeePass password", KEEPASS_PASSWORD_ENV)
+}
+
+/// Reads a file holding `what` (a password or PIN), saying what to do when it cannot be read;
+/// `env` is the variable that could be used instead.
+fn read_secret_file(
+    file: &Path,
+    what: &str,
+    env: &str,
+) -> Result<zeroize::Zeroizing<String>, CommandError> {
     if file.is_dir() {
-        return Err(config_error(format!(
-            "the KeePass password file {} is a folder",
-            file.display()
-        ))
-        .hinted("pass a file whose first line is the password"));
+        return Err(
+            config_error(format!("the {what} file {} is a folder", file.display()))
+                .hinted(format!("pass a file whose first line is the {what}")),
+        );
     }
     let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            "check the path; or set BREAKGLASS_KEEPASS_PASSWORD, or leave the flag out to be asked on the terminal"
+            format!(
+                "check the path; or set {env}, or leave the flag out to be asked on the terminal"
+            )
         } else {
-            "make the file readable to you (and to nobody else: mode 0600)"
+            "make the file readable to you (and to nobody else: mode 0600)".to_string()
         };
         config_error(format!(
-            "cannot read the KeePass password file {}: {e}",
+            "cannot read the {what} file {}: {e}",
             file.display()
         ))
         .hinted(hint)
@@ -123,9 +200,9 @@ pub fn read_password_file(file: &Path) -> Result<zeroize::Zeroizing<String>, Com
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(zeroize::Zeroizing::new(text.to_string())),
         Err(_) => Err(config_error(format!(
-            "the KeePass password file {} is not UTF-8 text",
+            "the {what} file {} is not UTF-8 text",
             file.display()
         ))
-        .hinted("write the password as text on the file's first line")),
+        .hinted(format!("write the {what} as text on the file's first line"))),
     }
 }

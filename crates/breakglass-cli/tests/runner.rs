@@ -33,6 +33,7 @@ mod test_monitor_deploy;
 mod test_monitor_rules;
 mod test_pass_policy;
 mod test_passkey;
+mod test_pkcs11;
 mod test_provision;
 mod test_scan;
 mod test_shell;

@@ -8,9 +8,9 @@ fn demo_runs_to_completion() {
     let state = env.root().join("demo");
     let output = env.run(["demo", "--state-dir", state.to_str().expect("utf-8")]);
     output.assert_success();
-    for step in 1..=16 {
+    for step in 1..=17 {
         assert!(
-            output.stdout.contains(&format!("Step {step}/16")),
+            output.stdout.contains(&format!("Step {step}/17")),
             "{output}"
         );
     }
@@ -78,7 +78,7 @@ fn demo_json_records_the_steps() {
     let json = output.json();
     assert_eq!(json["ok"], true);
     let steps = json["steps"].as_array().expect("steps");
-    assert_eq!(steps.len(), 16);
+    assert_eq!(steps.len(), 17);
     assert_eq!(steps[2]["title"], "Sign in as the operator");
     assert_eq!(steps[2]["result"]["kind"], "application");
     assert_eq!(steps[3]["result"]["displayName"], "Contoso (simulated)");
@@ -109,6 +109,34 @@ fn demo_json_records_the_steps() {
             .any(|f| f["check"] == "graph-permissions" && f["status"] == "finding"),
         "{audit:#}"
     );
+    // Step 17 signs in with a certificate on a SoftHSM2 token, or says why it skipped.
+    let hardware = &steps[16]["result"];
+    let softhsm = std::path::Path::new(crate::test_pkcs11::SOFTHSM_MODULE).is_file();
+    let in_ci = matches!(std::env::var("CI").as_deref(), Ok("1" | "true" | "yes"));
+    assert!(
+        softhsm || !in_ci,
+        "SoftHSM2 is missing; CI=true does not skip"
+    );
+    if softhsm {
+        assert_eq!(hardware["signedIn"], true, "{hardware:#}");
+        assert_eq!(
+            hardware["appid"], steps[10]["result"]["appid"],
+            "{hardware:#}"
+        );
+        assert!(
+            hardware["tokenSerial"]
+                .as_str()
+                .is_some_and(|s| s.len() >= 8),
+            "{hardware:#}"
+        );
+    } else {
+        assert!(
+            hardware["skipped"]
+                .as_str()
+                .is_some_and(|why| why.contains("SoftHSM2 is not installed")),
+            "{hardware:#}"
+        );
+    }
     // The demo never prints the operator's secret nor the KeePass password.
     let secret = std::fs::read_to_string(state.join("tenant/operator.env"))
         .expect("operator.env is kept with --state-dir")

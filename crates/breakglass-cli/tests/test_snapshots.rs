@@ -83,6 +83,8 @@ fn redactions() -> insta::Settings {
         // A key id's first eight digits, as tables and share file names abbreviate it.
         (r"\b[0-9a-f]{8}\b", "[KEYID]"),
         (r"\b[0-9A-F]{40}\b", "[THUMBPRINT]"),
+        // A fresh SoftHSM2 token's serial number (the demo's step 17).
+        (r"serial [0-9a-f]{16}\b", "serial [SERIAL]"),
         // A Shamir share set's random id.
         (r"\(set [A-Z2-7]{8},", "(set [SET],"),
         // A port in a table's last column, with its padding: not every port has five digits.

@@ -176,6 +176,9 @@ mod tests {
             shares: None,
             lifetime_days: days,
             rotate_after_days: None,
+            pkcs11_module: None,
+            pkcs11_token: None,
+            pkcs11_key: None,
         }
     }
 

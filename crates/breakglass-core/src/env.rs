@@ -17,3 +17,5 @@ pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
 pub const BREAKGLASS_CLOUD: &str = "BREAKGLASS_CLOUD";
 /// The KeePass database password, for runs without a terminal to ask on.
 pub const BREAKGLASS_KEEPASS_PASSWORD: &str = "BREAKGLASS_KEEPASS_PASSWORD";
+/// The user PIN of the PKCS#11 token of `store = "pkcs11"` credentials.
+pub const BREAKGLASS_PKCS11_PIN: &str = "BREAKGLASS_PKCS11_PIN";

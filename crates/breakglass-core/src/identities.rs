@@ -235,10 +235,13 @@ impl EmergencyIdentities {
     }
 }
 
-/// The severity a credential with this store gets: offline (sheet, shares) is critical.
+/// The severity a credential with this store gets: offline (sheet, shares, a token in a safe)
+/// is critical.
 pub fn severity_for_store(store: crate::config::StoreKind) -> Severity {
     match store {
-        crate::config::StoreKind::Sheet | crate::config::StoreKind::Shares => Severity::Critical,
+        crate::config::StoreKind::Sheet
+        | crate::config::StoreKind::Shares
+        | crate::config::StoreKind::Pkcs11 => Severity::Critical,
         crate::config::StoreKind::Keepass => Severity::High,
     }
 }

@@ -76,9 +76,60 @@ impl AssertionAlgorithm {
     }
 }
 
-/// An RSA private key and its certificate, held in memory.
+/// Holds an RSA private key and signs with it. The key may be in this process's memory
+/// ([`CertificateCredential::from_der`]) or on a PKCS#11 token that never lets it out
+/// ([`crate::pkcs11::TokenKey`]); everything that builds a JWT or a certificate goes through
+/// this trait, so only the signing itself differs.
+pub trait KeySigner: Send + Sync {
+    /// The public key as PKCS#1 `RSAPublicKey` DER (what a certificate's
+    /// `subjectPublicKey` holds for RSA).
+    fn public_key_der(&self) -> &[u8];
+
+    /// Signs `message` (the whole message: hashing is part of the algorithm) with SHA-256 and
+    /// PSS (MGF1-SHA256, 32-byte salt) for [`AssertionAlgorithm::Ps256`], or PKCS#1 v1.5 for
+    /// [`AssertionAlgorithm::Rs256`].
+    fn sign(
+        &self,
+        algorithm: AssertionAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CredentialError>;
+
+    /// Where the key is, for `Debug` and messages (never key material).
+    fn location(&self) -> String;
+}
+
+/// An RSA key held in this process's memory.
+struct MemoryKey(RsaKeyPair);
+
+impl KeySigner for MemoryKey {
+    fn public_key_der(&self) -> &[u8] {
+        self.0.public_key().as_ref()
+    }
+
+    fn sign(
+        &self,
+        algorithm: AssertionAlgorithm,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CredentialError> {
+        let padding: &'static dyn signature::RsaEncoding = match algorithm {
+            AssertionAlgorithm::Ps256 => &signature::RSA_PSS_SHA256,
+            AssertionAlgorithm::Rs256 => &signature::RSA_PKCS1_SHA256,
+        };
+        let mut signature = vec![0u8; self.0.public_modulus_len()];
+        self.0
+            .sign(padding, &SystemRandom::new(), message, &mut signature)
+            .map_err(|_| CredentialError::Signing)?;
+        Ok(signature)
+    }
+
+    fn location(&self) -> String {
+        "memory".to_string()
+    }
+}
+
+/// An RSA private key (in memory or on a token) and its certificate.
 pub struct CertificateCredential {
-    key: RsaKeyPair,
+    key: Arc<dyn KeySigner>,
     certificate_der: Vec<u8>,
     subject: String,
     not_after: Option<jiff::Timestamp>,
@@ -90,7 +141,10 @@ impl fmt::Debug for CertificateCredential {
             .field("subject", &self.subject)
             .field("thumbprint_sha1", &self.thumbprint_sha1_hex())
             .field("not_after", &self.not_after)
-            .field("private_key", &"[redacted]")
+            .field(
+                "private_key",
+                &format_args!("[redacted] (in {})", self.key.location()),
+            )
             .finish()
     }
 }
@@ -200,6 +254,16 @@ impl CertificateCredential {
             origin: origin.to_string(),
             reason: err.to_string(),
         })?;
+        Self::from_signer(Arc::new(MemoryKey(key)), certificate_der, origin)
+    }
+
+    /// Builds from a key that signs elsewhere (a PKCS#11 token) and its X.509 certificate
+    /// (DER); fails when the certificate is not the key's.
+    pub fn from_signer(
+        key: Arc<dyn KeySigner>,
+        certificate_der: &[u8],
+        origin: &str,
+    ) -> Result<CertificateCredential, CredentialError> {
         let certificate = x509_cert::Certificate::from_der(certificate_der).map_err(|err| {
             CredentialError::BadCertificate {
                 origin: origin.to_string(),
@@ -207,7 +271,7 @@ impl CertificateCredential {
             }
         })?;
         let spki = &certificate.tbs_certificate.subject_public_key_info;
-        if spki.subject_public_key.raw_bytes() != key.public_key().as_ref() {
+        if spki.subject_public_key.raw_bytes() != key.public_key_der() {
             return Err(CredentialError::KeyMismatch {
                 origin: origin.to_string(),
             });
@@ -329,19 +393,7 @@ impl CertificateCredential {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let padding: &'static dyn signature::RsaEncoding = match algorithm {
-            AssertionAlgorithm::Ps256 => &signature::RSA_PSS_SHA256,
-            AssertionAlgorithm::Rs256 => &signature::RSA_PKCS1_SHA256,
-        };
-        let mut signature = vec![0u8; self.key.public_modulus_len()];
-        self.key
-            .sign(
-                padding,
-                &SystemRandom::new(),
-                signing_input.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| CredentialError::Signing)?;
+        let signature = self.key.sign(algorithm, signing_input.as_bytes())?;
         Ok(SecretString::from(format!(
             "{signing_input}.{}",
             URL_SAFE_NO_PAD.encode(signature)

@@ -178,6 +178,14 @@ pub enum CredentialError {
     KeyMismatch { origin: String },
     #[error("signing the client assertion failed")]
     Signing,
+    #[error("{0}")]
+    Token(Box<crate::pkcs11::Pkcs11Error>),
+}
+
+impl From<crate::pkcs11::Pkcs11Error> for CredentialError {
+    fn from(error: crate::pkcs11::Pkcs11Error) -> Self {
+        CredentialError::Token(Box::new(error))
+    }
 }
 
 /// Everything that can go wrong talking to the identity platform or Microsoft Graph.
@@ -321,6 +329,7 @@ impl EntraError {
             EntraError::Credential(CredentialError::EncryptedKey { .. }) => Some(
                 "decrypt it first, e.g. `openssl pkey -in key.pem -out plain.pem`, and keep the result protected".to_string(),
             ),
+            EntraError::Credential(CredentialError::Token(error)) => Some(error.hint()),
             EntraError::Credential(_) => Some(
                 "AZURE_CLIENT_CERTIFICATE_PATH must name a PEM file holding the private key (PKCS#8 or PKCS#1) and the certificate".to_string(),
             ),

@@ -19,10 +19,11 @@ pub mod device_code;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod pkcs11;
 pub mod token;
 
 pub use arm::{ArmClient, ArmResponse};
-pub use credential::{AssertionAlgorithm, CertificateCredential, ClientCredential};
+pub use credential::{AssertionAlgorithm, CertificateCredential, ClientCredential, KeySigner};
 pub use device_code::{DeviceCodeFlow, DeviceCodePrompt};
 pub use error::{CredentialError, EntraError, GraphError, TokenError};
 pub use graph::{

@@ -143,14 +143,16 @@ pub async fn prepare(
     let session = helper.sign_in_for(operator, &workspace.config).await?;
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_apply)?;
-    Ok(breakglass_ops::provision::prepare::prepare(
+    let mut prepared = breakglass_ops::provision::prepare::prepare(
         helper.ui(),
         session,
         workspace,
         password,
         stores.replace_missing_stores,
     )
-    .await?)
+    .await?;
+    prepared.vault.tokens = config_args.tokens();
+    Ok(prepared)
 }
 
 pub async fn cmd_plan(helper: &CommandHelper, args: &PlanArgs) -> Result<(), CommandError> {

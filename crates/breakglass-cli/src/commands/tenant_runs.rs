@@ -26,6 +26,7 @@ fn tenant_config(target: &TenantTarget) -> ConfigArgs {
         config: target.config_path.clone(),
         keepass_password_file: target.keepass_password_file.clone(),
         never_prompt: true,
+        pkcs11_pin_file: None,
     }
 }
 

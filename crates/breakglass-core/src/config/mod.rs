@@ -82,6 +82,39 @@ pub struct CredentialPolicy {
     /// Rotate when a credential is this old; absent for credentials kept offline.
     #[serde(default)]
     pub rotate_after_days: Option<u32>,
+    /// The PKCS#11 module (a shared library) when the store is `pkcs11`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11_module: Option<String>,
+    /// The token's label when the store is `pkcs11`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11_token: Option<String>,
+    /// The key's label on the token when the store is `pkcs11`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11_key: Option<String>,
+}
+
+/// Where on which token a `pkcs11` credential's key is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pkcs11Location {
+    pub module: String,
+    pub token: String,
+    pub key: String,
+}
+
+impl CredentialPolicy {
+    /// The token and key of a `pkcs11` credential (after validation, all three are set).
+    pub fn pkcs11(&self) -> Option<Pkcs11Location> {
+        match (&self.pkcs11_module, &self.pkcs11_token, &self.pkcs11_key) {
+            (Some(module), Some(token), Some(key)) if self.store == StoreKind::Pkcs11 => {
+                Some(Pkcs11Location {
+                    module: module.clone(),
+                    token: token.clone(),
+                    key: key.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +133,8 @@ pub enum StoreKind {
     Sheet,
     /// Shamir shares, one sheet per custodian.
     Shares,
+    /// A PKCS#11 token (smart card, HSM, SoftHSM2): the key is made on it and never leaves.
+    Pkcs11,
 }
 
 /// The classic cloud-only emergency access user accounts.

@@ -43,6 +43,17 @@ store = "keepass"
 lifetime_days = 90
 rotate_after_days = 30
 
+# On a PKCS#11 token (smart card, HSM; only SoftHSM2 has been tried): the key is generated on
+# the token and never leaves it. Keep the token and its PIN in the safe, apart.
+# [[app.credentials]]
+# label = "hardware"
+# kind = "certificate"
+# store = "pkcs11"
+# pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+# pkcs11_token = "breakglass"
+# pkcs11_key = "breakglass-emergency"
+# lifetime_days = 365
+
 [users]
 # Classic cloud-only emergency access accounts on the initial *.onmicrosoft.com domain.
 # Microsoft asks for at least two; 0 relies on the app alone.

@@ -163,3 +163,39 @@ fn thresholds() {
         assert_eq!(Threshold::parse(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_pkcs11_credential_needs_a_certificate_and_its_token() {
+    let on_token = "store = \"pkcs11\"\npkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"\npkcs11_token = \"safe-token\"\npkcs11_key = \"breakglass\"";
+    let config = with("store = \"shares\"\nshares = \"3-of-5\"", on_token).expect("valid");
+    let location = config
+        .credential("offline")
+        .and_then(CredentialPolicy::pkcs11)
+        .expect("a token location");
+    assert_eq!(location.token, "safe-token");
+    assert_eq!(location.key, "breakglass");
+
+    let reason = |result: Result<Config, ConfigError>| match result {
+        Err(ConfigError::BadCredential { reason, .. }) => reason,
+        other => panic!("expected a bad credential, got {other:?}"),
+    };
+    // A client secret cannot live on a token.
+    let secret = STARTER
+        .replacen("store = \"shares\"\nshares = \"3-of-5\"", on_token, 1)
+        .replacen("kind = \"certificate\"", "kind = \"secret\"", 1);
+    assert!(reason(Config::parse(&secret)).contains("needs kind = \"certificate\""));
+    // Each of the three is required.
+    let no_key = on_token.replace("\npkcs11_key = \"breakglass\"", "");
+    assert!(
+        reason(with("store = \"shares\"\nshares = \"3-of-5\"", &no_key))
+            .contains("needs pkcs11_key")
+    );
+    // And only for a token.
+    assert!(
+        reason(with(
+            "store = \"keepass\"",
+            "store = \"keepass\"\npkcs11_token = \"safe-token\""
+        ))
+        .contains("pkcs11_token is only for store = \"pkcs11\"")
+    );
+}

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    AppConfig, ConditionalAccessConfig, Config, ConfigError, CredentialPolicy, GroupConfig,
-    StoreKind, Threshold, UsersConfig,
+    AppConfig, ConditionalAccessConfig, Config, ConfigError, CredentialKind, CredentialPolicy,
+    GroupConfig, StoreKind, Threshold, UsersConfig,
 };
 use crate::roles;
 
@@ -89,11 +89,48 @@ fn validate_credential(credential: &CredentialPolicy) -> Result<(), ConfigError>
         (StoreKind::Shares, Some(text)) if Threshold::parse(text).is_none() => Err(bad(format!(
             "shares = \"{text}\" is not k-of-n with 2 <= k <= n <= 16"
         ))),
-        (StoreKind::Keepass | StoreKind::Sheet, Some(_)) => {
+        (StoreKind::Keepass | StoreKind::Sheet | StoreKind::Pkcs11, Some(_)) => {
             Err(bad("shares is only for store = \"shares\"".into()))
         }
-        _ => Ok(()),
+        _ => validate_pkcs11(credential).map_err(bad),
     }
+}
+
+/// `store = "pkcs11"` needs a certificate and the module, token and key; other stores none.
+fn validate_pkcs11(credential: &CredentialPolicy) -> Result<(), String> {
+    let fields = [
+        ("pkcs11_module", &credential.pkcs11_module),
+        ("pkcs11_token", &credential.pkcs11_token),
+        ("pkcs11_key", &credential.pkcs11_key),
+    ];
+    if credential.store != StoreKind::Pkcs11 {
+        return match fields.iter().find(|(_, value)| value.is_some()) {
+            Some((name, _)) => Err(format!("{name} is only for store = \"pkcs11\"")),
+            None => Ok(()),
+        };
+    }
+    if credential.kind != CredentialKind::Certificate {
+        return Err(
+            "store = \"pkcs11\" holds a key, so it needs kind = \"certificate\"".to_string(),
+        );
+    }
+    for (name, value) in fields {
+        match value.as_deref().map(str::trim) {
+            None | Some("") => {
+                return Err(format!(
+                    "store = \"pkcs11\" needs {name}, e.g. pkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\", pkcs11_token = \"breakglass\", pkcs11_key = \"{}\"",
+                    credential.label
+                ));
+            }
+            Some(text) if text.len() > 32 && name != "pkcs11_module" => {
+                return Err(format!(
+                    "{name} = \"{text}\" is longer than a token label can be (32 bytes)"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn validate_users(users: &UsersConfig) -> Result<(), ConfigError> {

@@ -38,8 +38,11 @@ pub struct CredentialResult {
     pub key_id: Option<String>,
     /// `secret` or `certificate`.
     pub kind: String,
-    /// `keepass`, `sheet` or `shares k-of-n`.
+    /// `keepass`, `sheet`, `shares k-of-n` or `pkcs11`.
     pub store: String,
+    /// The serial number of the PKCS#11 token the credential was proven from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_serial: Option<String>,
     /// Whether a token was obtained and used with it, with the role in effect.
     pub proven: bool,
     pub checks: Vec<Check>,

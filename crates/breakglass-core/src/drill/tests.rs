@@ -161,6 +161,7 @@ fn record(started: &str, proven: &[(&str, &str)], unproven: &[&str]) -> DrillRec
         key_id: key.map(str::to_string),
         kind: "secret".into(),
         store: "keepass".into(),
+        token_serial: None,
         proven,
         checks: Vec::new(),
     };

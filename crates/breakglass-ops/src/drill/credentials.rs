@@ -29,6 +29,7 @@ pub(super) struct Context<'a> {
     pub chosen_cloud: &'a ResolvedCloud,
     pub http_options: &'a HttpOptions,
     pub keepass_password: &'a dyn Fn(&Path) -> Result<KeePassPassword, Error>,
+    pub tokens: crate::provision::token_store::Tokens,
     pub config_path: &'a Path,
     pub min_days: i64,
     pub warn_days: i64,
@@ -47,6 +48,7 @@ fn store_name(policy: &CredentialPolicy) -> String {
         StoreKind::Keepass => "keepass".into(),
         StoreKind::Sheet => "sheet".into(),
         StoreKind::Shares => format!("shares {}", policy.shares.as_deref().unwrap_or("")),
+        StoreKind::Pkcs11 => "pkcs11".into(),
     }
 }
 
@@ -141,6 +143,7 @@ fn empty_result(policy: &CredentialPolicy) -> CredentialResult {
             CredentialKind::Certificate => "certificate".into(),
         },
         store: store_name(policy),
+        token_serial: None,
         proven: false,
         checks: Vec::new(),
     }
@@ -157,11 +160,12 @@ fn source_request(
         sheet,
         shares,
         config_path: cx.config_path.to_path_buf(),
+        tokens: cx.tokens.clone(),
     };
     match (policy.store, given) {
         (_, Some(Given::Sheet(input))) => Some(request(Some(input.clone()), Vec::new())),
         (_, Some(Given::Shares(inputs))) => Some(request(None, inputs.clone())),
-        (StoreKind::Keepass, None) => Some(request(None, Vec::new())),
+        (StoreKind::Keepass | StoreKind::Pkcs11, None) => Some(request(None, Vec::new())),
         (StoreKind::Sheet | StoreKind::Shares, None) => None,
     }
 }
@@ -297,6 +301,9 @@ pub(super) async fn prove_credential(
         CheckKind::Source,
         format!("from {}", credential.origin),
     ));
+    if let credential_source::Origin::Token { serial, .. } = &credential.origin {
+        result.token_serial = Some(serial.clone());
+    }
     if let Some(key) = &credential.key_id {
         on_app.record_key(&mut result, key);
     }

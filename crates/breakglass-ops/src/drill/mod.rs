@@ -70,6 +70,8 @@ pub struct Drill<'a> {
     pub chosen_cloud: ResolvedCloud,
     pub http_options: HttpOptions,
     pub keepass_password: &'a dyn Fn(&Path) -> Result<KeePassPassword, Error>,
+    /// The PKCS#11 tokens of `pkcs11` credentials, and how their PINs are asked for.
+    pub tokens: crate::provision::token_store::Tokens,
 }
 
 pub(crate) fn when(at: Timestamp) -> String {
@@ -189,6 +191,7 @@ pub async fn run(
         chosen_cloud: &drill.chosen_cloud,
         http_options: &drill.http_options,
         keepass_password: drill.keepass_password,
+        tokens: drill.tokens.clone(),
         config_path: &options.config_path,
         min_days: options.min_days,
         warn_days: options.warn_days,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use breakglass_core::KnownCloud;
 use breakglass_core::env::{
     AZURE_AUTHORITY_HOST, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-    AZURE_TENANT_ID, BREAKGLASS_KEEPASS_PASSWORD,
+    AZURE_TENANT_ID, BREAKGLASS_KEEPASS_PASSWORD, BREAKGLASS_PKCS11_PIN,
 };
 use breakglass_entra::AccessToken;
 use secrecy::ExposeSecret as _;
@@ -27,7 +27,8 @@ pub const GRAPH_ENDPOINT_ENV: &str = "BREAKGLASS_GRAPH_ENDPOINT";
 pub const CREDENTIAL_ENV: &str = "BREAKGLASS_CREDENTIAL";
 
 /// Variables of the Azure SDK that would make the command sign in as someone else (or not
-/// at all) next to the emergency credential, and the KeePass password it has no use for.
+/// at all) next to the emergency credential, and the KeePass password and token PIN it has no
+/// use for.
 const REMOVED_FROM_CHILD: &[&str] = &[
     AZURE_CLIENT_SECRET,
     AZURE_CLIENT_CERTIFICATE_PATH,
@@ -38,6 +39,7 @@ const REMOVED_FROM_CHILD: &[&str] = &[
     "AZURE_FEDERATED_TOKEN_FILE",
     AZURE_AUTHORITY_HOST,
     BREAKGLASS_KEEPASS_PASSWORD,
+    BREAKGLASS_PKCS11_PIN,
 ];
 
 /// Sets the command's environment for `credential` and `token`. A certificate held in memory
@@ -87,6 +89,8 @@ pub fn prepare(
             command.env(AZURE_CLIENT_CERTIFICATE_PATH, &file);
             certificate_file = Some(file);
         }
+        // The key cannot leave the token: the child gets the access token only.
+        Material::OnToken => {}
     }
     Ok(certificate_file)
 }

@@ -46,6 +46,7 @@ use crate::Progress;
 use crate::cloud::{CloudSource, ResolvedCloud};
 use crate::error::{Error, config_error, usage_error};
 use crate::provision::Workspace;
+use crate::provision::token_store::Tokens;
 use crate::provision::vault::{KeePassPassword, LocalVault};
 use breakglass_store::{CredentialPayload, ShamirShare};
 
@@ -60,6 +61,8 @@ pub struct Request {
     pub shares: Vec<Input>,
     /// `breakglass.toml`, read only for a label.
     pub config_path: PathBuf,
+    /// How a `pkcs11` credential's token is opened (and its PIN asked for).
+    pub tokens: Tokens,
 }
 
 /// Where the credential was found (no secrets).
@@ -71,6 +74,8 @@ pub enum Origin {
     KeePass { path: PathBuf },
     /// A recovery sheet's payload, from a file or stdin.
     Sheet { from: String },
+    /// A key on a PKCS#11 token.
+    Token { token: String, serial: String },
     /// k of n Shamir shares.
     Shares {
         used: usize,
@@ -86,6 +91,9 @@ impl fmt::Display for Origin {
             Origin::Environment => f.write_str("the environment (AZURE_*)"),
             Origin::KeePass { path } => write!(f, "KeePass {}", path.display()),
             Origin::Sheet { from } => write!(f, "the recovery sheet in {from}"),
+            Origin::Token { token, serial } => {
+                write!(f, "PKCS#11 token `{token}` (serial {serial})")
+            }
             Origin::Shares {
                 used,
                 threshold,
@@ -112,6 +120,8 @@ pub enum Material {
     },
     /// A PEM file named by AZURE_CLIENT_CERTIFICATE_PATH; it already exists.
     CertificateFile(PathBuf),
+    /// A certificate whose key stays on a PKCS#11 token: no other program can use it.
+    OnToken,
 }
 
 impl fmt::Debug for Material {
@@ -122,6 +132,7 @@ impl fmt::Debug for Material {
                 write!(f, "Material::CertificatePem({thumbprint}, [redacted])")
             }
             Material::CertificateFile(path) => write!(f, "Material::CertificateFile({path:?})"),
+            Material::OnToken => f.write_str("Material::OnToken"),
         }
     }
 }
@@ -132,6 +143,7 @@ impl Material {
         match self {
             Material::Secret(_) => "client secret",
             Material::CertificatePem { .. } | Material::CertificateFile(_) => "certificate",
+            Material::OnToken => "certificate on a token",
         }
     }
 }
@@ -250,6 +262,7 @@ fn from_configured_label(
             })?;
             from_stored(progress, request, &stored, Origin::KeePass { path })
         }
+        StoreKind::Pkcs11 => from_token(progress, request, policy),
         StoreKind::Sheet => Err(usage_error(format!(
             "`{label}` is kept on a printed recovery sheet; pass its QR code text with `--sheet FILE` (or `--sheet -` to paste it)"
         ))
@@ -280,7 +293,36 @@ fn store_name(store: StoreKind) -> &'static str {
         StoreKind::Keepass => "keepass",
         StoreKind::Sheet => "sheet",
         StoreKind::Shares => "shares",
+        StoreKind::Pkcs11 => "pkcs11",
     }
+}
+
+/// A `pkcs11` credential: the token signs; its note says for which tenant and app.
+fn from_token(
+    progress: &dyn Progress,
+    request: &Request,
+    policy: &breakglass_core::config::CredentialPolicy,
+) -> Result<EmergencyCredential, Error> {
+    let location = crate::provision::token_store::location_of(policy)?;
+    let on_token = request.tokens.credential(&location)?;
+    let note = &on_token.note;
+    let credential = EmergencyCredential {
+        label: Some(policy.label.clone()),
+        tenant: note.tenant_id.parse()?,
+        client_id: note.client_id.clone(),
+        key_id: Some(note.key_id.clone()),
+        expires: Some(note.end),
+        cloud: Some(note.cloud.clone()).filter(|c| !c.is_empty()),
+        authority_host: Url::parse(&note.authority_host).ok(),
+        origin: Origin::Token {
+            token: on_token.token_label.clone(),
+            serial: on_token.serial.clone(),
+        },
+        material: Material::OnToken,
+        credential: ClientCredential::certificate(on_token.certificate),
+    };
+    credential.warn_about_expiry(progress);
+    Ok(credential)
 }
 
 /// The share `.txt` files the manifest lists for `label`, if they are still here.

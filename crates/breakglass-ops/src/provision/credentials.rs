@@ -29,7 +29,8 @@ use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
 use super::apply::TenantFacts;
-use super::keys::{self, GeneratedCertificate, Material};
+use super::keys::{self, GeneratedCertificate, GeneratedKey, Material};
+use super::token_store::Tokens;
 use super::vault::{LocalVault, NewCredential, StoredLocation, Vault};
 use crate::error::{Error, ErrorKind, config_error, internal_error};
 
@@ -300,6 +301,9 @@ pub fn find_signer(
         .filter(|c| c.kind == CredentialKind::Certificate && !c.expired(now))
         .filter(|c| c.start.is_none_or(|s| s <= now))
         .collect();
+    if let Some(signer) = token_signer(vault, &current)? {
+        return Ok(Some(signer));
+    }
     for entry in vault.keepass_entries()? {
         let Some(key_id) = entry.key_id.map(|k| k.to_string()) else {
             continue;
@@ -319,6 +323,34 @@ pub fn find_signer(
             return Ok(Some(Signer {
                 key_id,
                 certificate,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// A current certificate on a token the manifest lists, to sign an addKey proof there.
+fn token_signer(
+    vault: &LocalVault,
+    current: &[&TenantCredential],
+) -> Result<Option<Signer>, Error> {
+    for entry in vault.manifest_entries()? {
+        if entry.store != "pkcs11" || !current.iter().any(|c| c.key_id == entry.key_id) {
+            continue;
+        }
+        let Some(location) = vault.token_location(&entry.label) else {
+            continue;
+        };
+        // A token that cannot be opened (no PIN, a refused one) signs no proof; the
+        // certificate then goes on by PATCH, and the same error is met again (not the PIN
+        // tried again) if the new key itself is to be made on that token.
+        let Ok(on_token) = vault.tokens.credential(&location) else {
+            continue;
+        };
+        if on_token.note.key_id.eq_ignore_ascii_case(&entry.key_id) {
+            return Ok(Some(Signer {
+                key_id: entry.key_id,
+                certificate: on_token.certificate,
             }));
         }
     }
@@ -382,12 +414,21 @@ impl Created {
         Ok(match &self.material {
             Material::Secret { secret, .. } => ClientCredential::Secret(secret.clone()),
             Material::Certificate { certificate, .. } => {
-                let cert = breakglass_entra::CertificateCredential::from_der(
-                    certificate.private_key_pkcs8_der.expose_secret(),
-                    false,
-                    &certificate.certificate_der,
-                    "the new certificate",
-                )
+                let cert = match &certificate.key {
+                    GeneratedKey::Memory(key) => breakglass_entra::CertificateCredential::from_der(
+                        key.expose_secret(),
+                        false,
+                        &certificate.certificate_der,
+                        "the new certificate",
+                    ),
+                    GeneratedKey::Token(key) => {
+                        breakglass_entra::CertificateCredential::from_signer(
+                            Arc::clone(key) as Arc<dyn breakglass_entra::KeySigner>,
+                            &certificate.certificate_der,
+                            "the new certificate",
+                        )
+                    }
+                }
                 .map_err(|e| internal_error(format!("the new certificate is not usable: {e}")))?;
                 ClientCredential::certificate(cert)
             }
@@ -395,9 +436,12 @@ impl Created {
     }
 }
 
-/// Adds a credential for `policy` to the app. A certificate's key is made here and never
-/// sent anywhere; the secret of a client secret is made by Entra and shown only once.
+/// Adds a credential for `policy` to the app. A certificate's key is made here (or, for
+/// `store = "pkcs11"`, on the token through `tokens`) and never sent anywhere; the secret of a
+/// client secret is made by Entra and shown only once.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_credential(
+    tokens: &Tokens,
     graph: &GraphClient,
     replication: ReplicationPolicy,
     policy: &CredentialPolicy,
@@ -422,7 +466,12 @@ pub async fn create_credential(
     match policy.kind {
         CredentialKind::Secret => addition.add_password().await,
         CredentialKind::Certificate => {
-            let generated = keys::generate_certificate(&policy.label, app_id, now, end)?;
+            let generated = if policy.store == StoreKind::Pkcs11 {
+                let location = super::token_store::location_of(policy)?;
+                tokens.generate(&location, &policy.label, app_id, now, end)?
+            } else {
+                keys::generate_certificate(&policy.label, app_id, now, end)?
+            };
             addition.add_certificate(generated, signer).await
         }
     }

@@ -9,7 +9,9 @@ pub mod keys;
 pub mod listing;
 pub mod prepare;
 pub mod rotate;
+pub mod token_store;
 pub mod vault;
+mod vault_api;
 
 use std::path::{Path, PathBuf};
 

@@ -258,6 +258,7 @@ impl CredentialOps<'_> {
             kind_name(policy.kind)
         ));
         let created = credentials::create_credential(
+            &self.vault.tokens,
             self.graph,
             self.replication,
             policy,

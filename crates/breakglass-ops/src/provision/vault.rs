@@ -2,10 +2,10 @@
 //! named in `breakglass.toml`, and the manifest that lists (without secrets) which key ids
 //! the sheets hold.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use breakglass_core::config::{Config, CredentialPolicy, StoreKind};
+use breakglass_core::config::{Config, CredentialPolicy, Pkcs11Location, StoreKind};
 use breakglass_core::plan::HeldAccount;
 use breakglass_core::stores::{
     LocalStores, MadeInTenant, StoreFound, StoreProblem, store_problems,
@@ -20,70 +20,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::keys::Material;
+use super::keys::{GeneratedKey, Material};
+use super::token_store::Tokens;
+pub use super::vault_api::{NewCredential, StoredLocation, Vault};
 use crate::error::{Error, ErrorKind, config_error, internal_error};
-
-/// A credential just made, with what its store needs to know.
-pub struct NewCredential {
-    pub label: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub authority_host: String,
-    pub cloud: String,
-    pub material: Material,
-}
-
-/// Where a stored credential ended up, for output.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredLocation {
-    pub store: String,
-    pub files: Vec<PathBuf>,
-}
-
-/// The stores as provisioning sees them.
-pub trait Vault {
-    /// Key ids of app credentials held by any store; `None` when a store cannot be read.
-    /// A wrong password or a damaged store is an error, not an unknown.
-    fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, Error>;
-    /// The emergency users' entries in KeePass; `None` when the KeePass password is not
-    /// available.
-    fn held_accounts(&mut self) -> Result<Option<Vec<HeldAccount>>, Error>;
-    /// Writes a new credential to the store its policy names.
-    fn store_credential(
-        &mut self,
-        policy: &CredentialPolicy,
-        credential: NewCredential,
-    ) -> Result<StoredLocation, Error>;
-    /// Forgets a credential that is no longer in the tenant.
-    fn forget(&mut self, key_id: &str) -> Result<(), Error>;
-    /// Writes an emergency user's password to KeePass, marked pending, before the tenant
-    /// is asked to take it. `user_id` is `None` for a user not yet created.
-    fn stage_account_password(
-        &mut self,
-        user_id: Option<&str>,
-        user_principal_name: &str,
-        tenant_id: &str,
-        password: &SecretString,
-    ) -> Result<(), Error>;
-    /// Marks a staged password as the tenant's, with the user's object id.
-    fn confirm_account_password(
-        &mut self,
-        user_principal_name: &str,
-        user_id: &str,
-    ) -> Result<(), Error>;
-    /// Passwords staged for users that were never created (a crash before the create
-    /// request), so the next create uses them instead of leaving them behind.
-    fn unclaimed_account_passwords(&mut self) -> Result<Vec<(String, SecretString)>, Error>;
-    /// Drops a staged password whose user name turned out to belong to someone else.
-    fn forget_unclaimed_account(&mut self, user_principal_name: &str) -> Result<(), Error>;
-    /// Keeps a Temporary Access Pass for the user's owner.
-    fn store_temporary_access_pass(
-        &mut self,
-        user_id: &str,
-        pass: &SecretString,
-    ) -> Result<(), Error>;
-}
 
 /// One sheet-held credential in the manifest. No secret is written here.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -134,6 +74,10 @@ pub struct LocalVault {
     /// Whether a KeePass database may be started here: only when nothing in the tenant needs
     /// the one that is missing (a first apply), or a person said it is lost for good.
     may_create_keepass: bool,
+    /// The PKCS#11 tokens of `store = "pkcs11"` credentials, and their PINs.
+    pub tokens: Tokens,
+    /// Where each `pkcs11` credential's key is, by label.
+    token_locations: BTreeMap<String, Pkcs11Location>,
 }
 
 impl LocalVault {
@@ -147,7 +91,25 @@ impl LocalVault {
             report_to: "your security operations team".into(),
             tenant_id: None,
             may_create_keepass: false,
+            tokens: Tokens::default(),
+            token_locations: config
+                .app
+                .credentials
+                .iter()
+                .filter_map(|c| c.pkcs11().map(|l| (c.label.clone(), l)))
+                .collect(),
         }
+    }
+
+    /// Where the `pkcs11` credential `label` is kept.
+    pub fn token_location(&self, label: &str) -> Option<Pkcs11Location> {
+        self.token_locations.get(label).cloned()
+    }
+
+    /// Opens tokens with `tokens` (and its PIN source).
+    pub fn with_tokens(mut self, tokens: Tokens) -> LocalVault {
+        self.tokens = tokens;
+        self
     }
 
     /// Runs `read` on the vault on a blocking thread, so that opening the KeePass database
@@ -436,8 +398,13 @@ impl LocalVault {
                 end,
                 ..
             } => {
+                let GeneratedKey::Memory(key) = &certificate.key else {
+                    return Err(internal_error(
+                        "a key made on a token can only be kept on that token",
+                    ));
+                };
                 let cert = CertificateCredential::from_der(
-                    certificate.private_key_pkcs8_der.clone(),
+                    key.clone(),
                     KeyFormat::Pkcs8,
                     certificate.certificate_der.clone(),
                 )
@@ -494,7 +461,13 @@ impl LocalVault {
         } else {
             self.write_share_sheets(policy, &payload, stored, key_id)?
         };
-        self.list_in_manifest(policy, stored, key_id, &files, set_id)?;
+        self.list_in_manifest(
+            policy,
+            (stored.kind.name(), stored.end),
+            key_id,
+            &files,
+            set_id,
+        )?;
         Ok(StoredLocation {
             store: paper_store_name(policy.store).into(),
             files: files.into_iter().map(|f| self.sheets.join(f)).collect(),
@@ -560,11 +533,12 @@ impl LocalVault {
         Ok((files, set_id))
     }
 
-    /// Lists sheets just written in the manifest, in place of the label's earlier ones.
-    fn list_in_manifest(
+    /// Lists sheets just written (or a key just made on a token) in the manifest, in place of
+    /// the label's earlier ones.
+    pub(super) fn list_in_manifest(
         &self,
         policy: &CredentialPolicy,
-        stored: &StoredCredential,
+        (kind, expires): (&str, Timestamp),
         key_id: &str,
         files: &[String],
         set_id: Option<String>,
@@ -582,13 +556,13 @@ impl LocalVault {
         manifest.credentials.push(ManifestEntry {
             label: policy.label.clone(),
             key_id: key_id.to_string(),
-            kind: stored.kind.name().to_string(),
+            kind: kind.to_string(),
             store: paper_store_name(policy.store).into(),
             shares: policy.shares.clone(),
             set_id,
             files: files.to_vec(),
             created: Timestamp::now().to_string(),
-            expires: stored.end.to_string(),
+            expires: expires.to_string(),
         });
         self.save_manifest(&manifest)?;
         for old in replaced {
@@ -617,12 +591,12 @@ fn write_error(error: breakglass_store::WriteFileError) -> Error {
     Error::new(ErrorKind::Config, error.to_string()).hinted(hint)
 }
 
-/// `sheet` or `shares`.
+/// `sheet`, `shares` or `pkcs11`: the stores the manifest lists.
 fn paper_store_name(store: StoreKind) -> &'static str {
-    if store == StoreKind::Sheet {
-        "sheet"
-    } else {
-        "shares"
+    match store {
+        StoreKind::Sheet => "sheet",
+        StoreKind::Pkcs11 => "pkcs11",
+        StoreKind::Shares | StoreKind::Keepass => "shares",
     }
 }
 
@@ -631,6 +605,10 @@ fn short(key_id: &str) -> &str {
 }
 
 impl Vault for LocalVault {
+    fn tokens(&self) -> Tokens {
+        self.tokens.clone()
+    }
+
     fn held_key_ids(&mut self) -> Result<Option<BTreeSet<String>>, Error> {
         let mut held: BTreeSet<String> = self
             .manifest()?
@@ -681,11 +659,16 @@ impl Vault for LocalVault {
         policy: &CredentialPolicy,
         credential: NewCredential,
     ) -> Result<StoredLocation, Error> {
+        if policy.store == StoreKind::Pkcs11 {
+            return self.store_on_token(policy, &credential);
+        }
         let stored = self.stored(&credential)?;
         let key_id = credential.material.key_id().to_string();
         match policy.store {
             StoreKind::Keepass => self.store_in_keepass(&stored),
-            StoreKind::Sheet | StoreKind::Shares => self.store_on_paper(policy, &stored, &key_id),
+            StoreKind::Sheet | StoreKind::Shares | StoreKind::Pkcs11 => {
+                self.store_on_paper(policy, &stored, &key_id)
+            }
         }
     }
 
@@ -693,9 +676,19 @@ impl Vault for LocalVault {
         let mut manifest = self.manifest()?;
         if let Some(position) = manifest.credentials.iter().position(|e| e.key_id == key_id) {
             let entry = manifest.credentials.remove(position);
+            if let Some(location) = self.token_locations.get(&entry.label)
+                && entry.store == "pkcs11"
+            {
+                self.tokens.forget(location, key_id)?;
+            }
             self.save_manifest(&manifest)?;
             for file in entry.files {
                 let _ = std::fs::remove_file(self.sheets.join(file));
+            }
+        } else {
+            // A rotated key the manifest no longer lists, on a token this run opened.
+            for location in self.token_locations.values() {
+                self.tokens.forget_if_open(location, key_id)?;
             }
         }
         if self.keepass_path.exists()

@@ -61,7 +61,9 @@ pub async fn open(
     let keepass_path = workspace.base.join(&workspace.config.stores.keepass);
     let password = keepass_password(config_args, &keepass_path, for_write)?;
     let session = helper.sign_in_for(operator, &workspace.config).await?;
-    Ok(CredentialSession::open(session, workspace, password)?)
+    let mut opened = CredentialSession::open(session, workspace, password)?;
+    opened.vault.tokens = config_args.tokens();
+    Ok(opened)
 }
 
 impl ProofArgs {

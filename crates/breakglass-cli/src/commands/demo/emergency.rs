@@ -15,11 +15,11 @@ use crate::error::{CommandError, internal_error};
 /// environment pointed at the simulator.
 pub(super) struct Scene<'a> {
     simulator: &'a RunningSimulator,
-    state_dir: &'a Path,
-    folder: PathBuf,
-    config: String,
-    password_file: String,
-    env: Vec<(&'static str, String)>,
+    pub(super) state_dir: &'a Path,
+    pub(super) folder: PathBuf,
+    pub(super) config: String,
+    pub(super) password_file: String,
+    pub(super) env: Vec<(&'static str, String)>,
 }
 
 impl<'a> Scene<'a> {
@@ -82,7 +82,8 @@ pub(super) async fn emergency_steps(
     exec_command(narrator, scene).await?;
     temporary_admin(narrator, scene).await?;
     drill(narrator, scene).await?;
-    audit(narrator, scene).await
+    audit(narrator, scene).await?;
+    super::hardware::hardware_token(narrator, scene)
 }
 
 /// Step 11: a token with the rotating secret.

@@ -5,6 +5,7 @@
 //! differs from a real tenant is the cloud profile it points at.
 
 mod emergency;
+mod hardware;
 mod narrator;
 mod provision;
 

@@ -29,7 +29,7 @@ pub(super) struct DemoRecord {
     pub(super) ok: bool,
 }
 
-const STEPS: usize = 16;
+const STEPS: usize = 17;
 
 /// Prints steps as they happen (human) or records them (JSON).
 pub(super) struct Narrator<'a> {

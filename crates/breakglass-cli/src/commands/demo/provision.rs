@@ -79,6 +79,7 @@ fn declare(narrator: &mut Narrator<'_>, state_dir: &Path) -> Result<Declared, Co
         config: config_path.clone(),
         keepass_password_file: Some(password_file.clone()),
         never_prompt: false,
+        pkcs11_pin_file: None,
     };
     let declared = serde_json::json!({"config": config_path.display().to_string(), "keepassPasswordFile": password_file.display().to_string()});
     narrator.finish(

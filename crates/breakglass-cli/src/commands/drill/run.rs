@@ -177,6 +177,7 @@ pub async fn run_drill(
         chosen_cloud: helper.cloud()?,
         http_options: helper.http_options(),
         keepass_password: &password,
+        tokens: args.config.tokens(),
     };
     let record = drill::run(&drill, &workspace, &options, &earlier, started).await?;
     let files = record::write(&folder, &record)?;

@@ -14,6 +14,9 @@ fn an_app_management_policy_that_would_refuse_the_next_rotation_is_a_finding() {
         shares: None,
         lifetime_days: 180,
         rotate_after_days: Some(90),
+        pkcs11_module: None,
+        pkcs11_token: None,
+        pkcs11_key: None,
     }];
     let findings = audit(&snapshot);
     assert!(findings_of(&findings, CheckId::AppManagementPolicy).is_empty());

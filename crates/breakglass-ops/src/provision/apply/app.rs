@@ -245,6 +245,7 @@ impl Applier<'_> {
             .ok_or_else(|| service_error(format!("credential `{label}` is not declared")))?
             .clone();
         let created = credentials::create_credential(
+            &self.vault.tokens(),
             self.graph,
             self.replication,
             &policy,
