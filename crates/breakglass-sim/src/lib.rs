@@ -14,6 +14,7 @@
 // Handlers answer errors with a full HTTP response; boxing each one buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod activity;
 mod alert_receiver;
 mod app_policy;
 mod arm;
@@ -128,6 +129,7 @@ pub(crate) struct Simulator {
     pub clock: clock::Clock,
     pub signer: pki::TokenSigner,
     pub faults: faults::Faults,
+    pub activity: activity::Activity,
     pub base_url: Url,
     pub device_codes: Mutex<identity::DeviceCodes>,
     changes: persist::ChangeLog,
@@ -180,6 +182,7 @@ impl Simulator {
             clock,
             signer: pki.signer,
             faults: faults::Faults::default(),
+            activity: activity::Activity::default(),
             base_url,
             device_codes: Mutex::new(identity::DeviceCodes::default()),
             changes,
@@ -371,6 +374,19 @@ impl RunningSimulator {
     /// Moves the simulator's clock forward, e.g. to expire credentials.
     pub fn advance_clock(&self, seconds: i64) {
         self.simulator.clock.advance(seconds);
+    }
+
+    /// From the arrival of the first request (other than `/_sim/`) to the departure of the
+    /// last answer since [`Self::reset_busy_window`]; `None` when nothing came. A client
+    /// working on several tenants, one simulator each, worked on those whose windows overlap
+    /// at the same time.
+    pub fn busy_window(&self) -> Option<(std::time::Instant, std::time::Instant)> {
+        self.simulator.activity.busy_window()
+    }
+
+    /// Starts a new busy window with the next request.
+    pub fn reset_busy_window(&self) {
+        self.simulator.activity.reset();
     }
 
     /// Stops accepting connections and waits for the server task to end.

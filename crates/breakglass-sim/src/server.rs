@@ -99,6 +99,7 @@ async fn handle(
     };
 
     let mut hold = false;
+    let _answering = (!request.path.starts_with("/_sim/")).then(|| simulator.activity.request());
     if !request.path.starts_with("/_sim/") {
         let decision = simulator
             .faults

@@ -454,6 +454,16 @@ impl InProcessSimulator {
         self.running().advance_clock(seconds);
     }
 
+    /// When the simulator was busy since [`Self::reset_busy_window`]: first request in, last
+    /// answer out.
+    pub fn busy_window(&self) -> Option<(std::time::Instant, std::time::Instant)> {
+        self.running().busy_window()
+    }
+
+    pub fn reset_busy_window(&self) {
+        self.running().reset_busy_window();
+    }
+
     /// A Graph client signed in as the seeded operator, for tests that read or change the
     /// tenant directly, as an administrator would in Graph Explorer.
     pub fn operator_graph(&self) -> OperatorGraph {
