@@ -282,7 +282,12 @@ impl Authenticator for UsbAuthenticator {
             builder = builder.resident_key();
         }
         let args = builder.build();
-        let made = self.device.make_credential_with_args(&args).map_err(|e| {
+        // The crate indexes into the key's answer without checking its length: a malformed
+        // answer must fail this enrolment, not end the process.
+        let answered = guarded("making the credential", || {
+            self.device.make_credential_with_args(&args)
+        })?;
+        let made = answered.map_err(|e| {
             let retries = self.device.get_pin_retries().ok();
             ctap_error("making the credential", &format!("{e:#}"), retries)
         })?;
