@@ -72,8 +72,40 @@ fn pkcs11_pin(
     token: &str,
     may_prompt: bool,
 ) -> Result<SecretString, CommandError> {
+    let source = PinOrigin {
+        what: "PKCS#11 PIN",
+        first_line: "the token's user PIN",
+        env: PKCS11_PIN_ENV,
+        flag: "--pkcs11-pin-file",
+        prompt: format!("User PIN of PKCS#11 token `{token}`: "),
+        needed: format!("the user PIN of PKCS#11 token `{token}` is needed"),
+    };
+    read_pin(file, &source, may_prompt)
+}
+
+/// Where a device's PIN may come from, and how to name it in messages.
+pub struct PinOrigin<'a> {
+    /// e.g. "PKCS#11 PIN".
+    pub what: &'a str,
+    /// What goes on the file's first line.
+    pub first_line: &'a str,
+    pub env: &'a str,
+    pub flag: &'a str,
+    pub prompt: String,
+    /// The error when no source gave it.
+    pub needed: String,
+}
+
+/// Reads a PIN from `file`, else the environment variable, else a prompt on the terminal
+/// (when `may_prompt`). Never argv.
+pub fn read_pin(
+    file: Option<&Path>,
+    source: &PinOrigin<'_>,
+    may_prompt: bool,
+) -> Result<SecretString, CommandError> {
+    let env = source.env;
     if let Some(file) = file {
-        let text = read_secret_file(file, "PKCS#11 PIN", PKCS11_PIN_ENV)?;
+        let text = read_secret_file(file, source.what, env)?;
         let line = text
             .lines()
             .next()
@@ -82,28 +114,31 @@ fn pkcs11_pin(
             .to_string();
         if line.is_empty() {
             return Err(config_error(format!(
-                "the PKCS#11 PIN file {} is empty",
+                "the {} file {} is empty",
+                source.what,
                 file.display()
             ))
-            .hinted(format!("write the token's user PIN on its first line (mode 0600), or use {PKCS11_PIN_ENV}")));
+            .hinted(format!(
+                "write {} on its first line (mode 0600), or use {env}",
+                source.first_line
+            )));
         }
         return Ok(SecretString::from(line));
     }
-    if let Ok(value) = std::env::var(PKCS11_PIN_ENV)
+    if let Ok(value) = std::env::var(env)
         && !value.is_empty()
     {
         return Ok(SecretString::from(value));
     }
     if may_prompt && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-        let pin = rpassword::prompt_password(format!("User PIN of PKCS#11 token `{token}`: "))
+        let pin = rpassword::prompt_password(&source.prompt)
             .map_err(|e| config_error(format!("cannot read the PIN: {e}")))?;
         return Ok(SecretString::from(pin));
     }
-    Err(
-        config_error(format!("the user PIN of PKCS#11 token `{token}` is needed")).hinted(format!(
-            "set {PKCS11_PIN_ENV}, pass `--pkcs11-pin-file PATH`, or run on a terminal to be asked"
-        )),
-    )
+    Err(config_error(source.needed.clone()).hinted(format!(
+        "set {env}, pass `{} PATH`, or run on a terminal to be asked",
+        source.flag
+    )))
 }
 
 /// The environment variable that may hold the PKCS#11 token's user PIN.

@@ -302,12 +302,8 @@ fn an_expired_challenge_is_refused() {
 }
 
 #[test]
-fn usb_and_missing_key_file_are_clear_usage_errors() {
+fn authenticator_flags_that_do_not_go_together_are_usage_errors() {
     let env = TestEnv::new();
-    let usb = env.run(["passkey", "enroll", "--user", USER]);
-    usb.assert_code(2);
-    assert!(usb.error_lines()[0].contains("USB security keys"), "{usb}");
-    assert!(usb.stderr.contains("--authenticator software"), "{usb}");
     let missing = env.run([
         "passkey",
         "enroll",
@@ -318,6 +314,75 @@ fn usb_and_missing_key_file_are_clear_usage_errors() {
     ]);
     missing.assert_code(2);
     assert!(missing.stderr.contains("--software-key FILE"), "{missing}");
+    let key_for_usb = env.run([
+        "passkey",
+        "enroll",
+        "--user",
+        USER,
+        "--software-key",
+        "k.json",
+    ]);
+    key_for_usb.assert_code(2);
+    assert!(
+        key_for_usb.error_lines()[0].contains("--software-key goes with --authenticator software"),
+        "{key_for_usb}"
+    );
+    let pin_for_software = env.run([
+        "passkey",
+        "enroll",
+        "--user",
+        USER,
+        "--authenticator",
+        "software",
+        "--software-key",
+        "k.json",
+        "--pin-file",
+        "pin.txt",
+    ]);
+    pin_for_software.assert_code(2);
+    assert!(
+        pin_for_software.error_lines()[0].contains("--pin-file goes with --authenticator usb"),
+        "{pin_for_software}"
+    );
+}
+
+/// Built without the `usb-security-key` feature, `--authenticator usb` says how to get it.
+#[cfg(not(feature = "usb-security-key"))]
+#[test]
+fn usb_without_the_feature_says_how_to_build_it() {
+    let env = TestEnv::new();
+    let usb = env.run(["passkey", "enroll", "--user", USER]);
+    usb.assert_code(2);
+    assert!(usb.error_lines()[0].contains("USB security keys"), "{usb}");
+    assert!(usb.stderr.contains("--features usb-security-key"), "{usb}");
+    assert!(usb.stderr.contains("--authenticator software"), "{usb}");
+}
+
+/// With the feature, the USB HID path runs for real: on a machine with no security key (as
+/// every test machine here is), enrolment stops before signing in, asks for no PIN, and
+/// registers nothing.
+#[cfg(feature = "usb-security-key")]
+#[test]
+fn usb_with_no_security_key_plugged_in_stops_before_anything_is_registered() {
+    let (mut env, simulator) = setup(rehearsal_policy());
+    env.set_env("BREAKGLASS_FIDO_PIN", "123456");
+    let usb = env.run(["passkey", "enroll", "--user", USER]);
+    usb.assert_code(3);
+    assert!(
+        usb.error_lines()[0].contains("no FIDO2 security key is plugged in"),
+        "{usb}"
+    );
+    assert!(usb.stderr.contains("plug in the one security key"), "{usb}");
+    assert!(!usb.stderr.contains("123456"), "{usb}");
+    assert!(usb.stdout.is_empty(), "{usb}");
+    assert!(fido2_ids(&TenantGraph::new(&simulator), USER).is_empty());
+    // Without any operator credentials the answer is the same: the key is looked for first.
+    let no_operator = TestEnv::new().run(["passkey", "enroll", "--user", USER]);
+    no_operator.assert_code(3);
+    assert!(
+        no_operator.error_lines()[0].contains("no FIDO2 security key is plugged in"),
+        "{no_operator}"
+    );
 }
 
 #[test]

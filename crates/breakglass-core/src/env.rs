@@ -19,3 +19,5 @@ pub const BREAKGLASS_CLOUD: &str = "BREAKGLASS_CLOUD";
 pub const BREAKGLASS_KEEPASS_PASSWORD: &str = "BREAKGLASS_KEEPASS_PASSWORD";
 /// The user PIN of the PKCS#11 token of `store = "pkcs11"` credentials.
 pub const BREAKGLASS_PKCS11_PIN: &str = "BREAKGLASS_PKCS11_PIN";
+/// The PIN of the FIDO2 security key `passkey enroll --authenticator usb` enrols.
+pub const BREAKGLASS_FIDO_PIN: &str = "BREAKGLASS_FIDO_PIN";

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use breakglass_core::KnownCloud;
 use breakglass_core::env::{
     AZURE_AUTHORITY_HOST, AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
-    AZURE_TENANT_ID, BREAKGLASS_KEEPASS_PASSWORD, BREAKGLASS_PKCS11_PIN,
+    AZURE_TENANT_ID, BREAKGLASS_FIDO_PIN, BREAKGLASS_KEEPASS_PASSWORD, BREAKGLASS_PKCS11_PIN,
 };
 use breakglass_entra::AccessToken;
 use secrecy::ExposeSecret as _;
@@ -40,6 +40,7 @@ const REMOVED_FROM_CHILD: &[&str] = &[
     AZURE_AUTHORITY_HOST,
     BREAKGLASS_KEEPASS_PASSWORD,
     BREAKGLASS_PKCS11_PIN,
+    BREAKGLASS_FIDO_PIN,
 ];
 
 /// Sets the command's environment for `credential` and `token`. A certificate held in memory

@@ -3,8 +3,9 @@
 //! creation options name, and answers with a WebAuthn attestation object.
 //!
 //! Two kinds exist: [`super::software::SoftwareAuthenticator`], whose keys live in a 0600 file
-//! (for rehearsals against the simulator only), and a USB security key, which this build does
-//! not include (see `docs/credentials.md`, "Passkeys").
+//! (for rehearsals against the simulator only), and a FIDO2 security key over USB HID
+//! (`super::usb`, compiled with the `usb-security-key` feature; see `docs/credentials.md`,
+//! "Passkeys").
 
 use uuid::Uuid;
 
@@ -30,7 +31,9 @@ pub struct UserAccount {
 /// The parameters of `authenticatorMakeCredential`.
 #[derive(Clone, Debug)]
 pub struct MakeCredential {
-    /// SHA-256 of the client data JSON the platform built.
+    /// The client data JSON the platform built (a USB key's library hashes it itself).
+    pub client_data_json: Vec<u8>,
+    /// SHA-256 of [`Self::client_data_json`].
     pub client_data_hash: [u8; 32],
     pub rp: RelyingParty,
     pub user: UserAccount,
@@ -41,6 +44,8 @@ pub struct MakeCredential {
     pub exclude_list: Vec<Vec<u8>>,
     /// The relying party asked for user verification (a PIN on a security key).
     pub user_verification: bool,
+    /// The relying party asked for a discoverable (resident) credential, as Entra does.
+    pub resident_key: bool,
 }
 
 /// What the authenticator answered.
@@ -65,6 +70,21 @@ pub enum AuthenticatorError {
     UnsupportedAlgorithm,
     #[error("the software authenticator's key file {path}: {detail}")]
     KeyFile { path: String, detail: String },
+    /// No FIDO2 security key was found, or more than one.
+    #[error("{0}")]
+    NoDevice(String),
+    /// The security key has no PIN yet, and Entra asks for user verification.
+    #[error("the security key has no PIN set, and Entra asks for user verification")]
+    PinNotSet,
+    /// `CTAP2_ERR_PIN_INVALID`: the key counted one more wrong try.
+    #[error("the security key refused the PIN ({retries} tries left before it locks)")]
+    PinRefused { retries: String },
+    /// `CTAP2_ERR_PIN_BLOCKED` or `CTAP2_ERR_PIN_AUTH_BLOCKED`, or no try left.
+    #[error("the security key's PIN is locked ({0})")]
+    PinBlocked(String),
+    /// Nobody touched the key in time, or the touch was refused.
+    #[error("the security key was not touched in time, or the request was refused on the key")]
+    NotTouched,
     #[error("the authenticator failed: {0}")]
     Device(String),
 }

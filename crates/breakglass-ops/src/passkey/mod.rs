@@ -5,6 +5,8 @@
 
 pub mod authenticator;
 pub mod software;
+#[cfg(feature = "usb-security-key")]
+pub mod usb;
 
 use std::path::PathBuf;
 
@@ -143,20 +145,44 @@ async fn check_policy(
     Ok(policy)
 }
 
-fn authenticator_error(err: AuthenticatorError) -> Error {
-    let hint = match &err {
-        AuthenticatorError::Excluded => {
-            "the key already has a passkey for this user: `breakglass passkey list --user …` shows it"
-        }
-        AuthenticatorError::UnsupportedAlgorithm => {
-            "the tenant's creation options offer no ES256; use a security key that supports what they offer"
-        }
-        AuthenticatorError::KeyFile { .. } => {
-            "use a software key file this breakglass wrote, mode 0600, or a new path"
-        }
-        AuthenticatorError::Device(_) => "check the key and try again",
+/// The error a person sees for what an authenticator answered, with what to do.
+pub fn device_error(err: AuthenticatorError) -> Error {
+    let (kind, hint) = match &err {
+        AuthenticatorError::Excluded => (
+            ErrorKind::Usage,
+            "the key already has a passkey for this user: `breakglass passkey list --user …` shows it",
+        ),
+        AuthenticatorError::UnsupportedAlgorithm => (
+            ErrorKind::Usage,
+            "the tenant's creation options offer no algorithm the key makes; use a security key that supports ES256",
+        ),
+        AuthenticatorError::KeyFile { .. } => (
+            ErrorKind::Usage,
+            "use a software key file this breakglass wrote, mode 0600, or a new path",
+        ),
+        AuthenticatorError::NoDevice(_) => (
+            ErrorKind::Config,
+            "plug in the one security key to enrol (and only that one), then run the command again",
+        ),
+        AuthenticatorError::PinNotSet => (
+            ErrorKind::Config,
+            "set the key's PIN with the vendor's tool (or `ykman fido access change-pin`) first; keep the PIN apart from the key",
+        ),
+        AuthenticatorError::PinRefused { .. } => (
+            ErrorKind::Config,
+            "check the PIN in the envelope kept apart from the key; every wrong try counts towards locking it",
+        ),
+        AuthenticatorError::PinBlocked(_) => (
+            ErrorKind::Config,
+            "a locked PIN can only be cleared by resetting the key, which erases its passkeys: enrol another key instead",
+        ),
+        AuthenticatorError::NotTouched => (
+            ErrorKind::Config,
+            "touch the key when it blinks, within about 30 seconds; nothing was registered",
+        ),
+        AuthenticatorError::Device(_) => (ErrorKind::Usage, "check the key and try again"),
     };
-    Error::new(ErrorKind::Usage, err.to_string()).hinted(hint)
+    Error::new(kind, err.to_string()).hinted(hint)
 }
 
 fn decode(field: &str, text: &str) -> Result<Vec<u8>, Error> {
@@ -189,6 +215,7 @@ fn make_request(
     let mut hash = [0u8; 32];
     hash.copy_from_slice(digest(&SHA256, client_data_json).as_ref());
     Ok(MakeCredential {
+        client_data_json: client_data_json.to_vec(),
         client_data_hash: hash,
         rp: RelyingParty {
             id: key.rp.id.clone(),
@@ -215,6 +242,12 @@ fn make_request(
             .as_ref()
             .and_then(|s| s.user_verification.as_deref())
             .is_some_and(|uv| uv == "required"),
+        // Entra signs passkeys in as discoverable credentials; absent means required.
+        resident_key: key
+            .authenticator_selection
+            .as_ref()
+            .and_then(|s| s.require_resident_key)
+            .unwrap_or(true),
     })
 }
 
@@ -239,8 +272,12 @@ pub async fn enroll(
     let client_data_json = client_data(&options);
     let make = make_request(&options, &client_data_json)?;
     let made = {
-        let _busy = progress.busy("the authenticator is making the credential…");
-        key.make_credential(&make).map_err(authenticator_error)?
+        let _busy = progress.busy(if key.kind() == "usb" {
+            "touch the security key when it blinks…"
+        } else {
+            "the authenticator is making the credential…"
+        });
+        key.make_credential(&make).map_err(device_error)?
     };
     let aaguid = made.aaguid.to_string();
     if rules::aaguid_refused(&policy, &aaguid) {

@@ -269,6 +269,7 @@ mod tests {
 
     fn request(exclude: Vec<Vec<u8>>) -> MakeCredential {
         MakeCredential {
+            client_data_json: b"{}".to_vec(),
             client_data_hash: [7; 32],
             rp: RelyingParty {
                 id: "login.microsoft.com".into(),
@@ -282,6 +283,7 @@ mod tests {
             pub_key_cred_params: vec![ES256],
             exclude_list: exclude,
             user_verification: true,
+            resident_key: true,
         }
     }
 

@@ -6,15 +6,19 @@ use std::path::PathBuf;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind};
 use crate::output::Report;
+#[cfg(feature = "usb-security-key")]
+use crate::provision::{PinOrigin, read_pin};
 use crate::session::OperatorArgs;
 use crate::ui::Ui;
+use breakglass_ops::passkey::authenticator::Authenticator;
 use breakglass_ops::passkey::software::{SoftwareAttestation, SoftwareAuthenticator};
 use breakglass_ops::passkey::{self, EnrollRequest, Enrolled};
 
 /// Which authenticator makes the credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthenticatorKind {
-    /// A FIDO2 security key over USB (CTAP2 over HID); not in this build.
+    /// A FIDO2 security key over USB (CTAP2 over HID); builds with the `usb-security-key`
+    /// feature only.
     Usb,
     /// A software authenticator whose keys live in a 0600 file: for rehearsals against the
     /// simulator only, never for a real emergency account.
@@ -56,6 +60,11 @@ pub struct EnrollArgs {
     /// The software authenticator's attestation.
     #[arg(long, value_enum, default_value = "packed")]
     pub software_attestation: AttestationKind,
+
+    /// A file whose first line is the security key's PIN (with `--authenticator usb`).
+    /// Without it, BREAKGLASS_FIDO_PIN is used, or a prompt on the terminal. Never argv.
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
 
     /// The passkey's label in Entra (its display name).
     #[arg(long, value_name = "TEXT", default_value = "Emergency security key")]
@@ -101,24 +110,74 @@ fn software(args: &EnrollArgs) -> Result<SoftwareAuthenticator, CommandError> {
     Ok(SoftwareAuthenticator::new(path, attestation))
 }
 
-pub async fn cmd_enroll(helper: &CommandHelper, args: &EnrollArgs) -> Result<(), CommandError> {
-    let mut key = match args.authenticator {
-        AuthenticatorKind::Usb if args.software_key.is_some() => {
-            return Err(CommandError::new(
+fn usb_flags_misused(args: &EnrollArgs) -> Option<CommandError> {
+    match args.authenticator {
+        AuthenticatorKind::Usb if args.software_key.is_some() => Some(
+            CommandError::new(
                 ErrorKind::Usage,
                 "--software-key goes with --authenticator software",
             )
-            .hinted("add --authenticator software, or leave out --software-key"));
-        }
-        AuthenticatorKind::Usb => {
-            return Err(CommandError::new(
+            .hinted("add --authenticator software, or leave out --software-key"),
+        ),
+        AuthenticatorKind::Software if args.pin_file.is_some() => Some(
+            CommandError::new(
                 ErrorKind::Usage,
-                "this build of breakglass cannot talk to USB security keys (CTAP2 over HID is not compiled in)",
+                "--pin-file goes with --authenticator usb (the software authenticator has no PIN)",
             )
-            .hinted("enrol the key with Microsoft's own tools for now, or see docs/credentials.md (Passkeys) for what a USB build needs")
-            .hinted("for a rehearsal against the simulator: --authenticator software --software-key FILE"));
-        }
-        AuthenticatorKind::Software => software(args)?,
+            .hinted("leave out --pin-file"),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(not(feature = "usb-security-key"))]
+fn usb(
+    _helper: &CommandHelper,
+    _args: &EnrollArgs,
+) -> Result<Box<dyn Authenticator>, CommandError> {
+    Err(CommandError::new(
+        ErrorKind::Usage,
+        "this build of breakglass cannot talk to USB security keys (CTAP2 over HID is not compiled in)",
+    )
+    .hinted("build with `cargo build --release --features usb-security-key` (needs libudev-dev), or see docs/credentials.md (Passkeys)")
+    .hinted("for a rehearsal against the simulator: --authenticator software --software-key FILE"))
+}
+
+/// Opens the one security key plugged in, checks it can verify its user, then reads its PIN:
+/// nobody is asked for a PIN a key could not use.
+#[cfg(feature = "usb-security-key")]
+fn usb(helper: &CommandHelper, args: &EnrollArgs) -> Result<Box<dyn Authenticator>, CommandError> {
+    use breakglass_ops::passkey::usb::UsbAuthenticator;
+    let failed = |err| CommandError::from(breakglass_ops::passkey::device_error(err));
+    let mut key = UsbAuthenticator::open().map_err(failed)?;
+    key.check_ready().map_err(failed)?;
+    let info = key.info().clone();
+    let source = PinOrigin {
+        what: "security key PIN",
+        first_line: "the key's PIN",
+        env: breakglass_core::env::BREAKGLASS_FIDO_PIN,
+        flag: "--pin-file",
+        prompt: format!("PIN of security key {}: ", info.product),
+        needed: format!("the PIN of security key {} is needed", info.product),
+    };
+    let pin = read_pin(args.pin_file.as_deref(), &source, true)?;
+    key.set_pin(pin);
+    helper.ui().debug(format!(
+        "security key {} (AAGUID {}, {})",
+        info.product,
+        info.aaguid.map(|a| a.to_string()).unwrap_or_default(),
+        info.versions.join(", ")
+    ));
+    Ok(Box::new(key))
+}
+
+pub async fn cmd_enroll(helper: &CommandHelper, args: &EnrollArgs) -> Result<(), CommandError> {
+    if let Some(error) = usb_flags_misused(args) {
+        return Err(error);
+    }
+    let mut key: Box<dyn Authenticator> = match args.authenticator {
+        AuthenticatorKind::Usb => usb(helper, args)?,
+        AuthenticatorKind::Software => Box::new(software(args)?),
     };
     let session = helper.sign_in(&args.operator).await?;
     let request = EnrollRequest {
@@ -126,6 +185,6 @@ pub async fn cmd_enroll(helper: &CommandHelper, args: &EnrollArgs) -> Result<(),
         label: &args.label,
         registration_out: args.registration_out.clone(),
     };
-    let enrolled = passkey::enroll(helper.ui(), &session, &mut key, &request).await?;
+    let enrolled = passkey::enroll(helper.ui(), &session, key.as_mut(), &request).await?;
     helper.ui().emit(&enrolled)
 }
