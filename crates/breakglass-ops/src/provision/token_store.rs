@@ -176,7 +176,36 @@ impl Tokens {
         token
             .store_certificate(key, certificate_der)
             .map_err(token_error)?;
-        token.store_note(key.label(), &text).map_err(token_error)
+        token.store_note(key.label(), &text).map_err(token_error)?;
+        self.sweep_leftovers(token, key);
+        Ok(())
+    }
+
+    /// Destroys the key pairs under `kept`'s label that no note describes: each was made by
+    /// a run stopped between making its key and noting it. Its certificate, if Entra got it,
+    /// is one no store holds, which the next plan removes from the app; the key would
+    /// otherwise stay on the token for good. Best effort: the credential just stored stands
+    /// whatever happens here.
+    fn sweep_leftovers(&self, token: &Arc<Pkcs11Token>, kept: &TokenKey) {
+        let noted: Vec<String> = match self.notes(token, kept.label()) {
+            Ok(notes) => notes.into_iter().map(|n| n.id).collect(),
+            Err(_) => return,
+        };
+        let Ok(keys) = token.keys(kept.label()) else {
+            return;
+        };
+        for key in keys {
+            let id = hex(key.id());
+            if key.id() == kept.id() || noted.contains(&id) {
+                continue;
+            }
+            if let Err(err) = token.destroy(kept.label(), key.id(), |_| false) {
+                tracing::warn!(
+                    "could not destroy the leftover key {id} on token `{}`: {err}",
+                    token.label()
+                );
+            }
+        }
     }
 
     /// The newest credential on the token whose key, certificate and note are all there.
