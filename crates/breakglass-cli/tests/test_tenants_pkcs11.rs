@@ -118,6 +118,10 @@ fn operators_sign_in_with_keys_on_a_token_and_a_refused_pin_is_one_tenants_row()
     env.set_env("BREAKGLASS_PKCS11_PIN", PIN);
     let file = file.display().to_string();
 
+    let listed = env.run(["--tenants", &file, "tenant", "list", "--output", "json"]);
+    listed.assert_success();
+    assert_eq!(listed.json()[0]["signIn"], "pkcs11", "{listed}");
+
     let output = env.run(["--tenants", &file, "plan", "--output", "json"]);
     output.assert_code(13);
     let report = output.json();
