@@ -22,11 +22,7 @@ impl Given {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let (module, token, key) = (
-            trimmed(self.module),
-            trimmed(self.token),
-            trimmed(self.key),
-        );
+        let (module, token, key) = (trimmed(self.module), trimmed(self.token), trimmed(self.key));
         let pin_file = trimmed(self.pin_file);
         if module.is_none() && token.is_none() && key.is_none() {
             return match pin_file {
@@ -51,8 +47,7 @@ impl Given {
             })),
             _ => Err(format!(
                 "a key on a PKCS#11 token needs pkcs11_module (the vendor's library), pkcs11_token (the token's label) and pkcs11_key (the key's label); {} missing",
-                missing.join(" and ")
-                    + if missing.len() == 1 { " is" } else { " are" }
+                missing.join(" and ") + if missing.len() == 1 { " is" } else { " are" }
             )),
         }
     }
