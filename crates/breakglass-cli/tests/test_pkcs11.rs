@@ -19,8 +19,8 @@ use crate::common::{InProcessSimulator, TenantGraph, TestEnv, initialised};
 
 const KEEPASS_PASSWORD: &str = "pkcs11 test keepass password";
 pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const TOKEN: &str = "bg-emergency";
-const PIN: &str = "4711-0815";
+pub const TOKEN: &str = "bg-emergency";
+pub const PIN: &str = "4711-0815";
 const SO_PIN: &str = "so-pin-12345";
 const KEY: &str = "bg-hardware";
 
@@ -111,9 +111,28 @@ impl SoftHsm {
 
     /// `pkcs11-tool` on the token, logged in with the user PIN: (success, stdout + stderr).
     pub fn pkcs11_tool(&self, args: &[&str]) -> (bool, String) {
+        self.pkcs11_tool_on(TOKEN, PIN, args)
+    }
+
+    /// Initialises one more token, labelled `label`, with the user PIN `pin`.
+    pub fn init_token(&self, label: &str, pin: &str) {
+        self.util(&[
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--pin",
+            pin,
+            "--so-pin",
+            SO_PIN,
+        ]);
+    }
+
+    /// `pkcs11-tool` on the token labelled `token`, logged in with `pin`.
+    pub fn pkcs11_tool_on(&self, token: &str, pin: &str, args: &[&str]) -> (bool, String) {
         let output = Command::new("pkcs11-tool")
-            .args(["--module", SOFTHSM_MODULE, "--token-label", TOKEN])
-            .args(["--login", "--pin", PIN])
+            .args(["--module", SOFTHSM_MODULE, "--token-label", token])
+            .args(["--login", "--pin", pin])
             .args(args)
             .env("SOFTHSM2_CONF", &self.conf)
             .output()

@@ -45,7 +45,7 @@ impl Simulated {
         }
     }
 
-    fn simulator(&self) -> &InProcessSimulator {
+    pub fn simulator(&self) -> &InProcessSimulator {
         self.simulator.as_ref().expect("running")
     }
 
@@ -54,15 +54,27 @@ impl Simulated {
     }
 
     fn entry(&self) -> String {
+        self.entry_signing_in_with(&format!(
+            "client_secret_env = \"{}\"",
+            self.secret_variable()
+        ))
+    }
+
+    /// Its `[[tenant]]` table with `sign_in` (TOML lines) as the operator's way in.
+    pub fn entry_signing_in_with(&self, sign_in: &str) -> String {
         format!(
-            "[[tenant]]\nname = \"{}\"\ntenant_id = \"{}\"\ncloud = \"{}\"\nconfig = \"{}\"\nclient_id = \"{}\"\nclient_secret_env = \"{}\"\n\n",
+            "[[tenant]]\nname = \"{}\"\ntenant_id = \"{}\"\ncloud = \"{}\"\nconfig = \"{}\"\nclient_id = \"{}\"\n{sign_in}\n\n",
             self.name,
             self.tenant_id,
             self.cloud.display(),
             self.env.root().join("breakglass.toml").display(),
             self.client_id,
-            self.secret_variable()
         )
+    }
+
+    /// The operator's application (client) id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 }
 

@@ -62,7 +62,7 @@ impl Pkcs11Error {
         match self {
             Pkcs11Error::Module { .. } => "check `pkcs11_module` in breakglass.toml: it must name the token vendor's PKCS#11 library (for SoftHSM2, /usr/lib/softhsm/libsofthsm2.so from the softhsm2 package)".to_string(),
             Pkcs11Error::NoToken { .. } => "insert the token, or check `pkcs11_token` against the label `softhsm2-util --show-slots` or `pkcs11-tool --list-tokens` prints".to_string(),
-            Pkcs11Error::WrongPin { .. } => "breakglass tried this PIN once and does not retry; check BREAKGLASS_PKCS11_PIN or --pkcs11-pin-file (a few more wrong PINs lock the token)".to_string(),
+            Pkcs11Error::WrongPin { .. } => "breakglass tried this PIN once and does not retry; check BREAKGLASS_PKCS11_PIN, --pkcs11-pin-file or the tenants file's pkcs11_pin_file (a few more wrong PINs lock the token)".to_string(),
             Pkcs11Error::Locked { .. } => "breakglass does not try a locked token; its security officer must unblock or reset the user PIN (e.g. `softhsm2-util --init-pin` or the vendor's tool), then run the command again".to_string(),
             Pkcs11Error::NoKey { .. } | Pkcs11Error::NoCertificate { .. } => "run `breakglass apply` (or `breakglass credential add LABEL`) to make the key on this token, or check `pkcs11_key` and `pkcs11_token`".to_string(),
             Pkcs11Error::Failed { .. } => "the token refused the operation; run with -v for details, and check it supports RSA 3072 with SHA256-RSA-PKCS-PSS".to_string(),
@@ -120,9 +120,13 @@ impl Pkcs11Token {
             return Err(module_error("no such file".to_string()));
         }
         let context = Pkcs11::new(module).map_err(|e| module_error(e.to_string()))?;
-        context
-            .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-            .map_err(|e| module_error(e.to_string()))?;
+        // The module is initialised once per process: another token of this run (the
+        // emergency credential's, or another tenant's operator key) may have done it already,
+        // and nothing finalises it before the process ends.
+        match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+            Err(e) => return Err(module_error(e.to_string())),
+        }
         let mut present = Vec::new();
         let mut found = None;
         let slots = context

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use breakglass_core::config::Pkcs11Location;
 use breakglass_core::env::{
     AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID,
 };
@@ -20,6 +21,7 @@ use secrecy::SecretString;
 use crate::Progress;
 use crate::cloud::ResolvedCloud;
 use crate::error::{Error, config_error};
+use crate::provision::token_store::Tokens;
 
 /// A resolved way to sign in. Holds the secret, if any, without printing it.
 #[derive(Clone)]
@@ -36,6 +38,14 @@ pub enum Operator {
         client_id: String,
         path: PathBuf,
     },
+    /// Client credentials with a certificate assertion the PKCS#11 token signs: the key never
+    /// leaves it. `tokens` opens it, and remembers a refused PIN so it is never tried twice.
+    Pkcs11 {
+        tenant: TenantId,
+        client_id: String,
+        location: Pkcs11Location,
+        tokens: Tokens,
+    },
     /// Device code flow for a person.
     DeviceCode { tenant: TenantId, client_id: String },
     /// A token handed in (read from stdin by the CLI).
@@ -50,6 +60,7 @@ impl Operator {
         match self {
             Operator::Secret { .. } => "client secret",
             Operator::Certificate { .. } => "client certificate",
+            Operator::Pkcs11 { .. } => "client certificate on PKCS#11 token",
             Operator::DeviceCode { .. } => "device code",
             Operator::HandedIn(_) => "access token from stdin",
             Operator::AzCli { .. } => "Azure CLI",
@@ -118,6 +129,22 @@ impl Operator {
     }
 }
 
+impl Operator {
+    /// The certificate the operator signs assertions with: read from its PEM file, or found
+    /// on its token (logging in once); `None` for the ways that use no certificate.
+    pub async fn certificate(&self) -> Result<Option<CertificateCredential>, Error> {
+        Ok(Some(match self {
+            Operator::Certificate { path, .. } => CertificateCredential::from_pem_file(path)
+                .await
+                .map_err(breakglass_entra::EntraError::from)?,
+            Operator::Pkcs11 {
+                location, tokens, ..
+            } => tokens.certificate_of(location)?,
+            _ => return Ok(None),
+        }))
+    }
+}
+
 /// A signed-in operator with a Graph client.
 #[derive(Clone)]
 pub struct Session {
@@ -153,13 +180,15 @@ pub async fn sign_in(
             client_credentials(progress, flow).await?
         }
         Operator::Certificate {
-            tenant,
-            client_id,
-            path,
+            tenant, client_id, ..
+        }
+        | Operator::Pkcs11 {
+            tenant, client_id, ..
         } => {
-            let certificate = CertificateCredential::from_pem_file(path)
-                .await
-                .map_err(breakglass_entra::EntraError::from)?;
+            let certificate = operator
+                .certificate()
+                .await?
+                .ok_or_else(|| crate::error::internal_error("no certificate to sign with"))?;
             let flow = ClientCredentialsFlow::new(
                 &http,
                 profile,

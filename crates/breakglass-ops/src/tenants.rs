@@ -10,6 +10,7 @@ use breakglass_core::tenants::{SignIn, TenantEntry, TenantsFile};
 use secrecy::SecretString;
 
 use crate::error::{Error, config_error};
+use crate::provision::token_store::{PinSource, Tokens};
 use crate::session::Operator;
 
 /// Reads and checks a tenants file.
@@ -74,8 +75,9 @@ fn cloud_spec(base: &Path, spec: &str) -> String {
 }
 
 /// Resolves one entry: reads its configuration and its operator secret. The tenant the
-/// configuration names must be the entry's, as `--tenant` must agree with it.
-pub fn resolve(base: &Path, entry: &TenantEntry) -> Result<TenantTarget, Error> {
+/// configuration names must be the entry's, as `--tenant` must agree with it. `tokens` are
+/// the PKCS#11 tokens of the whole run, shared so that each is logged in to at most once.
+pub fn resolve(base: &Path, entry: &TenantEntry, tokens: &Tokens) -> Result<TenantTarget, Error> {
     let config_path = relative_to(base, &entry.config);
     let config = crate::provision::load_config(&config_path)?;
     let cloud = match (&entry.cloud, &config.tenant.cloud) {
@@ -89,7 +91,7 @@ pub fn resolve(base: &Path, entry: &TenantEntry) -> Result<TenantTarget, Error> 
         )),
         (None, None) => None,
     };
-    let operator = operator(base, entry)?;
+    let operator = operator(base, entry, tokens)?;
     let keepass_password_file = match &entry.keepass_password_file {
         Some(path) => {
             let path = relative_to(base, path);
@@ -109,7 +111,7 @@ pub fn resolve(base: &Path, entry: &TenantEntry) -> Result<TenantTarget, Error> 
     })
 }
 
-fn operator(base: &Path, entry: &TenantEntry) -> Result<Operator, Error> {
+fn operator(base: &Path, entry: &TenantEntry, tokens: &Tokens) -> Result<Operator, Error> {
     let tenant = entry.tenant_id.clone();
     let client_id = entry.client_id.clone().unwrap_or_default();
     Ok(match &entry.sign_in {
@@ -133,15 +135,55 @@ fn operator(base: &Path, entry: &TenantEntry) -> Result<Operator, Error> {
         SignIn::SecretFromFile(path) => Operator::Secret {
             tenant,
             client_id,
-            secret: secret_file(&entry.name, &relative_to(base, path))?,
+            secret: secret_file(
+                &entry.name,
+                &relative_to(base, path),
+                "client_secret_file",
+                "the operator's client secret",
+            )?,
         },
         SignIn::Certificate(path) => Operator::Certificate {
             tenant,
             client_id,
             path: relative_to(base, path),
         },
+        SignIn::Pkcs11 { location, pin_file } => Operator::Pkcs11 {
+            tenant,
+            client_id,
+            location: location.clone(),
+            tokens: tokens.with_pin(pin_source(base, &entry.name, pin_file.as_deref())?),
+        },
         SignIn::DeviceCode => Operator::device_code(Some(tenant), entry.client_id.clone())?,
     })
+}
+
+/// Where the PIN of the tenant's operator token comes from: its `pkcs11_pin_file` (checked
+/// now, so a file others can read is refused before the token is touched), else
+/// BREAKGLASS_PKCS11_PIN. Never a prompt: several tenants' prompts could not be told apart.
+fn pin_source(base: &Path, tenant: &str, pin_file: Option<&str>) -> Result<PinSource, Error> {
+    let env = breakglass_core::env::BREAKGLASS_PKCS11_PIN;
+    let Some(path) = pin_file.map(|p| relative_to(base, p)) else {
+        let tenant = tenant.to_string();
+        return Ok(PinSource::new(move |token| {
+            std::env::var(env)
+                .ok()
+                .filter(|pin| !pin.is_empty())
+                .map(SecretString::from)
+                .ok_or_else(|| {
+                    config_error(format!(
+                        "tenant `{tenant}`: the user PIN of PKCS#11 token `{token}` is needed"
+                    ))
+                    .hinted(format!(
+                        "set {env}, or give the tenant a pkcs11_pin_file; a run across tenants never prompts"
+                    ))
+                })
+        }));
+    };
+    private_file(tenant, &path)?;
+    let tenant = tenant.to_string();
+    Ok(PinSource::new(move |_| {
+        secret_file(&tenant, &path, "pkcs11_pin_file", "the token's user PIN")
+    }))
 }
 
 /// Refuses a secret file that others may read, as ssh refuses a private key.
@@ -162,15 +204,16 @@ fn private_file(tenant: &str, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The first line of a secret file that nobody else may read.
-fn secret_file(tenant: &str, path: &Path) -> Result<SecretString, Error> {
+/// The first line of a secret file that nobody else may read; `key` is the tenants file's
+/// key that names it and `what` the secret it holds, for the hints.
+fn secret_file(tenant: &str, path: &Path, key: &str, what: &str) -> Result<SecretString, Error> {
     private_file(tenant, path)?;
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         config_error(format!(
             "tenant `{tenant}`: cannot read the secret file {}: {e}",
             path.display()
         ))
-        .hinted("client_secret_file names a file whose first line is the operator's client secret")
+        .hinted(format!("{key} names a file whose first line is {what}"))
     })?);
     let line = text.lines().next().unwrap_or_default().trim();
     if line.is_empty() {
@@ -178,7 +221,7 @@ fn secret_file(tenant: &str, path: &Path) -> Result<SecretString, Error> {
             "tenant `{tenant}`: the secret file {} is empty",
             path.display()
         ))
-        .hinted("write the operator's client secret on its first line"));
+        .hinted(format!("write {what} on its first line")));
     }
     Ok(SecretString::from(line.to_string()))
 }

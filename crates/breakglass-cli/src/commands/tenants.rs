@@ -222,6 +222,9 @@ where
         .select(&helper.global().only)
         .map_err(|e| usage_error(e.to_string()))?;
     let base = breakglass_ops::tenants::base_dir(tenants_file);
+    // One list of PKCS#11 tokens for the run: a PIN one tenant's token refused is not tried
+    // again for another tenant with the same token.
+    let tokens = breakglass_ops::provision::token_store::Tokens::default();
     let ui = helper.ui();
     let bar = ui.progress_bar(
         selected.len() as u64,
@@ -229,10 +232,11 @@ where
     );
     let runs = selected.iter().enumerate().map(|(index, entry)| {
         let base = &base;
+        let tokens = &tokens;
         let job = &job;
         let bar = &bar;
         async move {
-            let result = match breakglass_ops::tenants::resolve(base, entry) {
+            let result = match breakglass_ops::tenants::resolve(base, entry, tokens) {
                 Ok(target) => {
                     let tenant_helper = helper.for_tenant(
                         &entry.name,

@@ -3,6 +3,7 @@
 //! them. The file names where secrets are, never a secret itself.
 
 mod outcome;
+mod pkcs11;
 mod starter;
 
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use crate::TenantId;
-use crate::config::SyntaxError;
+use crate::config::{Pkcs11Location, SyntaxError};
 
 pub use outcome::{Overall, TenantStatus, overall};
 pub use starter::STARTER;
@@ -50,6 +51,13 @@ pub enum SignIn {
     SecretFromFile(String),
     /// A PEM file with the certificate and its private key (relative to the tenants file).
     Certificate(String),
+    /// A certificate whose private key is on a PKCS#11 token, which signs the assertion.
+    Pkcs11 {
+        location: Pkcs11Location,
+        /// A file whose first line is the token's user PIN (relative to the tenants file);
+        /// without it, BREAKGLASS_PKCS11_PIN.
+        pin_file: Option<String>,
+    },
     /// A person signs in with a device code.
     DeviceCode,
 }
@@ -61,6 +69,10 @@ impl SignIn {
             SignIn::SecretFromEnv(name) => format!("client secret from ${name}"),
             SignIn::SecretFromFile(path) => format!("client secret from {path}"),
             SignIn::Certificate(path) => format!("certificate {path}"),
+            SignIn::Pkcs11 { location, .. } => format!(
+                "key `{}` on PKCS#11 token `{}`",
+                location.key, location.token
+            ),
             SignIn::DeviceCode => "device code".to_string(),
         }
     }
@@ -135,6 +147,14 @@ struct RawTenant {
     certificate_path: Option<String>,
     #[serde(default)]
     auth: Option<String>,
+    #[serde(default)]
+    pkcs11_module: Option<String>,
+    #[serde(default)]
+    pkcs11_token: Option<String>,
+    #[serde(default)]
+    pkcs11_key: Option<String>,
+    #[serde(default)]
+    pkcs11_pin_file: Option<String>,
     #[serde(default)]
     keepass_password_file: Option<String>,
     /// Read only to refuse it; its value is never kept or shown.
@@ -256,7 +276,7 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
         Some("device-code") => true,
         Some(other) => {
             return Err(invalid(format!(
-                "auth = \"{other}\" is not a sign-in breakglass knows; use \"device-code\", or leave auth out and give client_secret_env, client_secret_file or certificate_path"
+                "auth = \"{other}\" is not a sign-in breakglass knows; use \"device-code\", or leave auth out and give client_secret_env, client_secret_file, certificate_path or pkcs11_module, pkcs11_token and pkcs11_key"
             )));
         }
     };
@@ -275,12 +295,21 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
     if let Some(path) = raw.certificate_path {
         ways.push(SignIn::Certificate(path));
     }
+    let given = pkcs11::Given {
+        module: raw.pkcs11_module,
+        token: raw.pkcs11_token,
+        key: raw.pkcs11_key,
+        pin_file: raw.pkcs11_pin_file,
+    };
+    if let Some(sign_in) = given.sign_in().map_err(invalid)? {
+        ways.push(sign_in);
+    }
     if device_code {
         ways.push(SignIn::DeviceCode);
     }
     if ways.len() != 1 {
         return Err(invalid(format!(
-            "give exactly one way to sign in (client_secret_env, client_secret_file, certificate_path or auth = \"device-code\"); it gives {}",
+            "give exactly one way to sign in (client_secret_env, client_secret_file, certificate_path, pkcs11_module with pkcs11_token and pkcs11_key, or auth = \"device-code\"); it gives {}",
             ways.len()
         )));
     }
@@ -291,7 +320,7 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
         .filter(|id| !id.is_empty());
     if client_id.is_none() && sign_in != SignIn::DeviceCode {
         return Err(invalid(
-            "`client_id` is missing: the operator's application (client) id, which its secret or certificate belongs to".into(),
+            "`client_id` is missing: the operator's application (client) id, which its secret, certificate or token key belongs to".into(),
         ));
     }
     if let Some(id) = client_id

@@ -22,6 +22,9 @@ client_id = "11111111-1111-1111-1111-111111111111"
 #   client_secret_env  = "NAME"   the environment variable holding the client secret
 #   client_secret_file = "PATH"   a 0600 file whose first line is the client secret
 #   certificate_path   = "PATH"   a PEM file with the certificate and its private key
+#   pkcs11_module, pkcs11_token, pkcs11_key
+#                                 a key and its certificate on a PKCS#11 token, which signs;
+#                                 the PIN from pkcs11_pin_file (0600) or BREAKGLASS_PKCS11_PIN
 #   auth = "device-code"          a person signs in in a browser (client_id optional)
 client_secret_env = "CONTOSO_OPERATOR_SECRET"
 # Optional: a 0600 file whose first line is this tenant's KeePass master password, for the
@@ -35,4 +38,14 @@ client_secret_env = "CONTOSO_OPERATOR_SECRET"
 # config = "fabrikam/breakglass.toml"
 # client_id = "22222222-2222-2222-2222-222222222222"
 # certificate_path = "fabrikam/operator.pem"
+
+# [[tenant]]
+# name = "northwind"
+# tenant_id = "northwind.onmicrosoft.com"
+# config = "northwind/breakglass.toml"
+# client_id = "33333333-3333-3333-3333-333333333333"
+# pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"   # the token vendor's PKCS#11 library
+# pkcs11_token = "operators"                           # the token's label
+# pkcs11_key = "northwind-operator"                    # the key's and certificate's label
+# pkcs11_pin_file = "northwind/operator-pin"           # optional; else BREAKGLASS_PKCS11_PIN
 "#;

@@ -181,3 +181,60 @@ fn the_run_fails_when_any_tenant_does_and_reads_nothing_when_none_was_read() {
     assert_eq!(overall([Unreadable, Unreadable]), Overall::NoneRead);
     assert_eq!(overall([]), Overall::NoneRead);
 }
+
+const ON_TOKEN: &str = "pkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"\npkcs11_token = \"operators\"\npkcs11_key = \"contoso-operator\"";
+
+#[test]
+fn a_key_on_a_pkcs11_token_is_one_way_to_sign_in() {
+    let text = ONE.replace(
+        "client_secret_env = \"CONTOSO_SECRET\"",
+        &format!("{ON_TOKEN}\npkcs11_pin_file = \"pins/contoso\""),
+    );
+    let tenant = &TenantsFile::parse(&text).unwrap().tenants[0];
+    assert_eq!(
+        tenant.sign_in,
+        SignIn::Pkcs11 {
+            location: Pkcs11Location {
+                module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+                token: "operators".into(),
+                key: "contoso-operator".into(),
+            },
+            pin_file: Some("pins/contoso".into()),
+        }
+    );
+    assert_eq!(
+        tenant.sign_in.describe(),
+        "key `contoso-operator` on PKCS#11 token `operators`"
+    );
+}
+
+#[test]
+fn a_pkcs11_key_excludes_the_other_ways_and_needs_its_whole_location() {
+    let both = with(ON_TOKEN);
+    let err = TenantsFile::parse(&both).unwrap_err().to_string();
+    assert!(
+        err.contains("tenant `contoso`") && err.contains("gives 2"),
+        "{err}"
+    );
+    let half = ONE.replace(
+        "client_secret_env = \"CONTOSO_SECRET\"",
+        "pkcs11_token = \"operators\"",
+    );
+    let err = TenantsFile::parse(&half).unwrap_err().to_string();
+    assert!(
+        err.contains("tenant `contoso`: a key on a PKCS#11 token")
+            && err.contains("pkcs11_module and pkcs11_key are missing"),
+        "{err}"
+    );
+    let pin_alone = with("pkcs11_pin_file = \"pin\"");
+    let err = TenantsFile::parse(&pin_alone).unwrap_err().to_string();
+    assert!(
+        err.contains("tenant `contoso`: pkcs11_pin_file is given without the key"),
+        "{err}"
+    );
+    let no_client = ONE
+        .replace("client_secret_env = \"CONTOSO_SECRET\"", ON_TOKEN)
+        .replace("client_id = \"5b0e7a6c-2f41-4d8e-b3a9-1c7d6e5f4a30\"", "");
+    let err = TenantsFile::parse(&no_client).unwrap_err().to_string();
+    assert!(err.contains("`client_id` is missing"), "{err}");
+}

@@ -153,13 +153,15 @@ pub async fn sign_in(
             flow.into_provider()
         }
         Operator::Certificate {
-            tenant,
-            client_id,
-            path,
+            tenant, client_id, ..
+        }
+        | Operator::Pkcs11 {
+            tenant, client_id, ..
         } => {
-            let certificate = breakglass_entra::CertificateCredential::from_pem_file(path)
-                .await
-                .map_err(breakglass_entra::EntraError::from)?;
+            let certificate = operator
+                .certificate()
+                .await?
+                .ok_or_else(|| crate::error::internal_error("no certificate to sign with"))?;
             ClientCredentialsFlow::new(
                 &http,
                 profile,

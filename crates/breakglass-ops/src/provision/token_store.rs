@@ -115,6 +115,16 @@ impl Tokens {
         }
     }
 
+    /// The same tokens of this run, with their PINs from `pin`: a run across tenants shares
+    /// one list, so a PIN a token refused for one tenant is never tried again for another
+    /// (each wrong PIN counts towards locking the token).
+    pub fn with_pin(&self, pin: PinSource) -> Tokens {
+        Tokens {
+            pin,
+            open: Arc::clone(&self.open),
+        }
+    }
+
     /// The token at `location`, logged in (asking for the PIN the first time).
     pub fn open(&self, location: &Pkcs11Location) -> Result<Arc<Pkcs11Token>, Error> {
         let mut open = self
@@ -229,17 +239,51 @@ impl Tokens {
                 key: location.key.clone(),
             }));
         };
-        let certificate_der = token.certificate(&key).map_err(token_error)?;
-        let origin = format!("token `{}`", location.token);
-        let certificate =
-            CertificateCredential::from_signer(Arc::new(key), &certificate_der, &origin)
-                .map_err(token_error)?;
         Ok(OnToken {
             note,
-            certificate,
+            certificate: signing_certificate(&token, key)?,
             token_label: token.label().to_string(),
             serial: token.serial_number().to_string(),
         })
+    }
+
+    /// The certificate of a key someone else put on the token (an operator's, made with the
+    /// vendor's tool): any key labelled `location.key` with a certificate under its `CKA_ID`,
+    /// the one valid longest when there are several. No note is needed.
+    pub fn certificate_of(
+        &self,
+        location: &Pkcs11Location,
+    ) -> Result<CertificateCredential, Error> {
+        let token = self.open(location)?;
+        let keys = token.keys(&location.key).map_err(token_error)?;
+        // Why no key could be used: none has the label, else the first key's reason.
+        let mut unusable = config_error(
+            breakglass_entra::pkcs11::Pkcs11Error::NoKey {
+                token: location.token.clone(),
+                key: location.key.clone(),
+            }
+            .to_string(),
+        )
+        .hinted(format!(
+            "check pkcs11_key and pkcs11_token; `pkcs11-tool --module {} --token-label {} --login --list-objects` lists the token's keys and certificates (the certificate goes under its key's id)",
+            location.module, location.token
+        ));
+        let mut best: Option<CertificateCredential> = None;
+        for (index, key) in keys.into_iter().enumerate() {
+            match signing_certificate(&token, key) {
+                Ok(certificate)
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| b.not_after() < certificate.not_after()) =>
+                {
+                    best = Some(certificate);
+                }
+                Ok(_) => {}
+                Err(e) if index == 0 => unusable = e,
+                Err(_) => {}
+            }
+        }
+        best.ok_or(unusable)
     }
 
     /// The key ids the token holds for `location`'s key label.
@@ -291,6 +335,15 @@ impl Tokens {
             })
             .map_err(token_error)
     }
+}
+
+/// The key with the certificate the token keeps under its `CKA_ID`, ready to sign
+/// assertions on the token.
+fn signing_certificate(token: &Pkcs11Token, key: TokenKey) -> Result<CertificateCredential, Error> {
+    let certificate_der = token.certificate(&key).map_err(token_error)?;
+    let origin = format!("token `{}`", token.label());
+    CertificateCredential::from_signer(Arc::new(key), &certificate_der, &origin)
+        .map_err(token_error)
 }
 
 /// A one-line config error for a `pkcs11` credential without its location.

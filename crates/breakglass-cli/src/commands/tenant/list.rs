@@ -24,7 +24,7 @@ struct Listed {
     #[serde(skip_serializing_if = "Option::is_none")]
     cloud: Option<String>,
     config: String,
-    /// `client-secret-env`, `client-secret-file`, `certificate` or `device-code`.
+    /// `client-secret-env`, `client-secret-file`, `certificate`, `pkcs11` or `device-code`.
     sign_in: &'static str,
     /// The environment variable holding the operator secret, for `client-secret-env`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +62,7 @@ fn listed(entry: &TenantEntry) -> Listed {
         SignIn::SecretFromEnv(name) => ("client-secret-env", Some(name.clone())),
         SignIn::SecretFromFile(_) => ("client-secret-file", None),
         SignIn::Certificate(_) => ("certificate", None),
+        SignIn::Pkcs11 { .. } => ("pkcs11", None),
         SignIn::DeviceCode => ("device-code", None),
     };
     Listed {
