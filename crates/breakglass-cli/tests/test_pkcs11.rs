@@ -502,9 +502,10 @@ fn pkcs11_rotation_makes_a_new_key_on_the_token_and_drops_the_old() {
     token.assert_success();
 }
 
-/// A run stopped after making its key on the token and before noting it leaves a key pair
-/// no note describes (made here with pkcs11-tool, as that run would have left it). The next
-/// credential stored under the label sweeps it away; noted keys stay.
+/// A run stopped after making its key on the token and before storing it leaves a bare key
+/// pair no note describes (made here with pkcs11-tool, as that run would have left it). The
+/// next credential stored under the label sweeps it away; noted keys, and keys that have a
+/// certificate beside them (put there whole, like an operator's own key), stay.
 #[test]
 fn pkcs11_a_key_left_by_an_interrupted_run_is_swept_by_the_next() {
     let Some((env, simulator, hsm)) = applied() else {

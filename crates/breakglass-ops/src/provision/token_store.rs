@@ -191,8 +191,8 @@ impl Tokens {
         Ok(())
     }
 
-    /// Destroys the key pairs under `kept`'s label that no note describes: each was made by
-    /// a run stopped between making its key and noting it. Its certificate, if Entra got it,
+    /// Destroys the key pairs under `kept`'s label that no note describes and no certificate
+    /// accompanies: each was made by a run stopped between making its key and storing it. Its certificate, if Entra got it,
     /// is one no store holds, which the next plan removes from the app; the key would
     /// otherwise stay on the token for good. Best effort: the credential just stored stands
     /// whatever happens here.
@@ -206,7 +206,13 @@ impl Tokens {
         };
         for key in keys {
             let id = hex(key.id());
-            if key.id() == kept.id() || noted.contains(&id) {
+            // A key with a certificate beside it was put there whole, by breakglass or by
+            // hand (an operator's own sign-in key, say): only bare keys are leftovers.
+            let bare = matches!(
+                token.certificate(&key),
+                Err(breakglass_entra::pkcs11::Pkcs11Error::NoCertificate { .. })
+            );
+            if key.id() == kept.id() || noted.contains(&id) || !bare {
                 continue;
             }
             if let Err(err) = token.destroy(kept.label(), key.id(), |_| false) {
