@@ -568,3 +568,78 @@ fn no_more_tenants_than_the_concurrency_bound_are_worked_on_at_once() {
         );
     }
 }
+
+/// Plans and drills run one tenant per job are merged as audits are: a row per tenant judged
+/// as the run across tenants judges it, the command's own columns, and reports of two
+/// commands refused rather than put in one table.
+#[test]
+fn report_merge_joins_plans_or_drills_made_in_separate_jobs() {
+    let synced = Simulated::new("synced", "1a2b3c4d-0000-4000-8000-0000000000d1", |_| {});
+    synced.env.run(["apply", "--yes"]).assert_success();
+    let fresh = Simulated::new("fresh", "1a2b3c4d-0000-4000-8000-0000000000d2", |_| {});
+    let (env, _file) = tenants_env(&[&synced, &fresh]);
+    let mut drill_codes = Vec::new();
+    for tenant in [&synced, &fresh] {
+        let plan = tenant.env.run(["plan", "--output", "json"]);
+        env.write_file(&format!("plans/{}.json", tenant.name), &plan.stdout);
+        let drill = tenant
+            .env
+            .run(["drill", "--log-wait", "0", "--output", "json"]);
+        env.write_file(&format!("drills/{}.json", tenant.name), &drill.stdout);
+        drill_codes.push(drill.code);
+    }
+
+    let plans = env.run([
+        "report",
+        "merge",
+        "plans/synced.json",
+        "plans/fresh.json",
+        "--output",
+        "json",
+    ]);
+    plans.assert_code(13);
+    let report = plans.json();
+    assert_eq!(section(&report, "synced")["status"], "passed", "{report:#}");
+    let pending = section(&report, "fresh");
+    assert_eq!(pending["status"], "failed", "{pending:#}");
+    assert_eq!(pending["tenantId"], fresh.tenant_id);
+    let table = env.run(["report", "merge", "plans/synced.json", "plans/fresh.json"]);
+    assert!(
+        table.stdout.contains("Plan of 2 tenant(s), merged"),
+        "{table}"
+    );
+    assert!(table.stdout.contains("FIRST CHANGE"), "{table}");
+
+    let drills = env.run([
+        "report",
+        "merge",
+        "drills/synced.json",
+        "drills/fresh.json",
+        "--output",
+        "json",
+    ]);
+    let report = drills.json();
+    let proven = section(&report, "synced");
+    assert_eq!(proven["tenantId"], synced.tenant_id, "{proven:#}");
+    // Merged, a drill is judged as its own exit code judged it.
+    let expected = if drill_codes[0] == Some(0) {
+        "passed"
+    } else {
+        "failed"
+    };
+    assert_eq!(proven["status"], expected, "{proven:#}");
+    assert_ne!(section(&report, "fresh")["status"], "passed");
+
+    std::fs::create_dir_all(env.root().join("mixed")).unwrap();
+    std::fs::copy(
+        env.root().join("drills/synced.json"),
+        env.root().join("mixed/other.json"),
+    )
+    .unwrap();
+    let mixed = env.run(["report", "merge", "plans/synced.json", "mixed/other.json"]);
+    mixed.assert_code(2);
+    assert!(
+        mixed.error_lines()[0].contains("the reports are of different commands"),
+        "{mixed}"
+    );
+}

@@ -267,7 +267,7 @@ fn merge_names_every_tenant_whose_job_left_no_usable_report() {
     assert!(messages[0].contains("is empty"), "{messages:?}");
     assert!(messages[1].contains("is not JSON"), "{messages:?}");
     assert!(
-        messages[2].contains("is not a breakglass audit report"),
+        messages[2].contains("is not a breakglass audit, plan or drill report"),
         "{messages:?}"
     );
     assert!(messages[3].contains("cannot read"), "{messages:?}");

@@ -1,17 +1,17 @@
-//! `breakglass report merge`: the JSON reports of audits run elsewhere, one tenant per job of a
-//! scheduler (a GitHub Actions matrix, an Azure DevOps pipeline), joined into the summary a
-//! run across tenants prints. A job that failed before writing its report is a tenant that
-//! could not be read, never a silent gap.
+//! `breakglass report merge`: the JSON reports of audits, plans or drills run elsewhere, one
+//! tenant per job of a scheduler (a GitHub Actions matrix, an Azure DevOps pipeline), joined
+//! into the summary a run across tenants prints. A job that failed before writing its report
+//! is a tenant that could not be read, never a silent gap.
+
+mod kinds;
 
 use std::path::{Path, PathBuf};
 
-use breakglass_core::severity::Severity;
 use breakglass_core::tenants::{TenantStatus, overall};
-use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::commands::audit_tenants::{AUDIT_COLUMNS, AuditRow};
+use self::kinds::{Kind, View};
 use crate::commands::tenants::{TenantError, TenantOutcome, TenantsReport, verdict};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
@@ -24,9 +24,11 @@ pub enum ReportCommand {
     Merge(MergeArgs),
 }
 
-/// Joins audit reports written by `breakglass audit --output json` (one tenant; the file's
-/// name without `.json` names it) or by `breakglass --tenants FILE audit --output json` into
-/// one summary with a row per tenant, as a run across tenants prints it. An empty, missing or
+/// Joins reports written by `breakglass audit --output json`, `plan --output json` or `drill
+/// --output json` (one tenant; the file's name without `.json` names it; a drill record from
+/// `drills/` too) or by the same command run with `--tenants FILE`, into one summary with a
+/// row per tenant, as a run across tenants prints it. All the reports must be of one
+/// command. An empty, missing or
 /// unreadable file is a tenant whose job failed before its report: a row that says so, never
 /// a gap. With `--tenants FILE`, a tenant of the file that no report covers is such a row
 /// too. Exits 0 when every tenant passed, 13 when some failed or have no report, 14 when
@@ -44,59 +46,6 @@ pub async fn cmd_report(
 ) -> Result<(), CommandError> {
     match command {
         ReportCommand::Merge(args) => cmd_merge(helper, args),
-    }
-}
-
-/// What the summary reads of an audit report; the report itself is kept whole.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AuditView {
-    tenant_id: String,
-    failed: bool,
-    counts: CountsView,
-    findings: Vec<FindingView>,
-    #[serde(default)]
-    last_drill: Option<Timestamp>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CountsView {
-    critical: usize,
-    high: usize,
-    medium: usize,
-    low: usize,
-    not_checked: usize,
-}
-
-#[derive(Deserialize)]
-struct FindingView {
-    check: String,
-    status: String,
-    #[serde(default)]
-    severity: Option<String>,
-    summary: String,
-}
-
-impl AuditView {
-    fn row(&self) -> AuditRow {
-        let c = &self.counts;
-        let worst = self
-            .findings
-            .iter()
-            .filter(|f| f.status == "finding")
-            .filter_map(|f| {
-                let severity = Severity::parse(f.severity.as_deref()?)?;
-                Some((severity, f))
-            })
-            .max_by_key(|(severity, _)| *severity)
-            .map(|(severity, f)| (severity.label().to_string(), f.check.clone()));
-        AuditRow {
-            counts: [c.critical, c.high, c.medium, c.low],
-            not_checked: c.not_checked,
-            worst,
-            last_drill: self.last_drill,
-        }
     }
 }
 
@@ -165,23 +114,26 @@ fn read_report(path: &Path) -> Vec<TenantOutcome<Value>> {
     vec![single(name, path, value)]
 }
 
-/// One tenant's audit report, named by its file.
+/// One tenant's report, named by its file.
 fn single(name: String, path: &Path, report: Value) -> TenantOutcome<Value> {
-    match AuditView::deserialize(&report) {
+    match View::read(&report) {
         Ok(view) => TenantOutcome {
             name,
-            tenant_id: view.tenant_id.clone(),
-            status: if view.failed {
-                TenantStatus::Failed
-            } else {
+            tenant_id: view.tenant_id().to_string(),
+            status: if view.passed() {
                 TenantStatus::Passed
+            } else {
+                TenantStatus::Failed
             },
             error: None,
             report: Some(report),
         },
-        Err(e) => no_report(
+        Err(why) => no_report(
             name,
-            format!("{} is not a breakglass audit report ({e})", path.display()),
+            format!(
+                "{} is not a breakglass audit, plan or drill report ({why})",
+                path.display()
+            ),
         ),
     }
 }
@@ -211,43 +163,44 @@ fn merged_section(path: &Path, section: &Value) -> TenantOutcome<Value> {
     }
 }
 
-/// The merged summary for people: the audit's columns from each kept report.
-struct Merged(TenantsReport<Value>);
+/// The merged summary for people: the columns of the command whose reports were joined.
+struct Merged {
+    kind: Kind,
+    report: TenantsReport<Value>,
+}
 
 impl serde::Serialize for Merged {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        self.report.serialize(serializer)
     }
 }
 
 impl Report for Merged {
     fn human(&self, ui: &Ui) -> String {
+        let columns = self.kind.columns();
         let mut header = vec!["TENANT", "RESULT"];
-        header.extend_from_slice(AUDIT_COLUMNS);
+        header.extend_from_slice(columns);
         let mut t = table(ui, &header);
         let mut sections = String::new();
-        for outcome in &self.0.tenants {
+        for outcome in &self.report.tenants {
             let mut row = vec![format!("{}\n{}", outcome.name, outcome.tenant_id)];
             sections.push_str(&format!(
                 "\n== {} ({}) ==\n",
                 outcome.name, outcome.tenant_id
             ));
-            let view = outcome
-                .report
-                .as_ref()
-                .and_then(|r| AuditView::deserialize(r).ok());
+            let view = outcome.report.as_ref().and_then(|r| View::read(r).ok());
             match (view, &outcome.error) {
                 (Some(view), _) => {
-                    row.push(if view.failed { "FAILED" } else { "passed" }.into());
-                    row.extend(view.row().cells());
-                    for f in view.findings.iter().filter(|f| f.status != "pass") {
-                        let label = f.severity.clone().unwrap_or_else(|| f.status.clone());
-                        sections.push_str(&format!("- {label} {}: {}\n", f.check, f.summary));
+                    row.push(if view.passed() { "passed" } else { "FAILED" }.into());
+                    row.extend(view.cells());
+                    for line in view.section() {
+                        sections.push_str(&line);
+                        sections.push('\n');
                     }
                 }
                 (None, Some(error)) => {
                     row.push(format!("NOT READ: {}", error.short()));
-                    row.extend(AUDIT_COLUMNS[1..].iter().map(|_| "-".to_string()));
+                    row.extend(columns[1..].iter().map(|_| "-".to_string()));
                     row.push(error.message.clone());
                     sections.push_str(&format!("not read: {}\n", error.message));
                 }
@@ -255,15 +208,41 @@ impl Report for Merged {
             }
             t.add_row(row);
         }
-        let count = |status| self.0.tenants.iter().filter(|o| o.status == status).count();
+        let tenants = &self.report.tenants;
+        let count = |status| tenants.iter().filter(|o| o.status == status).count();
         format!(
-            "Emergency access audit of {} tenant(s), merged:\n{t}\n{} passed, {} failed, {} not read.\n{sections}",
-            self.0.tenants.len(),
+            "{} of {} tenant(s), merged:\n{t}\n{} passed, {} failed, {} not read.\n{sections}",
+            self.kind.title(),
+            tenants.len(),
             count(TenantStatus::Passed),
             count(TenantStatus::Failed),
             count(TenantStatus::Unreadable),
         )
     }
+}
+
+/// The one command whose reports were given; reports of several cannot share one table.
+fn kind_of(tenants: &[TenantOutcome<Value>]) -> Result<Kind, CommandError> {
+    let mut found: Option<(Kind, &str)> = None;
+    for outcome in tenants {
+        let Some(view) = outcome.report.as_ref().and_then(|r| View::read(r).ok()) else {
+            continue;
+        };
+        match found {
+            None => found = Some((view.kind(), &outcome.name)),
+            Some((kind, first)) if kind != view.kind() => {
+                return Err(usage_error(format!(
+                    "the reports are of different commands: `{first}`'s is a {}, `{}`'s a {}",
+                    kind.name(),
+                    outcome.name,
+                    view.kind().name()
+                ))
+                .hinted("merge the reports of one command at a time (audit, plan or drill)"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(found.map_or(Kind::Audit, |(kind, _)| kind))
 }
 
 fn cmd_merge(helper: &CommandHelper, args: &MergeArgs) -> Result<(), CommandError> {
@@ -309,10 +288,14 @@ fn cmd_merge(helper: &CommandHelper, args: &MergeArgs) -> Result<(), CommandErro
             }
         }
     }
-    let report = Merged(TenantsReport {
-        overall: overall(tenants.iter().map(|t| t.status)),
-        tenants,
-    });
+    let kind = kind_of(&tenants)?;
+    let report = Merged {
+        kind,
+        report: TenantsReport {
+            overall: overall(tenants.iter().map(|t| t.status)),
+            tenants,
+        },
+    };
     helper.ui().emit(&report)?;
-    verdict(&report.0.tenants)
+    verdict(&report.report.tenants)
 }
