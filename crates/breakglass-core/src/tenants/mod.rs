@@ -4,6 +4,7 @@
 
 mod outcome;
 mod starter;
+pub mod summary_html;
 
 use std::collections::BTreeSet;
 
