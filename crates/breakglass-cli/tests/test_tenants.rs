@@ -45,7 +45,7 @@ impl Simulated {
         }
     }
 
-    fn simulator(&self) -> &InProcessSimulator {
+    pub fn simulator(&self) -> &InProcessSimulator {
         self.simulator.as_ref().expect("running")
     }
 
