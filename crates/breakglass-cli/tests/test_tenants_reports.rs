@@ -215,6 +215,7 @@ fn the_evidence_across_tenants_is_a_folder_per_tenant_under_one_checked_summary(
         let href = format!("href=\"{}/audit.html\"", tenant.name);
         assert!(summary.contains(&href), "{href}");
     }
+    assert!(summary.contains("3 tenant(s): 2 written, 0 failed, 1 not read."));
     assert!(summary.contains("href=\"#tenant-refused\""));
     assert!(summary.contains("id=\"tenant-refused\"") && summary.contains("AADSTS"));
     let summary_json: serde_json::Value =

@@ -31,6 +31,7 @@ pub fn summary_page<R: AcrossTenants>(
     let page = SummaryPage {
         title: R::TITLE,
         columns: R::COLUMNS,
+        passed_label: R::PASSED,
         made_at: Timestamp::now(),
         tool_version: env!("CARGO_PKG_VERSION"),
         rows,

@@ -50,6 +50,8 @@ pub struct SummaryPage<'a> {
     pub title: &'a str,
     /// The columns after TENANT, TENANT ID and RESULT.
     pub columns: &'a [&'a str],
+    /// What a read tenant that passed is called in the count line: "passed", "written".
+    pub passed_label: &'a str,
     pub made_at: Timestamp,
     pub tool_version: &'a str,
     pub rows: Vec<SummaryRow>,
@@ -166,7 +168,7 @@ fn summary_table(summary: &SummaryPage<'_>) -> String {
     out
 }
 
-fn counts_line(rows: &[SummaryRow]) -> String {
+fn counts_line(rows: &[SummaryRow], passed_label: &str) -> String {
     let (mut passed, mut failed, mut not_read) = (0, 0, 0);
     for row in rows {
         match row.result {
@@ -176,8 +178,9 @@ fn counts_line(rows: &[SummaryRow]) -> String {
         }
     }
     format!(
-        "<p class=\"meta\">{} tenant(s): {passed} passed, {failed} failed, {not_read} not read.</p>\n",
-        rows.len()
+        "<p class=\"meta\">{} tenant(s): {passed} {}, {failed} failed, {not_read} not read.</p>\n",
+        rows.len(),
+        escape(passed_label),
     )
 }
 
@@ -226,7 +229,7 @@ pub fn summary_html(summary: &SummaryPage<'_>) -> String {
     let mut body = format!(
         "<header><h1>{title} of {} tenant(s)</h1>\n<p class=\"meta\">Made {at}</p>\n{}</header>\n<main>\n<h2>Summary</h2>\n{}",
         summary.rows.len(),
-        counts_line(&summary.rows),
+        counts_line(&summary.rows, summary.passed_label),
         summary_table(summary),
     );
     for row in &summary.rows {
@@ -273,6 +276,7 @@ mod tests {
         let summary = SummaryPage {
             title: "Emergency access audit",
             columns: &["NOT CHECKED", "WORST FINDING"],
+            passed_label: "passed",
             made_at: "2026-12-05T08:00:00Z".parse().unwrap(),
             tool_version: "0.1.0",
             rows: vec![
