@@ -49,7 +49,8 @@ pub struct GlobalArgs {
     pub no_color: bool,
 
     /// Run the command for every tenant this file lists (see `breakglass init --tenants`):
-    /// `audit` for now. Each tenant's cloud comes from its entry or its breakglass.toml, and
+    /// audit, evidence, plan, apply, drill, credential list, monitor identities, watch, tenant
+    /// list and report merge. Each tenant's cloud comes from its entry or its breakglass.toml, and
     /// its operator credential from where the entry says; `--cloud`, `--tenant` and the
     /// AZURE_* variables do not apply.
     #[arg(

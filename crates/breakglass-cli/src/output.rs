@@ -21,11 +21,16 @@ impl Ui {
     pub fn emit<R: Report>(&self, report: &R) -> Result<(), CommandError> {
         let text = match self.output() {
             OutputFormat::Human => report.human(self),
-            OutputFormat::Json => serde_json::to_string_pretty(report)
-                .map_err(|err| internal_error(format!("cannot encode JSON output: {err}")))?,
+            OutputFormat::Json => json_text(report)?,
         };
         self.write_stdout(&text)
     }
+}
+
+/// A report as `--output json` prints it.
+pub fn json_text(report: &impl serde::Serialize) -> Result<String, CommandError> {
+    serde_json::to_string_pretty(report)
+        .map_err(|err| internal_error(format!("cannot encode JSON output: {err}")))
 }
 
 /// Creates a table in the house style with the given header.

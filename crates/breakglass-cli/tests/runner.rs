@@ -45,6 +45,7 @@ mod test_tenant;
 mod test_tenants;
 mod test_tenants_ci;
 mod test_tenants_pkcs11;
+mod test_tenants_reports;
 mod test_token;
 mod test_watch;
 mod test_watch_email;

@@ -37,6 +37,7 @@ const COMMANDS: &[&[&str]] = &[
     &["token"],
     &["exec"],
     &["drill"],
+    &["evidence"],
     &["watch"],
     &["audit"],
 ];

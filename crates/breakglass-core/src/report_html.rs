@@ -46,6 +46,12 @@ table.checks td { border-top: 1px solid #ddd; padding: .25rem .4rem; vertical-al
 ul.evidence { margin: .3rem 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
 .hint { margin: .3rem 0 0; }
 ul.passed { columns: 2 18rem; padding-left: 1.2rem; }
+.wide { overflow-x: auto; }
+table.tenants { max-width: none; }
+table.tenants td { vertical-align: top; overflow-wrap: anywhere; }
+.status.passed { color: var(--ok); }
+.status.failed, .status.not-read { color: var(--critical); }
+section.tenant { margin-top: 2.5rem; border-top: 3px solid #333; padding-top: .5rem; }
 footer { margin-top: 2rem; font-size: .85rem; color: #555; }
 @media print { body { max-width: none; } .verdict { border: 1px solid #000; color: #000; background: none; } article { background: none; } }
 "#;

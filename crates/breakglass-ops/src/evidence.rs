@@ -98,6 +98,58 @@ fn encode(manifest: &Manifest) -> Result<Vec<u8>, Error> {
         .map_err(|e| internal_error(format!("cannot encode the manifest: {e}")))
 }
 
+fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        config_error(format!("cannot create {}: {e}", dir.display()))
+            .hinted("pass `--out DIR` for a folder you can write to")
+    })
+}
+
+/// Writes `contents` as `dir/name` and returns its manifest entry.
+fn write_entry(
+    dir: &Path,
+    name: &str,
+    what: &str,
+    contents: &[u8],
+) -> Result<ManifestEntry, Error> {
+    write(&dir.join(name), contents)?;
+    Ok(ManifestEntry {
+        name: name.to_string(),
+        what: what.to_string(),
+        bytes: contents.len(),
+        sha256: hex_sha256(contents),
+    })
+}
+
+/// Writes the pack into `dir` and returns its manifest and the entries of `SHA256SUMS` and
+/// `manifest.json` themselves, which a pack across tenants also sums.
+fn write_pack_parts(
+    dir: &Path,
+    tenant_id: &str,
+    files: Vec<EvidenceFile>,
+    missing: Vec<String>,
+) -> Result<(Manifest, [ManifestEntry; 2]), Error> {
+    create_dir(dir)?;
+    for file in &files {
+        write(&dir.join(&file.name), &file.contents)?;
+    }
+    let entries = entries(&files);
+    let sums = write_entry(
+        dir,
+        "SHA256SUMS",
+        "the SHA-256 of each file, for `sha256sum -c`",
+        sums(&entries).as_bytes(),
+    )?;
+    let manifest = manifest(tenant_id, entries, missing);
+    let written = write_entry(
+        dir,
+        "manifest.json",
+        "what each file is, and its SHA-256",
+        &encode(&manifest)?,
+    )?;
+    Ok((manifest, [sums, written]))
+}
+
 /// Writes the pack into `dir` (created when missing): the files, `SHA256SUMS`, then
 /// `manifest.json`.
 pub fn write_pack(
@@ -106,18 +158,91 @@ pub fn write_pack(
     files: Vec<EvidenceFile>,
     missing: Vec<String>,
 ) -> Result<(Manifest, PathBuf), Error> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        config_error(format!("cannot create {}: {e}", dir.display()))
-            .hinted("pass `--out DIR` for a folder you can write to")
-    })?;
-    for file in &files {
+    let (manifest, _) = write_pack_parts(dir, tenant_id, files, missing)?;
+    Ok((manifest, dir.join("manifest.json")))
+}
+
+/// One tenant's pack in a pack across tenants: its subfolder and what was written there.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantPack {
+    pub folder: String,
+    pub manifest: Manifest,
+    /// Every file written in the folder, `SHA256SUMS` and `manifest.json` too, named
+    /// `folder/file` as the top `SHA256SUMS` lists them.
+    #[serde(skip)]
+    pub written: Vec<ManifestEntry>,
+}
+
+/// Writes one tenant's pack into `dir/folder`, as `write_pack` writes a tenant's alone.
+/// `folder` must be a safe name (one path component, no `..`).
+pub fn write_tenant_pack(
+    dir: &Path,
+    folder: &str,
+    tenant_id: &str,
+    files: Vec<EvidenceFile>,
+    missing: Vec<String>,
+) -> Result<TenantPack, Error> {
+    if folder.is_empty() || folder.starts_with('.') || folder.contains(['/', '\\']) {
+        return Err(internal_error(format!("`{folder}` is not a folder name")));
+    }
+    let (manifest, own) = write_pack_parts(&dir.join(folder), tenant_id, files, missing)?;
+    let written = manifest
+        .files
+        .iter()
+        .chain(&own)
+        .map(|entry| ManifestEntry {
+            name: format!("{folder}/{}", entry.name),
+            ..entry.clone()
+        })
+        .collect();
+    Ok(TenantPack {
+        folder: folder.to_string(),
+        manifest,
+        written,
+    })
+}
+
+/// The top `manifest.json` of a pack across tenants.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantsManifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub created: Timestamp,
+    /// Every file of the pack, each tenant's under its folder.
+    pub files: Vec<ManifestEntry>,
+    /// The tenants not in the pack, and why.
+    pub missing: Vec<String>,
+}
+
+/// Writes the top of a pack across tenants into `dir`, after each tenant's
+/// [`write_tenant_pack`]: `top` (the summary), then a `SHA256SUMS` of every file of the pack
+/// (so `sha256sum -c SHA256SUMS` in `dir` checks them all), then `manifest.json`.
+pub fn write_tenants_top(
+    dir: &Path,
+    packs: &[TenantPack],
+    top: Vec<EvidenceFile>,
+    missing: Vec<String>,
+) -> Result<(TenantsManifest, PathBuf), Error> {
+    create_dir(dir)?;
+    for file in &top {
         write(&dir.join(&file.name), &file.contents)?;
     }
-    let entries = entries(&files);
-    write(&dir.join("SHA256SUMS"), sums(&entries).as_bytes())?;
-    let manifest = manifest(tenant_id, entries, missing);
+    let mut all = entries(&top);
+    all.extend(packs.iter().flat_map(|pack| pack.written.iter().cloned()));
+    write(&dir.join("SHA256SUMS"), sums(&all).as_bytes())?;
+    let manifest = TenantsManifest {
+        tool: "breakglass",
+        version: env!("CARGO_PKG_VERSION"),
+        created: Timestamp::now(),
+        files: all,
+        missing,
+    };
+    let encoded = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| internal_error(format!("cannot encode the manifest: {e}")))?;
     let path = dir.join("manifest.json");
-    write(&path, &encode(&manifest)?)?;
+    write(&path, &encoded)?;
     Ok((manifest, path))
 }
 
@@ -193,5 +318,45 @@ mod tests {
             sums,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  a.txt\n"
         );
+    }
+
+    #[test]
+    fn the_top_sums_cover_every_tenant_file_under_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let abc = || EvidenceFile {
+            name: "a.txt".into(),
+            what: "a".into(),
+            contents: b"abc".to_vec(),
+        };
+        let pack = write_tenant_pack(dir.path(), "contoso", "t", vec![abc()], vec![]).unwrap();
+        assert!(write_tenant_pack(dir.path(), "..", "t", vec![abc()], vec![]).is_err());
+        let summary = EvidenceFile {
+            name: "summary.json".into(),
+            what: "s".into(),
+            contents: b"{}".to_vec(),
+        };
+        let (manifest, _) = write_tenants_top(
+            dir.path(),
+            &[pack],
+            vec![summary],
+            vec!["x: not read".into()],
+        )
+        .unwrap();
+        let names: Vec<&str> = manifest.files.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "summary.json",
+                "contoso/a.txt",
+                "contoso/SHA256SUMS",
+                "contoso/manifest.json"
+            ]
+        );
+        let sums = std::fs::read_to_string(dir.path().join("SHA256SUMS")).unwrap();
+        for entry in &manifest.files {
+            let on_disk = std::fs::read(dir.path().join(&entry.name)).unwrap();
+            assert_eq!(hex_sha256(&on_disk), entry.sha256, "{}", entry.name);
+            assert!(sums.contains(&format!("{}  {}\n", entry.sha256, entry.name)));
+        }
     }
 }

@@ -107,8 +107,11 @@ pub enum ReportFormat {
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
     /// One self-contained HTML page (no script, font or request), readable on a phone and
-    /// printable to PDF.
+    /// printable to PDF. With `--tenants`, a summary with a row per tenant, then each
+    /// tenant's audit.
     Html,
+    /// The same document as `--output json`, for writing to `--out`.
+    Json,
 }
 
 /// What `audit` reports.
@@ -140,6 +143,18 @@ impl AuditReport {
             tool_version: env!("CARGO_PKG_VERSION"),
         };
         audit::html::html(&page, &self.findings)
+    }
+
+    /// The report's part of a page across tenants: everything but the page and the heading.
+    pub fn html_body(&self) -> String {
+        let page = audit::html::HtmlAudit {
+            tenant_id: &self.tenant_id,
+            audited_at: self.audited_at,
+            fail_on: &self.fail_on,
+            failed: self.failed,
+            tool_version: env!("CARGO_PKG_VERSION"),
+        };
+        audit::html::body(&page, &self.findings)
     }
 
     /// The report as SARIF, its results located at `config` (the file the audit judged).
@@ -313,6 +328,7 @@ pub async fn cmd_audit(helper: &CommandHelper, args: &AuditArgs) -> Result<(), C
         None => None,
         Some(ReportFormat::Html) => Some(report.html()),
         Some(ReportFormat::Sarif) => Some(report.sarif(&args.inputs.config)?),
+        Some(ReportFormat::Json) => Some(crate::output::json_text(&report)?),
     };
     match (text, &args.out) {
         (None, _) => ui.emit(&report)?,

@@ -8,10 +8,17 @@ use breakglass_core::audit::{Finding, Outcome};
 use breakglass_core::drill::VALIDATION_INTERVAL_DAYS;
 use jiff::{Timestamp, ToSpan as _};
 
-use crate::commands::audit::{AuditArgs, AuditReport, run_audit};
-use crate::commands::tenants::{AcrossTenants, run_across};
+use breakglass_core::tenants::overall;
+use breakglass_core::tenants::summary_html::{ReportAt, safe_names};
+
+use crate::commands::audit::{AuditArgs, AuditReport, ReportFormat, run_audit};
+use crate::commands::tenants::{
+    AcrossTenants, TenantOutcome, TenantsReport, across, run_across, verdict,
+};
+use crate::commands::tenants_html::summary_page;
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
+use crate::output::json_text;
 
 /// What one tenant's row says of its audit, whether the audit ran here or its JSON report
 /// is merged from elsewhere.
@@ -91,17 +98,18 @@ impl AcrossTenants for AuditReport {
     }
 }
 
-/// Runs the audit for every tenant of `tenants_file`.
+/// Runs the audit for every tenant of `tenants_file`: the summary and each tenant's report on
+/// stdout, or with `--format html|json` as one page or document, to `--out` when given.
 pub async fn cmd_audit_tenants(
     helper: &CommandHelper,
     args: &AuditArgs,
     tenants_file: &Path,
 ) -> Result<(), CommandError> {
-    if args.format.is_some() || args.out.is_some() {
-        return Err(
-            usage_error("`--format` and `--out` are for one tenant's audit")
-                .hinted("use `--output json` for one document with a section per tenant"),
-        );
+    if matches!(args.format, Some(ReportFormat::Sarif)) {
+        return Err(usage_error(
+            "`--format sarif` is one tenant's audit: its results point into that tenant's breakglass.toml, and code scanning takes one run per tool and category",
+        )
+        .hinted("use `--format html` or `--format json` with --tenants; for SARIF run `breakglass audit --config TENANT/breakglass.toml --format sarif` per tenant"));
     }
     if args.inputs.drills.is_some() {
         return Err(usage_error("`--drills` names one tenant's drill records")
@@ -122,5 +130,45 @@ pub async fn cmd_audit_tenants(
         }
         async move { run_audit(&tenant_helper, &tenant_args).await }
     };
-    run_across(helper, tenants_file, job).await
+    let Some(format) = args.format else {
+        return run_across(helper, tenants_file, job).await;
+    };
+    let concurrency = usize::from(helper.global().concurrency);
+    let outcomes = across(helper, tenants_file, job, AuditReport::passed, concurrency).await?;
+    let exit = verdict(&outcomes);
+    let text = match format {
+        ReportFormat::Html => audit_page(&outcomes),
+        _ => json_text(&TenantsReport {
+            overall: overall(outcomes.iter().map(|o| o.status)),
+            tenants: outcomes,
+        })?,
+    };
+    write_report(helper, args.out.as_deref(), &text)?;
+    exit
+}
+
+/// One page: the summary, each tenant's name linking to its audit further down.
+fn audit_page(outcomes: &[TenantOutcome<AuditReport>]) -> String {
+    let names = safe_names(outcomes.iter().map(|o| o.name.as_str()));
+    summary_page(outcomes, &names, |report, _| {
+        ReportAt::Section(report.html_body())
+    })
+}
+
+/// The report to `out`, or to stdout without it, as the single-tenant audit writes it.
+fn write_report(
+    helper: &CommandHelper,
+    out: Option<&Path>,
+    text: &str,
+) -> Result<(), CommandError> {
+    match out {
+        Some(path) => {
+            breakglass_ops::audit::save_report(path, text)?;
+            helper
+                .ui()
+                .status(format!("wrote the report to {}", path.display()));
+            Ok(())
+        }
+        None => helper.ui().write_stdout(text),
+    }
 }

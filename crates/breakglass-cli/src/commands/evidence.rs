@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use breakglass_ops::evidence::{EvidenceFile, is_zip, write_pack, write_pack_zip};
 use breakglass_ops::monitor::arm::{self, WorkspaceId};
 
-use super::audit::{AuditArgs, AuditInputs, run_audit};
+use super::audit::{AuditArgs, AuditInputs, AuditReport, run_audit};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, internal_error};
 use crate::output::{Report, table};
@@ -21,7 +21,11 @@ use crate::ui::Ui;
 ///
 /// Run it after each drill and after each use of the emergency access, and hand the folder
 /// to whoever reviews it (Microsoft's guidance asks for a review after every use).
-#[derive(Debug, clap::Args)]
+///
+/// With `--tenants`, a subfolder per tenant (named after it) holding that tenant's pack, and
+/// at the top `summary.html`, `summary.json` and one `SHA256SUMS` and `manifest.json` of every
+/// file; a tenant that could not be read has its row and reason, and no subfolder.
+#[derive(Clone, Debug, clap::Args)]
 pub struct EvidenceArgs {
     /// The folder to write (created when missing; files of the same name are replaced), or a
     /// path ending in .zip for one archive of the same files (mode 0600, written atomically;
@@ -40,11 +44,11 @@ pub struct EvidenceArgs {
     pub operator: OperatorArgs,
 }
 
-fn json(value: &impl serde::Serialize) -> Result<Vec<u8>, CommandError> {
+pub(crate) fn json(value: &impl serde::Serialize) -> Result<Vec<u8>, CommandError> {
     serde_json::to_vec_pretty(value).map_err(|e| internal_error(format!("cannot encode: {e}")))
 }
 
-fn file(name: &str, what: &str, contents: Vec<u8>) -> EvidenceFile {
+pub(crate) fn file(name: &str, what: &str, contents: Vec<u8>) -> EvidenceFile {
     EvidenceFile {
         name: name.into(),
         what: what.into(),
@@ -52,7 +56,17 @@ fn file(name: &str, what: &str, contents: Vec<u8>) -> EvidenceFile {
     }
 }
 
-pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result<(), CommandError> {
+/// What `evidence` gathers of one tenant, before it is written.
+pub struct Gathered {
+    /// The audit, as `audit.json` holds it.
+    pub audit: AuditReport,
+    pub files: Vec<EvidenceFile>,
+    /// What is not in the pack, and why.
+    pub missing: Vec<String>,
+}
+
+/// Reads the tenant and this machine's files into the pack's contents; writes nothing.
+pub async fn gather(helper: &CommandHelper, args: &EvidenceArgs) -> Result<Gathered, CommandError> {
     let audit_args = AuditArgs {
         fail_on: "never".into(),
         findings_only: false,
@@ -131,10 +145,23 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
         }
         None => missing.push("the alert rules' status: pass `--workspace RESOURCE_ID`".into()),
     }
+    Ok(Gathered {
+        audit: report,
+        files,
+        missing,
+    })
+}
+
+pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result<(), CommandError> {
+    let Gathered {
+        audit,
+        files,
+        missing,
+    } = gather(helper, args).await?;
     let (manifest, path) = if is_zip(&args.out) {
-        write_pack_zip(&args.out, &report.tenant_id, files, missing)?
+        write_pack_zip(&args.out, &audit.tenant_id, files, missing)?
     } else {
-        write_pack(&args.out, &report.tenant_id, files, missing)?
+        write_pack(&args.out, &audit.tenant_id, files, missing)?
     };
     for note in &manifest.missing {
         helper.ui().warn(format!("not in the pack: {note}"));
@@ -150,7 +177,7 @@ pub async fn cmd_evidence(helper: &CommandHelper, args: &EvidenceArgs) -> Result
 /// The manifest, as `evidence` reports it.
 #[derive(serde::Serialize)]
 #[serde(transparent)]
-struct Pack(breakglass_ops::evidence::Manifest);
+pub(crate) struct Pack(pub breakglass_ops::evidence::Manifest);
 
 impl Report for Pack {
     fn human(&self, ui: &Ui) -> String {

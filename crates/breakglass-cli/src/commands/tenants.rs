@@ -17,7 +17,7 @@ use crate::output::{Report, table};
 use crate::ui::Ui;
 
 /// The commands that run across tenants.
-pub const COMMANDS: &str = "audit, plan, apply, drill, credential list, monitor identities, watch, tenant list, report merge";
+pub const COMMANDS: &str = "audit, evidence, plan, apply, drill, credential list, monitor identities, watch, tenant list, report merge";
 
 /// Runs `command` for every tenant of `tenants_file`, or says it does not run across tenants.
 pub async fn run_for_tenants(
@@ -37,6 +37,10 @@ pub async fn run_for_tenants(
             crate::commands::tenant::list::cmd_list(helper, args)
         }
         Command::Audit(args) => audit_tenants::cmd_audit_tenants(helper, args, tenants_file).await,
+        Command::Evidence(args) => {
+            crate::commands::evidence_tenants::cmd_evidence_tenants(helper, args, tenants_file)
+                .await
+        }
         Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, tenants_file).await,
         Command::Apply(args) => tenant_runs::cmd_apply_tenants(helper, args, tenants_file).await,
         Command::Drill(args) => tenant_runs::cmd_drill_tenants(helper, args, tenants_file).await,
@@ -60,6 +64,8 @@ pub trait AcrossTenants: Report {
     /// The summary's columns after TENANT and RESULT; the last one holds why a tenant could
     /// not be read.
     const COLUMNS: &'static [&'static str];
+    /// What the result column says of a tenant that passed.
+    const PASSED: &'static str = "passed";
     /// Whether this tenant passed.
     fn passed(&self) -> bool;
     /// This tenant's cells under `COLUMNS`.
@@ -83,7 +89,7 @@ impl<R: AcrossTenants> Report for TenantsReport<R> {
             let mut row = vec![format!("{}\n{}", outcome.name, outcome.tenant_id)];
             match (&outcome.report, &outcome.error) {
                 (Some(report), _) => {
-                    row.push(if report.passed() { "passed" } else { "FAILED" }.into());
+                    row.push(if report.passed() { R::PASSED } else { "FAILED" }.into());
                     row.extend(report.cells());
                 }
                 (None, Some(error)) => {

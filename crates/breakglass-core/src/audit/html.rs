@@ -144,11 +144,8 @@ fn passed(findings: &[Finding]) -> String {
     out
 }
 
-/// The page.
-pub fn html(page: &HtmlAudit<'_>, findings: &[Finding]) -> String {
-    let at = page.audited_at.strftime("%Y-%m-%d %H:%M UTC").to_string();
-    let tenant = escape(page.tenant_id);
-    let verdict = match (page.fail_on, page.failed) {
+fn verdict(page: &HtmlAudit<'_>) -> String {
+    match (page.fail_on, page.failed) {
         ("never", _) => String::new(),
         (threshold, true) => format!(
             "<p class=\"verdict failed\">FAILED: findings at {} or above, or checks not made</p>",
@@ -158,15 +155,45 @@ pub fn html(page: &HtmlAudit<'_>, findings: &[Finding]) -> String {
             "<p class=\"verdict passed\">Passed: nothing at {} or above</p>",
             escape(threshold)
         ),
-    };
+    }
+}
+
+/// The counts, then the findings by severity, the checks not made and the passes.
+fn results(findings: &[Finding]) -> String {
+    [
+        counts_table(&Counts::of(findings)),
+        findings_by_severity(findings),
+        not_checked(findings),
+        passed(findings),
+    ]
+    .concat()
+}
+
+fn audited_at(page: &HtmlAudit<'_>) -> String {
+    page.audited_at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The verdict, the counts and every result, without the page around them: one tenant's part
+/// of a page across tenants, which names the tenant in its own heading.
+pub fn body(page: &HtmlAudit<'_>, findings: &[Finding]) -> String {
+    format!(
+        "<p class=\"meta\">Audited {at}</p>\n{verdict}<h2>Results</h2>\n{results}",
+        at = audited_at(page),
+        verdict = verdict(page),
+        results = results(findings),
+    )
+}
+
+/// The page.
+pub fn html(page: &HtmlAudit<'_>, findings: &[Finding]) -> String {
+    let at = audited_at(page);
+    let tenant = escape(page.tenant_id);
     let body = format!(
         "<header><h1>Emergency access audit</h1>\n<p class=\"meta\">Tenant {tenant}</p>\n<p class=\"meta\">Audited {at}</p>\n{verdict}</header>\n\
-<main>\n<h2>Summary</h2>\n{counts}{by_severity}{not_checked}{passed}</main>\n\
+<main>\n<h2>Summary</h2>\n{results}</main>\n\
 <footer>Made by breakglass {version} from the tenant as read at {at}. Each finding's check name matches the JSON and SARIF reports.</footer>\n",
-        counts = counts_table(&Counts::of(findings)),
-        by_severity = findings_by_severity(findings),
-        not_checked = not_checked(findings),
-        passed = passed(findings),
+        verdict = verdict(page),
+        results = results(findings),
         version = escape(page.tool_version),
     );
     page_of(&format!("Emergency access audit of {tenant}"), &body)

@@ -5,6 +5,7 @@
 mod outcome;
 mod pkcs11;
 mod starter;
+pub mod summary_html;
 
 use std::collections::BTreeSet;
 
