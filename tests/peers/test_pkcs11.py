@@ -1,5 +1,8 @@
 """A client assertion signed on a SoftHSM2 token, checked by an independent verifier.
 
+Both signatures a token may make are checked: PS256 (the default) and RS256 (with
+`pkcs11_algorithm = "RS256"`, for tokens without RSA-PSS).
+
 `apply` makes a `store = "pkcs11"` certificate on a fresh SoftHSM2 token. `breakglass token`
 is then pointed (through a copy of the simulator's cloud profile) at a token endpoint of this
 test's own, which keeps the client assertion it is sent. The `cryptography` package verifies
@@ -24,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conftest import b64url_json, parse_env_file, require
 
@@ -105,7 +109,8 @@ class Catcher(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_ps256_assertion_signed_on_the_token_verifies_against_the_registered_certificate(tenant, tmp_path):
+@pytest.mark.parametrize("algorithm", ["PS256", "RS256"])
+def test_assertion_signed_on_the_token_verifies_against_the_registered_certificate(tenant, tmp_path, algorithm):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -119,6 +124,8 @@ def test_ps256_assertion_signed_on_the_token_verifies_against_the_registered_cer
         '\n[[app.credentials]]\nlabel = "hardware"\nkind = "certificate"\nstore = "pkcs11"\n'
         f'pkcs11_module = "{MODULE}"\npkcs11_token = "{TOKEN}"\npkcs11_key = "{KEY}"\nlifetime_days = 365\n'
     )
+    if algorithm == "RS256":
+        credential += 'pkcs11_algorithm = "RS256"\n'
     config.write_text(text.replace("\n[users]", credential + "\n[users]", 1))
     run("apply", "--yes", extra_env=token_env)
 
@@ -182,14 +189,20 @@ def test_ps256_assertion_signed_on_the_token_verifies_against_the_registered_cer
     header_segment, claims_segment, signature_segment = assertion.split(".")
     header = b64url_json(header_segment)
     claims = b64url_json(claims_segment)
-    assert header["alg"] == "PS256", header
-    assert header["x5t#S256"] == base64.urlsafe_b64encode(hashlib.sha256(certificate_der).digest()).rstrip(b"=").decode()
+    assert header["alg"] == algorithm, header
+    if algorithm == "PS256":
+        thumbprint = ("x5t#S256", hashlib.sha256(certificate_der).digest())
+        scheme = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+    else:
+        thumbprint = ("x5t", hashlib.sha1(certificate_der).digest())
+        scheme = padding.PKCS1v15()
+    assert header[thumbprint[0]] == base64.urlsafe_b64encode(thumbprint[1]).rstrip(b"=").decode(), header
     assert claims["iss"] == claims["sub"] == apps[0]["appId"]
 
     # Raises InvalidSignature when the token's signature does not match the certificate.
     certificate.public_key().verify(
         b64url_decode(signature_segment),
         f"{header_segment}.{claims_segment}".encode(),
-        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+        scheme,
         hashes.SHA256(),
     )

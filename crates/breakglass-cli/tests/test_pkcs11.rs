@@ -467,6 +467,45 @@ fn pkcs11_token_signs_the_assertion_for_token_exec_and_drill() {
     assert_eq!(hardware["tokenSerial"], serial.as_str(), "{hardware:#}");
 }
 
+/// `pkcs11_algorithm = "RS256"` has the token sign PKCS#1 v1.5 assertions, which Entra (and
+/// the simulator) accept with the `x5t` header: for tokens without RSA-PSS.
+#[test]
+fn pkcs11_rs256_when_asked_for_signs_in_too() {
+    let Some((env, _simulator, _hsm)) = applied() else {
+        return;
+    };
+    let config = env.root().join("breakglass.toml");
+    let text = std::fs::read_to_string(&config).expect("breakglass.toml");
+    let key_line = format!("pkcs11_key = \"{KEY}\"\n");
+    assert!(text.contains(&key_line), "{text}");
+    std::fs::write(
+        &config,
+        text.replacen(
+            &key_line,
+            &format!("{key_line}pkcs11_algorithm = \"RS256\"\n"),
+            1,
+        ),
+    )
+    .expect("write breakglass.toml");
+    env.run(["token", "--credential", "hardware"])
+        .assert_success();
+    let drill = env.run(["drill", "--log-wait", "0", "--output", "json"]);
+    let record = drill.json();
+    let hardware = record["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .find(|c| c["label"] == "hardware")
+        .expect("the hardware credential");
+    assert_eq!(hardware["proven"], true, "{hardware:#}");
+    // A token cannot be asked for what no signature is.
+    let text = std::fs::read_to_string(&config).expect("breakglass.toml");
+    std::fs::write(&config, text.replace("\"RS256\"", "\"ES256\"")).expect("write");
+    let refused = env.run(["token", "--credential", "hardware"]);
+    refused.assert_code(3);
+    assert!(refused.stderr.contains("pkcs11_algorithm"), "{refused}");
+}
+
 #[test]
 fn pkcs11_rotation_makes_a_new_key_on_the_token_and_drops_the_old() {
     let Some((env, simulator, hsm)) = applied() else {

@@ -609,6 +609,26 @@ fn report_merge_joins_plans_or_drills_made_in_separate_jobs() {
         "{table}"
     );
     assert!(table.stdout.contains("FIRST CHANGE"), "{table}");
+    // The same summary as a page, each tenant's name linking to its pending changes.
+    let page = env.run([
+        "report",
+        "merge",
+        "plans/synced.json",
+        "plans/fresh.json",
+        "--format",
+        "html",
+        "--out",
+        "merged.html",
+    ]);
+    page.assert_code(13);
+    let html = std::fs::read_to_string(env.root().join("merged.html")).expect("merged.html");
+    for name in ["synced", "fresh"] {
+        let anchor = format!("href=\"#tenant-{name}\"");
+        assert!(html.contains(&anchor), "{anchor} in {html}");
+        assert!(html.contains(&format!("id=\"tenant-{name}\"")), "{html}");
+    }
+    assert!(html.contains("FIRST CHANGE"), "{html}");
+    assert!(html.contains(fresh.tenant_id), "{html}");
 
     let drills = env.run([
         "report",

@@ -179,6 +179,7 @@ mod tests {
             pkcs11_module: None,
             pkcs11_token: None,
             pkcs11_key: None,
+            pkcs11_algorithm: None,
         }
     }
 

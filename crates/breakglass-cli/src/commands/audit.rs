@@ -133,28 +133,24 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    /// The report as one HTML page for people.
-    pub fn html(&self) -> String {
-        let page = audit::html::HtmlAudit {
+    fn html_audit(&self) -> audit::html::HtmlAudit<'_> {
+        audit::html::HtmlAudit {
             tenant_id: &self.tenant_id,
             audited_at: self.audited_at,
             fail_on: &self.fail_on,
             failed: self.failed,
             tool_version: env!("CARGO_PKG_VERSION"),
-        };
-        audit::html::html(&page, &self.findings)
+        }
+    }
+
+    /// The report as one HTML page for people.
+    pub fn html(&self) -> String {
+        audit::html::html(&self.html_audit(), &self.findings)
     }
 
     /// The report's part of a page across tenants: everything but the page and the heading.
     pub fn html_body(&self) -> String {
-        let page = audit::html::HtmlAudit {
-            tenant_id: &self.tenant_id,
-            audited_at: self.audited_at,
-            fail_on: &self.fail_on,
-            failed: self.failed,
-            tool_version: env!("CARGO_PKG_VERSION"),
-        };
-        audit::html::body(&page, &self.findings)
+        audit::html::body(&self.html_audit(), &self.findings)
     }
 
     /// The report as SARIF, its results located at `config` (the file the audit judged).

@@ -156,7 +156,7 @@ fn audit_page(outcomes: &[TenantOutcome<AuditReport>]) -> String {
 }
 
 /// The report to `out`, or to stdout without it, as the single-tenant audit writes it.
-fn write_report(
+pub(crate) fn write_report(
     helper: &CommandHelper,
     out: Option<&Path>,
     text: &str,

@@ -91,6 +91,22 @@ pub struct CredentialPolicy {
     /// The key's label on the token when the store is `pkcs11`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pkcs11_key: Option<String>,
+    /// How the token signs client assertions when the store is `pkcs11`: `PS256` (RSA-PSS,
+    /// the default) or `RS256` (PKCS#1 v1.5), for a token whose mechanisms lack PSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11_algorithm: Option<TokenSignature>,
+}
+
+/// The signature a token makes on a client assertion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenSignature {
+    /// RSASSA-PSS with SHA-256 (`CKM_SHA256_RSA_PKCS_PSS`), with `x5t#S256`.
+    #[default]
+    #[serde(rename = "PS256")]
+    Ps256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (`CKM_SHA256_RSA_PKCS`), with `x5t`.
+    #[serde(rename = "RS256")]
+    Rs256,
 }
 
 /// Where on which token a `pkcs11` credential's key is.

@@ -52,6 +52,7 @@ rotate_after_days = 30
 # pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
 # pkcs11_token = "breakglass"
 # pkcs11_key = "breakglass-emergency"
+# pkcs11_algorithm = "RS256"   # only for a token without RSA-PSS; PS256 is the default
 # lifetime_days = 365
 
 [users]

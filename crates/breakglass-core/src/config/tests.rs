@@ -198,4 +198,22 @@ fn a_pkcs11_credential_needs_a_certificate_and_its_token() {
         ))
         .contains("pkcs11_token is only for store = \"pkcs11\"")
     );
+    // PS256 unless RS256 is asked for; only a token has the choice; nothing else is taken.
+    let credential = |config: &Config| config.credential("offline").cloned().expect("offline");
+    assert_eq!(credential(&config).pkcs11_algorithm, None);
+    let rs256 = format!("{on_token}\npkcs11_algorithm = \"RS256\"");
+    let config = with("store = \"shares\"\nshares = \"3-of-5\"", &rs256).expect("valid");
+    assert_eq!(
+        credential(&config).pkcs11_algorithm,
+        Some(super::TokenSignature::Rs256)
+    );
+    assert!(
+        reason(with(
+            "store = \"keepass\"",
+            "store = \"keepass\"\npkcs11_algorithm = \"RS256\""
+        ))
+        .contains("pkcs11_algorithm is only for store = \"pkcs11\"")
+    );
+    let es256 = format!("{on_token}\npkcs11_algorithm = \"ES256\"");
+    assert!(with("store = \"shares\"\nshares = \"3-of-5\"", &es256).is_err());
 }

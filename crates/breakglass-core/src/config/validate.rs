@@ -104,6 +104,9 @@ fn validate_pkcs11(credential: &CredentialPolicy) -> Result<(), String> {
         ("pkcs11_key", &credential.pkcs11_key),
     ];
     if credential.store != StoreKind::Pkcs11 {
+        if credential.pkcs11_algorithm.is_some() {
+            return Err("pkcs11_algorithm is only for store = \"pkcs11\"".to_string());
+        }
         return match fields.iter().find(|(_, value)| value.is_some()) {
             Some((name, _)) => Err(format!("{name} is only for store = \"pkcs11\"")),
             None => Ok(()),

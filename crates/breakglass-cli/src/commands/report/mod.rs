@@ -4,6 +4,7 @@
 //! is a tenant that could not be read, never a silent gap.
 
 mod kinds;
+mod page;
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use self::kinds::{Kind, View};
+use crate::commands::audit_tenants::write_report;
 use crate::commands::tenants::{TenantError, TenantOutcome, TenantsReport, verdict};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, usage_error};
@@ -38,6 +40,22 @@ pub struct MergeArgs {
     /// The JSON reports, one per tenant or run.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Write the summary as one HTML page (each tenant's name linking to its section) or as
+    /// the JSON document `--output json` prints, to `--out` or stdout.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<MergeFormat>,
+
+    /// The file for `--format` (written atomically); stdout without it.
+    #[arg(long, value_name = "FILE", requires = "format")]
+    pub out: Option<PathBuf>,
+}
+
+/// What `--format` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MergeFormat {
+    Html,
+    Json,
 }
 
 pub async fn cmd_report(
@@ -296,6 +314,15 @@ fn cmd_merge(helper: &CommandHelper, args: &MergeArgs) -> Result<(), CommandErro
             tenants,
         },
     };
-    helper.ui().emit(&report)?;
+    match args.format {
+        None => helper.ui().emit(&report)?,
+        Some(format) => {
+            let text = match format {
+                MergeFormat::Html => page::merged_page(kind, &report.report.tenants),
+                MergeFormat::Json => crate::output::json_text(&report.report)?,
+            };
+            write_report(helper, args.out.as_deref(), &text)?;
+        }
+    }
     verdict(&report.report.tenants)
 }

@@ -17,6 +17,7 @@ fn an_app_management_policy_that_would_refuse_the_next_rotation_is_a_finding() {
         pkcs11_module: None,
         pkcs11_token: None,
         pkcs11_key: None,
+        pkcs11_algorithm: None,
     }];
     let findings = audit(&snapshot);
     assert!(findings_of(&findings, CheckId::AppManagementPolicy).is_empty());
