@@ -213,6 +213,10 @@ fn init_tracing(verbose: bool) {
 /// A panic is a bug: say so in one line, and exit 70 instead of 101.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // A library's panic that breakglass catches around the call is an error, not a bug.
+        if breakglass_ops::contained::panic_is_contained() {
+            return;
+        }
         let location = info
             .location()
             .map(|location| format!(" at {}:{}", location.file(), location.line()))

@@ -364,8 +364,20 @@ fn usb_without_the_feature_says_how_to_build_it() {
 #[cfg(feature = "usb-security-key")]
 #[test]
 fn usb_with_no_security_key_plugged_in_stops_before_anything_is_registered() {
-    let (mut env, simulator) = setup(rehearsal_policy());
-    env.set_env("BREAKGLASS_FIDO_PIN", "123456");
+    // On a machine with a key plugged in (a developer's), the test would reach that key; it
+    // is given no PIN, so no PIN try is spent, but it stops here rather than touch it. CI
+    // machines have no HID devices, so there it always runs.
+    let plugged = breakglass_ops::passkey::usb::plugged_in().unwrap_or_default();
+    let in_ci = std::env::var("CI").is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+    if !plugged.is_empty() && !in_ci {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: a FIDO2 key is plugged in; unplug it to run this test"
+        );
+        return;
+    }
+    let (env, simulator) = setup(rehearsal_policy());
     let usb = env.run(["passkey", "enroll", "--user", USER]);
     usb.assert_code(3);
     assert!(
@@ -373,7 +385,6 @@ fn usb_with_no_security_key_plugged_in_stops_before_anything_is_registered() {
         "{usb}"
     );
     assert!(usb.stderr.contains("plug in the one security key"), "{usb}");
-    assert!(!usb.stderr.contains("123456"), "{usb}");
     assert!(usb.stdout.is_empty(), "{usb}");
     assert!(fido2_ids(&TenantGraph::new(&simulator), USER).is_empty());
     // Without any operator credentials the answer is the same: the key is looked for first.

@@ -541,41 +541,75 @@ fn pkcs11_rotation_makes_a_new_key_on_the_token_and_drops_the_old() {
     token.assert_success();
 }
 
-/// A run stopped after making its key on the token and before storing it leaves a bare key
-/// pair no note describes (made here with pkcs11-tool, as that run would have left it). The
-/// next credential stored under the label sweeps it away; noted keys, and keys that have a
-/// certificate beside them (put there whole, like an operator's own key), stay.
+/// A run stopped after making its key on the token and before storing its credential leaves
+/// the key and a pending note (both made here with pkcs11-tool, as that run would have left
+/// them, the note two days old). The next credential stored under the label sweeps that key
+/// away. A key whose pending note is recent (another run's key in the making) and a key with
+/// no note at all (put there by someone else) stay, as do the noted keys.
 #[test]
 fn pkcs11_a_key_left_by_an_interrupted_run_is_swept_by_the_next() {
     let Some((env, simulator, hsm)) = applied() else {
         return;
     };
-    let (ok, made) = hsm.pkcs11_tool(&[
-        "--keypairgen",
-        "--key-type",
-        "rsa:2048",
-        "--label",
-        KEY,
-        "--id",
-        "0badc0de",
-    ]);
-    assert!(ok, "{made}");
+    let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48);
+    let just_now = jiff::Timestamp::now();
+    for (id, note) in [
+        ("0badc0de", Some(long_ago)),
+        ("0dd0dd00", Some(just_now)),
+        ("5eedf00d", None),
+    ] {
+        let (ok, made) = hsm.pkcs11_tool(&[
+            "--keypairgen",
+            "--key-type",
+            "rsa:2048",
+            "--label",
+            KEY,
+            "--id",
+            id,
+        ]);
+        assert!(ok, "{made}");
+        if let Some(since) = note {
+            let file = env.write_file(
+                &format!("pending-{id}.json"),
+                &format!("{{\"pendingKey\":\"{id}\",\"since\":\"{since}\"}}"),
+            );
+            let file = file.display().to_string();
+            let (ok, written) = hsm.pkcs11_tool(&[
+                "--write-object",
+                file.as_str(),
+                "--type",
+                "data",
+                "--label",
+                KEY,
+                "--application-label",
+                "breakglass",
+            ]);
+            assert!(ok, "{written}");
+        }
+    }
     let private_keys = || {
         let (ok, objects) = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
         assert!(ok, "{objects}");
         objects
     };
-    assert_eq!(private_keys().matches("Private Key Object").count(), 2);
+    assert_eq!(private_keys().matches("Private Key Object").count(), 4);
 
     let output = env.run(["credential", "rotate", "hardware", "--output", "json"]);
     output.assert_success();
     let objects = private_keys();
+    // The rotated-away key went, the new one came: 1 + the two that must stay.
     assert_eq!(
         objects.matches("Private Key Object").count(),
-        1,
+        3,
         "{objects}"
     );
     assert!(!objects.contains("0badc0de"), "{objects}");
+    assert!(objects.contains("0dd0dd00"), "{objects}");
+    assert!(objects.contains("5eedf00d"), "{objects}");
+    // Notes left: the new key's full note (its pending one replaced) and the recent pending.
+    let (ok, data) = hsm.pkcs11_tool(&["--list-objects", "--type", "data"]);
+    assert!(ok, "{data}");
+    assert_eq!(data.matches("Data object").count(), 2, "{data}");
     assert_eq!(hardware_certificates(&simulator).len(), 1);
     env.run(["token", "--credential", "hardware"])
         .assert_success();

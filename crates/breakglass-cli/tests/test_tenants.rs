@@ -577,7 +577,8 @@ fn report_merge_joins_plans_or_drills_made_in_separate_jobs() {
     let synced = Simulated::new("synced", "1a2b3c4d-0000-4000-8000-0000000000d1", |_| {});
     synced.env.run(["apply", "--yes"]).assert_success();
     let fresh = Simulated::new("fresh", "1a2b3c4d-0000-4000-8000-0000000000d2", |_| {});
-    let (env, _file) = tenants_env(&[&synced, &fresh]);
+    let (env, file) = tenants_env(&[&synced, &fresh]);
+    let file = file.display().to_string();
     let mut drill_codes = Vec::new();
     for tenant in [&synced, &fresh] {
         let plan = tenant.env.run(["plan", "--output", "json"]);
@@ -649,6 +650,35 @@ fn report_merge_joins_plans_or_drills_made_in_separate_jobs() {
     };
     assert_eq!(proven["status"], expected, "{proven:#}");
     assert_ne!(section(&report, "fresh")["status"], "passed");
+
+    // A report filed under another tenant's name does not pass for that tenant.
+    std::fs::create_dir_all(env.root().join("misfiled")).unwrap();
+    std::fs::copy(
+        env.root().join("plans/synced.json"),
+        env.root().join("misfiled/fresh.json"),
+    )
+    .unwrap();
+    let misfiled = env.run([
+        "--tenants",
+        file.as_str(),
+        "report",
+        "merge",
+        "plans/synced.json",
+        "misfiled/fresh.json",
+        "--output",
+        "json",
+    ]);
+    misfiled.assert_code(13);
+    let report = misfiled.json();
+    let wrong = section(&report, "fresh");
+    assert_eq!(wrong["status"], "unreadable", "{wrong:#}");
+    assert!(
+        wrong["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("is of tenant {}", synced.tenant_id)),
+        "{wrong:#}"
+    );
 
     std::fs::create_dir_all(env.root().join("mixed")).unwrap();
     std::fs::copy(

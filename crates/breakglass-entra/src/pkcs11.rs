@@ -371,6 +371,28 @@ impl Pkcs11Token {
         Ok(notes)
     }
 
+    /// Destroys the notes under `key_label` that `is_note` picks, and nothing else.
+    pub fn destroy_notes(
+        &self,
+        key_label: &str,
+        is_note: impl Fn(&[u8]) -> bool,
+    ) -> Result<(), Pkcs11Error> {
+        let notes = [
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Application(APPLICATION.to_vec()),
+            Attribute::Label(key_label.as_bytes().to_vec()),
+        ];
+        for handle in self.with_session("finding notes", |s| s.find_objects(&notes))? {
+            if self
+                .value_of(handle, "reading a note")?
+                .is_some_and(|value| is_note(&value))
+            {
+                self.with_session("destroying a note", |s| s.destroy_object(handle))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Destroys the key pair and certificate with this `CKA_ID` and the notes `is_note_of`
     /// picks among those under `key_label`.
     pub fn destroy(

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod cloud;
+pub mod contained;
 pub mod directory;
 pub mod drill;
 pub mod emergency;

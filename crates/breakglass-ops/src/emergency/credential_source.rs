@@ -26,14 +26,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use breakglass_core::config::{StoreKind, TokenSignature};
+use breakglass_core::config::StoreKind;
 use breakglass_core::env::{
     AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID,
 };
 use breakglass_core::{KnownCloud, TenantId};
 use breakglass_entra::{
-    AccessToken, AssertionAlgorithm, ClientCredential, ClientCredentialsFlow, EntraError,
-    HttpClient,
+    AccessToken, ClientCredential, ClientCredentialsFlow, EntraError, HttpClient,
 };
 use breakglass_store::{CredentialKind, KeyFormat, StoredCredential};
 use jiff::Timestamp;
@@ -322,10 +321,7 @@ fn from_token(
         material: Material::OnToken,
         credential: ClientCredential::Certificate {
             certificate: std::sync::Arc::new(on_token.certificate),
-            algorithm: match policy.pkcs11_algorithm.unwrap_or_default() {
-                TokenSignature::Ps256 => AssertionAlgorithm::Ps256,
-                TokenSignature::Rs256 => AssertionAlgorithm::Rs256,
-            },
+            algorithm: crate::provision::token_store::assertion_algorithm(policy),
         },
     };
     credential.warn_about_expiry(progress);

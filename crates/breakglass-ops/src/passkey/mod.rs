@@ -180,7 +180,10 @@ pub fn device_error(err: AuthenticatorError) -> Error {
             ErrorKind::Config,
             "touch the key when it blinks, within about 30 seconds; nothing was registered",
         ),
-        AuthenticatorError::Device(_) => (ErrorKind::Usage, "check the key and try again"),
+        AuthenticatorError::Device(_) => (
+            ErrorKind::Config,
+            "unplug the key, plug it in again and run the command again; `--verbose` shows more",
+        ),
     };
     Error::new(kind, err.to_string()).hinted(hint)
 }

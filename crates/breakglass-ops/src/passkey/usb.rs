@@ -41,12 +41,18 @@ pub struct UsbAuthenticator {
     pin: Option<SecretString>,
 }
 
-/// The library panics (rather than answering an error) when the HID layer cannot start, e.g.
-/// without a udev context; a panic there must become an error a person can act on.
+/// Every call into the library goes through here. It prints notes on stdout when a key
+/// answers with a field it does not know (newer CTAP 2.1 keys do), which would break
+/// `--output json`, so stdout goes nowhere while it runs. And it panics, rather than
+/// answering an error, on some malformed answers and when the HID layer cannot start: such a
+/// panic becomes an error a person can act on.
 fn guarded<T>(what: &str, run: impl FnOnce() -> T) -> Result<T, AuthenticatorError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).map_err(|_| {
+    let silenced = gag::Gag::stdout().ok();
+    let result = crate::contained::contain(run);
+    drop(silenced);
+    result.map_err(|_| {
         AuthenticatorError::Device(format!(
-            "the USB HID layer failed while {what} (is /dev/hidraw readable to you?)"
+            "the security key's library failed while {what} (is /dev/hidraw readable to you?)"
         ))
     })
 }
@@ -90,8 +96,7 @@ impl UsbAuthenticator {
             FidoKeyHid::new(&[param], &config)
         })?
         .map_err(|e| device_error("opening the security key", &e))?;
-        let info = device
-            .get_info()
+        let info = guarded("reading the key's getInfo", || device.get_info())?
             .map_err(|e| device_error("reading the key's getInfo", &e))?;
         if !info.versions.iter().any(|v| v.starts_with("FIDO_2")) {
             return Err(AuthenticatorError::Device(format!(
@@ -100,7 +105,9 @@ impl UsbAuthenticator {
             )));
         }
         if info.pin_uv_auth_protocols.contains(&2) {
-            let _ = device.set_pin_uv_auth_protocol_two();
+            let _ = guarded("choosing PIN protocol 2", || {
+                device.set_pin_uv_auth_protocol_two()
+            });
         }
         let client_pin = info
             .options
@@ -108,7 +115,7 @@ impl UsbAuthenticator {
             .find(|(name, _)| name == "clientPin")
             .map(|(_, set)| *set);
         let pin_retries = if client_pin == Some(true) {
-            device.get_pin_retries().ok()
+            guarded("reading the PIN tries left", || device.get_pin_retries())?.ok()
         } else {
             None
         };
@@ -288,7 +295,11 @@ impl Authenticator for UsbAuthenticator {
             self.device.make_credential_with_args(&args)
         })?;
         let made = answered.map_err(|e| {
-            let retries = self.device.get_pin_retries().ok();
+            let retries = guarded("reading the PIN tries left", || {
+                self.device.get_pin_retries()
+            })
+            .ok()
+            .and_then(Result::ok);
             ctap_error("making the credential", &format!("{e:#}"), retries)
         })?;
         let attestation_object = attestation_object(&made)?;

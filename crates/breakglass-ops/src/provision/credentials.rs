@@ -409,8 +409,12 @@ impl Created {
         self.material.key_id()
     }
 
-    /// The credential the token endpoint takes.
-    pub fn client_credential(&self) -> Result<ClientCredential, Error> {
+    /// The credential the token endpoint takes; a certificate signs its assertions with
+    /// `algorithm` (RS256 for a token without RSA-PSS).
+    pub fn client_credential(
+        &self,
+        algorithm: breakglass_entra::AssertionAlgorithm,
+    ) -> Result<ClientCredential, Error> {
         Ok(match &self.material {
             Material::Secret { secret, .. } => ClientCredential::Secret(secret.clone()),
             Material::Certificate { certificate, .. } => {
@@ -430,7 +434,10 @@ impl Created {
                     }
                 }
                 .map_err(|e| internal_error(format!("the new certificate is not usable: {e}")))?;
-                ClientCredential::certificate(cert)
+                ClientCredential::Certificate {
+                    certificate: Arc::new(cert),
+                    algorithm,
+                }
             }
         })
     }

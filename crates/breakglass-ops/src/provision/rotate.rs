@@ -271,7 +271,7 @@ impl CredentialOps<'_> {
         self.step(format!(
             "proving {key_id} works: a token with it, then GET /organization"
         ));
-        let proof = match self.prove(&created, &app.app_id).await {
+        let proof = match self.prove(&created, policy, &app.app_id).await {
             Ok(proof) => proof,
             Err(error) => {
                 return Err(self
@@ -317,13 +317,18 @@ impl CredentialOps<'_> {
         })
     }
 
-    async fn prove(&self, created: &Created, app_id: &str) -> Result<Proof, Error> {
+    async fn prove(
+        &self,
+        created: &Created,
+        policy: &CredentialPolicy,
+        app_id: &str,
+    ) -> Result<Proof, Error> {
         prove(
             self.http,
             self.profile,
             &self.tenant,
             app_id,
-            created.client_credential()?,
+            created.client_credential(super::token_store::assertion_algorithm(policy))?,
             self.proof_budget,
         )
         .await

@@ -76,6 +76,26 @@ pub struct TokenNote {
     pub end: Timestamp,
 }
 
+/// What breakglass notes next to a key it has just made, until the credential is stored and
+/// the full [`TokenNote`] replaces it. A key whose pending note is old was left by a run that
+/// stopped in between, and is swept; a key with no note at all is never touched.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingNote {
+    /// The key's `CKA_ID`, hex.
+    pending_key: String,
+    since: Timestamp,
+}
+
+/// How old a pending note must be before its key counts as left behind: far longer than any
+/// run takes from making a key to storing its credential, so another run's (or another
+/// tenant's) key in the making is never taken.
+const LEFT_BEHIND_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+fn pending_note_of(bytes: &[u8], id: &str) -> bool {
+    serde_json::from_slice::<PendingNote>(bytes).is_ok_and(|n| n.pending_key == id)
+}
+
 /// A credential read back from a token, ready to sign.
 pub struct OnToken {
     pub note: TokenNote,
@@ -105,6 +125,15 @@ fn token_error(error: impl Into<breakglass_entra::CredentialError>) -> Error {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
 }
 
 impl Tokens {
@@ -169,6 +198,15 @@ impl Tokens {
         let key = token
             .generate_key(&location.key, id.as_bytes(), KEY_BITS)
             .map_err(token_error)?;
+        let pending = PendingNote {
+            pending_key: hex(key.id()),
+            since: Timestamp::now(),
+        };
+        let text = serde_json::to_vec(&pending)
+            .map_err(|e| crate::error::internal_error(format!("encoding the token note: {e}")))?;
+        token
+            .store_note(&location.key, &text)
+            .map_err(token_error)?;
         keys::certificate_on_token(Arc::new(key), label, app_id, start, end)
     }
 
@@ -187,37 +225,42 @@ impl Tokens {
             .store_certificate(key, certificate_der)
             .map_err(token_error)?;
         token.store_note(key.label(), &text).map_err(token_error)?;
-        self.sweep_leftovers(token, key);
+        let id = hex(key.id());
+        // The key is noted in full now; its pending note has served.
+        let _ = token.destroy_notes(key.label(), |bytes| pending_note_of(bytes, &id));
+        self.sweep_leftovers(token, key.label());
         Ok(())
     }
 
-    /// Destroys the key pairs under `kept`'s label that no note describes and no certificate
-    /// accompanies: each was made by a run stopped between making its key and storing it. Its certificate, if Entra got it,
-    /// is one no store holds, which the next plan removes from the app; the key would
-    /// otherwise stay on the token for good. Best effort: the credential just stored stands
-    /// whatever happens here.
-    fn sweep_leftovers(&self, token: &Arc<Pkcs11Token>, kept: &TokenKey) {
-        let noted: Vec<String> = match self.notes(token, kept.label()) {
-            Ok(notes) => notes.into_iter().map(|n| n.id).collect(),
-            Err(_) => return,
-        };
-        let Ok(keys) = token.keys(kept.label()) else {
+    /// Destroys the keys under `key_label` whose pending note is older than
+    /// [`LEFT_BEHIND_AFTER`] and that no full note describes: each was made by a run that
+    /// stopped between making its key and storing its credential. Its certificate, if Entra
+    /// got it, is one no store holds, which the next plan removes from the app. Best effort:
+    /// the credential just stored stands whatever happens here.
+    fn sweep_leftovers(&self, token: &Arc<Pkcs11Token>, key_label: &str) {
+        let Ok(values) = token.notes(key_label) else {
             return;
         };
-        for key in keys {
-            let id = hex(key.id());
-            // A key with a certificate beside it was put there whole, by breakglass or by
-            // hand (an operator's own sign-in key, say): only bare keys are leftovers.
-            let bare = matches!(
-                token.certificate(&key),
-                Err(breakglass_entra::pkcs11::Pkcs11Error::NoCertificate { .. })
-            );
-            if key.id() == kept.id() || noted.contains(&id) || !bare {
+        let noted: Vec<String> = values
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice::<TokenNote>(bytes).ok())
+            .map(|n| n.id)
+            .collect();
+        let cutoff = Timestamp::now() - LEFT_BEHIND_AFTER;
+        for pending in values
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice::<PendingNote>(bytes).ok())
+            .filter(|p| p.since < cutoff && !noted.contains(&p.pending_key))
+        {
+            let Some(id) = unhex(&pending.pending_key) else {
                 continue;
-            }
-            if let Err(err) = token.destroy(kept.label(), key.id(), |_| false) {
+            };
+            if let Err(err) = token.destroy(key_label, &id, |bytes| {
+                pending_note_of(bytes, &pending.pending_key)
+            }) {
                 tracing::warn!(
-                    "could not destroy the leftover key {id} on token `{}`: {err}",
+                    "could not destroy the key {} left on token `{}`: {err}",
+                    pending.pending_key,
                     token.label()
                 );
             }
@@ -331,9 +374,7 @@ impl Tokens {
         let Some(note) = notes.iter().find(|n| n.key_id.eq_ignore_ascii_case(key_id)) else {
             return Ok(());
         };
-        let id = (0..note.id.len() / 2)
-            .filter_map(|i| u8::from_str_radix(&note.id[2 * i..2 * i + 2], 16).ok())
-            .collect::<Vec<u8>>();
+        let id = unhex(&note.id).unwrap_or_default();
         token
             .destroy(&location.key, &id, |bytes| {
                 serde_json::from_slice::<TokenNote>(bytes)
@@ -350,6 +391,21 @@ fn signing_certificate(token: &Pkcs11Token, key: TokenKey) -> Result<Certificate
     let origin = format!("token `{}`", token.label());
     CertificateCredential::from_signer(Arc::new(key), &certificate_der, &origin)
         .map_err(token_error)
+}
+
+/// How a credential's certificate signs client assertions: PS256, unless a `pkcs11`
+/// credential asks for RS256 (`pkcs11_algorithm`) because its token lacks RSA-PSS.
+pub fn assertion_algorithm(
+    policy: &breakglass_core::config::CredentialPolicy,
+) -> breakglass_entra::AssertionAlgorithm {
+    match policy.pkcs11_algorithm.unwrap_or_default() {
+        breakglass_core::config::TokenSignature::Ps256 => {
+            breakglass_entra::AssertionAlgorithm::Ps256
+        }
+        breakglass_core::config::TokenSignature::Rs256 => {
+            breakglass_entra::AssertionAlgorithm::Rs256
+        }
+    }
 }
 
 /// A one-line config error for a `pkcs11` credential without its location.

@@ -143,6 +143,33 @@ fn usb(
     .hinted("for a rehearsal against the simulator: --authenticator software --software-key FILE"))
 }
 
+/// With this many PIN tries left or fewer, only a PIN typed at the prompt is sent to the key.
+#[cfg(feature = "usb-security-key")]
+const LAST_TRIES: i32 = 2;
+
+/// The PIN when the key has only `left` tries: asked for on the terminal, never taken from a
+/// file or the environment.
+#[cfg(feature = "usb-security-key")]
+fn last_tries_pin(
+    left: i32,
+    source: &PinOrigin<'_>,
+) -> Result<secrecy::SecretString, CommandError> {
+    use std::io::IsTerminal as _;
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(CommandError::new(
+            ErrorKind::Config,
+            format!("the security key has only {left} PIN tries left before it locks; breakglass will not spend one on a PIN from a file or {}", source.env),
+        )
+        .hinted("run `passkey enroll` on a terminal and type the PIN from the envelope kept apart from the key"));
+    }
+    let pin = rpassword::prompt_password(format!(
+        "{left} PIN tries left before the key locks. {}",
+        source.prompt
+    ))
+    .map_err(|e| CommandError::new(ErrorKind::Config, format!("cannot read the PIN: {e}")))?;
+    Ok(secrecy::SecretString::from(pin))
+}
+
 /// Opens the one security key plugged in, checks it can verify its user, then reads its PIN:
 /// nobody is asked for a PIN a key could not use.
 #[cfg(feature = "usb-security-key")]
@@ -160,7 +187,12 @@ fn usb(helper: &CommandHelper, args: &EnrollArgs) -> Result<Box<dyn Authenticato
         prompt: format!("PIN of security key {}: ", info.product),
         needed: format!("the PIN of security key {} is needed", info.product),
     };
-    let pin = read_pin(args.pin_file.as_deref(), &source, true)?;
+    let pin = match info.pin_retries {
+        // A stale PIN file or variable must not use up the last tries and lock the key:
+        // only a PIN typed now is tried then.
+        Some(left) if left <= LAST_TRIES => last_tries_pin(left, &source)?,
+        _ => read_pin(args.pin_file.as_deref(), &source, true)?,
+    };
     key.set_pin(pin);
     helper.ui().debug(format!(
         "security key {} (AAGUID {}, {})",

@@ -296,6 +296,31 @@ fn cmd_merge(helper: &CommandHelper, args: &MergeArgs) -> Result<(), CommandErro
                 tenants.push(missing);
             }
         }
+        // A report filed under the wrong name must not pass for the tenant it is named after.
+        for outcome in &mut tenants {
+            let listed = file.tenants.iter().find(|t| t.name == outcome.name);
+            // A domain in the file names the tenant too, but cannot be compared with an id.
+            if let Some(entry) = listed
+                && matches!(entry.tenant_id, breakglass_core::TenantId::Guid(_))
+                && outcome.report.is_some()
+                && !outcome
+                    .tenant_id
+                    .eq_ignore_ascii_case(&entry.tenant_id.to_string())
+            {
+                let mut wrong = no_report(
+                    outcome.name.clone(),
+                    format!(
+                        "the report named `{}` is of tenant {}, but {} gives {} for that name",
+                        outcome.name,
+                        outcome.tenant_id,
+                        path.display(),
+                        entry.tenant_id
+                    ),
+                );
+                wrong.tenant_id = entry.tenant_id.to_string();
+                *outcome = wrong;
+            }
+        }
         for outcome in &tenants {
             if !file.tenants.iter().any(|t| t.name == outcome.name) {
                 helper.ui().warn(format!(
