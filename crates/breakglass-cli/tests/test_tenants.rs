@@ -680,6 +680,19 @@ fn report_merge_joins_plans_or_drills_made_in_separate_jobs() {
         "{wrong:#}"
     );
 
+    // An audit judged with --fail-on never passes whatever it found: the merge says so.
+    let lenient = synced
+        .env
+        .run(["audit", "--fail-on", "never", "--output", "json"]);
+    env.write_file("audits/synced.json", &lenient.stdout);
+    let merged = env.run(["report", "merge", "audits/synced.json"]);
+    assert!(
+        merged
+            .stderr
+            .contains("`synced`'s audit was judged with --fail-on never"),
+        "{merged}"
+    );
+
     std::fs::create_dir_all(env.root().join("mixed")).unwrap();
     std::fs::copy(
         env.root().join("drills/synced.json"),

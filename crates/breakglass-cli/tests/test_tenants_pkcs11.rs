@@ -173,6 +173,16 @@ fn operators_sign_in_with_keys_on_a_token_and_a_refused_pin_is_one_tenants_row()
             && output.stdout.contains("chmod 600"),
         "{output}"
     );
+
+    // A token without RSA-PSS: the operator's assertion signed RS256 on the token.
+    let rs256 = format!(
+        "{}\npkcs11_algorithm = \"RS256\"",
+        on_token(TOKEN, OPERATOR_KEY, None)
+    );
+    std::fs::write(&file, hardware.entry_signing_in_with(&rs256)).expect("write tenants.toml");
+    let output = env.run(["--tenants", &file, "plan", "--output", "json"]);
+    output.assert_success();
+    assert_eq!(section(&output.json(), "hardware")["status"], "passed");
 }
 
 fn set_mode(path: &std::path::Path, mode: u32) {

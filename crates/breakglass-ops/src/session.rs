@@ -45,6 +45,8 @@ pub enum Operator {
         client_id: String,
         location: Pkcs11Location,
         tokens: Tokens,
+        /// PS256, or RS256 for a token without RSA-PSS.
+        algorithm: breakglass_entra::AssertionAlgorithm,
     },
     /// Device code flow for a person.
     DeviceCode { tenant: TenantId, client_id: String },
@@ -130,6 +132,23 @@ impl Operator {
 }
 
 impl Operator {
+    /// The credential for the token endpoint made of [`Operator::certificate`], signing with
+    /// the algorithm the operator's token was given.
+    pub async fn certificate_credential(&self) -> Result<ClientCredential, Error> {
+        let certificate = self
+            .certificate()
+            .await?
+            .ok_or_else(|| crate::error::internal_error("no certificate to sign with"))?;
+        let algorithm = match self {
+            Operator::Pkcs11 { algorithm, .. } => *algorithm,
+            _ => breakglass_entra::AssertionAlgorithm::default(),
+        };
+        Ok(ClientCredential::Certificate {
+            certificate: Arc::new(certificate),
+            algorithm,
+        })
+    }
+
     /// The certificate the operator signs assertions with: read from its PEM file, or found
     /// on its token (logging in once); `None` for the ways that use no certificate.
     pub async fn certificate(&self) -> Result<Option<CertificateCredential>, Error> {
@@ -185,16 +204,12 @@ pub async fn sign_in(
         | Operator::Pkcs11 {
             tenant, client_id, ..
         } => {
-            let certificate = operator
-                .certificate()
-                .await?
-                .ok_or_else(|| crate::error::internal_error("no certificate to sign with"))?;
             let flow = ClientCredentialsFlow::new(
                 &http,
                 profile,
                 tenant,
                 client_id,
-                ClientCredential::certificate(certificate),
+                operator.certificate_credential().await?,
             );
             client_credentials(progress, flow).await?
         }

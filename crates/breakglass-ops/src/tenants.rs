@@ -147,9 +147,14 @@ fn operator(base: &Path, entry: &TenantEntry, tokens: &Tokens) -> Result<Operato
             client_id,
             path: relative_to(base, path),
         },
-        SignIn::Pkcs11 { location, pin_file } => Operator::Pkcs11 {
+        SignIn::Pkcs11 {
+            location,
+            pin_file,
+            algorithm,
+        } => Operator::Pkcs11 {
             tenant,
             client_id,
+            algorithm: crate::provision::token_store::token_algorithm(*algorithm),
             location: location.clone(),
             tokens: tokens.with_pin(pin_source(base, &entry.name, pin_file.as_deref())?),
         },

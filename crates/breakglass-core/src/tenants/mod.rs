@@ -58,6 +58,8 @@ pub enum SignIn {
         /// A file whose first line is the token's user PIN (relative to the tenants file);
         /// without it, BREAKGLASS_PKCS11_PIN.
         pin_file: Option<String>,
+        /// How the token signs the operator's assertions (PS256 unless RS256 is asked for).
+        algorithm: crate::config::TokenSignature,
     },
     /// A person signs in with a device code.
     DeviceCode,
@@ -156,6 +158,8 @@ struct RawTenant {
     pkcs11_key: Option<String>,
     #[serde(default)]
     pkcs11_pin_file: Option<String>,
+    #[serde(default)]
+    pkcs11_algorithm: Option<crate::config::TokenSignature>,
     #[serde(default)]
     keepass_password_file: Option<String>,
     /// Read only to refuse it; its value is never kept or shown.
@@ -301,6 +305,7 @@ fn checked(index: usize, raw: RawTenant) -> Result<TenantEntry, TenantsError> {
         token: raw.pkcs11_token,
         key: raw.pkcs11_key,
         pin_file: raw.pkcs11_pin_file,
+        algorithm: raw.pkcs11_algorithm,
     };
     if let Some(sign_in) = given.sign_in().map_err(invalid)? {
         ways.push(sign_in);

@@ -48,4 +48,5 @@ client_secret_env = "CONTOSO_OPERATOR_SECRET"
 # pkcs11_token = "operators"                           # the token's label
 # pkcs11_key = "northwind-operator"                    # the key's and certificate's label
 # pkcs11_pin_file = "northwind/operator-pin"           # optional; else BREAKGLASS_PKCS11_PIN
+# pkcs11_algorithm = "RS256"                           # optional; only for a token without RSA-PSS
 "#;

@@ -200,7 +200,28 @@ fn a_key_on_a_pkcs11_token_is_one_way_to_sign_in() {
                 key: "contoso-operator".into(),
             },
             pin_file: Some("pins/contoso".into()),
+            algorithm: crate::config::TokenSignature::Ps256,
         }
+    );
+    let rs256 = text.replace(
+        "pkcs11_pin_file = \"pins/contoso\"",
+        "pkcs11_algorithm = \"RS256\"",
+    );
+    assert!(matches!(
+        TenantsFile::parse(&rs256).unwrap().tenants[0].sign_in,
+        SignIn::Pkcs11 {
+            algorithm: crate::config::TokenSignature::Rs256,
+            ..
+        }
+    ));
+    let alone = ONE.replace(
+        "client_secret_env = \"CONTOSO_SECRET\"",
+        "client_secret_env = \"CONTOSO_SECRET\"\npkcs11_algorithm = \"RS256\"",
+    );
+    let err = TenantsFile::parse(&alone).unwrap_err().to_string();
+    assert!(
+        err.contains("pkcs11_algorithm is given without the key"),
+        "{err}"
     );
     assert_eq!(
         tenant.sign_in.describe(),

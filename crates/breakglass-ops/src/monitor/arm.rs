@@ -157,21 +157,15 @@ pub async fn sign_in(
         }
         | Operator::Pkcs11 {
             tenant, client_id, ..
-        } => {
-            let certificate = operator
-                .certificate()
-                .await?
-                .ok_or_else(|| crate::error::internal_error("no certificate to sign with"))?;
-            ClientCredentialsFlow::new(
-                &http,
-                profile,
-                tenant,
-                client_id,
-                ClientCredential::certificate(certificate),
-            )
-            .with_scope(scope)
-            .into_provider()
-        }
+        } => ClientCredentialsFlow::new(
+            &http,
+            profile,
+            tenant,
+            client_id,
+            operator.certificate_credential().await?,
+        )
+        .with_scope(scope)
+        .into_provider(),
         Operator::DeviceCode { tenant, client_id } => {
             let flow = DeviceCodeFlow::new(&http, profile, tenant, client_id, &scope);
             let prompt = flow.start().await?;

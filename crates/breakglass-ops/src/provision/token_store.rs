@@ -398,7 +398,14 @@ fn signing_certificate(token: &Pkcs11Token, key: TokenKey) -> Result<Certificate
 pub fn assertion_algorithm(
     policy: &breakglass_core::config::CredentialPolicy,
 ) -> breakglass_entra::AssertionAlgorithm {
-    match policy.pkcs11_algorithm.unwrap_or_default() {
+    token_algorithm(policy.pkcs11_algorithm.unwrap_or_default())
+}
+
+/// The assertion algorithm a token's `pkcs11_algorithm` names.
+pub fn token_algorithm(
+    signature: breakglass_core::config::TokenSignature,
+) -> breakglass_entra::AssertionAlgorithm {
+    match signature {
         breakglass_core::config::TokenSignature::Ps256 => {
             breakglass_entra::AssertionAlgorithm::Ps256
         }

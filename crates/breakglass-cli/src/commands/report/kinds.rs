@@ -51,6 +51,9 @@ impl Kind {
 pub struct AuditView {
     pub tenant_id: String,
     pub failed: bool,
+    /// The `--fail-on` the audit was judged by (`never` passes whatever it found).
+    #[serde(default)]
+    pub fail_on: Option<String>,
     counts: CountsView,
     pub findings: Vec<FindingView>,
     #[serde(default)]
@@ -140,6 +143,15 @@ impl View {
             return Err("it has the fields of no audit, plan or drill report".to_string());
         };
         parsed.map_err(|e| e.to_string())
+    }
+
+    /// The `--fail-on` of an audit judged by one that lets every finding pass (`never`):
+    /// such a report passes whatever it found.
+    pub fn lenient_fail_on(&self) -> Option<&str> {
+        match self {
+            View::Audit(v) => v.fail_on.as_deref().filter(|f| *f == "never"),
+            _ => None,
+        }
     }
 
     pub fn kind(&self) -> Kind {

@@ -332,6 +332,15 @@ fn cmd_merge(helper: &CommandHelper, args: &MergeArgs) -> Result<(), CommandErro
         }
     }
     let kind = kind_of(&tenants)?;
+    for outcome in &tenants {
+        let view = outcome.report.as_ref().and_then(|r| View::read(r).ok());
+        if let Some(fail_on) = view.as_ref().and_then(View::lenient_fail_on) {
+            helper.ui().warn(format!(
+                "`{}`'s audit was judged with --fail-on {fail_on}: it passes whatever it found; its counts say what that was",
+                outcome.name
+            ));
+        }
+    }
     let report = Merged {
         kind,
         report: TenantsReport {
