@@ -179,11 +179,11 @@ pub enum CredentialError {
     #[error("signing the client assertion failed")]
     Signing,
     #[error("{0}")]
-    Token(Box<crate::pkcs11::Pkcs11Error>),
+    Token(Box<crate::pkcs11::error::Pkcs11Error>),
 }
 
-impl From<crate::pkcs11::Pkcs11Error> for CredentialError {
-    fn from(error: crate::pkcs11::Pkcs11Error) -> Self {
+impl From<crate::pkcs11::error::Pkcs11Error> for CredentialError {
+    fn from(error: crate::pkcs11::error::Pkcs11Error) -> Self {
         CredentialError::Token(Box::new(error))
     }
 }

@@ -100,7 +100,7 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         );
     }
     if let Some(tenants_file) = helper.global().tenants.clone() {
-        return tenants::run_for_tenants(helper, command, &tenants_file).await;
+        return run_for_tenants(helper, command, &tenants_file).await;
     }
     match command {
         Command::Init(args) => init::cmd_init(helper, args),
@@ -128,5 +128,41 @@ pub async fn run(helper: &CommandHelper, command: &Command) -> Result<(), Comman
         Command::Report(command) => report::cmd_report(helper, command).await,
         Command::Completions(args) => shell::cmd_completions(helper, args),
         Command::Man(args) => shell::cmd_man(helper, args),
+    }
+}
+
+/// The commands that run across tenants.
+const ACROSS_TENANTS: &str = "audit, evidence, plan, apply, drill, credential list, monitor identities, watch, tenant list, report merge";
+
+/// Runs `command` for every tenant of `tenants_file`, or says it does not run across tenants.
+async fn run_for_tenants(
+    helper: &CommandHelper,
+    command: &Command,
+    tenants_file: &std::path::Path,
+) -> Result<(), CommandError> {
+    use credential::CredentialCommand;
+    use monitor::MonitorCommand;
+    match command {
+        Command::Init(args) => init::cmd_init(helper, args),
+        Command::Watch(args) => watch_tenants::cmd_watch_tenants(helper, args, tenants_file).await,
+        Command::Report(command) => report::cmd_report(helper, command).await,
+        Command::Tenant(tenant::TenantCommand::List(args)) => tenant::list::cmd_list(helper, args),
+        Command::Audit(args) => audit_tenants::cmd_audit_tenants(helper, args, tenants_file).await,
+        Command::Evidence(args) => {
+            evidence_tenants::cmd_evidence_tenants(helper, args, tenants_file).await
+        }
+        Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, tenants_file).await,
+        Command::Apply(args) => tenant_runs::cmd_apply_tenants(helper, args, tenants_file).await,
+        Command::Drill(args) => tenant_runs::cmd_drill_tenants(helper, args, tenants_file).await,
+        Command::Credential(CredentialCommand::List(args)) => {
+            tenant_runs::cmd_list_tenants(helper, args, tenants_file).await
+        }
+        Command::Monitor(MonitorCommand::Identities(args)) => {
+            tenant_runs::cmd_identities_tenants(helper, args, tenants_file).await
+        }
+        _ => Err(crate::error::usage_error(format!(
+            "`--tenants` runs only these commands across tenants: {ACROSS_TENANTS}"
+        ))
+        .hinted("leave `--tenants` out to run the command for one tenant")),
     }
 }

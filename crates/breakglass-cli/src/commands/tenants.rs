@@ -10,52 +10,10 @@ use breakglass_core::tenants::{Overall, TenantStatus, overall};
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use crate::commands::{Command, audit_tenants, tenant_runs};
 use crate::context::CommandHelper;
 use crate::error::{CommandError, ErrorKind, usage_error};
 use crate::output::{Report, table};
 use crate::ui::Ui;
-
-/// The commands that run across tenants.
-pub const COMMANDS: &str = "audit, evidence, plan, apply, drill, credential list, monitor identities, watch, tenant list, report merge";
-
-/// Runs `command` for every tenant of `tenants_file`, or says it does not run across tenants.
-pub async fn run_for_tenants(
-    helper: &CommandHelper,
-    command: &Command,
-    tenants_file: &Path,
-) -> Result<(), CommandError> {
-    use crate::commands::credential::CredentialCommand;
-    use crate::commands::monitor::MonitorCommand;
-    match command {
-        Command::Init(args) => crate::commands::init::cmd_init(helper, args),
-        Command::Watch(args) => {
-            crate::commands::watch_tenants::cmd_watch_tenants(helper, args, tenants_file).await
-        }
-        Command::Report(command) => crate::commands::report::cmd_report(helper, command).await,
-        Command::Tenant(crate::commands::tenant::TenantCommand::List(args)) => {
-            crate::commands::tenant::list::cmd_list(helper, args)
-        }
-        Command::Audit(args) => audit_tenants::cmd_audit_tenants(helper, args, tenants_file).await,
-        Command::Evidence(args) => {
-            crate::commands::evidence_tenants::cmd_evidence_tenants(helper, args, tenants_file)
-                .await
-        }
-        Command::Plan(args) => tenant_runs::cmd_plan_tenants(helper, args, tenants_file).await,
-        Command::Apply(args) => tenant_runs::cmd_apply_tenants(helper, args, tenants_file).await,
-        Command::Drill(args) => tenant_runs::cmd_drill_tenants(helper, args, tenants_file).await,
-        Command::Credential(CredentialCommand::List(args)) => {
-            tenant_runs::cmd_list_tenants(helper, args, tenants_file).await
-        }
-        Command::Monitor(MonitorCommand::Identities(args)) => {
-            tenant_runs::cmd_identities_tenants(helper, args, tenants_file).await
-        }
-        _ => Err(usage_error(format!(
-            "`--tenants` runs only these commands across tenants: {COMMANDS}"
-        ))
-        .hinted("leave `--tenants` out to run the command for one tenant")),
-    }
-}
 
 /// A command's report that can be one tenant's part of a run across tenants.
 pub trait AcrossTenants: Report {

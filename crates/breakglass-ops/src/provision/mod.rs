@@ -12,6 +12,7 @@ pub mod rotate;
 pub mod token_store;
 pub mod vault;
 mod vault_api;
+mod vault_token;
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use breakglass_entra::TokenClaims;
 use breakglass_store::{Overwrite, write_secret_file};
 
-use super::emergency::{Scene, run_self, stdout_of};
 use super::narrator::Narrator;
+use super::scene::{Scene, run_self, stdout_of};
 use crate::error::{CommandError, internal_error};
 
 /// Where Debian's softhsm2 package puts its PKCS#11 module.

@@ -8,6 +8,7 @@ mod emergency;
 mod hardware;
 mod narrator;
 mod provision;
+mod scene;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -23,9 +24,10 @@ use crate::error::{CommandError, internal_error};
 use crate::output::Report;
 use crate::session::Operator;
 
-use emergency::{Scene, emergency_steps};
+use emergency::emergency_steps;
 use narrator::{DemoRecord, Narrator};
 use provision::provision_steps;
+use scene::Scene;
 
 /// Shows, step by step, how breakglass gets you back into a tenant, against a
 /// local simulated tenant (nothing leaves this machine).
