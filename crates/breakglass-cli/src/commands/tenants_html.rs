@@ -7,7 +7,7 @@ use breakglass_core::tenants::summary_html::{
 };
 use jiff::Timestamp;
 
-use crate::commands::tenants::{AcrossTenants, TenantOutcome};
+use crate::commands::tenants::{AcrossTenants, TenantError, TenantOutcome};
 
 /// The page for `outcomes`, in their order. `report_at` says where a read tenant's full
 /// report is, given the report and the tenant's safe name (its folder, in an evidence pack).
@@ -54,15 +54,15 @@ fn row_result<R: AcrossTenants>(
                 report: report_at(report, safe_name),
             }
         }
-        (None, error) => RowResult::NotRead {
-            short: error
-                .as_ref()
-                .map_or("no report", |e| e.short())
-                .to_string(),
-            message: error
-                .as_ref()
-                .map_or_else(|| "no report".to_string(), |e| e.message.clone()),
-            hints: error.as_ref().map(|e| e.hints.clone()).unwrap_or_default(),
-        },
+        (None, error) => not_read(error.as_ref()),
+    }
+}
+
+/// The row of a tenant that has no report: why, and what to do.
+pub fn not_read(error: Option<&TenantError>) -> RowResult {
+    RowResult::NotRead {
+        short: error.map_or("no report", |e| e.short()).to_string(),
+        message: error.map_or_else(|| "no report".to_string(), |e| e.message.clone()),
+        hints: error.map(|e| e.hints.clone()).unwrap_or_default(),
     }
 }

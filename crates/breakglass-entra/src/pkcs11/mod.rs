@@ -306,14 +306,37 @@ impl Pkcs11Token {
             .map(|_| ())
     }
 
-    /// breakglass's notes stored under `key_label`.
-    pub fn notes(&self, key_label: &str) -> Result<Vec<Vec<u8>>, Pkcs11Error> {
+    /// The handles of breakglass's notes stored under `key_label`.
+    fn note_handles(&self, key_label: &str) -> Result<Vec<ObjectHandle>, Pkcs11Error> {
         let template = [
             Attribute::Class(ObjectClass::DATA),
             Attribute::Application(APPLICATION.to_vec()),
             Attribute::Label(key_label.as_bytes().to_vec()),
         ];
-        let handles = self.with_session("finding notes", |s| s.find_objects(&template))?;
+        self.with_session("finding notes", |s| s.find_objects(&template))
+    }
+
+    /// The handles of the notes under `key_label` whose value `pick` chooses.
+    fn picked_notes(
+        &self,
+        key_label: &str,
+        pick: impl Fn(&[u8]) -> bool,
+    ) -> Result<Vec<ObjectHandle>, Pkcs11Error> {
+        let mut picked = Vec::new();
+        for handle in self.note_handles(key_label)? {
+            if self
+                .value_of(handle, "reading a note")?
+                .is_some_and(|value| pick(&value))
+            {
+                picked.push(handle);
+            }
+        }
+        Ok(picked)
+    }
+
+    /// breakglass's notes stored under `key_label`.
+    pub fn notes(&self, key_label: &str) -> Result<Vec<Vec<u8>>, Pkcs11Error> {
+        let handles = self.note_handles(key_label)?;
         let mut notes = Vec::new();
         for handle in handles {
             if let Some(value) = self.value_of(handle, "reading a note")? {
@@ -329,18 +352,8 @@ impl Pkcs11Token {
         key_label: &str,
         is_note: impl Fn(&[u8]) -> bool,
     ) -> Result<(), Pkcs11Error> {
-        let notes = [
-            Attribute::Class(ObjectClass::DATA),
-            Attribute::Application(APPLICATION.to_vec()),
-            Attribute::Label(key_label.as_bytes().to_vec()),
-        ];
-        for handle in self.with_session("finding notes", |s| s.find_objects(&notes))? {
-            if self
-                .value_of(handle, "reading a note")?
-                .is_some_and(|value| is_note(&value))
-            {
-                self.with_session("destroying a note", |s| s.destroy_object(handle))?;
-            }
+        for handle in self.picked_notes(key_label, is_note)? {
+            self.with_session("destroying a note", |s| s.destroy_object(handle))?;
         }
         Ok(())
     }
@@ -358,19 +371,7 @@ impl Pkcs11Token {
             Attribute::Id(id.to_vec()),
         ];
         let mut doomed = self.with_session("finding objects", |s| s.find_objects(&by_id))?;
-        let notes = [
-            Attribute::Class(ObjectClass::DATA),
-            Attribute::Application(APPLICATION.to_vec()),
-            Attribute::Label(key_label.as_bytes().to_vec()),
-        ];
-        for handle in self.with_session("finding notes", |s| s.find_objects(&notes))? {
-            if self
-                .value_of(handle, "reading a note")?
-                .is_some_and(|value| is_note_of(&value))
-            {
-                doomed.push(handle);
-            }
-        }
+        doomed.extend(self.picked_notes(key_label, is_note_of)?);
         for handle in doomed {
             self.with_session("destroying an object", |s| s.destroy_object(handle))?;
         }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::kinds::{Kind, View};
 use crate::commands::tenants::TenantOutcome;
+use crate::commands::tenants_html::not_read;
 
 /// The page for the merged `tenants`, all reports of `kind`.
 pub fn merged_page(kind: Kind, tenants: &[TenantOutcome<Value>]) -> String {
@@ -48,16 +49,7 @@ fn row(outcome: &TenantOutcome<Value>) -> RowResult {
                 report: ReportAt::Section(section(&view)),
             }
         }
-        (None, error) => RowResult::NotRead {
-            short: error
-                .as_ref()
-                .map_or("no report", |e| e.short())
-                .to_string(),
-            message: error
-                .as_ref()
-                .map_or_else(|| "no report".to_string(), |e| e.message.clone()),
-            hints: error.as_ref().map(|e| e.hints.clone()).unwrap_or_default(),
-        },
+        (None, error) => not_read(error.as_ref()),
     }
 }
 
