@@ -262,17 +262,24 @@ async fn current_identities(
     }
 }
 
+impl WatchArgs {
+    /// The poll interval, overlap and timeouts, checked: one tenant or many read them alike.
+    pub(crate) fn timing(&self) -> Result<Timing, CommandError> {
+        Ok(Timing::from_flags(TimingFlags {
+            poll_interval: &self.poll_interval,
+            overlap: &self.overlap,
+            timeout: &self.timeout,
+            run_timeout: &self.run_timeout,
+        })?)
+    }
+}
+
 pub async fn cmd_watch(helper: &CommandHelper, args: &WatchArgs) -> Result<(), CommandError> {
     let ui = helper.ui();
     // With --once the bound covers the whole run, sign-in included; a device-code sign-in
     // waits for a person, so the bound starts after it.
     let started = Instant::now();
-    let timing = Timing::from_flags(TimingFlags {
-        poll_interval: &args.poll_interval,
-        overlap: &args.overlap,
-        timeout: &args.timeout,
-        run_timeout: &args.run_timeout,
-    })?;
+    let timing = args.timing()?;
     let sinks = sinks(args, timing.timeout)?;
     let state_path = match &args.state {
         Some(path) => path.clone(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use breakglass_ops::tenants::TenantTarget;
 use breakglass_ops::watch::cursor::{WatchState, default_state_path, ensure_parent};
 use breakglass_ops::watch::sinks::Delivery;
-use breakglass_ops::watch::timing::{Timing, TimingFlags};
+use breakglass_ops::watch::timing::Timing;
 use breakglass_ops::watch::watcher::{PollReport, Watcher};
 use tokio::time::Instant;
 
@@ -104,12 +104,7 @@ pub async fn cmd_watch_tenants(
         return Err(usage_error("`--identities` holds one tenant's identities")
             .hinted("with --tenants each tenant's identities are read from the tenant"));
     }
-    let timing = Timing::from_flags(TimingFlags {
-        poll_interval: &args.poll_interval,
-        overlap: &args.overlap,
-        timeout: &args.timeout,
-        run_timeout: &args.run_timeout,
-    })?;
+    let timing = args.timing()?;
     // Receivers are checked once, before any tenant is read.
     sinks(args, timing.timeout)?;
     let folder = state_folder(args)?;
